@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.cards.models import Gender, LifeSituation
+from kaiku.cards.services import HolderDetails
+from kaiku.network.models import Municipality, Site
+
+
+class MunicipalityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj)
+
+
+class HolderDetailsForm(forms.Form):
+    """Registration details (DESIGN §3). Never a name, identity code, date of birth or address."""
+
+    birth_year = forms.IntegerField(
+        label=_("Birth year"), min_value=1900, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    municipality = MunicipalityChoiceField(label=_("Home municipality"), queryset=Municipality.objects.none())
+    postal_code = forms.RegexField(
+        label=_("Postal code"),
+        regex=r"^\d{5}$",
+        error_messages={"invalid": _("A postal code has five digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 5}),
+    )
+    children = forms.IntegerField(
+        label=_("Own children or grandchildren under the age limit"),
+        min_value=0,
+        max_value=30,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    gender = forms.ChoiceField(label=_("Gender (optional)"), choices=[("", "—"), *Gender.choices], required=False)
+    life_situation = forms.ChoiceField(
+        label=_("Life situation (optional)"), choices=[("", "—"), *LifeSituation.choices], required=False
+    )
+    survey_consent = forms.BooleanField(label=_("The holder agrees to short wellbeing surveys"), required=False)
+    portal_consent = forms.BooleanField(
+        label=_("The holder wants to use the holder portal by e-mail"), required=False
+    )
+    email = forms.EmailField(label=_("E-mail for the holder portal (optional)"), required=False)
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qs = Municipality.objects.filter(area__status__in=["pilot", "active"]).select_related("area")
+        if site.area.local_only:
+            qs = qs.filter(area=site.area)
+        self.fields["municipality"].queryset = qs.order_by("name_fi")
+        self.fields["birth_year"].max_value = timezone.localdate().year
+        self.fields["birth_year"].widget.attrs["max"] = timezone.localdate().year
+
+    def details(self) -> HolderDetails:
+        d = self.cleaned_data
+        return HolderDetails(
+            birth_year=d["birth_year"],
+            municipality=d["municipality"],
+            postal_code=d["postal_code"],
+            children=d["children"],
+            gender=d.get("gender") or "",
+            life_situation=d.get("life_situation") or "",
+            portal_consent=bool(d.get("portal_consent")),
+            email=(d.get("email") or "").lower(),
+            survey_consent=bool(d.get("survey_consent")),
+        )
+
+
+class RegisterForm(HolderDetailsForm):
+    number = forms.CharField(
+        label=_("Card number on a pre-printed card (optional)"),
+        required=False,
+        help_text=_("Leave empty to create a new card number."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "number"}),
+    )
+    eligibility_confirmed = forms.BooleanField(
+        label=_("The client is a client of our service and in a tight financial situation"),
+        error_messages={"required": _("Confirm that the client is eligible for the card.")},
+    )
+    field_order = ["number", "birth_year", "municipality", "postal_code", "children"]
+
+
+class CommunityCardForm(forms.Form):
+    label = forms.CharField(label=_("Name for the card (e.g. 'Youth outreach team')"), max_length=120)
+    number = forms.CharField(label=_("Card number on a pre-printed card (optional)"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ReplaceForm(forms.Form):
+    number = forms.CharField(
+        label=_("New pre-printed card number (optional)"),
+        required=False,
+        help_text=_("Leave empty to create a new card number."),
+    )
+
+
+class StockForm(forms.Form):
+    count = forms.IntegerField(label=_("How many card numbers"), min_value=1, max_value=5000, initial=100)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from kaiku.cards import views
+
+app_name = "cards"
+urlpatterns = [
+    path("site/<int:site_id>/", views.site_cards, name="site_cards"),
+    path("site/<int:site_id>/register/", views.register, name="register"),
+    path("site/<int:site_id>/community/", views.community, name="community"),
+    path("site/<int:site_id>/stock/", views.stock, name="stock"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/renew/", views.renew, name="renew"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
+    path("<int:pk>/inactivate/", views.inactivate, name="inactivate"),
+    path("<int:pk>/replace/", views.replace, name="replace"),
+    path("<int:pk>/activation-code/", views.reissue_code, name="reissue_code"),
+]

@@ -1,0 +1,223 @@
+"""Distributor staff's card desk: register, renew, correct, inactivate, replace."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaiku.accounts.scopes import get_distributor_site, request_scope
+from kaiku.cards import numbers
+from kaiku.cards.forms import CommunityCardForm, HolderDetailsForm, ReasonForm, RegisterForm, ReplaceForm, StockForm
+from kaiku.cards.models import Card
+from kaiku.cards.services import (
+    CardError,
+    Issued,
+    create_stock,
+    inactivate_card,
+    register_card,
+    register_community_card,
+    reissue_activation_code,
+    renew_card,
+    replace_card,
+    correct_card,
+)
+
+SESSION_CODES = "kaiku_activation_codes"
+
+
+def get_card(request: HttpRequest, pk: int) -> Card:
+    """A card of a site the user works at; any other card answers 404."""
+    scope = request_scope(request)
+    try:
+        card = Card.objects.select_related("site__area", "municipality", "replaced_by").get(pk=pk)
+    except Card.DoesNotExist:
+        raise Http404 from None
+    if card.site_id not in scope.distributor_site_ids:
+        raise Http404
+    return card
+
+
+def _remember_code(request: HttpRequest, issued: Issued) -> None:
+    """The plain activation code is shown once, on the next page, then forgotten."""
+    codes = request.session.get(SESSION_CODES, {})
+    codes[str(issued.card.pk)] = issued.activation_code
+    request.session[SESSION_CODES] = codes
+
+
+def pop_code(request: HttpRequest, card: Card) -> str | None:
+    codes = request.session.get(SESSION_CODES, {})
+    code = codes.pop(str(card.pk), None)
+    request.session[SESSION_CODES] = codes
+    return code
+
+
+@login_required
+def site_cards(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = get_distributor_site(request, site_id)
+    cards = Card.objects.filter(site=site).exclude(status=Card.Status.UNREGISTERED).order_by("-updated_at")
+    query = request.GET.get("q", "").strip()
+    if query:
+        try:
+            cards = cards.filter(number=numbers.normalise(query))
+        except numbers.InvalidCardNumber:
+            cards = cards.filter(number__icontains=query.upper().replace("-", "").removeprefix("KK"))
+    page = Paginator(cards, 50).get_page(request.GET.get("page"))
+    stock = Card.objects.filter(site=site, status=Card.Status.UNREGISTERED).count()
+    return render(
+        request,
+        "cards/site_cards.html",
+        {"site": site, "page": page, "query": query, "stock": stock, "stock_form": StockForm()},
+    )
+
+
+@login_required
+def register(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = get_distributor_site(request, site_id)
+    form = RegisterForm(request.POST or None, site=site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = register_card(site, form.details(), request.user, number=form.cleaned_data["number"] or None)
+        except CardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _remember_code(request, issued)
+            messages.success(request, _("The card %(number)s is registered.") % {"number": issued.card.display_number})
+            return redirect("cards:detail", issued.card.pk)
+    return render(request, "cards/register.html", {"site": site, "form": form})
+
+
+@login_required
+def community(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = get_distributor_site(request, site_id)
+    form = CommunityCardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = register_community_card(
+                site, form.cleaned_data["label"], request.user, number=form.cleaned_data["number"] or None
+            )
+        except CardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _remember_code(request, issued)
+            messages.success(request, _("The community card %(number)s is ready.") % {"number": issued.card.display_number})
+            return redirect("cards:detail", issued.card.pk)
+    return render(request, "cards/community.html", {"site": site, "form": form})
+
+
+@login_required
+@require_POST
+def stock(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = get_distributor_site(request, site_id)
+    form = StockForm(request.POST)
+    if form.is_valid():
+        create_stock(site, form.cleaned_data["count"], actor=request.user)
+        messages.success(request, _("%(count)s new card numbers are ready for printing.") % form.cleaned_data)
+    else:
+        messages.error(request, _("Give a number between 1 and 5000."))
+    return redirect("cards:site_cards", site.pk)
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_card(request, pk)
+    events = card.events.select_related("actor")
+    uses = card.uses.select_related("venue").order_by("-scanned_at")[:20]
+    return render(
+        request,
+        "cards/detail.html",
+        {"card": card, "site": card.site, "events": events, "uses": uses, "activation_code": pop_code(request, card)},
+    )
+
+
+@login_required
+@require_POST
+def renew(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_card(request, pk)
+    try:
+        issued = renew_card(card, request.user)
+    except CardError as exc:
+        messages.error(request, exc.message)
+    else:
+        _remember_code(request, issued)
+        messages.success(request, _("Renewed: valid until %(date)s.") % {"date": issued.card.valid_until})
+    return redirect("cards:detail", card.pk)
+
+
+@login_required
+def correct(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_card(request, pk)
+    if card.is_community or card.status != Card.Status.ACTIVE:
+        messages.error(request, CardError("not_active").message)
+        return redirect("cards:detail", card.pk)
+    initial = {
+        "birth_year": card.birth_year,
+        "municipality": card.municipality_id,
+        "postal_code": card.postal_code,
+        "children": card.children,
+        "gender": card.gender,
+        "life_situation": card.life_situation,
+        "survey_consent": card.survey_consent,
+        "portal_consent": card.portal_consent,
+        "email": card.email,
+    }
+    form = HolderDetailsForm(request.POST or None, initial=initial, site=card.site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correct_card(card, form.details(), request.user)
+        except CardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The details are corrected."))
+            return redirect("cards:detail", card.pk)
+    return render(request, "cards/correct.html", {"card": card, "site": card.site, "form": form})
+
+
+@login_required
+def inactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_card(request, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inactivate_card(card, form.cleaned_data["reason"], request.user)
+        except CardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The card is inactivated."))
+            return redirect("cards:detail", card.pk)
+    return render(request, "cards/inactivate.html", {"card": card, "site": card.site, "form": form})
+
+
+@login_required
+def replace(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_card(request, pk)
+    form = ReplaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = replace_card(card, request.user, number=form.cleaned_data["number"] or None)
+        except CardError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _remember_code(request, issued)
+            messages.success(
+                request, _("The new card is %(number)s. The old card no longer works.") % {"number": issued.card.display_number}
+            )
+            return redirect("cards:detail", issued.card.pk)
+    return render(request, "cards/replace.html", {"card": card, "site": card.site, "form": form})
+
+
+@login_required
+@require_POST
+def reissue_code(request: HttpRequest, pk: int) -> HttpResponse:
+    card = get_card(request, pk)
+    try:
+        code = reissue_activation_code(card, request.user)
+    except CardError as exc:
+        messages.error(request, exc.message)
+    else:
+        _remember_code(request, Issued(card, code))
+    return redirect("cards:detail", card.pk)

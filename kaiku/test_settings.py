@@ -1,0 +1,21 @@
+"""Settings for the test suite: fast hashing, in-memory e-mail, no network."""
+
+import os
+
+os.environ.setdefault("KAIKU_DEV", "1")
+
+from kaiku.settings import *  # noqa: E402, F403
+from kaiku.settings import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: concurrency tests need separate connections with real locking.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAIKU_TEST_SQLITE", "/tmp/kaiku-test.sqlite3")}
+LANGUAGE_CODE = "fi"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

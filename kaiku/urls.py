@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+urlpatterns = [
+    path("", include("kaiku.web.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("kaiku.accounts.urls")),
+    path("network/", include("kaiku.network.urls")),
+    path("cards/", include("kaiku.cards.urls")),
+    path("visits/", include("kaiku.visits.urls")),
+    path("audit/", include("kaiku.audit.urls")),
+    path("offers/", include("kaiku.offers.urls")),
+    path("door/", include("kaiku.door.urls")),
+    path("stats/", include("kaiku.stats.urls")),
+    path("portal/", include("kaiku.portal.urls")),
+    path("partners/", include("kaiku.partners.urls")),
+    path("api/", include("kaiku.web.api_urls")),
+    path("django-admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

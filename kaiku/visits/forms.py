@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.network.models import Sector, Site
+from kaiku.offers.models import Occurrence, Offer
+
+
+class CheckForm(forms.Form):
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "number", "autofocus": True}
+        ),
+    )
+
+
+class RecordForm(forms.Form):
+    number = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    children = forms.IntegerField(label=_("Children"), min_value=0, max_value=30, initial=0)
+    community_clients = forms.IntegerField(label=_("Clients under 16"), min_value=0, max_value=100, initial=0)
+    assistants = forms.IntegerField(label=_("Assistants or interpreters"), min_value=0, max_value=10, initial=0)
+    offer = forms.ModelChoiceField(label=_("Offer"), queryset=Offer.objects.none(), required=False)
+    occurrence = forms.ModelChoiceField(label=_("Date and time"), queryset=Occurrence.objects.none(), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
+    override_reason = forms.CharField(
+        label=_("Reason to let the card in again (staff override)"), required=False, max_length=200
+    )
+
+    def __init__(self, *args: Any, venue: Site, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
+        kwargs["initial"].setdefault("sector", venue.sector or Sector.CULTURE)
+        super().__init__(*args, **kwargs)
+        offers = Offer.objects.filter(venue=venue, excluded=False)
+        self.fields["offer"].queryset = offers
+        self.fields["occurrence"].queryset = Occurrence.objects.filter(offer__venue=venue).select_related("offer")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        occurrence = data.get("occurrence")
+        if occurrence is not None and not data.get("offer"):
+            data["offer"] = occurrence.offer
+        return data
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Why is this use voided?"), max_length=200)

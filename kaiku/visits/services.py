@@ -1,0 +1,293 @@
+"""Recording a use: the one service every channel goes through (DESIGN §4).
+
+``record_use`` checks a card against the rules, stores the attempt (accepted or
+refused, with a stable reason code) and returns the outcome. The same
+idempotency key at the same venue always returns the first result, so a device
+or partner may resend as often as it likes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kaiku.audit import services as audit
+from kaiku.cards import numbers
+from kaiku.cards.models import Card
+from kaiku.network.models import NationalSettings, Site
+from kaiku.offers.models import Occurrence, Offer
+from kaiku.visits.models import Channel, Reason, Use
+
+# An entry typed in later than this after the use happened is flagged as late.
+LATE_AFTER = dt.timedelta(hours=24)
+
+
+class UseError(Exception):
+    """A use could not even be attempted (bad request, not a rule refusal)."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+@dataclass
+class UseRequest:
+    venue: Site
+    number: str
+    channel: str
+    idempotency_key: str
+    recorded_by: Any = None
+    recorded_via: str = ""
+    children: int = 0
+    community_clients: int = 0
+    assistants: int = 0
+    offer: Offer | None = None
+    occurrence: Occurrence | None = None
+    sector: str = ""
+    scanned_at: dt.datetime | None = None
+    override_reason: str = ""
+    # True when the device already let the person in (offline); a refusal is then
+    # stored as a forced use with its reason instead of as a refused attempt.
+    accepted_offline: bool = False
+
+
+@dataclass
+class CardCheck:
+    """What the door may know about a card: never who holds it."""
+
+    reason: str | None
+    card: Card | None = None
+    kind: str = ""
+    children_allowed: int = 0
+    community_group_max: int = 0
+    valid_until: dt.date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return self.reason is None
+
+
+@dataclass
+class UseResult:
+    use: Use
+    created: bool
+
+    @property
+    def accepted(self) -> bool:
+        return self.use.accepted
+
+    @property
+    def reason(self) -> str:
+        return self.use.reason
+
+
+def find_card(text: str) -> tuple[Card | None, str | None, str]:
+    """(card, reason, normalised number) for typed or scanned text."""
+    try:
+        number = numbers.normalise(text)
+    except numbers.InvalidCardNumber as exc:
+        return None, str(exc.code.value), ""
+    card = Card.objects.select_related("site__area").filter(number=number).first()
+    if card is None:
+        return None, Reason.UNKNOWN_NUMBER, number
+    return card, None, number
+
+
+def card_status_reason(card: Card, venue: Site, day: dt.date) -> str | None:
+    """Rules 2, 5 and 8: status, validity dates and local-only scope."""
+    if card.status == Card.Status.UNREGISTERED:
+        return Reason.NOT_REGISTERED
+    if card.status == Card.Status.REPLACED:
+        return Reason.REPLACED
+    if card.status == Card.Status.INACTIVE:
+        return Reason.INACTIVATED
+    if card.valid_until is None or day > card.valid_until:
+        return Reason.EXPIRED
+    if card.issued_on and day < card.issued_on:
+        return Reason.NOT_YET_VALID
+    card_area = card.site.area
+    if card_area.local_only and venue.area_id != card_area.pk:
+        return Reason.WRONG_AREA
+    if venue.area.local_only and card_area.pk != venue.area_id:
+        return Reason.WRONG_AREA
+    return None
+
+
+def check_card(text: str, venue: Site, day: dt.date | None = None) -> CardCheck:
+    """Is this card valid at this venue today? For the door's first answer."""
+    day = day or timezone.localdate()
+    card, reason, _number = find_card(text)
+    if card is None:
+        return CardCheck(reason=reason)
+    rules = NationalSettings.get()
+    return CardCheck(
+        reason=card_status_reason(card, venue, day),
+        card=card,
+        kind=card.kind,
+        children_allowed=0 if card.is_community else card.children,
+        community_group_max=rules.community_group_max if card.is_community else 0,
+        valid_until=card.valid_until,
+    )
+
+
+def _party_reason(card: Card, req: UseRequest, offer: Offer | None) -> str | None:
+    """Rules 3 and 4: who may come along."""
+    if min(req.children, req.community_clients, req.assistants) < 0 or req.assistants > 10:
+        return Reason.BAD_COUNTS
+    if card.is_community:
+        if req.children:
+            return Reason.TOO_MANY_CHILDREN
+        if req.community_clients > NationalSettings.get().community_group_max:
+            return Reason.COMMUNITY_GROUP_TOO_LARGE
+        return None
+    if req.community_clients:
+        return Reason.COMMUNITY_CLIENTS_PERSONAL
+    if req.children and offer is not None and offer.is_course:
+        return Reason.CHILDREN_NOT_ALLOWED_COURSE
+    if req.children > card.children:
+        return Reason.TOO_MANY_CHILDREN
+    return None
+
+
+def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None) -> str | None:
+    """Rules 6 and 7: sold out, excluded, quota, same card twice."""
+    if offer is None:
+        return None
+    if offer.venue_id != req.venue.pk:
+        return Reason.OFFER_ELSEWHERE
+    if offer.excluded:
+        return Reason.EXCLUDED
+    if offer.sold_out or (occurrence is not None and occurrence.sold_out):
+        return Reason.SOLD_OUT
+    if occurrence is not None:
+        already = Use.objects.accepted().filter(card=card, occurrence=occurrence).exists()
+        if already and not req.override_reason.strip():
+            return Reason.ALREADY_USED
+        quota = occurrence.effective_quota
+        if quota is not None and taken_places(occurrence) >= quota:
+            return Reason.QUOTA_FULL
+    return None
+
+
+def taken_places(occurrence: Occurrence) -> int:
+    """Quota places taken at an occurrence: one per accepted, non-voided use.
+
+    Callers that compare this with the quota must hold the occurrence's row lock.
+    """
+    return Use.objects.accepted().filter(occurrence=occurrence).count()
+
+
+def _resolve_offer(req: UseRequest) -> tuple[Offer | None, Occurrence | None]:
+    """The offer and, locked for the quota count, its occurrence."""
+    occurrence = None
+    offer = req.offer
+    if req.occurrence is not None:
+        # The row lock serialises quota checks on PostgreSQL; on SQLite the
+        # IMMEDIATE transaction already holds the database's write lock.
+        occurrence = Occurrence.objects.select_for_update().select_related("offer").get(pk=req.occurrence.pk)
+        offer = occurrence.offer
+    return offer, occurrence
+
+
+def record_use(req: UseRequest) -> UseResult:
+    key = (req.idempotency_key or "").strip()[:80]
+    if not key:
+        raise UseError("idempotency_key_required")
+    existing = Use.objects.filter(venue=req.venue, idempotency_key=key).first()
+    if existing is not None:
+        return UseResult(existing, created=False)
+    try:
+        with transaction.atomic():
+            return _record(req, key)
+    except IntegrityError:
+        # A concurrent request with the same key won the race: return its result.
+        existing = Use.objects.filter(venue=req.venue, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return UseResult(existing, created=False)
+
+
+def _record(req: UseRequest, key: str) -> UseResult:
+    now = timezone.now()
+    scanned_at = req.scanned_at or now
+    day = timezone.localdate(scanned_at)
+    card, reason, number = find_card(req.number)
+    offer, occurrence = _resolve_offer(req)
+    if req.venue.offboarded_at is not None:
+        reason = Reason.VENUE_CLOSED
+    if card is not None and reason is None:
+        reason = (
+            card_status_reason(card, req.venue, day)
+            or _party_reason(card, req, offer)
+            or _offer_reason(card, req, offer, occurrence)
+        )
+    accepted = reason is None
+    forced = False
+    if not accepted and req.accepted_offline and card is not None:
+        # The person was let in offline: keep the use, flag it, never drop it.
+        accepted, forced = True, True
+    sector = req.sector or (offer.sector if offer else "") or req.venue.sector or "culture"
+    use = Use.objects.create(
+        card=card,
+        typed_number=(number or str(req.number))[:40] if card is None else "",
+        venue=req.venue,
+        offer=offer,
+        occurrence=occurrence,
+        outcome=Use.Outcome.ACCEPTED if accepted else Use.Outcome.REFUSED,
+        reason=reason or "",
+        forced=forced,
+        override_reason=req.override_reason.strip()[:200] if accepted else "",
+        adults=1,
+        children=max(req.children, 0),
+        community_clients=max(req.community_clients, 0),
+        assistants=max(req.assistants, 0),
+        sector=sector,
+        channel=req.channel,
+        scanned_at=scanned_at,
+        used_on=day,
+        late=(now - scanned_at) > LATE_AFTER,
+        idempotency_key=key,
+        recorded_by=req.recorded_by if getattr(req.recorded_by, "pk", None) else None,
+        recorded_via=req.recorded_via[:120],
+    )
+    after_use_recorded(use)
+    return UseResult(use, created=True)
+
+
+def after_use_recorded(use: Use) -> None:
+    """Keep derived data (the statistics fact table) current in the same transaction."""
+    from kaiku.stats.facts import record_use_fact
+
+    record_use_fact(use)
+
+
+@transaction.atomic
+def void_use(use: Use, reason: str, actor: Any) -> Use:
+    """A mistaken use is voided with a reason, never deleted."""
+    use = Use.objects.select_for_update().get(pk=use.pk)
+    reason = reason.strip()
+    if not reason:
+        raise UseError("reason_required")
+    if use.voided_at is not None:
+        return use
+    use.voided_at = timezone.now()
+    use.voided_by = actor if getattr(actor, "pk", None) else None
+    use.void_reason = reason[:200]
+    use.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    after_use_voided(use)
+    audit.record(actor, "visits.voided", use, changes={"reason": use.void_reason}, area=use.venue.area)
+    return use
+
+
+def after_use_voided(use: Use) -> None:
+    from kaiku.stats.facts import void_use_fact
+
+    void_use_fact(use)
+
+
+__all__ = ["Channel", "Reason", "UseRequest", "UseResult", "check_card", "record_use", "void_use"]

@@ -1,0 +1,46 @@
+import pytest
+
+from kaiku.testing.matrix import Row, check, matrix_params
+from kaiku.testing.world import World
+from kaiku.visits.models import Channel
+from kaiku.visits.services import UseRequest, record_use
+
+A, N = 302, 404
+VENUE = {"anonymous": A, "national_admin": N, "coordinator": N, "distributor": N, "venue_staff": 200, "venue_admin": 200}
+VENUE_POST = {**VENUE, "venue_staff": 302, "venue_admin": 302}
+OTHER = {role: (A if role == "anonymous" else N) for role in VENUE}
+
+
+def with_uses(world: World) -> None:
+    for venue, key, card in ((world.venue_a, "use_a", world.card_a), (world.venue_b, "use_b", world.card_b)):
+        world.extra[key] = record_use(
+            UseRequest(venue=venue, number=card.number, channel=Channel.TYPED, idempotency_key=f"k-{key}")
+        ).use
+
+
+MATRIX = [
+    Row("visits:venue", "GET", VENUE, {"venue_id": "venue_a"}),
+    Row("visits:venue", "POST", VENUE, {"venue_id": "venue_a"}, data={"step": "check", "number": "x"}),
+    Row("visits:venue", "GET", OTHER, {"venue_id": "venue_b"}),
+    Row("visits:void", "GET", VENUE, {"venue_id": "venue_a", "pk": "use_a"}, setup=with_uses),
+    Row("visits:void", "POST", VENUE_POST, {"venue_id": "venue_a", "pk": "use_a"}, data={"reason": "mistake"}, setup=with_uses),
+    Row("visits:void", "GET", OTHER, {"venue_id": "venue_a", "pk": "use_b"}, setup=with_uses),
+    Row("visits:void", "GET", OTHER, {"venue_id": "venue_b", "pk": "use_b"}, setup=with_uses),
+    Row("visits:undo", "POST", VENUE_POST, {"venue_id": "venue_a", "pk": "use_a"}, setup=with_uses),
+    Row("visits:undo", "POST", OTHER, {"venue_id": "venue_b", "pk": "use_b"}, setup=with_uses),
+]
+
+
+@pytest.mark.parametrize(("role", "row"), matrix_params(MATRIX))
+def test_it_enforces_the_matrix(world, role, row):
+    check(world, role, row)
+
+
+def test_venue_check_never_shows_holder_details(world):
+    client = world.client_for("venue_staff")
+    response = client.post(f"/visits/venue/{world.venue_a.pk}/", {"step": "check", "number": world.card_a.number})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Voimassa" in body or "Valid" in body
+    for marker in ("1957", "33999"):
+        assert marker not in body

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kaiku.visits import views
+
+app_name = "visits"
+urlpatterns = [
+    path("venue/<int:venue_id>/", views.venue, name="venue"),
+    path("venue/<int:venue_id>/uses/<int:pk>/void/", views.void, name="void"),
+    path("venue/<int:venue_id>/uses/<int:pk>/undo/", views.undo, name="undo"),
+]

@@ -1,0 +1,23 @@
+import pytest
+
+from kaiku.testing.matrix import Row, check, matrix_params
+from kaiku.testing.world import ROLES
+
+EVERYONE_200 = dict.fromkeys(ROLES, 200)
+EVERYONE_302 = dict.fromkeys(ROLES, 302)
+
+MATRIX = [
+    Row("web:home", "GET", EVERYONE_200),
+    Row("web:healthz", "GET", EVERYONE_200),
+    Row("set_language", "POST", EVERYONE_302, data={"language": "sv", "next": "/"}),
+    Row("javascript-catalog", "GET", EVERYONE_200),
+    Row("accounts:login", "GET", EVERYONE_200),
+    Row("accounts:logout", "POST", EVERYONE_302),
+    Row("api-schema", "GET", EVERYONE_200),
+    Row("api-docs", "GET", EVERYONE_200),
+]
+
+
+@pytest.mark.parametrize(("role", "row"), matrix_params(MATRIX))
+def test_it_enforces_the_matrix(world, role, row):
+    check(world, role, row)

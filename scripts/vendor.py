@@ -1,0 +1,35 @@
+"""Copy the front-end files Kaiku serves from node_modules (installed from package-lock.json)
+into kaiku/static/vendor/, where whitenoise serves them. No bundler; nothing copied by hand."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE = ROOT / "node_modules"
+DEST = ROOT / "kaiku" / "static" / "vendor"
+
+# (source inside node_modules, destination inside static/vendor)
+FILES = [
+    ("htmx.org/dist/htmx.min.js", "htmx.min.js"),
+    ("axe-core/axe.min.js", "axe.min.js"),
+]
+
+
+def main() -> int:
+    missing = [src for src, _ in FILES if not (NODE / src).exists()]
+    if missing:
+        print(f"Missing in node_modules (run npm ci): {missing}", file=sys.stderr)
+        return 1
+    DEST.mkdir(parents=True, exist_ok=True)
+    for src, dst in FILES:
+        target = DEST / dst
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(NODE / src, target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
