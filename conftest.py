@@ -60,3 +60,7 @@ def _fresh_cache() -> None:
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+# Browser fixtures (chromium, phone) for tests marked `browser`.
+from kaiku.testing.browser import chromium, phone  # noqa: E402, F401

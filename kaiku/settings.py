@@ -98,7 +98,7 @@ WSGI_APPLICATION = "kaiku.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "kaiku" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -153,7 +153,8 @@ LANGUAGE_COOKIE_NAME = "kaiku_language"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "kaiku" / "locale"]
+# Each app keeps its own catalogue in <app>/locale (see scripts/messages.sh).
+LOCALE_PATHS: list[Path] = []
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

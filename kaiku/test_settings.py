@@ -15,7 +15,8 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: concurrency tests need separate connections with real locking.
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAIKU_TEST_SQLITE", "/tmp/kaiku-test.sqlite3")}
+    # One file per test process, so parallel runs never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAIKU_TEST_SQLITE", f"/tmp/kaiku-test-{os.getpid()}.sqlite3")}
 LANGUAGE_CODE = "fi"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
