@@ -49,7 +49,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or env_bool("KAIKU_DEV", False):
-        SECRET_KEY = "dev-only-secret-key-not-for-production"
+        SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=true for development)")
 
@@ -125,9 +125,7 @@ else:
                 # read-count-then-insert of a quota check cannot interleave.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"
-                ),
+                "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"),
             },
         }
     }

@@ -18,7 +18,7 @@ from django.utils import timezone
 APP_ORDER = ["network", "accounts", "cards", "offers", "visits", "door", "stats", "portal", "partners"]
 
 # The password of every demo login (printed by `manage.py demo_logins`).
-DEMO_PASSWORD = "kaikukortti-demo"
+DEMO_PASSWORD = "kaikukortti-demo"  # noqa: S105 - printed for everyone to use
 
 
 @dataclass
