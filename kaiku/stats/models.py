@@ -1,0 +1,171 @@
+"""The reporting layer: pseudonymous, denormalised fact tables (DESIGN §5.6).
+
+Every row copies the dimensions a statistic may group or filter by, so that no
+dashboard joins the register. Rows carry no card number and no holder detail
+beyond an age band, an optional gender and the home municipality; ``card_key``
+is the card's internal id, used only to count distinct cards and never shown.
+The tables are kept current by ``kaiku.stats.facts`` inside the transaction
+that records a use or a card event, and ``manage.py rebuild_stats`` rebuilds
+them from the register.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.network.models import Sector
+
+
+class AgeBand(models.TextChoices):
+    """The holder's age during the year of the fact (year - birth year)."""
+
+    UNDER_25 = "16-24", _("16-24")
+    FROM_25 = "25-34", _("25-34")
+    FROM_35 = "35-49", _("35-49")
+    FROM_50 = "50-64", _("50-64")
+    FROM_65 = "65+", _("65 and over")
+    UNKNOWN = "unknown", _("Not known")
+
+    @classmethod
+    def for_age(cls, age: int | None) -> str:
+        if age is None:
+            return cls.UNKNOWN
+        if age < 25:
+            return cls.UNDER_25
+        if age < 35:
+            return cls.FROM_25
+        if age < 50:
+            return cls.FROM_35
+        if age < 65:
+            return cls.FROM_50
+        return cls.FROM_65
+
+
+def _fk(to: str, verbose_name: object) -> models.ForeignKey:
+    # No database constraint: facts are bulk-loaded and outlive nothing they point to
+    # (sites and municipalities are never deleted, only offboarded).
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        related_name="+",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+    )
+
+
+class UseFactQuerySet(models.QuerySet["UseFact"]):
+    def counted(self) -> UseFactQuerySet:
+        """Accepted and not voided: the uses every statistic counts."""
+        return self.filter(outcome=UseFact.Outcome.ACCEPTED, voided=False)
+
+    def refused(self) -> UseFactQuerySet:
+        return self.filter(outcome=UseFact.Outcome.REFUSED)
+
+
+class UseFact(models.Model):
+    """One attempt to use a card, accepted or refused."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    use_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    day = models.DateField(_("date"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    venue = _fk("network.Site", _("venue"))
+    venue_area = _fk("network.Area", _("venue's area"))
+    venue_municipality = _fk("network.Municipality", _("venue's municipality"))
+    card_key = models.BigIntegerField(null=True, blank=True)
+    card_site = _fk("network.Site", _("issuing site"))
+    card_area = _fk("network.Area", _("card's area"))
+    card_municipality = _fk("network.Municipality", _("holder's home municipality"))
+    age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    gender = models.CharField(_("gender"), max_length=20, blank=True)
+    card_kind = models.CharField(_("card kind"), max_length=20, blank=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    art_form = models.CharField(_("art form"), max_length=30, blank=True)
+    adults = models.PositiveSmallIntegerField(_("adults"), default=1)
+    children = models.PositiveSmallIntegerField(_("children"), default=0)
+    community_clients = models.PositiveSmallIntegerField(_("community card clients"), default=0)
+    assistants = models.PositiveSmallIntegerField(_("assistants"), default=0)
+    channel = models.CharField(_("channel"), max_length=20)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    voided = models.BooleanField(_("voided"), default=False)
+
+    objects = UseFactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("use fact")
+        verbose_name_plural = _("use facts")
+        indexes = [
+            models.Index(fields=["year", "outcome", "sector"], name="usefact_year"),
+            models.Index(fields=["day"], name="usefact_day"),
+            models.Index(fields=["venue_area", "day"], name="usefact_varea_day"),
+            models.Index(fields=["card_area", "day"], name="usefact_carea_day"),
+            models.Index(fields=["venue", "day"], name="usefact_venue_day"),
+            models.Index(fields=["card_site", "day"], name="usefact_csite_day"),
+            models.Index(fields=["card_key", "year"], name="usefact_card_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.outcome}"
+
+
+class CardFact(models.Model):
+    """A card registered or renewed (a replacement card is not a new registration)."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        RENEWED = "renewed", _("Renewed")
+
+    event_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    day = models.DateField(_("date"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    card_key = models.BigIntegerField(null=True, blank=True)
+    card_site = _fk("network.Site", _("issuing site"))
+    card_area = _fk("network.Area", _("card's area"))
+    site_municipality = _fk("network.Municipality", _("issuing site's municipality"))
+    card_municipality = _fk("network.Municipality", _("holder's home municipality"))
+    age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    gender = models.CharField(_("gender"), max_length=20, blank=True)
+    card_kind = models.CharField(_("card kind"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("card fact")
+        verbose_name_plural = _("card facts")
+        indexes = [
+            models.Index(fields=["year", "kind"], name="cardfact_year"),
+            models.Index(fields=["card_area", "day"], name="cardfact_area_day"),
+            models.Index(fields=["card_site", "day"], name="cardfact_site_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}"
+
+
+class CardYear(models.Model):
+    """A card taken into use in a year: it has at least one counted use that year.
+
+    Kept so that the national table counts distinct cards without scanning every use.
+    """
+
+    card_key = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField(_("year"))
+    card_site = _fk("network.Site", _("issuing site"))
+    card_area = _fk("network.Area", _("card's area"))
+
+    class Meta:
+        verbose_name = _("card taken into use")
+        verbose_name_plural = _("cards taken into use")
+        constraints = [models.UniqueConstraint(fields=["card_key", "year"], name="cardyear_unique")]
+        indexes = [models.Index(fields=["year", "card_area"], name="cardyear_year_area")]
+
+    def __str__(self) -> str:
+        return str(self.year)

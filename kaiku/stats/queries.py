@@ -1,0 +1,508 @@
+"""Statistics from the fact tables: the national yearly table, dashboard tables, open data.
+
+Every function takes a ``StatsScope`` (what the viewer may see) and ``Filters``
+(what they asked for) and returns raw counts; ``kaiku.stats.suppression`` makes
+them publishable. Each table is one grouped query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.cards.models import Card, Gender
+from kaiku.network.models import Area, Municipality, Sector, Site
+from kaiku.offers.models import ArtForm
+from kaiku.stats.models import AgeBand, CardFact, CardYear, UseFact
+from kaiku.stats.suppression import SafeTable, suppress
+from kaiku.visits.models import Channel, Reason
+
+SECTORS = [value for value, _label in Sector.choices]
+
+
+@dataclass
+class StatsScope:
+    """Whose statistics: the whole network, one area, one distributor site or one venue."""
+
+    level: str  # "national", "area", "site", "venue"
+    area: Area | None = None
+    site: Site | None = None
+    # None only in the national admin's own view: nothing is suppressed there.
+    threshold: int | None = 5
+
+    def uses(self) -> QuerySet[UseFact]:
+        qs = UseFact.objects.all()
+        if self.level == "area":
+            return qs.filter(venue_area=self.area)
+        if self.level == "site":
+            return qs.filter(card_site=self.site)
+        if self.level == "venue":
+            return qs.filter(venue=self.site)
+        return qs
+
+    def uses_across(self) -> QuerySet[UseFact]:
+        """For the cross-area table: an area also sees where its own cards were used."""
+        if self.level == "area":
+            return UseFact.objects.filter(Q(venue_area=self.area) | Q(card_area=self.area))
+        return self.uses()
+
+    def card_facts(self) -> QuerySet[CardFact]:
+        qs = CardFact.objects.all()
+        if self.level == "area":
+            return qs.filter(card_area=self.area)
+        if self.level == "site":
+            return qs.filter(card_site=self.site)
+        if self.level == "venue":
+            return qs.none()
+        return qs
+
+    def card_years(self) -> QuerySet[CardYear]:
+        qs = CardYear.objects.all()
+        if self.level == "area":
+            return qs.filter(card_area=self.area)
+        if self.level == "site":
+            return qs.filter(card_site=self.site)
+        if self.level == "venue":
+            return qs.none()
+        return qs
+
+    @property
+    def shows_holders(self) -> bool:
+        """Venue staff never see holder data, not even as age or gender aggregates."""
+        return self.level != "venue"
+
+    @property
+    def has_cards(self) -> bool:
+        return self.level != "venue"
+
+
+@dataclass
+class Filters:
+    start: dt.date
+    end: dt.date
+    area: Area | None = None
+    municipality: Municipality | None = None
+    sector: str = ""
+    art_form: str = ""
+    card_kind: str = ""
+    channel: str = ""
+
+    def apply_uses(self, qs: QuerySet[UseFact]) -> QuerySet[UseFact]:
+        qs = qs.filter(day__gte=self.start, day__lte=self.end)
+        if self.area is not None:
+            qs = qs.filter(venue_area=self.area)
+        if self.municipality is not None:
+            qs = qs.filter(venue_municipality=self.municipality)
+        for name in ("sector", "art_form", "card_kind", "channel"):
+            value = getattr(self, name)
+            if value:
+                qs = qs.filter(**{name: value})
+        return qs
+
+    def apply_cards(self, qs: QuerySet[CardFact]) -> QuerySet[CardFact]:
+        qs = qs.filter(day__gte=self.start, day__lte=self.end)
+        if self.area is not None:
+            qs = qs.filter(card_area=self.area)
+        if self.municipality is not None:
+            qs = qs.filter(site_municipality=self.municipality)
+        if self.card_kind:
+            qs = qs.filter(card_kind=self.card_kind)
+        return qs
+
+
+@dataclass
+class Table:
+    """One dashboard table: raw counts, then published through suppression."""
+
+    key: str
+    title: Any
+    row_heading: Any
+    rows: list[Any]
+    columns: list[Any]
+    values: list[list[int]]
+    row_totals: bool = True
+    col_totals: bool = True
+    chart: str = "bars"  # "bars", "timeline" or "" (no chart)
+    note: Any = ""
+    safe: SafeTable | None = field(default=None, repr=False)
+
+    def publish(self, threshold: int | None) -> Table:
+        self.safe = suppress(
+            self.rows, self.columns, self.values, threshold, row_totals=self.row_totals, col_totals=self.col_totals
+        )
+        return self
+
+
+ADULTS_CHILDREN = [_("Adults"), _("Children")]
+
+
+def _child_sum() -> Any:
+    return Coalesce(Sum(F("children") + F("community_clients")), 0)
+
+
+def _grouped_people(qs: QuerySet[UseFact], dim: str) -> dict[Any, list[int]]:
+    out: dict[Any, list[int]] = {}
+    for row in qs.values(dim).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
+        out[row[dim]] = [row["a"], row["c"]]
+    return out
+
+
+def _people_table(
+    key: str, title: Any, heading: Any, qs: QuerySet[UseFact], dim: str, choices: Iterable[tuple[Any, Any]]
+) -> Table:
+    data = _grouped_people(qs, dim)
+    labels = dict(choices)
+    keys = [k for k in labels if k in data] + [k for k in data if k not in labels]
+    return Table(
+        key,
+        title,
+        heading,
+        [labels.get(k, k or _("Not given")) for k in keys],
+        ADULTS_CHILDREN,
+        [data[k] for k in keys],
+    )
+
+
+def months_between(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _area_names() -> dict[int, str]:
+    return dict(Area.objects.values_list("pk", "name"))
+
+
+def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[str, Any]]:
+    """Every table of a dashboard, unpublished, and the key figures."""
+    uses = filters.apply_uses(scope.uses())
+    counted = uses.counted()
+    tables: list[Table] = []
+
+    months = months_between(filters.start, filters.end)
+    by_month: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for row in counted.values("year", "month").annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
+        by_month[(row["year"], row["month"])] = [row["a"], row["c"]]
+    tables.append(
+        Table(
+            "months",
+            _("Uses by month"),
+            _("Month"),
+            [f"{y}-{m:02d}" for y, m in months],
+            ADULTS_CHILDREN,
+            [by_month[ym] for ym in months],
+            chart="timeline",
+        )
+    )
+    tables.append(_people_table("sectors", _("Uses by sector"), _("Sector"), counted, "sector", Sector.choices))
+    tables.append(
+        _people_table(
+            "art_forms",
+            _("Uses by art form"),
+            _("Art form"),
+            counted,
+            "art_form",
+            [("", _("Not given")), *ArtForm.choices],
+        )
+    )
+    tables.append(
+        _people_table("card_kinds", _("Uses by card kind"), _("Card kind"), counted, "card_kind", Card.Kind.choices)
+    )
+    if scope.shows_holders:
+        tables.append(
+            _people_table(
+                "age_bands", _("Uses by the holder's age"), _("Age band"), counted, "age_band", AgeBand.choices
+            )
+        )
+        tables.append(
+            _people_table(
+                "genders",
+                _("Uses by the holder's gender"),
+                _("Gender"),
+                counted,
+                "gender",
+                [*Gender.choices, ("", _("Not given"))],
+            )
+        )
+
+    # Cross-area use: cards of one area used at venues of another.
+    names = _area_names()
+    across = filters.apply_uses(scope.uses_across()).counted()
+    pairs = {
+        (r["card_area"], r["venue_area"]): r["n"]
+        for r in across.values("card_area", "venue_area")
+        .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
+        .order_by()
+    }
+    card_areas = sorted({c for c, _v in pairs}, key=lambda pk: names.get(pk, ""))
+    venue_areas = sorted({v for _c, v in pairs}, key=lambda pk: names.get(pk, ""))
+    tables.append(
+        Table(
+            "cross_area",
+            _("Cross-area use: uses by the card's area (rows) and the venue's area (columns)"),
+            _("Card's area"),
+            [names.get(c, _("Unknown")) for c in card_areas],
+            [names.get(v, _("Unknown")) for v in venue_areas],
+            [[pairs.get((c, v), 0) for v in venue_areas] for c in card_areas],
+            chart="",
+        )
+    )
+
+    tables.append(_attempts_table(uses, "channel", "channels", _("Attempts by channel"), _("Channel"), Channel.choices))
+    refused = {r["reason"]: r["n"] for r in uses.refused().values("reason").annotate(n=Count("pk")).order_by()}
+    reason_labels = dict(Reason.choices)
+    keys = [k for k in reason_labels if k in refused] + [k for k in refused if k not in reason_labels]
+    tables.append(
+        Table(
+            "refused",
+            _("Refused attempts by reason"),
+            _("Reason"),
+            [reason_labels.get(k, k) for k in keys],
+            [_("Refused")],
+            [[refused[k]] for k in keys],
+            row_totals=False,
+        )
+    )
+
+    totals = counted.aggregate(
+        adults=Coalesce(Sum("adults"), 0),
+        children=_child_sum(),
+        assistants=Coalesce(Sum("assistants"), 0),
+        cards=Count("card_key", distinct=True),
+    )
+    figures: dict[str, Any] = {
+        "uses": totals["adults"] + totals["children"],
+        "adults": totals["adults"],
+        "children": totals["children"],
+        "assistants": totals["assistants"],
+        "cards_used": totals["cards"],
+    }
+    if scope.has_cards:
+        cards = filters.apply_cards(scope.card_facts())
+        by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+        for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
+            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+        tables.append(
+            Table(
+                "cards",
+                _("New holders and renewals by month"),
+                _("Month"),
+                [f"{y}-{m:02d}" for y, m in months],
+                [_("Registered"), _("Renewed")],
+                [by_kind[ym] for ym in months],
+                chart="timeline",
+            )
+        )
+        issued = cards.values("card_key").distinct()
+        issued_count = issued.count()
+        used_count = issued.filter(card_key__in=counted.values("card_key")).count()
+        figures["cards_issued"] = issued_count
+        figures["cards_issued_used"] = used_count
+        figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
+    return tables, figures
+
+
+def _attempts_table(
+    uses: QuerySet[UseFact], dim: str, key: str, title: Any, heading: Any, choices: Iterable[tuple[Any, Any]]
+) -> Table:
+    data: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    for row in uses.values(dim, "outcome").annotate(n=Count("pk")).order_by():
+        data[row[dim]][0 if row["outcome"] == UseFact.Outcome.ACCEPTED else 1] += row["n"]
+    labels = dict(choices)
+    keys = [k for k in labels if k in data] + [k for k in data if k not in labels]
+    return Table(
+        key, title, heading, [labels.get(k, k) for k in keys], [_("Accepted"), _("Refused")], [data[k] for k in keys]
+    )
+
+
+# --- The national yearly table (DESIGN §1) ------------------------------------------
+
+
+@dataclass
+class YearRow:
+    year: int
+    registered: int
+    taken_into_use: int
+    adult: list[int]  # by sector, in SECTORS order
+    child: list[int]
+    municipalities: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.adult) + sum(self.child)
+
+
+def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearRow]:
+    """The yearly table's raw rows, newest first. Four grouped queries whatever the data size."""
+    registered = dict(
+        scope.card_facts()
+        .filter(kind=CardFact.Kind.REGISTERED)
+        .values("year")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("year", "n")
+    )
+    taken = dict(scope.card_years().values("year").annotate(n=Count("pk")).order_by().values_list("year", "n"))
+    adult: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
+    child: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
+    municipalities: dict[int, set[int]] = defaultdict(set)
+    grouped = (
+        scope.uses()
+        .counted()
+        .values("year", "sector", "venue_municipality")
+        .annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
+        .order_by()
+    )
+    for row in grouped:
+        if row["sector"] in SECTORS:
+            i = SECTORS.index(row["sector"])
+            adult[row["year"]][i] += row["a"]
+            child[row["year"]][i] += row["c"]
+        if row["venue_municipality"] is not None:
+            municipalities[row["year"]].add(row["venue_municipality"])
+    for year, muni in scope.card_facts().values_list("year", "site_municipality").distinct().order_by():
+        if muni is not None:
+            municipalities[year].add(muni)
+    all_years = set(registered) | set(taken) | set(adult) | set(municipalities)
+    if years is not None:
+        all_years &= set(years)
+    return [
+        YearRow(y, registered.get(y, 0), taken.get(y, 0), adult[y], child[y], len(municipalities[y]))
+        for y in sorted(all_years, reverse=True)
+    ]
+
+
+@dataclass
+class YearCells:
+    year: int
+    registered: str
+    taken_into_use: str
+    adult: str
+    child: str
+    total: str
+    municipalities: str
+
+
+def yearly_table(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearCells]:
+    """The yearly table as published: sector counts joined with '/', small counts suppressed."""
+    from kaiku.stats.suppression import show_number
+
+    rows = yearly_rows(scope, years)
+    k = scope.threshold
+    n = len(SECTORS)
+    # Adult and child uses by sector add up to the row's total uses: suppress them together.
+    safe = suppress([r.year for r in rows], list(range(2 * n)), [r.adult + r.child for r in rows], k, col_totals=False)
+    out = []
+    for i, r in enumerate(rows):
+        cells = [c.text for c in safe.cells[i]]
+        assert safe.row_totals is not None
+        out.append(
+            YearCells(
+                r.year,
+                show_number(r.registered, k).text,
+                show_number(r.taken_into_use, k).text,
+                "/".join(cells[:n]),
+                "/".join(cells[n:]),
+                safe.row_totals[i].text,
+                show_number(r.municipalities, k).text,
+            )
+        )
+    return out
+
+
+YEARLY_HEADINGS = [
+    _("Year"),
+    _("Registered cards"),
+    _("Cards taken into use"),
+    _("Adult uses culture/education/science/sports"),
+    _("Child uses culture/education/science/sports"),
+    _("Total uses"),
+    _("Municipalities"),
+]
+
+YEARLY_DEFINITIONS = [
+    _(
+        "Registered cards: cards registered for the first time during the year (renewals and replacement cards excluded)."
+    ),
+    _("Cards taken into use: cards with at least one accepted, not voided use during the year."),
+    _(
+        "Adult uses: accepted, not voided uses by the holder (or the worker on a community card), by the sector of "
+        "the offer or venue."
+    ),
+    _(
+        "Child uses: children who came along on those uses, and clients under 16 on community cards, by the same "
+        "sector."
+    ),
+    _("Total uses: adult uses plus child uses. Assistants and interpreters are recorded separately and not counted."),
+    _(
+        "Municipalities: municipalities in the network that year, counted as the municipalities where a venue "
+        "recorded an accepted use or a distributor site registered or renewed a card during the year."
+    ),
+]
+
+
+def yearly_matrix(cells: list[YearCells]) -> list[list[str]]:
+    return [[str(c.year), c.registered, c.taken_into_use, c.adult, c.child, c.total, c.municipalities] for c in cells]
+
+
+# --- Open data ---------------------------------------------------------------------
+
+
+OPEN_DATA_FIELDS = ["year", "municipality_code", "municipality", "sector", "adult_uses", "child_uses"]
+
+
+def open_data(threshold: int, years: Iterable[int] | None = None) -> list[dict[str, str | int]]:
+    """Uses per venue municipality x year x sector, suppressed per year's municipality x sector table."""
+    qs = UseFact.objects.counted()
+    if years is not None:
+        qs = qs.filter(year__in=list(years))
+    data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
+    for row in (
+        qs.exclude(venue_municipality=None)
+        .values("year", "venue_municipality", "sector")
+        .annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
+        .order_by()
+    ):
+        if row["sector"] not in SECTORS:
+            continue
+        i = SECTORS.index(row["sector"])
+        cells = data[row["year"]][row["venue_municipality"]]
+        cells[i] += row["a"]
+        cells[len(SECTORS) + i] += row["c"]
+    munis = {m.pk: m for m in Municipality.objects.filter(pk__in={pk for y in data.values() for pk in y})}
+    records: list[dict[str, str | int]] = []
+    n = len(SECTORS)
+    for year in sorted(data):
+        keys = sorted(data[year], key=lambda pk: munis[pk].code if pk in munis else "")
+        values = [data[year][pk] for pk in keys]
+        # One table per year: municipalities x (adult, child) x sector, protected as if its
+        # totals were published too (the national yearly table publishes the column sums).
+        safe = suppress(keys, list(range(2 * n)), values, threshold)
+        for r, pk in enumerate(keys):
+            muni = munis.get(pk)
+            for i, sector in enumerate(SECTORS):
+                records.append(
+                    {
+                        "year": year,
+                        "municipality_code": muni.code if muni else "",
+                        "municipality": muni.name_fi if muni else "",
+                        "sector": sector,
+                        "adult_uses": safe.cells[r][i].text,
+                        "child_uses": safe.cells[r][n + i].text,
+                    }
+                )
+    return records
+
+
+def year_range(years: Iterable[int]) -> list[int]:
+    return sorted(set(years))

@@ -1,0 +1,211 @@
+"""Small-count suppression: the one place a statistic is made safe to publish.
+
+Outside the national admin's own view every count from 1 to threshold - 1 is
+shown as "<threshold" (primary suppression). A table also shows its row and
+column totals, so a single hidden cell could be recomputed by subtraction; the
+complementary step hides further cells until no hidden value can be derived.
+
+Why the graph: take one node per row (plus the totals row) and one per column
+(plus the totals column); each hidden cell, including a hidden or unshown
+total, is an edge between its row and its column. The published values give
+one linear equation per node (the row's cells add up to its total), and that
+system is a network's incidence matrix. A hidden value is determined by the
+published ones exactly when its edge is a bridge of the hidden-edge graph (an
+edge on no cycle). So we hide more cells until the graph has no bridge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+# Shown in place of a complementary-suppressed cell (its value is not small).
+HIDDEN = "\u00d7"
+HIDDEN_NOTE = _("\u00d7 = hidden so that a small count cannot be worked out from the totals.")
+
+Cell = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One cell as published: its text, and the value only when it may be shown."""
+
+    text: str
+    value: int | None
+    suppressed: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def small_label(threshold: int) -> str:
+    return f"<{threshold}"
+
+
+def is_small(value: int, threshold: int) -> bool:
+    return 0 < value < threshold
+
+
+def show_number(value: int, threshold: int | None) -> Shown:
+    """A single figure (no totals beside it): hidden only when small."""
+    if threshold is not None and is_small(value, threshold):
+        return Shown(small_label(threshold), None, True)
+    return Shown(str(value), value)
+
+
+@dataclass
+class SafeTable:
+    """A table of counts with its totals, after suppression.
+
+    ``cells[i][j]`` are the body; ``row_totals[i]``, ``col_totals[j]`` and
+    ``total`` the margins (present only when the table shows them).
+    """
+
+    rows: list[Any]
+    columns: list[Any]
+    cells: list[list[Shown]]
+    row_totals: list[Shown] | None
+    col_totals: list[Shown] | None
+    total: Shown | None
+    hidden: set[Cell] = field(default_factory=set)
+
+    @property
+    def has_complementary(self) -> bool:
+        return any(c.text == HIDDEN for row in self.cells for c in row) or any(
+            c.text == HIDDEN for c in (self.row_totals or []) + (self.col_totals or []) + [self.total] if c
+        )
+
+
+def _bridges(edges: set[Cell], m: int, n: int) -> list[Cell]:
+    """The bridges of the bipartite graph rows 0..m x columns 0..n given by ``edges`` (iterative Tarjan)."""
+    adjacency: dict[int, list[tuple[int, Cell]]] = {}
+    for i, j in edges:
+        a, b = i, m + 1 + j
+        adjacency.setdefault(a, []).append((b, (i, j)))
+        adjacency.setdefault(b, []).append((a, (i, j)))
+    order: dict[int, int] = {}
+    low: dict[int, int] = {}
+    found: list[Cell] = []
+    counter = 0
+    for root in adjacency:
+        if root in order:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        stack: list[tuple[int, Cell | None, int]] = [(root, None, 0)]
+        while stack:
+            node, via, index = stack[-1]
+            neighbours = adjacency[node]
+            if index < len(neighbours):
+                stack[-1] = (node, via, index + 1)
+                nxt, edge = neighbours[index]
+                if edge == via:
+                    continue
+                if nxt in order:
+                    low[node] = min(low[node], order[nxt])
+                else:
+                    order[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append((nxt, edge, 0))
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent] and via is not None:
+                        found.append(via)
+    return found
+
+
+def hidden_cells(values: Sequence[Sequence[int]], threshold: int, *, row_totals: bool, col_totals: bool) -> set[Cell]:
+    """Which cells of the full table (body plus margins, index m / n) to hide.
+
+    Index ``m`` is the totals row and ``n`` the totals column. Margins that the
+    table does not show are unknown to a reader, so they start out "hidden" too
+    (and are never displayed either way).
+    """
+    m = len(values)
+    n = len(values[0]) if m else 0
+    full = [[*r, sum(r)] for r in values]
+    full.append([sum(full[i][j] for i in range(m)) for j in range(n + 1)])
+    hidden: set[Cell] = {(i, j) for i in range(m + 1) for j in range(n + 1) if is_small(full[i][j], threshold)}
+    for i in range(m + 1):
+        if not row_totals or (i == m and not col_totals):
+            hidden.add((i, n))
+    for j in range(n + 1):
+        if not col_totals or (j == n and not row_totals):
+            hidden.add((m, j))
+    if not hidden:
+        return hidden
+    while True:
+        bridges = _bridges(hidden, m, n)
+        if not bridges:
+            return hidden
+        i, j = bridges[0]
+        hidden.add(_partner(full, hidden, i, j, m, n))
+
+
+def _partner(full: list[list[int]], hidden: set[Cell], i: int, j: int, m: int, n: int) -> Cell:
+    """A cell to hide beside bridge (i, j): in its row or column, preferring lines that already hide a cell
+    (closing a cycle), then small non-zero values."""
+    hidden_rows = {r for r, _c in hidden}
+    hidden_cols = {c for _r, c in hidden}
+    candidates: list[tuple[tuple[int, int, int], Cell]] = []
+    for c in range(n + 1):
+        if (i, c) not in hidden:
+            v = full[i][c]
+            candidates.append(((0 if c in hidden_cols else 1, 0 if v else 1, v), (i, c)))
+    for r in range(m + 1):
+        if (r, j) not in hidden:
+            v = full[r][j]
+            candidates.append(((0 if r in hidden_rows else 1, 0 if v else 1, v), (r, j)))
+    if not candidates:
+        # Both lines are fully hidden: widen the search to any shown cell. One exists,
+        # since a fully hidden table (at least 2 x 2 with its margins) has no bridge.
+        candidates = [
+            ((1, 0 if full[r][c] else 1, full[r][c]), (r, c))
+            for r in range(m + 1)
+            for c in range(n + 1)
+            if (r, c) not in hidden
+        ]
+    return min(candidates)[1]
+
+
+def suppress(
+    rows: Sequence[Any],
+    columns: Sequence[Any],
+    values: Sequence[Sequence[int]],
+    threshold: int | None,
+    *,
+    row_totals: bool = True,
+    col_totals: bool = True,
+) -> SafeTable:
+    """Publishable cells for a table of counts. ``threshold=None`` means the national view: nothing hidden."""
+    m, n = len(values), len(columns)
+    full = [[*r, sum(r)] for r in values]
+    full.append([sum(full[i][j] for i in range(m)) for j in range(n + 1)])
+    hidden = (
+        hidden_cells(values, threshold, row_totals=row_totals, col_totals=col_totals)
+        if threshold is not None and m and n
+        else set()
+    )
+
+    def shown(i: int, j: int) -> Shown:
+        v = full[i][j]
+        if (i, j) not in hidden:
+            return Shown(str(v), v)
+        assert threshold is not None
+        return Shown(small_label(threshold) if is_small(v, threshold) else HIDDEN, None, True)
+
+    return SafeTable(
+        rows=list(rows),
+        columns=list(columns),
+        cells=[[shown(i, j) for j in range(n)] for i in range(m)],
+        row_totals=[shown(i, n) for i in range(m)] if row_totals else None,
+        col_totals=[shown(m, j) for j in range(n)] if col_totals else None,
+        total=shown(m, n) if row_totals and col_totals else None,
+        hidden=hidden,
+    )
