@@ -20,6 +20,7 @@ from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.network.models import Municipality, NationalSettings, Site
+from kaiku.stats.facts import card_fact
 
 REGISTRATION_FIELDS = (
     "birth_year",
@@ -141,7 +142,9 @@ def _set_activation_code(card: Card) -> str:
 
 
 def _event(card: Card, kind: str, actor: Any, **details: Any) -> None:
-    CardEvent.objects.create(card=card, kind=kind, actor=actor if getattr(actor, "pk", None) else None, details=details)
+    actor = actor if getattr(actor, "pk", None) else None
+    event = CardEvent.objects.create(card=card, kind=kind, actor=actor, details=details)
+    card_fact(card, kind, event)  # statistics: registrations and renewals (kaiku.stats.facts)
 
 
 @transaction.atomic
