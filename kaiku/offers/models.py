@@ -1,8 +1,20 @@
-"""What venues offer to cardholders: events with occurrences, courses, ongoing admission."""
+"""What venues offer to cardholders: events with occurrences, courses, ongoing admission.
+
+Quota places are taken by accepted uses and by reservations that still hold a
+place. A reservation holds its place until the occurrence starts; after that it
+stops counting by a time condition in the count (``ReservationQuerySet.holding``),
+so no background job is needed for correctness. ``manage.py release_reservations``
+only tidies their status afterwards.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +41,45 @@ class ArtForm(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class TicketMethod(models.TextChoices):
+    BOX_OFFICE = "box_office", _("At the box office")
+    PHONE = "phone", _("By phone")
+    EMAIL = "email", _("By e-mail")
+    RESERVATION = "reservation", _("Reservation in Kaiku")
+
+
+# Accessibility features: (field name, label). Each is a boolean on Offer.
+ACCESSIBILITY = [
+    ("step_free", _("Step-free access")),
+    ("hearing_loop", _("Hearing loop")),
+    ("sign_language", _("Sign language")),
+    ("easy_to_read", _("Easy-to-read language")),
+    ("sensory_friendly", _("Sensory-friendly")),
+    ("assistant_friendly", _("Assistant gets in free")),
+]
+ACCESSIBILITY_FIELDS = [name for name, _label in ACCESSIBILITY]
+
+
+def _localised(obj: object, base: str) -> str:
+    lang = (get_language() or "fi")[:2]
+    return getattr(obj, f"{base}_{lang}", "") or getattr(obj, f"{base}_fi", "")
+
+
+class OfferQuerySet(models.QuerySet["Offer"]):
+    def public(self) -> OfferQuerySet:
+        """Offers the public catalogue shows: published, usable, at a venue in the network."""
+        return self.filter(
+            published=True,
+            excluded=False,
+            venue__offboarded_at__isnull=True,
+            venue__area__status__in=["pilot", "active"],
+        )
+
+    def current(self, today: dt.date) -> OfferQuerySet:
+        """Not over yet: the last day is today or later, or open-ended."""
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+
+
 class Offer(models.Model):
     class Kind(models.TextChoices):
         EVENT = "event", _("Event with dates")
@@ -45,8 +96,31 @@ class Offer(models.Model):
     description_fi = models.TextField(_("description in Finnish"), blank=True)
     description_sv = models.TextField(_("description in Swedish"), blank=True)
     description_en = models.TextField(_("description in English"), blank=True)
+    # For events these follow the occurrences (services.refresh_dates); for courses
+    # and ongoing admission staff set them.
     starts_on = models.DateField(_("first day"), null=True, blank=True)
     ends_on = models.DateField(_("last day"), null=True, blank=True)
+    min_age = models.PositiveSmallIntegerField(
+        _("suitable from age"), null=True, blank=True, help_text=_("Leave empty if suitable for all ages.")
+    )
+    family_friendly = models.BooleanField(
+        _("family-friendly"), default=False, help_text=_("Good for a holder who brings children along.")
+    )
+    step_free = models.BooleanField(_("Step-free access"), default=False)
+    hearing_loop = models.BooleanField(_("Hearing loop"), default=False)
+    sign_language = models.BooleanField(_("Sign language"), default=False)
+    easy_to_read = models.BooleanField(_("Easy-to-read language"), default=False)
+    sensory_friendly = models.BooleanField(_("Sensory-friendly"), default=False)
+    assistant_friendly = models.BooleanField(_("Assistant gets in free"), default=False)
+    ticket_method = models.CharField(
+        _("how to get the ticket"), max_length=20, choices=TicketMethod.choices, default=TicketMethod.BOX_OFFICE
+    )
+    ticket_instructions_fi = models.TextField(_("ticket instructions in Finnish"), blank=True)
+    ticket_instructions_sv = models.TextField(_("ticket instructions in Swedish"), blank=True)
+    ticket_instructions_en = models.TextField(_("ticket instructions in English"), blank=True)
+    ticket_phone = models.CharField(_("phone for tickets"), max_length=40, blank=True)
+    ticket_email = models.EmailField(_("e-mail for tickets"), blank=True)
+    info_url = models.URLField(_("web page"), max_length=500, blank=True)
     quota = models.PositiveIntegerField(
         _("Kaikukortti quota per occurrence"),
         null=True,
@@ -55,25 +129,77 @@ class Offer(models.Model):
     )
     sold_out = models.BooleanField(_("sold out"), default=False)
     excluded = models.BooleanField(_("not available with Kaikukortti"), default=False)
+    published = models.BooleanField(_("shown in the public catalogue"), default=True)
+    image = models.ImageField(_("image"), upload_to="offers/", blank=True)
+    image_url = models.URLField(_("image address"), max_length=500, blank=True)
+    image_alt = models.CharField(_("image description"), max_length=200, blank=True)
+    # Set while an upcoming occurrence has last-minute seats: the latest such start.
+    last_minute_until = models.DateTimeField(null=True, blank=True, editable=False)
+    external_id = models.CharField(_("external id"), max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OfferQuerySet.as_manager()
 
     class Meta:
         ordering = ["title_fi"]
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "external_id"], condition=~Q(external_id=""), name="offer_external_id_per_venue"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ends_on", "starts_on"], name="offer_dates"),
+            models.Index(fields=["venue", "ends_on"], name="offer_venue_dates"),
+            models.Index(fields=["last_minute_until"], name="offer_last_minute"),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
     @property
     def title(self) -> str:
-        lang = (get_language() or "fi")[:2]
-        return getattr(self, f"title_{lang}", "") or self.title_fi
+        return _localised(self, "title")
+
+    @property
+    def description(self) -> str:
+        return _localised(self, "description")
+
+    @property
+    def ticket_instructions(self) -> str:
+        return _localised(self, "ticket_instructions")
 
     @property
     def is_course(self) -> bool:
         return self.kind == self.Kind.COURSE
+
+    @property
+    def is_event(self) -> bool:
+        return self.kind == self.Kind.EVENT
+
+    @property
+    def takes_reservations(self) -> bool:
+        return self.ticket_method == TicketMethod.RESERVATION
+
+    @property
+    def accessibility(self) -> list[str]:
+        return [str(label) for name, label in ACCESSIBILITY if getattr(self, name)]
+
+    @property
+    def picture_url(self) -> str:
+        if self.image:
+            return self.image.url
+        return self.image_url
+
+    def has_last_minute(self, now: dt.datetime | None = None) -> bool:
+        return self.last_minute_until is not None and self.last_minute_until > (now or timezone.now())
+
+
+class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
+    def upcoming(self, now: dt.datetime) -> OccurrenceQuerySet:
+        return self.filter(starts_at__gt=now, cancelled=False)
 
 
 class Occurrence(models.Model):
@@ -85,15 +211,86 @@ class Occurrence(models.Model):
         _("Kaikukortti quota"), null=True, blank=True, help_text=_("Empty uses the offer's quota.")
     )
     sold_out = models.BooleanField(_("sold out"), default=False)
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    # Last-minute seats: free seats released on top of the quota shortly before the start.
+    extra_seats = models.PositiveIntegerField(_("last-minute seats"), default=0)
+    extra_seats_at = models.DateTimeField(null=True, blank=True, editable=False)
+    external_id = models.CharField(max_length=200, blank=True, editable=False)
+
+    objects = OccurrenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]
         verbose_name = _("occurrence")
         verbose_name_plural = _("occurrences")
+        indexes = [models.Index(fields=["offer", "starts_at"], name="occurrence_offer_start")]
 
     def __str__(self) -> str:
-        return f"{self.offer} {self.starts_at:%Y-%m-%d %H:%M}"
+        local = timezone.localtime(self.starts_at)
+        return f"{self.offer} {local:%Y-%m-%d %H:%M}"
 
     @property
     def effective_quota(self) -> int | None:
-        return self.quota if self.quota is not None else self.offer.quota
+        """Places for cardholders: the quota plus last-minute seats; None is no cap."""
+        base = self.quota if self.quota is not None else self.offer.quota
+        if base is None:
+            return None
+        return base + self.extra_seats
+
+    def has_started(self, now: dt.datetime | None = None) -> bool:
+        return self.starts_at <= (now or timezone.now())
+
+
+class ReservationQuerySet(models.QuerySet["Reservation"]):
+    def active(self) -> ReservationQuerySet:
+        return self.filter(status=Reservation.Status.ACTIVE)
+
+    def holding(self, now: dt.datetime | None = None) -> ReservationQuerySet:
+        """Reservations that hold a quota place: active and the occurrence not started."""
+        return self.active().filter(occurrence__starts_at__gt=now or timezone.now())
+
+
+class Reservation(models.Model):
+    """A place from an occurrence's quota held for one card."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Reserved")
+        CANCELLED = "cancelled", _("Cancelled")
+        USED = "used", _("Used at the door")
+        EXPIRED = "expired", _("Released at the start")
+
+    class Via(models.TextChoices):
+        VENUE = "venue", _("Venue staff")
+        PORTAL = "portal", _("Holder portal")
+
+    card = models.ForeignKey("cards.Card", related_name="reservations", on_delete=models.PROTECT)
+    occurrence = models.ForeignKey(Occurrence, related_name="reservations", on_delete=models.CASCADE)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    via = models.CharField(_("reserved via"), max_length=20, choices=Via.choices, default=Via.VENUE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by_holder = models.BooleanField(default=False)
+    use = models.ForeignKey("visits.Use", related_name="+", on_delete=models.SET_NULL, null=True, blank=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "occurrence"], condition=Q(status="active"), name="one_active_reservation_per_card"
+            ),
+        ]
+        indexes = [models.Index(fields=["occurrence", "status"], name="reservation_occurrence_status")]
+
+    def __str__(self) -> str:
+        return f"{self.occurrence} · {self.get_status_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

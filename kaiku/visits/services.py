@@ -19,7 +19,7 @@ from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card
 from kaiku.network.models import NationalSettings, Site
-from kaiku.offers.models import Occurrence, Offer
+from kaiku.offers.models import Occurrence, Offer, Reservation
 from kaiku.visits.models import Channel, Reason, Use
 
 # An entry typed in later than this after the use happened is flagged as late.
@@ -169,17 +169,21 @@ def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: 
         if already and not req.override_reason.strip():
             return Reason.ALREADY_USED
         quota = occurrence.effective_quota
-        if quota is not None and taken_places(occurrence) >= quota:
+        # A card with a reservation that still holds a place already has its seat.
+        holds = Reservation.objects.holding().filter(card=card, occurrence=occurrence).exists()
+        if quota is not None and not holds and taken_places(occurrence) >= quota:
             return Reason.QUOTA_FULL
     return None
 
 
-def taken_places(occurrence: Occurrence) -> int:
-    """Quota places taken at an occurrence: one per accepted, non-voided use.
+def taken_places(occurrence: Occurrence, now: dt.datetime | None = None) -> int:
+    """Quota places taken at an occurrence: one per accepted, non-voided use and
+    one per reservation still holding a place (active, occurrence not started).
 
     Callers that compare this with the quota must hold the occurrence's row lock.
     """
-    return Use.objects.accepted().filter(occurrence=occurrence).count()
+    uses = Use.objects.accepted().filter(occurrence=occurrence).count()
+    return uses + Reservation.objects.holding(now).filter(occurrence=occurrence).count()
 
 
 def _resolve_offer(req: UseRequest) -> tuple[Offer | None, Occurrence | None]:
@@ -255,6 +259,11 @@ def _record(req: UseRequest, key: str) -> UseResult:
         recorded_by=req.recorded_by if getattr(req.recorded_by, "pk", None) else None,
         recorded_via=req.recorded_via[:120],
     )
+    if accepted and card is not None and occurrence is not None:
+        # The card's reservation becomes this use; its place is the one just taken.
+        Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
+            status=Reservation.Status.USED, use=use, closed_at=now
+        )
     after_use_recorded(use)
     return UseResult(use, created=True)
 

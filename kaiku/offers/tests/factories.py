@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from kaiku.network.models import Sector
 from kaiku.network.tests.factories import VenueFactory
-from kaiku.offers.models import ArtForm, Occurrence, Offer
+from kaiku.offers.models import ArtForm, Occurrence, Offer, TicketMethod
 
 
 class OfferFactory(factory.django.DjangoModelFactory):
@@ -19,6 +19,10 @@ class OfferFactory(factory.django.DjangoModelFactory):
     title_fi = factory.Sequence(lambda n: f"Näytös {n}")
     title_sv = factory.Sequence(lambda n: f"Föreställning {n}")
     title_en = factory.Sequence(lambda n: f"Show {n}")
+
+
+class ReservableOfferFactory(OfferFactory):
+    ticket_method = TicketMethod.RESERVATION
 
 
 class OccurrenceFactory(factory.django.DjangoModelFactory):
