@@ -202,7 +202,7 @@ def record_use(req: UseRequest) -> UseResult:
     key = (req.idempotency_key or "").strip()[:80]
     if not key:
         raise UseError("idempotency_key_required")
-    existing = Use.objects.filter(venue=req.venue, idempotency_key=key).first()
+    existing = _existing(req.venue, key)
     if existing is not None:
         return UseResult(existing, created=False)
     try:
@@ -210,10 +210,15 @@ def record_use(req: UseRequest) -> UseResult:
             return _record(req, key)
     except IntegrityError:
         # A concurrent request with the same key won the race: return its result.
-        existing = Use.objects.filter(venue=req.venue, idempotency_key=key).first()
+        existing = _existing(req.venue, key)
         if existing is None:
             raise
         return UseResult(existing, created=False)
+
+
+def _existing(venue: Site, key: str) -> Use | None:
+    """The use already recorded with this idempotency key at this venue."""
+    return Use.objects.filter(venue=venue, idempotency_key=key).first()
 
 
 def _record(req: UseRequest, key: str) -> UseResult:
