@@ -1,0 +1,100 @@
+"""API key authentication and per-key rate limits for the partner API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from kaiku.partners.models import ApiKey
+from kaiku.partners.services import key_for_secret
+
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+RATE_WINDOW_SECONDS = 60
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """``Authorization: Bearer kk_…``. A revoked or unknown key answers 401."""
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        header = get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != "bearer":
+            raise exceptions.AuthenticationFailed(_("Send the key as: Authorization: Bearer <key>."))
+        key = key_for_secret(parts[1])
+        if key is None:
+            raise exceptions.AuthenticationFailed(_("Unknown API key."))
+        if key.revoked_at is not None or key.site.offboarded_at is not None:
+            raise exceptions.AuthenticationFailed(_("This API key has been revoked."))
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        return AnonymousUser(), key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="kaiku-partners"'
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "kaiku.partners.api.auth.ApiKeyAuthentication"
+    name = "partnerKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "A partner API key: kk_<prefix>_<secret>"}
+
+
+class HasScope(BasePermission):
+    """The key allows the view's operation (``required_scope``)."""
+
+    message = _("This API key does not allow this operation.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            raise exceptions.NotAuthenticated()
+        return key.allows(getattr(view, "required_scope", ""))
+
+
+class KeyRateThrottle(BaseThrottle):
+    """A fixed one-minute window per key, counted in the cache.
+
+    The counter lives in Django's cache: with several app servers the cache must be
+    shared (Redis or memcached), otherwise each server counts separately.
+    """
+
+    def __init__(self) -> None:
+        self._wait = 0.0
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        key = request.auth
+        if not isinstance(key, ApiKey):
+            return True
+        now = time.time()
+        window = int(now // RATE_WINDOW_SECONDS)
+        name = f"kaiku:api-rate:{key.pk}:{window}"
+        cache.add(name, 0, RATE_WINDOW_SECONDS * 2)
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.set(name, 1, RATE_WINDOW_SECONDS * 2)
+            count = 1
+        self._wait = RATE_WINDOW_SECONDS - (now % RATE_WINDOW_SECONDS)
+        return count <= key.rate_limit
+
+    def wait(self) -> float:
+        return max(self._wait, 1.0)

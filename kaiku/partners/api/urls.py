@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kaiku.partners.api import views
+
+app_name = "partners-api"
+urlpatterns = [
+    path("venues/", views.VenueList.as_view(), name="venues"),
+    path("venues/<int:venue_id>/check/", views.CheckCard.as_view(), name="check"),
+    path("venues/<int:venue_id>/uses/", views.UseList.as_view(), name="uses"),
+    path("venues/<int:venue_id>/uses/<int:use_id>/void/", views.VoidUse.as_view(), name="void"),
+    path("venues/<int:venue_id>/offers/", views.OfferList.as_view(), name="offers"),
+]

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.network.models import Area, Municipality, Site
+from kaiku.partners.models import ApiKeyScope, ChecklistItem, GuidelineVersion, Invitation
+
+
+class SiteForm(forms.ModelForm):
+    """A new partner in an area: the web form and every row of a sites import."""
+
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none(), to_field_name="code", required=False
+    )
+
+    class Meta:
+        model = Site
+        fields = [
+            "kind",
+            "name",
+            "organisation",
+            "municipality",
+            "sector",
+            "address",
+            "website",
+            "contact_name",
+            "contact_email",
+        ]
+
+    def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area = area
+        self.fields["municipality"].queryset = Municipality.objects.filter(area=area)
+        self.fields["municipality"].label_from_instance = lambda m: f"{m} ({m.code})"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == Site.Kind.VENUE and not data.get("sector"):
+            self.add_error("sector", _("A venue has a sector."))
+        name = (data.get("name") or "").strip()
+        if name and Site.objects.filter(area=self.area, kind=data.get("kind"), name__iexact=name).exists():
+            self.add_error("name", _("A partner of this kind with this name is already in the area."))
+        return data
+
+    def save(self, commit: bool = True) -> Site:
+        self.instance.area = self.area
+        return super().save(commit=commit)
+
+
+class InvitationForm(forms.Form):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=Site.objects.none())
+    email = forms.EmailField(label=_("E-mail address"))
+    kind = forms.ChoiceField(label=_("Invite as"), choices=Invitation.Kind.choices, initial=Invitation.Kind.ADMIN)
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+class StaffInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+
+
+class AcceptForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    password = forms.CharField(
+        label=_("Choose a password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), min_length=10
+    )
+    contact_name = forms.CharField(label=_("Contact person for the partner"), max_length=120, required=False)
+    contact_email = forms.EmailField(label=_("Contact person's e-mail"), required=False)
+    acknowledge = forms.BooleanField(
+        label=_("On behalf of the partner, I have read and commit to the national Kaikukortti guideline"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, invitation: Invitation, guideline: GuidelineVersion | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if invitation.kind != Invitation.Kind.ADMIN:
+            for name in ("contact_name", "contact_email", "acknowledge"):
+                del self.fields[name]
+        elif guideline is None:
+            del self.fields["acknowledge"]
+        else:
+            self.fields["acknowledge"].required = True
+
+    def clean_password(self) -> str:
+        from django.contrib.auth.password_validation import validate_password
+
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
+class AreaForm(forms.ModelForm):
+    class Meta:
+        model = Area
+        fields = ["name", "slug", "kind", "local_only"]
+
+
+class AreaStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Area.Status.choices)
+    pilot_start = forms.DateField(
+        label=_("Pilot start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    pilot_end = forms.DateField(label=_("Pilot end"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ChecklistForm(forms.Form):
+    item = forms.ChoiceField(choices=ChecklistItem.choices)
+    done = forms.BooleanField(required=False)
+
+
+class GuidelineForm(forms.ModelForm):
+    class Meta:
+        model = GuidelineVersion
+        fields = ["version", "summary", "url"]
+
+
+class ApiKeyForm(forms.Form):
+    site = forms.ModelChoiceField(label=_("Partner"), queryset=Site.objects.none())
+    label = forms.CharField(label=_("Label"), max_length=80, help_text=_("For example the system that uses the key."))
+    scopes = forms.MultipleChoiceField(
+        label=_("Allowed operations"),
+        choices=ApiKeyScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(ApiKeyScope.values),
+    )
+    rate_limit = forms.IntegerField(label=_("Requests per minute"), min_value=1, max_value=10_000, initial=120)
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+class GrantAgencyForm(forms.Form):
+    agency = forms.ModelChoiceField(label=_("Ticket agency"), queryset=Site.objects.agencies().active())
+
+
+class OffboardForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv, at most 10 MB)"))
