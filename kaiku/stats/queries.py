@@ -132,6 +132,13 @@ class Table:
     chart: str = "bars"  # "bars", "timeline" or "" (no chart)
     note: Any = ""
     safe: SafeTable | None = field(default=None, repr=False)
+    svg: Any = ""
+
+    @property
+    def rows_for_template(self) -> list[tuple[Any, list[Any], Any]]:
+        s = self.safe
+        assert s is not None
+        return [(r, s.cells[i], s.row_totals[i] if s.row_totals else None) for i, r in enumerate(s.rows)]
 
     def publish(self, threshold: int | None) -> Table:
         self.safe = suppress(

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kaiku.stats import views
 
 app_name = "stats"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("national/", views.national, name="national"),
+    path("national/export/", views.national_export, name="national_export"),
+    path("national/yearly/", views.yearly, name="yearly"),
+    path("area/<int:area_id>/", views.area, name="area"),
+    path("area/<int:area_id>/export/", views.area_export, name="area_export"),
+    path("area/<int:area_id>/report.pdf", views.area_report, name="area_report"),
+    path("site/<int:site_id>/", views.site, name="site"),
+    path("site/<int:site_id>/export/", views.site_export, name="site_export"),
+    path("venue/<int:venue_id>/", views.venue, name="venue"),
+    path("venue/<int:venue_id>/export/", views.venue_export, name="venue_export"),
+    path("open/", views.open_data, name="open_data"),
+    path("open/uses.csv", views.open_data_csv, name="open_data_csv"),
+]

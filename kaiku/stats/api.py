@@ -1,0 +1,68 @@
+"""The open-data API: uses per municipality x year x sector, suppressed, under CC BY 4.0."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kaiku.network.models import NationalSettings, Sector
+from kaiku.stats import queries
+
+LICENCE = {
+    "name": "CC BY 4.0",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "attribution": "Kaikukortti network",
+}
+
+
+class UsesRecordSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    municipality_code = serializers.CharField(help_text="Statistics Finland's three-digit municipality code.")
+    municipality = serializers.CharField(help_text="The municipality's name in Finnish.")
+    sector = serializers.ChoiceField(choices=Sector.choices)
+    adult_uses = serializers.CharField(
+        help_text="Accepted uses by holders at venues in the municipality: a number, '<N' for a small count, "
+        "or 'x' when hidden so that a small count cannot be worked out."
+    )
+    child_uses = serializers.CharField(help_text="Children (and community-card clients under 16) on those uses.")
+
+
+class LicenceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.URLField()
+    attribution = serializers.CharField()
+
+
+class OpenDataSerializer(serializers.Serializer):
+    licence = LicenceSerializer()
+    small_count_threshold = serializers.IntegerField(help_text="Counts from 1 to this minus one are shown as '<N'.")
+    results = UsesRecordSerializer(many=True)
+
+
+class OpenDataView(APIView):
+    """Open data: Kaikukortti uses per municipality, year and sector (CC BY 4.0)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="stats_open_data",
+        summary="Uses per municipality, year and sector (open data, CC BY 4.0)",
+        parameters=[OpenApiParameter("year", int, description="Only this year.", required=False)],
+        responses=OpenDataSerializer,
+        tags=["open data"],
+    )
+    def get(self, request: Request) -> Response:
+        year = request.query_params.get("year")
+        years = None
+        if year:
+            if not year.isdigit():
+                return Response({"year": ["Give the year as a number, e.g. 2025."]}, status=400)
+            years = [int(year)]
+        k = NationalSettings.get().small_count_threshold
+        data = {"licence": LICENCE, "small_count_threshold": k, "results": queries.open_data(k, years)}
+        return Response(OpenDataSerializer(data).data)

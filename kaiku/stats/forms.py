@@ -1,0 +1,77 @@
+"""The dashboard filters: period, area, municipality, sector, art form, card kind, channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.cards.models import Card
+from kaiku.network.models import Area, Municipality, Sector
+from kaiku.offers.models import ArtForm
+from kaiku.stats.queries import Filters, StatsScope
+from kaiku.visits.models import Channel
+
+ALL = [("", _("All"))]
+MAX_PERIOD_DAYS = 366 * 10
+
+
+def default_period() -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    return today.replace(month=1, day=1), today
+
+
+class FilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All"))
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality of the venue"), queryset=Municipality.objects.none(), required=False, empty_label=_("All")
+    )
+    sector = forms.ChoiceField(label=_("Sector"), choices=ALL + list(Sector.choices), required=False)
+    art_form = forms.ChoiceField(label=_("Art form"), choices=ALL + list(ArtForm.choices), required=False)
+    card_kind = forms.ChoiceField(label=_("Card kind"), choices=ALL + list(Card.Kind.choices), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=ALL + list(Channel.choices), required=False)
+
+    def __init__(self, *args: Any, scope: StatsScope, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        if scope.level == "national":
+            self.fields["area"].queryset = Area.objects.all()  # type: ignore[attr-defined]
+            self.fields["municipality"].queryset = Municipality.objects.all()  # type: ignore[attr-defined]
+        elif scope.level == "area":
+            del self.fields["area"]
+            self.fields["municipality"].queryset = Municipality.objects.filter(area=scope.area)  # type: ignore[attr-defined]
+        else:
+            del self.fields["area"]
+            del self.fields["municipality"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The period must start before it ends."), code="period_reversed")
+        if start and end and (end - start).days > MAX_PERIOD_DAYS:
+            raise forms.ValidationError(_("Choose a period of at most ten years."), code="period_too_long")
+        return data
+
+    def filters(self) -> Filters:
+        """The chosen filters, or the defaults (this year so far) when the form has errors."""
+        start, end = default_period()
+        if not self.is_valid():
+            return Filters(start=start, end=end)
+        data = self.cleaned_data
+        chosen_start = data.get("start") or (data["end"].replace(month=1, day=1) if data.get("end") else start)
+        return Filters(
+            start=chosen_start,
+            end=data.get("end") or max(end, chosen_start),
+            area=data.get("area"),
+            municipality=data.get("municipality"),
+            sector=data.get("sector") or "",
+            art_form=data.get("art_form") or "",
+            card_kind=data.get("card_kind") or "",
+            channel=data.get("channel") or "",
+        )

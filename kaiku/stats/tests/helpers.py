@@ -1,0 +1,33 @@
+"""Test data for statistics: real uses through the visits service, or bulk fact rows."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from kaiku.visits.models import Channel
+from kaiku.visits.services import UseRequest, record_use
+
+_keys = itertools.count(1)
+
+
+def use(world: Any, card: Any, venue: Any, **kwargs: Any) -> Any:
+    req = UseRequest(
+        venue=venue,
+        number=card.number if hasattr(card, "number") else card,
+        channel=kwargs.pop("channel", Channel.TYPED),
+        idempotency_key=f"stats-test-{next(_keys)}",
+        **kwargs,
+    )
+    return record_use(req).use
+
+
+def add_uses(world: Any) -> None:
+    """A few uses in tenant A: own cards, a card from area B, children, a refusal."""
+    for _ in range(7):
+        use(world, world.card_a, world.venue_a, children=1)
+    for _ in range(2):
+        use(world, world.card_b, world.venue_a)
+    use(world, world.card_a, world.venue_b)
+    use(world, "AAAA-BBBB-C", world.venue_a)  # malformed: a refused attempt
+    use(world, world.card_a, world.venue_a, children=9)  # too many children: refused

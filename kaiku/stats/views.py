@@ -1,0 +1,292 @@
+"""Dashboards per role scope, their exports, the national yearly table, the area report, open data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from kaiku.accounts.scopes import request_scope
+from kaiku.network.models import Area, NationalSettings, Site
+from kaiku.stats import charts, exports, queries
+from kaiku.stats.forms import FilterForm
+from kaiku.stats.queries import Filters, StatsScope, Table
+from kaiku.stats.suppression import HIDDEN_NOTE, small_label
+
+FORMATS = ("csv", "xlsx")
+
+
+def threshold() -> int:
+    return NationalSettings.get().small_count_threshold
+
+
+def resolve_scope(request: HttpRequest, level: str, pk: int | None = None) -> StatsScope:
+    """The statistics the user may see at this level; 404 for anything outside their scope."""
+    scope = request_scope(request)
+    k = threshold()
+    if level == "national":
+        if not scope.national:
+            raise Http404
+        # The national admin's own view is the only one without suppression.
+        return StatsScope("national", threshold=None)
+    if level == "area":
+        if pk is None or not scope.can_coordinate(pk):
+            raise Http404
+        area = Area.objects.filter(pk=pk).first()
+        if area is None:
+            raise Http404
+        return StatsScope("area", area=area, threshold=k)
+    kind = Site.Kind.DISTRIBUTOR if level == "site" else Site.Kind.VENUE
+    site = Site.objects.select_related("area").filter(pk=pk, kind=kind).first()
+    if site is None:
+        raise Http404
+    own = scope.distributor_site_ids if level == "site" else scope.venue_ids
+    if site.pk not in own and not scope.can_coordinate(site.area_id):
+        raise Http404
+    return StatsScope(level, area=site.area, site=site, threshold=k)
+
+
+def _title(scope: StatsScope) -> str:
+    if scope.level == "national":
+        return _("National statistics")
+    if scope.level == "area":
+        return _("Statistics: %(name)s") % {"name": scope.area}
+    return _("Statistics: %(name)s") % {"name": scope.site}
+
+
+def _published(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[str, Any]]:
+    tables, figures = queries.dashboard(scope, filters)
+    for table in tables:
+        table.publish(scope.threshold)
+    return tables, figures
+
+
+def _figures(scope: StatsScope, figures: dict[str, Any]) -> list[tuple[str, str]]:
+    from kaiku.stats.suppression import show_number
+
+    k = scope.threshold
+
+    def n(key: str) -> str:
+        return show_number(figures[key], k).text
+
+    out = [
+        (_("Uses (adults and children)"), n("uses")),
+        (_("Adult uses"), n("adults")),
+        (_("Child uses"), n("children")),
+        (_("Assistants and interpreters"), n("assistants")),
+        (_("Cards used at least once"), n("cards_used")),
+    ]
+    if "cards_issued" in figures:
+        out.append((_("Cards registered or renewed in the period"), n("cards_issued")))
+        share = figures["share_used"]
+        if share is None or (
+            k is not None and (0 < figures["cards_issued"] < k or 0 < figures["cards_issued_used"] < k)
+        ):
+            share_text = "–" if share is None else small_label(k or 0)
+        else:
+            share_text = f"{share} %"
+        out.append((_("Of them used at least once"), share_text))
+    return out
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    scope = request_scope(request)
+    areas = Area.objects.all() if scope.national else Area.objects.filter(pk__in=scope.coordinator_area_ids)
+    sites = Site.objects.filter(pk__in=scope.distributor_site_ids, kind=Site.Kind.DISTRIBUTOR)
+    venues = Site.objects.filter(pk__in=scope.venue_ids, kind=Site.Kind.VENUE)
+    return render(
+        request,
+        "stats/index.html",
+        {"national": scope.national, "areas": list(areas), "sites": list(sites), "venues": list(venues)},
+    )
+
+
+def _dashboard(request: HttpRequest, level: str, pk: int | None = None) -> HttpResponse:
+    scope = resolve_scope(request, level, pk)
+    form = FilterForm(request.GET or None, scope=scope)
+    filters = form.filters()
+    tables, figures = _published(scope, filters)
+    query = request.GET.urlencode()
+    for i, table in enumerate(tables):
+        assert table.safe is not None
+        table.svg = charts.render(table.chart, table.safe, str(table.title), f"chart-{i}")
+    return render(
+        request,
+        "stats/dashboard.html",
+        {
+            "scope": scope,
+            "title": _title(scope),
+            "form": form,
+            "filters": filters,
+            "tables": tables,
+            "figures": _figures(scope, figures),
+            "query": query,
+            "export_url": request.path + "export/",
+            "threshold": scope.threshold,
+            "small": small_label(scope.threshold) if scope.threshold else "",
+            "hidden_note": HIDDEN_NOTE,
+            "years": list(range(timezone.localdate().year, timezone.localdate().year - 6, -1)),
+        },
+    )
+
+
+def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResponse:
+    scope = resolve_scope(request, level, pk)
+    fmt = request.GET.get("format", "csv")
+    key = request.GET.get("table", "months")
+    if fmt not in FORMATS:
+        raise Http404
+    if key == "yearly" and level == "national":
+        rows = [[str(h) for h in queries.YEARLY_HEADINGS], *queries.yearly_matrix(queries.yearly_table(scope))]
+        notes = [str(d) for d in queries.YEARLY_DEFINITIONS]
+        title = _("Yearly table")
+    else:
+        form = FilterForm(request.GET, scope=scope)
+        filters = form.filters()
+        tables, _figures = _published(scope, filters)
+        table = next((t for t in tables if t.key == key), None)
+        if table is None:
+            raise Http404
+        assert table.safe is not None
+        rows = exports.table_matrix(table.row_heading, table.safe)
+        period = _("Period: %(start)s – %(end)s") % {"start": filters.start, "end": filters.end}
+        notes = [period]
+        if scope.threshold is not None:
+            notes += [
+                _("Counts from 1 to %(n)s are shown as %(label)s.")
+                % {"n": scope.threshold - 1, "label": small_label(scope.threshold)},
+                str(HIDDEN_NOTE),
+            ]
+        title = str(table.title)
+    name = f"kaiku-{level}-{pk or 'all'}-{key or 'table'}"
+    if fmt == "xlsx":
+        return exports.xlsx_response(rows, name, title, notes)
+    return exports.csv_response(rows, name, notes)
+
+
+@login_required
+@require_GET
+def national(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, "national")
+
+
+@login_required
+@require_GET
+def national_export(request: HttpRequest) -> HttpResponse:
+    return _export(request, "national")
+
+
+@login_required
+@require_GET
+def area(request: HttpRequest, area_id: int) -> HttpResponse:
+    return _dashboard(request, "area", area_id)
+
+
+@login_required
+@require_GET
+def area_export(request: HttpRequest, area_id: int) -> HttpResponse:
+    return _export(request, "area", area_id)
+
+
+@login_required
+@require_GET
+def site(request: HttpRequest, site_id: int) -> HttpResponse:
+    return _dashboard(request, "site", site_id)
+
+
+@login_required
+@require_GET
+def site_export(request: HttpRequest, site_id: int) -> HttpResponse:
+    return _export(request, "site", site_id)
+
+
+@login_required
+@require_GET
+def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
+    return _dashboard(request, "venue", venue_id)
+
+
+@login_required
+@require_GET
+def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
+    return _export(request, "venue", venue_id)
+
+
+@login_required
+@require_GET
+def yearly(request: HttpRequest) -> HttpResponse:
+    scope = resolve_scope(request, "national")
+    return render(
+        request,
+        "stats/yearly.html",
+        {
+            "headings": queries.YEARLY_HEADINGS,
+            "rows": queries.yearly_table(scope),
+            "definitions": queries.YEARLY_DEFINITIONS,
+        },
+    )
+
+
+REPORT_LANGUAGES = ("fi", "sv", "en")
+
+
+@login_required
+@require_GET
+def area_report(request: HttpRequest, area_id: int) -> HttpResponse:
+    """The annual area report for a municipal wellbeing report, as PDF, in fi, sv or en."""
+    scope = resolve_scope(request, "area", area_id)
+    # The report is published by the area: always suppressed, also for the national admin.
+    scope.threshold = threshold()
+    from kaiku.stats.report import report_context
+
+    try:
+        year = int(request.GET.get("year", timezone.localdate().year - 1))
+    except ValueError:
+        raise Http404 from None
+    lang = request.GET.get("lang", translation.get_language() or "fi")[:2]
+    if lang not in REPORT_LANGUAGES or not 2000 <= year <= 2100:
+        raise Http404
+    with translation.override(lang):
+        context = report_context(scope, year)
+        html = render_to_string("stats/report.html", context, request=request)
+    pdf = exports.pdf_bytes(html, request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="kaikukortti-{scope.area and scope.area.slug}-{year}-{lang}.pdf"'
+    )
+    return response
+
+
+@require_GET
+def open_data(request: HttpRequest) -> HttpResponse:
+    years = queries.UseFact.objects.values_list("year", flat=True).distinct().order_by("-year")
+    return render(request, "stats/open_data.html", {"years": list(years), "threshold": threshold()})
+
+
+@require_GET
+def open_data_csv(request: HttpRequest) -> HttpResponse:
+    years = None
+    if request.GET.get("year"):
+        try:
+            years = [int(request.GET["year"])]
+        except ValueError:
+            raise Http404 from None
+    records = queries.open_data(threshold(), years)
+    rows = [queries.OPEN_DATA_FIELDS, *([r[f] for f in queries.OPEN_DATA_FIELDS] for r in records)]
+    notes = [str(LICENCE_NOTE)]
+    return exports.csv_response(rows, "kaikukortti-uses-by-municipality", notes)
+
+
+LICENCE_NOTE = gettext_lazy(
+    "Licence: Creative Commons Attribution 4.0 International (CC BY 4.0), "
+    "https://creativecommons.org/licenses/by/4.0/. Source: Kaikukortti network."
+)
