@@ -1,0 +1,165 @@
+"""Forms for venue staff (offers, occurrences, reservations, seats) and the public search."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.network.models import Area, Municipality, Sector
+from kaiku.offers.models import ACCESSIBILITY, ArtForm, Occurrence, Offer, TicketMethod
+from kaiku.offers.services import MAX_EXTRA_SEATS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class OfferForm(forms.ModelForm):
+    info_url = forms.URLField(label=_("web page"), required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = Offer
+        fields = [
+            "kind", "title_fi", "title_sv", "title_en", "sector", "art_form",
+            "description_fi", "description_sv", "description_en", "starts_on", "ends_on",
+            "min_age", "family_friendly", "step_free", "hearing_loop", "sign_language", "easy_to_read",
+            "sensory_friendly", "assistant_friendly", "ticket_method", "ticket_instructions_fi",
+            "ticket_instructions_sv", "ticket_instructions_en", "ticket_phone", "ticket_email", "info_url",
+            "quota", "sold_out", "excluded", "published", "image", "image_alt",
+        ]  # fmt: skip
+        widgets = {
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "description_fi": forms.Textarea(attrs={"rows": 4}),
+            "description_sv": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+            "ticket_instructions_fi": forms.Textarea(attrs={"rows": 3}),
+            "ticket_instructions_sv": forms.Textarea(attrs={"rows": 3}),
+            "ticket_instructions_en": forms.Textarea(attrs={"rows": 3}),
+            "ticket_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "quota": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+            "min_age": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 99}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind == Offer.Kind.COURSE and data.get("family_friendly"):
+            # DESIGN §4 rule 3: children never come along to a course.
+            self.add_error("family_friendly", _("Children cannot come along to a course."))
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The last day cannot be before the first day."))
+        method = data.get("ticket_method")
+        if method == TicketMethod.PHONE and not data.get("ticket_phone"):
+            self.add_error("ticket_phone", _("Give the phone number for tickets."))
+        if method == TicketMethod.EMAIL and not data.get("ticket_email"):
+            self.add_error("ticket_email", _("Give the e-mail address for tickets."))
+        if data.get("image") and not data.get("image_alt"):
+            self.add_error("image_alt", _("Describe the image for people who cannot see it."))
+        return data
+
+
+class OccurrenceForm(forms.ModelForm):
+    class Meta:
+        model = Occurrence
+        fields = ["starts_at", "ends_at", "place", "quota", "sold_out", "cancelled"]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "ends_at": DateTimeInput(),
+            "quota": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The end must be after the start."))
+        return data
+
+
+class ReserveForm(forms.Form):
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "number"}),
+    )
+
+
+class SeatsForm(forms.Form):
+    seats = forms.IntegerField(
+        label=_("Extra free seats"),
+        min_value=1,
+        max_value=MAX_EXTRA_SEATS,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class SearchForm(forms.Form):
+    """The public catalogue's search: every field optional, bad values ignored with a message."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    municipality = forms.ChoiceField(label=_("Municipality"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    art_form = forms.ChoiceField(label=_("Art form"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    family = forms.BooleanField(label=_("Family-friendly"), required=False)
+    places = forms.BooleanField(label=_("Places left"), required=False)
+    access = forms.MultipleChoiceField(
+        label=_("Accessibility"),
+        required=False,
+        choices=ACCESSIBILITY,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, area: Area | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fixed_area = area
+        areas = Area.objects.in_network().order_by("name").values_list("slug", "name")
+        self.fields["area"].choices = [("", _("All areas")), *areas]
+        municipalities = Municipality.objects.filter(area__status__in=["pilot", "active"])
+        if area is not None:
+            del self.fields["area"]
+            municipalities = municipalities.filter(area=area)
+        self.fields["municipality"].choices = [
+            ("", _("All municipalities")),
+            *((m.code, str(m)) for m in municipalities.only("code", "name_fi", "name_sv").order_by("name_fi")),
+        ]
+        self.fields["sector"].choices = [("", _("All sectors")), *Sector.choices]
+        self.fields["art_form"].choices = [("", _("All art forms")), *ArtForm.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date cannot be before the start date."))
+        return data
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def today() -> Any:
+    return timezone.localdate()
