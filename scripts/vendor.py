@@ -15,6 +15,8 @@ DEST = ROOT / "kaiku" / "static" / "vendor"
 FILES = [
     ("htmx.org/dist/htmx.min.js", "htmx.min.js"),
     ("axe-core/axe.min.js", "axe.min.js"),
+    ("zxing-wasm/dist/iife/reader/index.js", "zxing/reader.js"),
+    ("zxing-wasm/dist/reader/zxing_reader.wasm", "zxing/zxing_reader.wasm"),
 ]
 
 

@@ -1,0 +1,249 @@
+"""The door device API: keys, revocations, the venue's offers, checks and batches of uses.
+
+A door authenticates with a staff session (venue staff) or a device token bound to
+one venue (``Authorization: Device kkd_…``). Another venue answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kaiku.accounts.scopes import get_venue, scope_for
+from kaiku.door import services
+from kaiku.door.models import DeviceToken
+from kaiku.network.models import Sector, Site
+from kaiku.visits.models import Use
+
+
+class DevicePrincipal:
+    """The "user" of a device-token request: authenticated, but no person."""
+
+    is_authenticated = True
+    is_anonymous = False
+    pk = None
+
+    def __init__(self, device: DeviceToken) -> None:
+        self.device = device
+
+    def __str__(self) -> str:
+        return f"device {self.device.label}"
+
+
+class DeviceTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, DeviceToken] | None:
+        header = get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0].lower() != "device":
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Device <token>."))
+        device = services.device_for_token(header[1])
+        if device is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked device token."))
+        return DevicePrincipal(device), device
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Device realm="kaiku-door"'
+
+
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "kaiku.door.api.DeviceTokenAuthentication"
+    name = "doorDevice"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Device kkd_<token>"}
+
+
+class IsDoorClient(BasePermission):
+    """A device token, or a signed-in member of some venue's staff."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if isinstance(request.auth, DeviceToken):
+            return True
+        if not getattr(request.user, "is_authenticated", False):
+            raise exceptions.NotAuthenticated()
+        return bool(scope_for(request.user).venue_ids)
+
+
+class DoorAPIView(APIView):
+    authentication_classes = [DeviceTokenAuthentication, SessionAuthentication]
+    permission_classes = [IsDoorClient]
+
+    def venue(self, request: Request, venue_id: int) -> Site:
+        device = request.auth
+        if isinstance(device, DeviceToken):
+            if device.venue_id != venue_id:
+                raise Http404
+            return device.venue
+        return get_venue(request, venue_id)
+
+    @staticmethod
+    def actor(request: Request) -> tuple[Any, str]:
+        if isinstance(request.auth, DeviceToken):
+            return None, f"door device: {request.auth.label}"[:120]
+        return request.user, "door"
+
+
+class KeysView(DoorAPIView):
+    @extend_schema(
+        summary="Public keys that verify card codes, by key id",
+        responses=inline_serializer("DoorKeys", {"keys": serializers.DictField(child=serializers.CharField())}),
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"keys": {str(k): v for k, v in services._public_keys_b64().items()}})
+
+
+class RevocationsView(DoorAPIView):
+    @extend_schema(
+        summary="Card codes that no longer match their card, changed since a version",
+        parameters=[OpenApiParameter("since", int, description="The version from the previous answer; 0 for all")],
+        responses=inline_serializer(
+            "DoorRevocations",
+            {
+                "version": serializers.IntegerField(),
+                "full": serializers.BooleanField(),
+                "entries": serializers.ListField(
+                    child=serializers.ListField(), help_text="[number, min code version, blocked reason]"
+                ),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            since = int(request.query_params.get("since", "0") or 0)
+        except ValueError:
+            raise exceptions.ValidationError({"since": [_("A whole number.")]}) from None
+        return Response(services.revocations_since(since))
+
+
+class WhoAmIView(DoorAPIView):
+    @extend_schema(
+        summary="The venue this device or person opens the door for",
+        responses=inline_serializer("DoorWhoAmI", {"venues": serializers.ListField(child=serializers.DictField())}),
+    )
+    def get(self, request: Request) -> Response:
+        if isinstance(request.auth, DeviceToken):
+            venues = [request.auth.venue]
+        else:
+            venues = list(Site.objects.venues().filter(pk__in=scope_for(request.user).venue_ids))
+        return Response({"venues": [{"id": v.pk, "name": v.name} for v in venues]})
+
+
+class ConfigView(DoorAPIView):
+    @extend_schema(
+        summary="What a door device keeps offline: venue, rules, keys, reasons, offers",
+        responses=inline_serializer(
+            "DoorConfig", {"venue": serializers.DictField(), "offers": serializers.ListField()}
+        ),
+    )
+    def get(self, request: Request, venue_id: int) -> Response:
+        return Response(services.venue_config(self.venue(request, venue_id)))
+
+
+class CheckSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=300, help_text="The scanned code or the typed card number")
+
+
+class CheckView(DoorAPIView):
+    @extend_schema(
+        summary="Is this card valid here now? (valid / not valid and why; never who holds it)",
+        request=CheckSerializer,
+        responses=inline_serializer(
+            "DoorVerdict",
+            {
+                "valid": serializers.BooleanField(),
+                "reason": serializers.CharField(),
+                "reason_text": serializers.CharField(),
+                "number": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "children_allowed": serializers.IntegerField(),
+                "community_group_max": serializers.IntegerField(),
+                "valid_until": serializers.DateField(allow_null=True),
+            },
+        ),
+    )
+    def post(self, request: Request, venue_id: int) -> Response:
+        venue = self.venue(request, venue_id)
+        data = CheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.check(data.validated_data["text"], venue).as_dict())
+
+
+class UseItemSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=80, help_text="Idempotency key made by the device")
+    text = serializers.CharField(max_length=300, help_text="The scanned code or the typed card number")
+    scanned_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Device time")
+    offline = serializers.BooleanField(default=False, help_text="The device already let the person in")
+    children = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    community_clients = serializers.IntegerField(min_value=0, max_value=100, default=0)
+    assistants = serializers.IntegerField(min_value=0, max_value=10, default=0)
+    offer = serializers.IntegerField(required=False, allow_null=True)
+    occurrence = serializers.IntegerField(required=False, allow_null=True)
+    sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class BatchSerializer(serializers.Serializer):
+    uses = UseItemSerializer(many=True, allow_empty=False, max_length=services.MAX_BATCH)  # type: ignore[call-arg]
+
+
+class UsesView(DoorAPIView):
+    @extend_schema(
+        summary="Record a batch of uses (idempotent by key; offline uses refused now come back forced)",
+        request=BatchSerializer,
+        responses=inline_serializer(
+            "DoorBatchResult", {"results": serializers.ListField(child=serializers.DictField())}
+        ),
+    )
+    def post(self, request: Request, venue_id: int) -> Response:
+        venue = self.venue(request, venue_id)
+        batch = BatchSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        items = []
+        for raw in batch.validated_data["uses"]:
+            scanned_at = raw.get("scanned_at")
+            items.append(
+                services.SyncItem(
+                    key=raw["key"],
+                    text=raw["text"],
+                    scanned_at=services.clamp_time(scanned_at) if scanned_at else None,
+                    offline=raw["offline"],
+                    children=raw["children"],
+                    community_clients=raw["community_clients"],
+                    assistants=raw["assistants"],
+                    offer=raw.get("offer"),
+                    occurrence=raw.get("occurrence"),
+                    sector=raw["sector"],
+                    override_reason=raw["override_reason"],
+                )
+            )
+        actor, via = self.actor(request)
+        return Response({"results": services.sync(venue, items, actor, via)})
+
+
+class UndoView(DoorAPIView):
+    @extend_schema(
+        summary="Undo (void) a use recorded at this venue within the last two minutes",
+        request=None,
+        responses=inline_serializer("DoorUndo", {"voided": serializers.BooleanField()}),
+    )
+    def post(self, request: Request, venue_id: int, use_id: int) -> Response:
+        venue = self.venue(request, venue_id)
+        actor, _via = self.actor(request)
+        try:
+            services.undo(venue, use_id, actor)
+        except Use.DoesNotExist:
+            raise Http404 from None
+        except services.DoorError as exc:
+            return Response({"voided": False, "code": exc.code, "detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        return Response({"voided": True})

@@ -1,0 +1,352 @@
+"""The door's workflows: checking a scanned code, syncing queued uses, undo, device tokens.
+
+Every use still goes through ``kaiku.visits.services.record_use``; this module only
+turns what a door device sends into ``UseRequest``s and keeps the device's offline
+data (keys, revocations, offers) current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kaiku.audit import services as audit
+from kaiku.cards.models import Card
+from kaiku.door import codes, keys
+from kaiku.door.models import DeviceToken
+from kaiku.network.models import NationalSettings, Site
+from kaiku.offers.models import Occurrence, Offer
+from kaiku.visits import services as visits
+from kaiku.visits.models import Channel, Reason, Use
+
+UNDO_WITHIN = dt.timedelta(minutes=2)
+# Revocations are listed by the cards' last change. A transaction that commits a
+# little after a later one would otherwise slip behind a device's cursor, so every
+# delta reaches this far back; entries are idempotent, repeating them is harmless.
+REVOCATION_OVERLAP = dt.timedelta(minutes=5)
+MAX_BATCH = 2000
+
+
+class DoorReason:
+    """Door-only reason codes on top of ``visits.models.Reason``."""
+
+    UNKNOWN_KEY = "unknown_key"
+    BAD_SIGNATURE = "bad_signature"
+    OUTDATED_CODE = "outdated_code"
+    NOT_CHECKED_OFFLINE = "not_checked_offline"
+
+
+DOOR_REASON_LABELS: dict[str, Any] = {
+    DoorReason.UNKNOWN_KEY: _("The code was not made by Kaikukortti, or its key is no longer in use."),
+    DoorReason.BAD_SIGNATURE: _("The code has been altered or damaged. Type the card number instead."),
+    DoorReason.OUTDATED_CODE: _(
+        "This code is out of date: the card has been renewed or changed since. Ask for the newest card or type the number."
+    ),
+    DoorReason.NOT_CHECKED_OFFLINE: _(
+        "Cannot be checked without a connection. It will be checked when the device is online."
+    ),
+}
+
+
+def reason_labels() -> dict[str, str]:
+    """Every reason a door can show, in the active language."""
+    labels = {value: str(label) for value, label in Reason.choices}
+    labels.update({code: str(label) for code, label in DOOR_REASON_LABELS.items()})
+    return labels
+
+
+class DoorError(Exception):
+    MESSAGES: dict[str, Any] = {
+        "label_required": _("Give the device a name."),
+        "too_late_to_undo": _("A use can be undone only within two minutes."),
+        "batch_too_large": _("Too many uses in one batch."),
+    }
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message = str(self.MESSAGES.get(code, code))
+        super().__init__(self.message)
+
+
+@dataclass
+class Verdict:
+    """What the door may show: never who holds the card."""
+
+    reason: str | None
+    number: str = ""
+    kind: str = ""
+    children_allowed: int = 0
+    community_group_max: int = 0
+    valid_until: dt.date | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.reason is None
+
+    def as_dict(self) -> dict[str, Any]:
+        labels = reason_labels()
+        return {
+            "valid": self.valid,
+            "reason": self.reason or "",
+            "reason_text": labels.get(self.reason or "", ""),
+            "number": self.number,
+            "kind": self.kind,
+            "children_allowed": self.children_allowed,
+            "community_group_max": self.community_group_max,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+        }
+
+
+def code_reason(code: codes.CardCode, card: Card) -> str | None:
+    """A code that no longer matches its card: inactivated, replaced, or an older version."""
+    if code.code_version >= card.code_version:
+        return None
+    if card.status == Card.Status.INACTIVE:
+        return Reason.INACTIVATED
+    if card.status == Card.Status.REPLACED:
+        return Reason.REPLACED
+    return DoorReason.OUTDATED_CODE
+
+
+def resolve_text(text: str) -> tuple[str, str | None, codes.CardCode | None]:
+    """(number text for record_use, refusal, decoded code) for scanned or typed text."""
+    if not codes.looks_like_code(text):
+        return text, None, None
+    checked = codes.verify_code(text)
+    if checked.code is None:
+        return "", checked.reason, None
+    return checked.code.number, None, checked.code
+
+
+def check(text: str, venue: Site, day: dt.date | None = None) -> Verdict:
+    """The door's first answer for scanned or typed text (online: the register decides)."""
+    number, refusal, code = resolve_text(text)
+    if refusal:
+        return Verdict(reason=refusal)
+    result = visits.check_card(number, venue, day)
+    verdict = Verdict(
+        reason=result.reason,
+        number=result.card.display_number if result.card else "",
+        kind=result.kind,
+        children_allowed=result.children_allowed,
+        community_group_max=result.community_group_max,
+        valid_until=result.valid_until,
+    )
+    if code is not None and result.card is not None and verdict.reason is None:
+        verdict.reason = code_reason(code, result.card)
+    return verdict
+
+
+# --- What a device keeps offline -------------------------------------------------------
+
+
+def _version(moment: dt.datetime) -> int:
+    """Whole seconds: the overlap below makes finer resolution pointless."""
+    return int(moment.timestamp())
+
+
+def revocations_since(since: int, today: dt.date | None = None) -> dict[str, Any]:
+    """Codes that no longer match their card, changed after version ``since``.
+
+    Each entry is (number, min_version, blocked): codes of that card with a lower
+    code version are stale; ``blocked`` is a reason code ("inactivated" or
+    "replaced") when every code of the card is refused, else empty. Cards already expired are left out: their codes fail
+    the date check anyway. ``version`` is the cursor for the next request.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    qs = Card.objects.filter(
+        Q(code_version__gt=1) | Q(status__in=[Card.Status.INACTIVE, Card.Status.REPLACED]),
+        valid_until__gte=today,
+    )
+    since = max(0, min(since, _version(now)))
+    if since > 0:
+        after = dt.datetime.fromtimestamp(since, tz=dt.UTC) - REVOCATION_OVERLAP
+        qs = qs.filter(updated_at__gt=after)
+    blocked: dict[str, str] = {Card.Status.INACTIVE: Reason.INACTIVATED, Card.Status.REPLACED: Reason.REPLACED}
+    entries = [
+        [number, version, blocked.get(status, "")]
+        for number, version, status in qs.values_list("number", "code_version", "status").order_by("pk")
+    ]
+    return {"version": _version(now), "full": since <= 0, "entries": entries}
+
+
+def venue_config(venue: Site, today: dt.date | None = None) -> dict[str, Any]:
+    """The venue, the national rules a device checks, and the offers it can pick from."""
+    today = today or timezone.localdate()
+    rules = NationalSettings.get()
+    offers = (
+        Offer.objects.filter(venue=venue, excluded=False)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .prefetch_related("occurrences")
+    )
+    horizon_start = timezone.now() - dt.timedelta(days=1)
+    horizon_end = timezone.now() + dt.timedelta(days=14)
+    return {
+        "venue": {
+            "id": venue.pk,
+            "name": venue.name,
+            "area_id": venue.area_id,
+            "area_local_only": venue.area.local_only,
+            "sector": venue.sector or "culture",
+            "closed": venue.offboarded_at is not None,
+        },
+        "rules": {"community_group_max": rules.community_group_max},
+        "public_keys": {str(k): keys_b64 for k, keys_b64 in _public_keys_b64().items()},
+        "reasons": reason_labels(),
+        "offers": [
+            {
+                "id": offer.pk,
+                "title": offer.title,
+                "sector": offer.sector,
+                "course": offer.is_course,
+                "sold_out": offer.sold_out,
+                "occurrences": [
+                    {"id": occ.pk, "starts_at": occ.starts_at.isoformat(), "sold_out": occ.sold_out}
+                    for occ in offer.occurrences.all()
+                    if horizon_start <= occ.starts_at <= horizon_end
+                ],
+            }
+            for offer in offers
+        ],
+    }
+
+
+def _public_keys_b64() -> dict[int, str]:
+    import base64
+
+    return {key_id: base64.b64encode(raw).decode() for key_id, raw in keys.public_keys().items()}
+
+
+# --- Recording uses ---------------------------------------------------------------------
+
+
+@dataclass
+class SyncItem:
+    key: str
+    text: str
+    scanned_at: dt.datetime | None = None
+    offline: bool = False
+    children: int = 0
+    community_clients: int = 0
+    assistants: int = 0
+    offer: int | None = None
+    occurrence: int | None = None
+    sector: str = ""
+    override_reason: str = ""
+
+
+def _offer_and_occurrence(venue: Site, item: SyncItem) -> tuple[Offer | None, Occurrence | None]:
+    occurrence = None
+    offer = None
+    if item.occurrence:
+        occurrence = Occurrence.objects.filter(pk=item.occurrence, offer__venue=venue).select_related("offer").first()
+        offer = occurrence.offer if occurrence else None
+    if offer is None and item.offer:
+        offer = Offer.objects.filter(pk=item.offer, venue=venue).first()
+    return offer, occurrence
+
+
+def record(venue: Site, item: SyncItem, actor: Any = None, via: str = "") -> dict[str, Any]:
+    """Record one use from the door; the same key at the same venue answers the same."""
+    number, refusal, code = resolve_text(item.text)
+    if refusal:
+        # A code the server cannot verify names no card; nothing can be recorded.
+        return {"key": item.key, "status": "rejected", "reason": refusal, "forced": False, "use": None}
+    offer, occurrence = _offer_and_occurrence(venue, item)
+    channel = Channel.OFFLINE if item.offline else (Channel.SCAN if code else Channel.TYPED)
+    result = visits.record_use(
+        visits.UseRequest(
+            venue=venue,
+            number=number,
+            channel=channel,
+            idempotency_key=item.key,
+            recorded_by=actor,
+            recorded_via=via,
+            children=item.children,
+            community_clients=item.community_clients,
+            assistants=item.assistants,
+            offer=offer,
+            occurrence=occurrence,
+            sector=item.sector,
+            scanned_at=item.scanned_at,
+            override_reason=item.override_reason,
+            accepted_offline=item.offline,
+        )
+    )
+    use = result.use
+    reason = use.reason
+    return {
+        "key": item.key,
+        "status": use.outcome,
+        "reason": reason,
+        "reason_text": reason_labels().get(reason, ""),
+        "forced": use.forced,
+        "use": use.pk,
+        "created": result.created,
+    }
+
+
+def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -> list[dict[str, Any]]:
+    """A device's queued uses. Each is its own transaction, so one bad use never loses the rest."""
+    if len(items) > MAX_BATCH:
+        raise DoorError("batch_too_large")
+    return [record(venue, item, actor, via) for item in items]
+
+
+def clamp_time(moment: dt.datetime) -> dt.datetime:
+    """A device clock ahead of the server is not trusted beyond the server's now."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return min(moment, timezone.now())
+
+
+def undo(venue: Site, use_id: int, actor: Any) -> Use:
+    """Void a use recorded here within the last two minutes (a mistaken tap)."""
+    use = Use.objects.filter(pk=use_id, venue=venue).first()
+    if use is None:
+        raise Use.DoesNotExist
+    if timezone.now() - use.received_at > UNDO_WITHIN:
+        raise DoorError("too_late_to_undo")
+    return visits.void_use(use, str(_("Undone at the door")), actor)
+
+
+# --- Device tokens ----------------------------------------------------------------------
+
+
+def create_device_token(venue: Site, label: str, actor: Any) -> tuple[DeviceToken, str]:
+    """A new device token; the plain token is returned once and only its hash is kept."""
+    label = label.strip()
+    if not label:
+        raise DoorError("label_required")
+    plain = "kkd_" + secrets.token_urlsafe(32)
+    device = DeviceToken.objects.create(
+        venue=venue, label=label[:80], token_hash=DeviceToken.hash(plain), hint=plain[:8], created_by=actor
+    )
+    audit.record(actor, "door.device_created", device, changes={"label": device.label}, area=venue.area)
+    return device, plain
+
+
+def revoke_device_token(device: DeviceToken, actor: Any) -> DeviceToken:
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.save(update_fields=["revoked_at"])
+        audit.record(actor, "door.device_revoked", device, changes={"label": device.label}, area=device.venue.area)
+    return device
+
+
+def device_for_token(plain: str) -> DeviceToken | None:
+    device = (
+        DeviceToken.objects.active().select_related("venue__area").filter(token_hash=DeviceToken.hash(plain)).first()
+    )
+    if device is not None:
+        now = timezone.now()
+        if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):
+            DeviceToken.objects.filter(pk=device.pk).update(last_used_at=now)
+    return device
