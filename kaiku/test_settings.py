@@ -20,3 +20,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 LANGUAGE_CODE = "fi"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Card codes are signed with a throwaway key per test process, created on first use.
+CARD_SIGNING_KEY = ""
+CARD_SIGNING_KEY_FILE = f"/tmp/kaiku-test-card-key-{os.getpid()}.pem"
+CARD_SIGNING_KEY_AUTOCREATE = True
