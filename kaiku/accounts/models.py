@@ -43,7 +43,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")
@@ -94,7 +94,7 @@ class RoleAssignment(models.Model):
             raise ValidationError(_("An area coordinator needs an area and no site."))
         if self.role == Role.AREA_COORDINATOR and not self.side:
             raise ValidationError(_("An area coordinator is on the culture side or the social side."))
-        if self.role == Role.DISTRIBUTOR_STAFF and (not self.site_id or not self.site.is_distributor):
+        if self.role == Role.DISTRIBUTOR_STAFF and (self.site is None or not self.site.is_distributor):
             raise ValidationError(_("Distributor staff need a distributor site."))
-        if self.role in (Role.VENUE_STAFF, Role.VENUE_ADMIN) and (not self.site_id or not self.site.is_venue):
+        if self.role in (Role.VENUE_STAFF, Role.VENUE_ADMIN) and (self.site is None or not self.site.is_venue):
             raise ValidationError(_("Venue staff need a venue."))

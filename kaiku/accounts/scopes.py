@@ -34,9 +34,7 @@ class Scope:
 
     @property
     def is_staff_member(self) -> bool:
-        return bool(
-            self.national or self.coordinator_area_ids or self.distributor_site_ids or self.venue_ids
-        )
+        return bool(self.national or self.coordinator_area_ids or self.distributor_site_ids or self.venue_ids)
 
     def areas(self) -> list[Area]:
         qs = Area.objects.all() if self.national else Area.objects.filter(pk__in=self.coordinator_area_ids)
@@ -53,7 +51,7 @@ def scope_for(user: User | object) -> Scope:
     cached = getattr(user, "_kaiku_scope", None)
     if cached is not None:
         return cached
-    for assignment in RoleAssignment.objects.filter(user=user).only("role", "area_id", "site_id"):
+    for assignment in RoleAssignment.objects.filter(user=user).only("role", "area_id", "site_id"):  # type: ignore[misc]
         if assignment.role == Role.NATIONAL_ADMIN:
             scope.national = True
         elif assignment.role == Role.AREA_COORDINATOR and assignment.area_id:

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.cards import numbers
 from kaiku.cards.models import Gender, LifeSituation
 from kaiku.cards.services import HolderDetails
 from kaiku.network.models import Municipality, Site
@@ -14,6 +16,23 @@ from kaiku.network.models import Municipality, Site
 class MunicipalityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj)
+
+
+NUMBER_ERRORS = {
+    numbers.NumberError.MALFORMED: _("This is not a card number. Check what was typed."),
+    numbers.NumberError.BAD_CHECK: _("The number has a typo: the last character does not match."),
+}
+
+
+def clean_optional_number(value: str) -> str:
+    """An optional pre-printed number, normalised; a typo is caught before any lookup."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return numbers.normalise(value)
+    except numbers.InvalidCardNumber as exc:
+        raise forms.ValidationError(NUMBER_ERRORS[exc.code], code=exc.code.value) from None
 
 
 class HolderDetailsForm(forms.Form):
@@ -41,9 +60,7 @@ class HolderDetailsForm(forms.Form):
         label=_("Life situation (optional)"), choices=[("", "—"), *LifeSituation.choices], required=False
     )
     survey_consent = forms.BooleanField(label=_("The holder agrees to short wellbeing surveys"), required=False)
-    portal_consent = forms.BooleanField(
-        label=_("The holder wants to use the holder portal by e-mail"), required=False
-    )
+    portal_consent = forms.BooleanField(label=_("The holder wants to use the holder portal by e-mail"), required=False)
     email = forms.EmailField(label=_("E-mail for the holder portal (optional)"), required=False)
 
     def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
@@ -51,9 +68,15 @@ class HolderDetailsForm(forms.Form):
         qs = Municipality.objects.filter(area__status__in=["pilot", "active"]).select_related("area")
         if site.area.local_only:
             qs = qs.filter(area=site.area)
-        self.fields["municipality"].queryset = qs.order_by("name_fi")
-        self.fields["birth_year"].max_value = timezone.localdate().year
-        self.fields["birth_year"].widget.attrs["max"] = timezone.localdate().year
+        municipality = self.fields["municipality"]
+        assert isinstance(municipality, forms.ModelChoiceField)
+        municipality.queryset = qs.order_by("name_fi")
+        birth_year = self.fields["birth_year"]
+        assert isinstance(birth_year, forms.IntegerField)
+        this_year = timezone.localdate().year
+        birth_year.max_value = this_year
+        birth_year.validators.append(MaxValueValidator(this_year))
+        birth_year.widget.attrs["max"] = this_year
 
     def details(self) -> HolderDetails:
         d = self.cleaned_data
@@ -83,10 +106,16 @@ class RegisterForm(HolderDetailsForm):
     )
     field_order = ["number", "birth_year", "municipality", "postal_code", "children"]
 
+    def clean_number(self) -> str:
+        return clean_optional_number(self.cleaned_data.get("number", ""))
+
 
 class CommunityCardForm(forms.Form):
     label = forms.CharField(label=_("Name for the card (e.g. 'Youth outreach team')"), max_length=120)
     number = forms.CharField(label=_("Card number on a pre-printed card (optional)"), required=False)
+
+    def clean_number(self) -> str:
+        return clean_optional_number(self.cleaned_data.get("number", ""))
 
 
 class ReasonForm(forms.Form):
@@ -99,6 +128,9 @@ class ReplaceForm(forms.Form):
         required=False,
         help_text=_("Leave empty to create a new card number."),
     )
+
+    def clean_number(self) -> str:
+        return clean_optional_number(self.cleaned_data.get("number", ""))
 
 
 class StockForm(forms.Form):

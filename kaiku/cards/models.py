@@ -53,9 +53,7 @@ class Card(models.Model):
     number = models.CharField(_("card number"), max_length=numbers.NUMBER_LENGTH, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSONAL)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNREGISTERED)
-    site = models.ForeignKey(
-        Site, verbose_name=_("issuing site"), related_name="cards", on_delete=models.PROTECT
-    )
+    site = models.ForeignKey(Site, verbose_name=_("issuing site"), related_name="cards", on_delete=models.PROTECT)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("issued by"),
@@ -76,9 +74,7 @@ class Card(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
     children = models.PositiveSmallIntegerField(_("children under the age limit"), default=0)
     gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
-    life_situation = models.CharField(
-        _("life situation"), max_length=20, choices=LifeSituation.choices, blank=True
-    )
+    life_situation = models.CharField(_("life situation"), max_length=20, choices=LifeSituation.choices, blank=True)
     portal_consent = models.BooleanField(_("consents to the holder portal by e-mail"), default=False)
     email = models.EmailField(_("e-mail for the holder portal"), blank=True)
     survey_consent = models.BooleanField(_("consents to wellbeing surveys"), default=False)

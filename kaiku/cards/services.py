@@ -251,7 +251,9 @@ def renew_card(card: Card, actor: Any) -> Issued:
     code = _set_activation_code(card)
     card.save()
     _event(card, CardEvent.Kind.RENEWED, actor, valid_until=card.valid_until.isoformat())
-    audit.record(actor, "cards.renewed", card, changes=audit.diff(before, audit.snapshot(card, before)), area=card.site.area)
+    audit.record(
+        actor, "cards.renewed", card, changes=audit.diff(before, audit.snapshot(card, before)), area=card.site.area
+    )
     return Issued(card, code)
 
 
@@ -290,7 +292,11 @@ def inactivate_card(card: Card, reason: str, actor: Any) -> Card:
     card.save()
     _event(card, CardEvent.Kind.INACTIVATED, actor, reason=card.inactivation_reason)
     audit.record(
-        actor, "cards.inactivated", card, changes={"status": ["active", "inactive"], "reason": reason}, area=card.site.area
+        actor,
+        "cards.inactivated",
+        card,
+        changes={"status": ["active", "inactive"], "reason": reason},
+        area=card.site.area,
     )
     return card
 

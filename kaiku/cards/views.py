@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,7 @@ from kaiku.cards.models import Card
 from kaiku.cards.services import (
     CardError,
     Issued,
+    correct_card,
     create_stock,
     inactivate_card,
     register_card,
@@ -24,7 +26,6 @@ from kaiku.cards.services import (
     reissue_activation_code,
     renew_card,
     replace_card,
-    correct_card,
 )
 
 SESSION_CODES = "kaiku_activation_codes"
@@ -104,7 +105,9 @@ def community(request: HttpRequest, site_id: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             _remember_code(request, issued)
-            messages.success(request, _("The community card %(number)s is ready.") % {"number": issued.card.display_number})
+            messages.success(
+                request, _("The community card %(number)s is ready.") % {"number": issued.card.display_number}
+            )
             return redirect("cards:detail", issued.card.pk)
     return render(request, "cards/community.html", {"site": site, "form": form})
 
@@ -144,7 +147,8 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         _remember_code(request, issued)
-        messages.success(request, _("Renewed: valid until %(date)s.") % {"date": issued.card.valid_until})
+        valid_until = date_format(issued.card.valid_until or "", "SHORT_DATE_FORMAT")
+        messages.success(request, _("Renewed: valid until %(date)s.") % {"date": valid_until})
     return redirect("cards:detail", card.pk)
 
 
@@ -204,7 +208,8 @@ def replace(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             _remember_code(request, issued)
             messages.success(
-                request, _("The new card is %(number)s. The old card no longer works.") % {"number": issued.card.display_number}
+                request,
+                _("The new card is %(number)s. The old card no longer works.") % {"number": issued.card.display_number},
             )
             return redirect("cards:detail", issued.card.pk)
     return render(request, "cards/replace.html", {"card": card, "site": card.site, "form": form})

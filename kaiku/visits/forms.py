@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.network.models import Sector, Site
 from kaiku.offers.models import Occurrence, Offer
+
+# Occurrences offered at the door: those starting within this long before or after now.
+OCCURRENCE_WINDOW = dt.timedelta(days=7)
 
 
 class CheckForm(forms.Form):
@@ -38,9 +43,15 @@ class RecordForm(forms.Form):
         kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
         kwargs["initial"].setdefault("sector", venue.sector or Sector.CULTURE)
         super().__init__(*args, **kwargs)
-        offers = Offer.objects.filter(venue=venue, excluded=False)
-        self.fields["offer"].queryset = offers
-        self.fields["occurrence"].queryset = Occurrence.objects.filter(offer__venue=venue).select_related("offer")
+        # The door records today's events: offers still running, occurrences of the near past and future.
+        now = timezone.now()
+        offers = Offer.objects.filter(venue=venue, excluded=False).exclude(ends_on__lt=timezone.localdate(now))
+        offer_field, occurrence_field = self.fields["offer"], self.fields["occurrence"]
+        assert isinstance(offer_field, forms.ModelChoiceField) and isinstance(occurrence_field, forms.ModelChoiceField)
+        offer_field.queryset = offers
+        occurrence_field.queryset = Occurrence.objects.filter(
+            offer__venue=venue, starts_at__gte=now - OCCURRENCE_WINDOW, starts_at__lte=now + OCCURRENCE_WINDOW
+        ).select_related("offer")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -68,9 +68,7 @@ class Use(models.Model):
     typed_number = models.CharField(max_length=40, blank=True)
     venue = models.ForeignKey(Site, related_name="uses", on_delete=models.PROTECT)
     offer = models.ForeignKey(Offer, related_name="uses", on_delete=models.SET_NULL, null=True, blank=True)
-    occurrence = models.ForeignKey(
-        Occurrence, related_name="uses", on_delete=models.SET_NULL, null=True, blank=True
-    )
+    occurrence = models.ForeignKey(Occurrence, related_name="uses", on_delete=models.SET_NULL, null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.CharField(max_length=40, choices=Reason.choices, blank=True)
     forced = models.BooleanField(

@@ -6,7 +6,14 @@ MATRIX = [
     Row(
         "audit:log",
         "GET",
-        {"anonymous": 302, "national_admin": 200, "coordinator": 200, "distributor": 403, "venue_staff": 403, "venue_admin": 403},
+        {
+            "anonymous": 302,
+            "national_admin": 200,
+            "coordinator": 200,
+            "distributor": 403,
+            "venue_staff": 403,
+            "venue_admin": 403,
+        },
     ),
 ]
 

@@ -6,7 +6,14 @@ from kaiku.visits.models import Channel
 from kaiku.visits.services import UseRequest, record_use
 
 A, N = 302, 404
-VENUE = {"anonymous": A, "national_admin": N, "coordinator": N, "distributor": N, "venue_staff": 200, "venue_admin": 200}
+VENUE = {
+    "anonymous": A,
+    "national_admin": N,
+    "coordinator": N,
+    "distributor": N,
+    "venue_staff": 200,
+    "venue_admin": 200,
+}
 VENUE_POST = {**VENUE, "venue_staff": 302, "venue_admin": 302}
 OTHER = {role: (A if role == "anonymous" else N) for role in VENUE}
 
@@ -23,7 +30,14 @@ MATRIX = [
     Row("visits:venue", "POST", VENUE, {"venue_id": "venue_a"}, data={"step": "check", "number": "x"}),
     Row("visits:venue", "GET", OTHER, {"venue_id": "venue_b"}),
     Row("visits:void", "GET", VENUE, {"venue_id": "venue_a", "pk": "use_a"}, setup=with_uses),
-    Row("visits:void", "POST", VENUE_POST, {"venue_id": "venue_a", "pk": "use_a"}, data={"reason": "mistake"}, setup=with_uses),
+    Row(
+        "visits:void",
+        "POST",
+        VENUE_POST,
+        {"venue_id": "venue_a", "pk": "use_a"},
+        data={"reason": "mistake"},
+        setup=with_uses,
+    ),
     Row("visits:void", "GET", OTHER, {"venue_id": "venue_a", "pk": "use_b"}, setup=with_uses),
     Row("visits:void", "GET", OTHER, {"venue_id": "venue_b", "pk": "use_b"}, setup=with_uses),
     Row("visits:undo", "POST", VENUE_POST, {"venue_id": "venue_a", "pk": "use_a"}, setup=with_uses),

@@ -1,0 +1,176 @@
+"""The venue's use page: check, record, undo within two minutes, void with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+from kaiku.audit.models import AuditEntry
+from kaiku.cards.services import inactivate_card
+from kaiku.cards.tests.factories import CardFactory
+from kaiku.visits.models import Channel, Reason, Use
+from kaiku.visits.services import UseRequest, record_use
+
+
+def venue_url(world):
+    return reverse("visits:venue", args=[world.venue_a.pk])
+
+
+def in_finnish(message) -> str:
+    with translation.override("fi"):
+        return escape(str(message))
+
+
+def record(client, world, number, **fields):
+    data = {
+        "step": "record",
+        "number": number,
+        "idempotency_key": fields.pop("key", "k-1"),
+        "children": 0,
+        "community_clients": 0,
+        "assistants": 0,
+        "sector": "culture",
+    }
+    data.update(fields)
+    return client.post(venue_url(world), data)
+
+
+def test_checking_a_valid_card_shows_the_verdict_and_the_record_form(world):
+    client = world.client_for("venue_staff")
+    response = client.post(venue_url(world), {"step": "check", "number": world.card_a.display_number.lower()})
+    assert response.status_code == 200
+    check = response.context["check"]
+    assert check.valid and check.children_allowed == 2
+    assert response.context["record_form"].initial["number"] == world.card_a.number
+    body = response.content.decode()
+    for marker in ("1957", "33999"):
+        assert marker not in body
+    assert not Use.objects.exists(), "a check records nothing"
+
+
+def test_a_typo_is_caught_at_once(world):
+    client = world.client_for("venue_staff")
+    number = world.card_a.number
+    typo = number[:-1] + ("2" if number[-1] != "2" else "3")
+    response = client.post(venue_url(world), {"step": "check", "number": typo})
+    assert response.context["check"].reason == Reason.BAD_CHECK_CHARACTER
+    assert in_finnish(Reason.BAD_CHECK_CHARACTER.label) in response.content.decode()
+    assert "record_form" not in response.context
+
+
+def test_an_invalid_card_says_why(world):
+    inactivate_card(world.card_a, "Lost", None)
+    client = world.client_for("venue_staff")
+    response = client.post(venue_url(world), {"step": "check", "number": world.card_a.number})
+    assert response.context["check"].reason == Reason.INACTIVATED
+    assert in_finnish(Reason.INACTIVATED.label) in response.content.decode()
+    assert "Lost" not in response.content.decode()
+
+
+def test_recording_a_use(world):
+    client = world.client_for("venue_staff")
+    response = record(client, world, world.card_a.number, children=2, assistants=1)
+    assert response.status_code == 302
+    use = Use.objects.get()
+    assert use.accepted and use.channel == Channel.TYPED and use.recorded_by == world.users["venue_staff"]
+    assert (use.children, use.assistants) == (2, 1)
+    # Sending the same form twice (a double tap) records one use.
+    record(client, world, world.card_a.number, children=2, assistants=1)
+    assert Use.objects.count() == 1
+
+
+def test_a_refused_recording_shows_the_reason(world):
+    client = world.client_for("venue_staff")
+    response = record(client, world, world.card_a.number, children=3)
+    assert response.status_code == 200
+    assert in_finnish(Reason.TOO_MANY_CHILDREN.label) in response.content.decode()
+    assert Use.objects.get().reason == Reason.TOO_MANY_CHILDREN
+    # A fresh form with a new key, so the corrected attempt is a new one.
+    assert response.context["record_form"].initial["idempotency_key"] != "k-1"
+
+
+def test_bad_counts_in_the_form_change_nothing(world):
+    client = world.client_for("venue_staff")
+    response = record(client, world, world.card_a.number, children=-1)
+    assert response.status_code == 200 and not Use.objects.exists()
+
+
+def _recorded_use(client, world, key="k-undo"):
+    record(client, world, world.card_a.number, key=key)
+    return Use.objects.get(idempotency_key=key)
+
+
+def test_undo_within_two_minutes(world):
+    client = world.client_for("venue_staff")
+    use = _recorded_use(client, world)
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=110), tick=False):
+        response = client.post(reverse("visits:undo", args=[world.venue_a.pk, use.pk]))
+    assert response.status_code == 302 and response["Location"] == venue_url(world)
+    use.refresh_from_db()
+    assert use.voided_at is not None and use.voided_by == world.users["venue_staff"]
+    assert Use.objects.filter(pk=use.pk).exists()
+    assert AuditEntry.objects.filter(action="visits.voided", object_id=str(use.pk)).exists()
+
+
+def test_undo_after_two_minutes_is_refused(world):
+    client = world.client_for("venue_staff")
+    use = _recorded_use(client, world)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3), tick=False):
+        response = client.post(reverse("visits:undo", args=[world.venue_a.pk, use.pk]))
+        assert response.status_code == 302
+        assert response["Location"] == reverse("visits:void", args=[world.venue_a.pk, use.pk])
+        use.refresh_from_db()
+        assert use.voided_at is None
+        # Staff cannot void it with a reason either: that is the venue admin's call.
+        page = client.get(reverse("visits:void", args=[world.venue_a.pk, use.pk]))
+        assert page.context["may_void"] is False
+        client.post(reverse("visits:void", args=[world.venue_a.pk, use.pk]), {"reason": "Mistake"})
+        use.refresh_from_db()
+        assert use.voided_at is None
+
+
+def test_the_venue_admin_voids_later_with_a_reason(world):
+    use = _recorded_use(world.client_for("venue_staff"), world)
+    admin = world.client_for("venue_admin")
+    url = reverse("visits:void", args=[world.venue_a.pk, use.pk])
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1), tick=False):
+        response = admin.post(url, {"reason": ""})
+        assert response.status_code == 200
+        use.refresh_from_db()
+        assert use.voided_at is None
+        response = admin.post(url, {"reason": "Double entry on the wrong card"})
+        assert response.status_code == 302
+    use.refresh_from_db()
+    assert use.void_reason == "Double entry on the wrong card" and use.voided_by == world.users["venue_admin"]
+    entry = AuditEntry.objects.get(action="visits.voided")
+    assert entry.changes == {"reason": "Double entry on the wrong card"} and entry.area == world.area_a
+
+
+def test_another_venues_use_is_not_found(world):
+    other = record_use(
+        UseRequest(venue=world.venue_b, number=world.card_b.number, channel=Channel.TYPED, idempotency_key="b")
+    )
+    client = world.client_for("venue_admin")
+    assert client.post(reverse("visits:undo", args=[world.venue_a.pk, other.use.pk])).status_code == 404
+    assert (
+        client.post(reverse("visits:void", args=[world.venue_a.pk, other.use.pk]), {"reason": "x"}).status_code == 404
+    )
+    other.use.refresh_from_db()
+    assert other.use.voided_at is None
+
+
+def test_venue_page_query_budget(world, django_assert_max_num_queries):
+    for i in range(30):
+        card = CardFactory(site=world.distributor_a, municipality=world.muni_a)
+        record_use(UseRequest(venue=world.venue_a, number=card.number, channel=Channel.SCAN, idempotency_key=f"q{i}"))
+    client = world.client_for("venue_staff")
+    client.get(venue_url(world))
+    with django_assert_max_num_queries(7):
+        response = client.get(venue_url(world))
+    assert len(response.context["recent"]) == 15
+    with django_assert_max_num_queries(12):
+        client.post(venue_url(world), {"step": "check", "number": world.card_a.number})
