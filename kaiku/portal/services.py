@@ -354,7 +354,7 @@ def give_feedback(
     """
     if score is not None and not (1 <= score <= 5):
         raise PortalError("score_invalid")
-    if not use.accepted or use.is_voided:
+    if not Use.objects.accepted().filter(pk=use.pk).exists():
         raise PortalError("not_your_use")
     try:
         with transaction.atomic():
