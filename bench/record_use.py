@@ -1,0 +1,265 @@
+"""Benchmark: recording uses through the real HTTP path of a running server.
+
+Starts gunicorn as `make run` does on a throwaway database (SQLite, or PostgreSQL
+with --postgres) holding generated data: a venue with staff, 20,000 cards and
+100,000 earlier uses. A venue staff member signs in over HTTP; then, in rounds:
+
+1. uses recorded at a fixed rate (default 100/s) by POSTing the venue page's
+   record form (session + CSRF cookie, ``step=record``) — median and p99 latency;
+2. the same server's trivial endpoint ``/healthz`` at the same fixed rate;
+3. maximum throughput of ``/healthz`` and of recording (closed loop, wrk if
+   installed), and their ratio.
+
+Goal (issue 2): p99 under 25 ms at 100 uses/s, and recording throughput at least
+40% of the trivial endpoint's. The summary reports the median over the rounds.
+
+    .venv/bin/python bench/record_use.py [--rounds 3] [--seconds 20] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.parse
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+from common import Measurement, Request
+
+NAME = "record_use"
+GOAL_P99_MS = 25.0
+GOAL_RATIO = 0.40
+PASSWORD = "bench-password-123"
+
+SETUP = """
+import datetime as dt, json, random
+from django.utils import timezone
+from kaiku.accounts.models import Role, RoleAssignment, User
+from kaiku.cards import numbers
+from kaiku.cards.models import Card
+from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
+from kaiku.visits.models import Channel, Use
+
+rng = random.Random(2026)
+NationalSettings.get()
+today = timezone.localdate()
+area = Area.objects.create(name="Benchmark", slug="bench", status=Area.Status.ACTIVE)
+muni = Municipality.objects.create(code="837", name_fi="Tampere", name_sv="Tammerfors", area=area)
+distributor = Site.objects.create(kind=Site.Kind.DISTRIBUTOR, name="Social office", area=area, municipality=muni)
+venues = [
+    Site.objects.create(kind=Site.Kind.VENUE, name=f"Venue {i}", area=area, municipality=muni, sector=Sector.CULTURE)
+    for i in range(5)
+]
+venue = venues[0]
+staff = User.objects.create_user("door@bench.example", PASSWORD)
+RoleAssignment.objects.create(user=staff, role=Role.VENUE_STAFF, site=venue)
+seen = set()
+cards = []
+while len(cards) < CARDS:
+    number = numbers.generate()
+    if number in seen:
+        continue
+    seen.add(number)
+    cards.append(Card(
+        number=number, site=distributor, status=Card.Status.ACTIVE, kind=Card.Kind.PERSONAL,
+        registered_on=today - dt.timedelta(days=100), issued_on=today - dt.timedelta(days=100),
+        valid_until=today + dt.timedelta(days=265), birth_year=rng.randint(1940, 2008),
+        municipality=muni, postal_code="33100", children=2,
+    ))
+Card.objects.bulk_create(cards, batch_size=2000)
+cards = list(Card.objects.all())
+now = timezone.now()
+uses = []
+for i in range(HISTORY):
+    when = now - dt.timedelta(minutes=rng.randint(60, 60 * 24 * 700))
+    uses.append(Use(
+        card=rng.choice(cards), venue=rng.choice(venues), outcome=Use.Outcome.ACCEPTED, adults=1,
+        children=rng.choice([0, 0, 0, 1, 2]), sector=Sector.CULTURE, channel=Channel.TYPED,
+        scanned_at=when, used_on=timezone.localdate(when), idempotency_key=f"history-{i}", recorded_by=staff,
+    ))
+Use.objects.bulk_create(uses, batch_size=2000)
+print(json.dumps({"venue": venue.pk, "email": staff.email, "numbers": [c.number for c in cards[:2000]]}))
+"""
+
+COUNT = """
+import json
+from kaiku.visits.models import Use
+bench = Use.objects.exclude(idempotency_key__startswith="history-")
+print(json.dumps({"accepted": bench.filter(outcome="accepted").count(), "refused": bench.filter(outcome="refused").count()}))
+"""
+
+
+def record_body(csrf: str, number: str, key: str, children: int) -> bytes:
+    return urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": csrf,
+            "step": "record",
+            "number": number,
+            "idempotency_key": key,
+            "children": children,
+            "community_clients": 0,
+            "assistants": 0,
+            "sector": "culture",
+        }
+    ).encode()
+
+
+def wrk_record_script(path: str, cookie: str, csrf: str, numbers: list[str], prefix: str) -> str:
+    q = common.lua_string
+    return f"""
+local numbers = {{{", ".join(q(n) for n in numbers[:500])}}}
+local counter = 0
+local threads_seen = 0
+tid = 0
+setup = function(thread)
+  threads_seen = threads_seen + 1
+  thread:set("tid", threads_seen)
+end
+request = function()
+  counter = counter + 1
+  local number = numbers[(counter % #numbers) + 1]
+  local body = "csrfmiddlewaretoken=" .. {q(csrf)} .. "&step=record&number=" .. number
+    .. "&idempotency_key=" .. {q(prefix)} .. "-" .. tid .. "-" .. counter
+    .. "&children=" .. (counter % 3) .. "&community_clients=0&assistants=0&sector=culture"
+  return wrk.format("POST", {q(path)}, {{["Cookie"] = {q(cookie)},
+    ["Content-Type"] = "application/x-www-form-urlencoded"}}, body)
+end
+"""
+
+
+WRK_HEALTHZ = 'wrk.path = "/healthz"\n'
+
+
+def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[str, object]:
+    database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
+    with common.temp_dir() as tmp:
+        env = common.database_env(tmp)
+        print(f"[{NAME}] migrating a fresh {database} database and generating data ...", flush=True)
+        common.migrate(env)
+        setup = f"CARDS = 20000\nHISTORY = 100000\nPASSWORD = {PASSWORD!r}\n" + SETUP
+        data = json.loads(common.django_script(setup, env).strip().splitlines()[-1])
+        with common.gunicorn(env) as server:
+            browser = common.Browser(server.host, server.port)
+            browser.sign_in(data["email"], PASSWORD)
+            csrf = browser.cookies["csrftoken"]
+            cookie = browser.cookie_header(("sessionid", "csrftoken"))
+            path = f"/visits/venue/{data['venue']}/"
+            numbers: list[str] = data["numbers"]
+            headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+
+            # A use is only recorded if the form is accepted and the card is valid: check once.
+            probe = Request("POST", path, record_body(csrf, numbers[0], "probe", 0), headers)
+            status, _body = browser_send(server, probe)
+            if status != 302:
+                raise RuntimeError(f"recording a use answered HTTP {status}, expected a redirect (302)")
+
+            all_rounds: list[dict[str, dict[str, object]]] = []
+            for r in range(rounds):
+                prefix = f"r{r}-{uuid.uuid4().hex[:8]}"
+
+                def record(i: int, prefix: str = prefix) -> Request:
+                    body = record_body(csrf, numbers[i % len(numbers)], f"{prefix}-fixed-{i}", i % 3)
+                    return Request("POST", path, body, headers)
+
+                def healthz(i: int) -> Request:
+                    return Request("GET", "/healthz")
+
+                phases: list[Measurement] = [
+                    common.fixed_rate(server, "record use", record, rate, seconds, expected=(302,)),
+                    common.fixed_rate(server, "healthz", healthz, rate, seconds / 2),
+                    common.max_throughput(server, "healthz", healthz, max_seconds, wrk_lua=WRK_HEALTHZ),
+                    common.max_throughput(
+                        server,
+                        "record use",
+                        lambda i, prefix=prefix: Request(
+                            "POST",
+                            path,
+                            record_body(csrf, numbers[i % len(numbers)], f"{prefix}-max-{i}", i % 3),
+                            headers,
+                        ),
+                        max_seconds,
+                        expected=(302,),
+                        wrk_lua=wrk_record_script(path, cookie, csrf, numbers, f"{prefix}-max"),
+                    ),
+                ]
+                print(f"[{NAME}] round {r + 1}/{rounds}", flush=True)
+                for m in phases:
+                    print("   " + m.line(), flush=True)
+                keys = ["record_fixed", "healthz_fixed", "healthz_max", "record_max"]
+                all_rounds.append({k: m.as_dict() for k, m in zip(keys, phases, strict=True)})
+
+        counts = json.loads(common.django_script(COUNT, env).strip().splitlines()[-1])
+
+    def med(phase: str, key: str) -> float:
+        return round(common.median_of([float(r[phase][key]) for r in all_rounds]), 2)  # type: ignore[arg-type]
+
+    ratios = [
+        float(r["record_max"]["throughput"]) / float(r["healthz_max"]["throughput"])  # type: ignore[arg-type]
+        for r in all_rounds
+    ]
+    errors = sum(int(r[p]["errors"]) for r in all_rounds for p in r)  # type: ignore[call-overload]
+    summary = {
+        "database": database,
+        "rate": rate,
+        "record_fixed_median_ms": med("record_fixed", "median_ms"),
+        "record_fixed_p99_ms": med("record_fixed", "p99_ms"),
+        "record_fixed_throughput": med("record_fixed", "throughput"),
+        "healthz_fixed_median_ms": med("healthz_fixed", "median_ms"),
+        "healthz_fixed_p99_ms": med("healthz_fixed", "p99_ms"),
+        "healthz_max_throughput": med("healthz_max", "throughput"),
+        "record_max_throughput": med("record_max", "throughput"),
+        "record_max_p99_ms": med("record_max", "p99_ms"),
+        "ratio": round(common.median_of(ratios), 3),
+        "errors": errors,
+        "uses_accepted": counts["accepted"],
+        "uses_refused": counts["refused"],
+    }
+    summary["goal_p99_met"] = summary["record_fixed_p99_ms"] < GOAL_P99_MS
+    summary["goal_ratio_met"] = summary["ratio"] >= GOAL_RATIO
+    return {"summary": summary, "rounds": all_rounds}
+
+
+def browser_send(server: common.Server, req: Request) -> tuple[int, bytes]:
+    import http.client
+
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    conn.request(req.method, req.path, body=req.body, headers=req.headers)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, body
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20, help="length of the fixed-rate recording phase")
+    parser.add_argument("--max-seconds", type=float, default=8, help="length of each maximum-throughput phase")
+    parser.add_argument("--rate", type=float, default=100, help="uses per second in the fixed-rate phase")
+    parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL 15 cluster")
+    args = parser.parse_args(argv)
+    if args.postgres and not os.environ.get("DATABASE_URL"):
+        common.reexec_with_postgres([str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])])
+    result = run(args.rounds, args.seconds, args.rate, args.max_seconds)
+    s = result["summary"]
+    assert isinstance(s, dict)
+    path = common.save_result(f"{NAME}-{s['database']}", result)
+    print(
+        f"[{NAME}] {s['database']}: recording at {s['rate']:g}/s median {s['record_fixed_median_ms']} ms,"
+        f" p99 {s['record_fixed_p99_ms']} ms (goal < {GOAL_P99_MS:g}: {'met' if s['goal_p99_met'] else 'MISSED'});"
+        f" max {s['record_max_throughput']} uses/s vs healthz {s['healthz_max_throughput']} req/s,"
+        f" ratio {s['ratio']:.0%} (goal >= {GOAL_RATIO:.0%}: {'met' if s['goal_ratio_met'] else 'MISSED'});"
+        f" errors {s['errors']}, uses recorded {s['uses_accepted']}, refused {s['uses_refused']}"
+    )
+    print(f"[{NAME}] saved {path.relative_to(common.ROOT)}")
+    ok = s["errors"] == 0 and s["uses_refused"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
