@@ -1,0 +1,48 @@
+"""A person searches the catalogue on a phone and opens an offer."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from kaiku.network.models import Area, Municipality
+from kaiku.network.tests.factories import VenueFactory
+from kaiku.offers import services
+from kaiku.offers.models import ArtForm, TicketMethod
+from kaiku.offers.tests.factories import OccurrenceFactory, OfferFactory
+from kaiku.testing.browser import assert_accessible, set_language
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_searches_the_catalogue_on_a_phone_and_opens_an_offer(phone):
+    area = Area.objects.create(name="Tampere", slug="tampere", status=Area.Status.ACTIVE)
+    muni = Municipality.objects.create(code="837", name_fi="Tampere", area=area)
+    venue = VenueFactory(area=area, municipality=muni, name="Tampereen Teatteri", address="Hämeenkatu 14")
+    concert = OfferFactory(
+        venue=venue, title_fi="Kesäkonsertti", title_en="Summer concert", art_form=ArtForm.MUSIC, family_friendly=True, step_free=True,
+        quota=10, ticket_method=TicketMethod.BOX_OFFICE, ticket_instructions_fi="Näytä kortti lippukassalla.",
+    )  # fmt: skip
+    OccurrenceFactory(offer=concert, starts_at=timezone.now() + dt.timedelta(days=2))
+    services.refresh_dates(concert)
+    for i in range(3):
+        other = OfferFactory(venue=venue, title_fi=f"Näytelmä {i}")
+        OccurrenceFactory(offer=other, starts_at=timezone.now() + dt.timedelta(days=3 + i))
+
+    set_language(phone, "en")
+    phone.goto("/offers/")
+    assert phone.locator("h1").first.is_visible()
+    assert_accessible(phone)
+    phone.get_by_role("searchbox", name="Search").fill("summer")
+    phone.get_by_role("button", name="Search", exact=True).click()
+    phone.wait_for_url("**/offers/?q=*")
+    results = phone.locator(".offers > li")
+    assert results.count() == 1
+    assert_accessible(phone)
+    phone.get_by_role("link", name="Summer concert").click()
+    phone.wait_for_url(f"**/offers/{concert.pk}/")
+    assert phone.locator("h1").inner_text() == "Summer concert"
+    assert phone.get_by_text("Näytä kortti lippukassalla.").is_visible()
+    # Nothing spills sideways on a 360 px screen.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone)
