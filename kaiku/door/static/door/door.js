@@ -524,6 +524,8 @@
     }
     await refresh();
     await cacheForOffline();
+    // Load the barcode reader while the network is there, so photos read offline too.
+    zxing().catch(function () {});
     await sync();
     root.dataset.ready = "yes";
   }

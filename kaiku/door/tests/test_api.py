@@ -1,0 +1,223 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from kaiku.audit.models import AuditEntry
+from kaiku.cards import services as cards
+from kaiku.door import codes
+from kaiku.door import services as door
+from kaiku.door.models import DeviceToken
+from kaiku.offers.models import Occurrence, Offer
+from kaiku.visits.models import Channel, Use
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def device(world):
+    token, plain = door.create_device_token(world.venue_a, "Box office phone", world.users["venue_admin"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {plain}")
+    return token, client
+
+
+def _use(key, text, **extra):
+    return {"key": key, "text": text, "scanned_at": "2026-06-15T09:30:00+03:00", **extra}
+
+
+def test_it_stores_only_the_hash_of_a_device_token(world, device):
+    token, _client = device
+    assert token.token_hash != token.hint and len(token.token_hash) == 64
+    assert AuditEntry.objects.filter(action="door.device_created").exists()
+
+
+def test_a_device_token_opens_its_own_venue_only(world, device):
+    _token, client = device
+    assert client.get(f"/api/door/venues/{world.venue_a.pk}/config/").status_code == 200
+    assert client.get(f"/api/door/venues/{world.venue_b.pk}/config/").status_code == 404
+    assert client.get("/api/door/me/").json() == {"venues": [{"id": world.venue_a.pk, "name": world.venue_a.name}]}
+
+
+def test_a_revoked_or_unknown_token_is_refused(world, device):
+    token, client = device
+    door.revoke_device_token(token, world.users["venue_admin"])
+    assert client.get("/api/door/keys/").status_code == 401
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Device kkd_nope")
+    assert stranger.get("/api/door/keys/").status_code == 401
+
+
+def test_the_venue_admin_creates_and_revokes_devices(world):
+    client = world.client_for("venue_admin")
+    response = client.post(f"/door/venues/{world.venue_a.pk}/devices/", {"label": "Lobby tablet"})
+    token = DeviceToken.objects.get(label="Lobby tablet")
+    plain = response.context["new_token"]
+    assert plain.encode() in response.content and DeviceToken.hash(plain) == token.token_hash
+    client.post(f"/door/venues/{world.venue_a.pk}/devices/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    empty = client.post(f"/door/venues/{world.venue_a.pk}/devices/", {"label": "  "})
+    assert empty.status_code == 200 and DeviceToken.objects.count() == 1
+
+
+def test_the_check_says_valid_or_why_not_and_never_who(world):
+    client = world.client_for("venue_staff")
+    ok = client.post(
+        f"/api/door/venues/{world.venue_a.pk}/check/",
+        {"text": codes.card_code(world.card_a)},
+        content_type="application/json",
+    ).json()
+    assert ok["valid"] and ok["kind"] == "personal" and ok["children_allowed"] == world.card_a.children
+    assert set(ok) == {
+        "valid",
+        "reason",
+        "reason_text",
+        "number",
+        "kind",
+        "children_allowed",
+        "community_group_max",
+        "valid_until",
+    }
+    local = client.post(
+        f"/api/door/venues/{world.venue_a.pk}/check/",
+        {"text": codes.card_code(world.card_l)},
+        content_type="application/json",
+    ).json()
+    assert local["reason"] == "wrong_area" and local["reason_text"]
+
+
+def test_a_synced_batch_records_each_use_once_and_flags_forced(world, device):
+    _token, client = device
+    cards.inactivate_card(world.card_b, "lost", None)
+    batch = {
+        "uses": [
+            _use("k-1", codes.card_code(world.card_a), offline=True, children=1),
+            _use("k-2", world.card_a.number, offline=True),
+            _use("k-3", codes.card_code(world.card_b), offline=True),
+        ]
+    }
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    first = client.post(url, batch, format="json").json()["results"]
+    assert [r["status"] for r in first] == ["accepted", "accepted", "accepted"]
+    assert [r["forced"] for r in first] == [False, False, True]
+    assert first[2]["reason"] == "inactivated"
+    again = client.post(url, batch, format="json").json()["results"]
+    assert [r["use"] for r in again] == [r["use"] for r in first]
+    assert Use.objects.filter(venue=world.venue_a).count() == 3
+    forced = Use.objects.get(pk=first[2]["use"])
+    assert forced.forced and forced.channel == Channel.OFFLINE and forced.recorded_via.startswith("door device")
+    assert forced.scanned_at == dt.datetime(2026, 6, 15, 6, 30, tzinfo=dt.UTC)
+
+
+def test_an_online_use_is_refused_not_forced(world):
+    client = world.client_for("venue_staff")
+    cards.inactivate_card(world.card_a, "lost", None)
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    result = client.post(url, {"uses": [_use("on-1", world.card_a.number)]}, content_type="application/json").json()
+    assert result["results"][0]["status"] == "refused" and not result["results"][0]["forced"]
+
+
+def test_a_forged_code_is_rejected_and_nothing_is_stored(world, device, other_key):
+    from kaiku.door.tests.test_codes import _resign
+
+    _token, client = device
+    forged = _resign(codes.card_code(world.card_a), other_key)
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    result = client.post(url, {"uses": [_use("f-1", forged, offline=True)]}, format="json").json()["results"][0]
+    assert result["status"] == "rejected" and result["reason"] == "bad_signature"
+    assert not Use.objects.exists()
+
+
+def test_bad_input_changes_nothing(world, device):
+    _token, client = device
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    assert client.post(url, {"uses": []}, format="json").status_code == 400
+    assert client.post(url, {"uses": [{"key": "x", "text": "y", "children": -1}]}, format="json").status_code == 400
+    assert client.post(url, {"uses": [{"text": "y"}]}, format="json").status_code == 400
+    assert not Use.objects.exists()
+
+
+def test_offers_of_the_venue_only(world, device):
+    _token, client = device
+    mine = Offer.objects.create(venue=world.venue_a, sector="culture", title_fi="Hamlet", kind=Offer.Kind.EVENT)
+    occ = Occurrence.objects.create(offer=mine, starts_at=timezone.now() + dt.timedelta(hours=3))
+    other = Offer.objects.create(venue=world.venue_b, sector="culture", title_fi="Muu")
+    config = client.get(f"/api/door/venues/{world.venue_a.pk}/config/").json()
+    assert [o["id"] for o in config["offers"]] == [mine.pk]
+    assert config["offers"][0]["occurrences"][0]["id"] == occ.pk
+    assert config["venue"]["area_id"] == world.area_a.pk
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    result = client.post(
+        url,
+        {
+            "uses": [
+                _use("o-1", world.card_a.number, occurrence=occ.pk),
+                _use("o-2", world.card_a.number, offer=other.pk),
+            ]
+        },
+        format="json",
+    ).json()["results"]
+    uses = {u.idempotency_key: u for u in Use.objects.all()}
+    assert uses["o-1"].occurrence_id == occ.pk and uses["o-2"].offer_id is None
+    assert result[0]["status"] == "accepted"
+
+
+def test_undo_works_for_two_minutes(world):
+    client = world.client_for("venue_staff")
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    first = client.post(url, {"uses": [_use("u-1", world.card_a.number)]}, content_type="application/json").json()[
+        "results"
+    ][0]
+    second = client.post(url, {"uses": [_use("u-2", world.card_b.number)]}, content_type="application/json").json()[
+        "results"
+    ][0]
+    undo = f"/api/door/venues/{world.venue_a.pk}/uses/%s/undo/"
+    assert client.post(undo % first["use"]).json() == {"voided": True}
+    assert Use.objects.get(pk=first["use"]).voided_at is not None
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=3)):
+        late = client.post(undo % second["use"])
+    assert late.status_code == 409 and late.json()["code"] == "too_late_to_undo"
+    assert Use.objects.get(pk=second["use"]).voided_at is None
+
+
+def test_revocations_come_as_deltas(world, device):
+    _token, client = device
+    full = client.get("/api/door/revocations/?since=0").json()
+    cards.replace_card(world.card_a, None)
+    delta = client.get(f"/api/door/revocations/?since={full['version']}").json()
+    assert [world.card_a.number, 2, "replaced"] in delta["entries"]
+    assert client.get("/api/door/revocations/?since=abc").status_code == 400
+    assert client.get("/api/door/revocations/?since=99999999999999999999").status_code == 200
+
+
+def test_the_schema_lists_the_door_api(db):
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    for path in ("/api/door/keys/", "/api/door/revocations/", "/api/door/venues/{venue_id}/uses/", "doorDevice"):
+        assert path in schema
+
+
+def test_the_door_page_shows_no_holder_data(world):
+    response = world.client_for("venue_staff").get(f"/door/venues/{world.venue_a.pk}/")
+    assert response.status_code == 200
+    assert b"door-settings" in response.content
+
+
+def test_ensure_signing_key_creates_a_key_once(tmp_path, settings, db):
+    from django.core.management import call_command
+
+    from kaiku.door import keys
+
+    settings.CARD_SIGNING_KEY = ""
+    settings.CARD_SIGNING_KEY_AUTOCREATE = False
+    settings.CARD_SIGNING_KEY_FILE = str(tmp_path / "key.pem")
+    keys.clear_cache()
+    call_command("ensure_signing_key")
+    first = (tmp_path / "key.pem").read_bytes()
+    call_command("ensure_signing_key")
+    assert (tmp_path / "key.pem").read_bytes() == first
+    assert oct((tmp_path / "key.pem").stat().st_mode)[-3:] == "600"
+    keys.clear_cache()

@@ -1,0 +1,139 @@
+"""The door page in a real browser: codes checked by the page's JavaScript, and the
+offline flow (queue in IndexedDB, sync when the network returns, forced uses, replay).
+"""
+
+import shutil
+import subprocess
+
+import pytest
+
+from kaiku.cards import services as cards
+from kaiku.cards.tests.factories import CardFactory
+from kaiku.door import codes, printables
+from kaiku.door.tests.test_codes import _resign
+from kaiku.testing.browser import assert_accessible, sign_in
+from kaiku.visits.models import Channel, Use
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _open_door(page, world):
+    sign_in(page, world.users["venue_staff"])
+    page.goto(f"/door/venues/{world.venue_a.pk}/")
+    page.evaluate("() => window.KaikuDoor.ready")
+    page.wait_for_selector("#door[data-ready='yes']", state="attached")
+
+
+def _local_check(page, text, today=None):
+    return page.evaluate(
+        """([text, today]) => {
+            const s = window.KaikuDoor.state;
+            return window.KaikuDoorCodes.check(text, {publicKeys: s.publicKeys, revocations: s.revocations,
+                venue: s.config.venue, rules: s.config.rules}, today || undefined);
+        }""",
+        [text, today],
+    )
+
+
+def test_the_page_refuses_bad_codes_by_itself(phone, world, other_key):
+    page = phone
+    _open_door(page, world)
+    assert_accessible(page)
+    good = codes.card_code(world.card_a)
+    assert _local_check(page, good)["valid"] is True
+    assert _local_check(page, good)["childrenAllowed"] == world.card_a.children
+
+    tampered = good[:40] + ("A" if good[40] != "A" else "B") + good[41:]
+    assert _local_check(page, tampered)["reason"] in {"bad_signature", "malformed"}
+    assert _local_check(page, good[:-3])["reason"] == "malformed"
+    assert _local_check(page, _resign(good, other_key))["reason"] == "bad_signature"
+    expired_day = (world.card_a.valid_until.replace(year=world.card_a.valid_until.year + 1)).isoformat()
+    assert _local_check(page, good, expired_day)["reason"] == "expired"
+    assert _local_check(page, codes.card_code(world.card_l))["reason"] == "wrong_area"
+    assert _local_check(page, "KK-2222-2223")["reason"] == "bad_check_character"
+
+    # Revoked: inactivated on the server, learnt from the revocation delta.
+    cards.inactivate_card(world.card_a, "lost", None)
+    renewed = cards.renew_card(world.card_b, None).card
+    old_b = codes.card_code(world.card_b)  # world.card_b still has the old code version in memory
+    page.evaluate("() => window.KaikuDoor.refresh()")
+    assert _local_check(page, good)["reason"] == "inactivated"
+    assert _local_check(page, old_b)["reason"] == "outdated_code"
+    assert _local_check(page, codes.card_code(renewed))["valid"] is True
+
+    # The same answers on the screen, through the scan handler.
+    page.evaluate("(t) => window.KaikuDoor.handleScan(t, 'test')", tampered)
+    page.wait_for_selector("#door[data-verdict='refused']", state="attached")
+    assert page.locator("#door-verdict-box").is_visible()
+    assert_accessible(page)
+
+
+def _printed_card_png(card, tmp_path):
+    """A photo-like image of the printed holder slip (PDF → PNG with poppler)."""
+    assert shutil.which("pdftoppm"), "pdftoppm is missing: run scripts/system-deps.sh"
+    pdf = tmp_path / "slip.pdf"
+    pdf.write_bytes(printables.holder_slip_pdf(card, None, "fi"))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "slip")], check=True)
+    return tmp_path / "slip.png"
+
+
+def test_it_records_offline_and_syncs_once(phone, world, tmp_path):
+    page = phone
+    photo_card = CardFactory(site=world.distributor_a, municipality=world.muni_a, children=0)
+    image = _printed_card_png(photo_card, tmp_path)
+    _open_door(page, world)
+    page.evaluate("() => navigator.serviceWorker.ready")
+
+    page.context.set_offline(True)
+    page.wait_for_selector("#door[data-online='no']", state="attached")
+
+    # 1: a scanned code, confirmed with one child.
+    verdict = page.evaluate("(t) => window.KaikuDoor.handleScan(t, 'camera')", codes.card_code(world.card_a))
+    assert verdict["valid"] and verdict["checkedOffline"]
+    page.fill("#door-children", "1")
+    page.click("#door-record")
+    page.wait_for_selector("#door[data-view='done']", state="attached")
+    page.click("#door-next")
+
+    # 2: a photo of a printed card, read by the page's barcode reader.
+    page.set_input_files("#door-photo", str(image))
+    page.wait_for_selector("#door[data-view='verdict']", state="attached")
+    assert page.get_attribute("#door", "data-verdict") == "valid"
+    page.click("#door-record")
+    page.wait_for_selector("#door[data-view='done']", state="attached")
+    page.click("#door-next")
+
+    # 3: a card that the register inactivates while the device is offline.
+    page.evaluate("(t) => window.KaikuDoor.handleScan(t, 'camera')", codes.card_code(world.card_b))
+    page.click("#door-record")
+    page.wait_for_selector("#door[data-queue='3']", state="attached")
+    assert "3" in page.inner_text("#door-banner")
+    assert Use.objects.count() == 0
+    cards.inactivate_card(world.card_b, "reported stolen", None)
+    queued = page.evaluate("() => window.KaikuDoor.queue()")
+    assert len({item["key"] for item in queued}) == 3 and all(item["scanned_at"] for item in queued)
+
+    # The page itself comes from the service worker's cache while offline.
+    page.reload()
+    page.evaluate("() => window.KaikuDoor.ready")
+    page.wait_for_selector("#door[data-queue='3']", state="attached")
+
+    page.context.set_offline(False)
+    page.wait_for_selector("#door[data-queue='0']", state="attached", timeout=20_000)
+    uses = list(Use.objects.order_by("scanned_at"))
+    assert [u.card_id for u in uses] == [world.card_a.pk, photo_card.pk, world.card_b.pk]
+    assert all(u.channel == Channel.OFFLINE and u.accepted for u in uses)
+    assert [u.forced for u in uses] == [False, False, True]
+    assert uses[2].reason == "inactivated" and uses[0].children == 1
+    page.wait_for_selector("#door-synced li[data-forced='yes']", state="attached")
+
+    # Replaying the same batch records nothing new.
+    answer = page.evaluate(
+        """(items) => fetch(window.KaikuDoor.state.venueId ? '/api/door/venues/' + window.KaikuDoor.state.venueId + '/uses/' : '', {
+            method: 'POST', credentials: 'same-origin',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': (document.cookie.match(/csrftoken=([^;]+)/) || [])[1]},
+            body: JSON.stringify({uses: items.map(({venue, ...rest}) => rest)})}).then(r => r.json())""",
+        queued,
+    )
+    assert [r["created"] for r in answer["results"]] == [False, False, False]
+    assert Use.objects.count() == 3
