@@ -2,14 +2,12 @@
 offline flow (queue in IndexedDB, sync when the network returns, forced uses, replay).
 """
 
-import shutil
-import subprocess
-
 import pytest
 
 from kaiku.cards import services as cards
 from kaiku.cards.tests.factories import CardFactory
 from kaiku.door import codes, printables
+from kaiku.door.tests.poppler import pdf_to_png
 from kaiku.door.tests.test_codes import _resign
 from kaiku.testing.browser import assert_accessible, sign_in
 from kaiku.visits.models import Channel, Use
@@ -70,11 +68,8 @@ def test_the_page_refuses_bad_codes_by_itself(phone, world, other_key):
 
 def _printed_card_png(card, tmp_path):
     """A photo-like image of the printed holder slip (PDF → PNG with poppler)."""
-    assert shutil.which("pdftoppm"), "pdftoppm is missing: run scripts/system-deps.sh"
-    pdf = tmp_path / "slip.pdf"
-    pdf.write_bytes(printables.holder_slip_pdf(card, None, "fi"))
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "slip")], check=True)
-    return tmp_path / "slip.png"
+    (png,) = pdf_to_png(printables.holder_slip_pdf(card, None, "fi"), tmp_path, dpi=150)
+    return png
 
 
 def test_it_records_offline_and_syncs_once(phone, world, tmp_path):

@@ -1,5 +1,3 @@
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,18 +8,14 @@ from PIL import Image
 from kaiku.cards import services as cards
 from kaiku.cards.models import Card
 from kaiku.door import code39, codes, printables
+from kaiku.door.tests.poppler import pdf_text, pdf_to_png
 
 pytestmark = pytest.mark.django_db
 
 
 def _png_pages(pdf: bytes, tmp_path: Path, dpi: int = 300) -> list[Image.Image]:
     """Render a PDF the way a scanner or a phone photo sees it: pdftoppm (poppler)."""
-    if shutil.which("pdftoppm") is None:
-        pytest.fail("pdftoppm is missing: run scripts/system-deps.sh (poppler-utils)")
-    source = tmp_path / "sheet.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(source), str(tmp_path / "page")], check=True)
-    return [Image.open(p) for p in sorted(tmp_path.glob("page*.png"))]
+    return [Image.open(p) for p in pdf_to_png(pdf, tmp_path, dpi)]
 
 
 def test_code39_encodes_the_standard_table():
@@ -57,19 +51,14 @@ def test_the_holder_slip_carries_the_code_only_when_just_issued(world, tmp_path)
     issued = cards.renew_card(world.card_a, None)
     pdf = printables.holder_slip_pdf(issued.card, issued.activation_code, "en")
     assert pdf.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    text = pdf_text(pdf)
     assert issued.activation_code in text
     assert issued.card.display_number in text
     assert "How to use the card" in text
     (page,) = _png_pages(pdf, tmp_path, dpi=200)
     found = {r.format: r.text for r in zxingcpp.read_barcodes(page)}
     assert found[zxingcpp.BarcodeFormat.QRCode] == codes.card_code(issued.card)
-    without = subprocess.run(
-        ["pdftotext", "-", "-"],
-        input=printables.holder_slip_pdf(issued.card, None, "sv"),
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
+    without = pdf_text(printables.holder_slip_pdf(issued.card, None, "sv"))
     assert issued.activation_code not in without
 
 
@@ -82,9 +71,7 @@ def test_the_slip_view_checks_the_posted_code_against_the_hash(world):
     wrong = client.post(f"/door/cards/{card.pk}/slip.pdf", {"activation_code": "ZZZZZZZZ", "language": "en"})
 
     def text(response):
-        return subprocess.run(
-            ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
-        ).stdout.decode()
+        return pdf_text(response.content)
 
     assert right["Content-Type"] == "application/pdf"
     assert "ABCDEFGH" in text(right)
@@ -96,9 +83,7 @@ def test_the_sheet_view_prints_the_sites_stock_only(world):
     client = world.client_for("distributor")
     response = client.get(f"/door/sites/{world.distributor_a.pk}/sheet.pdf", {"count": 5, "language": "sv"})
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    text = subprocess.run(
-        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
-    ).stdout.decode()
+    text = pdf_text(response.content)
     assert world.stock_a.display_number in text
     bad = client.get(f"/door/sites/{world.distributor_a.pk}/sheet.pdf", {"count": 0})
     assert bad.status_code == 302
