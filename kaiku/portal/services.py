@@ -435,15 +435,14 @@ def survey_due(card: Card) -> str | None:
 def answer_survey(card: Card, answers: dict[str, int | None], *, declined: bool = False) -> WellbeingAnswer | None:
     """Store this card year's answers (or that the holder declined). Idempotent per card year."""
     occasion = survey_due(card)
-    if occasion is None:
-        return WellbeingAnswer.objects.filter(card=card, period_start=card.issued_on).first()
+    if occasion is None or card.issued_on is None:
+        return WellbeingAnswer.objects.filter(card=card, period_start=card.issued_on or dt.date.min).first()
     values: dict[str, int | None] = {}
     for question in WellbeingAnswer.QUESTIONS:
         value = None if declined else answers.get(question)
         if value is not None and not (0 <= int(value) <= 5):
             raise PortalError("answer_invalid")
         values[question] = None if value is None else int(value)
-    assert card.issued_on is not None
     try:
         with transaction.atomic():
             return WellbeingAnswer.objects.create(

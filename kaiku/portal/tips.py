@@ -1,7 +1,8 @@
 """The holder's catalogue and personal tips, each tip with a plain reason.
 
-Tips come in this order: last-minute places at occurrences this week, offers like
-ones the holder went to, then offers new in the holder's area. An offer appears once.
+Tips come in this order: last-minute seats a venue has released, other places left
+at occurrences this week, offers like ones the holder went to, then offers new in
+the holder's area. An offer appears once, and never one the holder has used.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card
 from kaiku.offers.models import ArtForm, Occurrence, Offer
+from kaiku.offers.services import places_left
 from kaiku.portal.services import holder_area_ids
 from kaiku.visits.models import Use
 
@@ -38,6 +40,7 @@ BECAUSE: dict[str, Any] = {
 }
 BECAUSE_COURSE = _("Because you took a course")
 BECAUSE_OTHER = _("Because you went to something similar")
+LAST_MINUTE_SEATS = _("Last-minute places")
 PLACES_LEFT = _("Places left this week")
 NEW_IN_AREA = _("New in your area")
 
@@ -63,13 +66,9 @@ def available_offers(card: Card, today: dt.date | None = None) -> QuerySet[Offer
     """Offers of venues in the holder's areas that are open to the card and not over."""
     today = today or timezone.localdate()
     return (
-        Offer.objects.filter(
-            venue__area_id__in=holder_area_ids(card),
-            venue__offboarded_at__isnull=True,
-            excluded=False,
-            sold_out=False,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        Offer.objects.public()
+        .current(today)
+        .filter(venue__area_id__in=holder_area_ids(card), sold_out=False)
         .select_related("venue")
     )
 
@@ -79,8 +78,8 @@ def catalogue(card: Card, *, limit: int = 40) -> list[tuple[Offer, Occurrence | 
     now = timezone.now()
     offers = list(available_offers(card)[:200])
     upcoming: dict[int, Occurrence] = {}
-    for occ in Occurrence.objects.filter(offer__in=offers, starts_at__gte=now, sold_out=False).order_by("starts_at"):
-        upcoming.setdefault(occ.offer_id, occ)
+    for upcoming_occ in Occurrence.objects.upcoming(now).filter(offer__in=offers, sold_out=False).order_by("starts_at"):
+        upcoming.setdefault(upcoming_occ.offer_id, upcoming_occ)
     with_dates = set(Occurrence.objects.filter(offer__in=offers).values_list("offer_id", flat=True))
     rows: list[tuple[Offer, Occurrence | None]] = []
     for offer in offers:
@@ -103,23 +102,25 @@ def tips_for(card: Card, *, limit: int = 6) -> list[Tip]:
     tips: list[Tip] = []
     seen: set[int] = set(used_offer_ids)
 
-    # 1. Last-minute places: occurrences this week with Kaikukortti places still free.
-    soon = (
-        Occurrence.objects.filter(
-            offer__in=offers, starts_at__gte=now, starts_at__lte=now + LAST_MINUTE, sold_out=False
-        )
+    # 1 and 2. Places this week: released last-minute seats first, then other free places.
+    soon = list(
+        Occurrence.objects.upcoming(now)
+        .filter(offer__in=offers, starts_at__lte=now + LAST_MINUTE, sold_out=False)
         .select_related("offer__venue")
-        .annotate(taken=Count("uses", filter=Q(uses__outcome=Use.Outcome.ACCEPTED, uses__voided_at__isnull=True)))
-        .order_by("starts_at")[:50]
+        .order_by("-extra_seats", "starts_at")[:30]
     )
+    soon.sort(key=lambda occ: (occ.extra_seats == 0, occ.starts_at))
     for occ in soon:
-        quota = occ.effective_quota
-        if quota is None or occ.offer_id in seen:
+        if occ.offer_id in seen:
             continue
-        left = quota - occ.taken  # type: ignore[attr-defined]
-        if left > 0:
+        left = places_left(occ, now)
+        if left is None or left <= 0:
+            continue
+        if occ.extra_seats:
+            tips.append(Tip(occ.offer, "last_minute", LAST_MINUTE_SEATS, occ, left))
+        else:
             tips.append(Tip(occ.offer, "places_left", PLACES_LEFT, occ, left))
-            seen.add(occ.offer_id)
+        seen.add(occ.offer_id)
 
     # 2. Like what the holder went to: the same art form.
     went = (

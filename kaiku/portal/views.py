@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kaiku.accounts.scopes import get_distributor_site
 from kaiku.cards.models import Card
+from kaiku.offers import services as offer_services
+from kaiku.offers.models import Occurrence, Reservation
 from kaiku.portal import services, tips
 from kaiku.portal.forms import EmailLinkForm, FeedbackForm, GroupVisitForm, SignInForm, WellbeingForm
 from kaiku.portal.holder import (
@@ -256,6 +258,12 @@ def survey(request: HttpRequest, card: Card) -> HttpResponse:
 @holder_required
 def offers(request: HttpRequest, card: Card) -> HttpResponse:
     pref = HolderPreference.objects.filter(card=card).first()
+    reservations = list(
+        Reservation.objects.holding()
+        .filter(card=card)
+        .select_related("occurrence__offer__venue")
+        .order_by("occurrence__starts_at")
+    )
     return render(
         request,
         "portal/offers.html",
@@ -263,10 +271,41 @@ def offers(request: HttpRequest, card: Card) -> HttpResponse:
             "card": card,
             "tips": tips.tips_for(card),
             "rows": tips.catalogue(card),
+            "reservations": reservations,
+            "reserved": {r.occurrence_id for r in reservations},
             "digest": bool(pref and pref.digest),
             "can_email": bool(card.portal_consent and card.email),
         },
     )
+
+
+@require_POST
+@holder_required
+def reserve(request: HttpRequest, card: Card, pk: int) -> HttpResponse:
+    """Hold a place at an occurrence of an offer the holder sees (the offers app keeps the quota)."""
+    occurrence = Occurrence.objects.filter(pk=pk, offer__in=tips.available_offers(card)).first()
+    if occurrence is None:
+        raise Http404
+    try:
+        offer_services.reserve(card, occurrence, by=services.HOLDER, via=Reservation.Via.PORTAL)
+        messages.success(request, _("Your place is reserved. Show your card at the door."))
+    except offer_services.OfferError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:offers")
+
+
+@require_POST
+@holder_required
+def cancel_reservation(request: HttpRequest, card: Card, pk: int) -> HttpResponse:
+    reservation = Reservation.objects.filter(pk=pk, card=card).first()
+    if reservation is None:
+        raise Http404
+    try:
+        offer_services.cancel_reservation(reservation, by=services.HOLDER, by_holder=True)
+        messages.success(request, _("Your reservation is cancelled."))
+    except offer_services.OfferError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:offers")
 
 
 @require_POST

@@ -65,6 +65,16 @@ def groups(world: World) -> None:
     make_offer(world.venue_a)
 
 
+def reservations(world: World) -> None:
+    from kaiku.offers.services import reserve
+    from kaiku.portal.tests.conftest import make_occurrence
+
+    world.extra["date_a"] = make_occurrence(make_offer(world.venue_a, ticket_method="reservation"), days=3)
+    world.extra["date_b"] = make_occurrence(make_offer(world.venue_b, ticket_method="reservation"), days=3)
+    world.extra["reservation_a"] = reserve(world.card_a, world.extra["date_a"])
+    world.extra["reservation_b"] = reserve(world.card_b, world.extra["date_b"])
+
+
 MATRIX = [
     Row("portal:home", "GET", HOLDER_PAGE),
     Row("portal:sign_in", "GET", SIGN_IN),
@@ -87,6 +97,10 @@ MATRIX = [
     Row("portal:survey", "GET", HOLDER_POST),  # not due (no consent): back to the portal
     Row("portal:offers", "GET", HOLDER_PAGE, setup=groups),
     Row("portal:digest", "POST", HOLDER_POST, data={"digest": "on"}),
+    Row("portal:reserve", "POST", HOLDER_POST, {"pk": "date_a"}, setup=reservations),
+    Row("portal:reserve", "POST", HOLDER_OTHER, {"pk": "date_b"}, setup=reservations),
+    Row("portal:cancel_reservation", "POST", HOLDER_POST, {"pk": "reservation_a"}, setup=reservations),
+    Row("portal:cancel_reservation", "POST", HOLDER_OTHER, {"pk": "reservation_b"}, setup=reservations),
     Row("portal:groups", "GET", HOLDER_PAGE, setup=groups),
     Row("portal:join_group", "POST", HOLDER_POST, {"pk": "group_a"}, setup=groups),
     Row("portal:join_group", "POST", HOLDER_OTHER, {"pk": "group_b"}, setup=groups),

@@ -274,14 +274,17 @@ def test_tips_put_last_minute_places_first_and_give_a_reason(world):
     similar = make_offer(world.venue_a, art_form="music", title_fi="Uusi konsertti")
     elsewhere = make_offer(world.venue_b, art_form="music", title_fi="Kuopion konsertti")
     excluded = make_offer(world.venue_a, art_form="music", excluded=True)
+    released = make_offer(world.venue_a, art_form="circus", title_fi="Sirkus", quota=0)
+    make_occurrence(released, days=4, extra_seats=2)
     tips = tips_for(world.card_a)
-    assert [t.offer for t in tips][:2] == [last_minute, similar]
-    assert tips[0].reason == "places_left" and tips[0].places_left == 3
-    assert str(tips[1].reason_text) == "Because you went to a concert"
+    assert [t.offer for t in tips][:3] == [released, last_minute, similar]
+    assert tips[0].reason == "last_minute" and tips[0].places_left == 2
+    assert tips[1].reason == "places_left" and tips[1].places_left == 3
+    assert str(tips[2].reason_text) == "Because you went to a concert"
     offers = {t.offer for t in tips}
     assert not offers & {concert, elsewhere, excluded}
     assert full not in {t.offer for t in tips if t.reason == "places_left"}
-    assert {t.reason for t in tips[2:]} <= {"new"}
+    assert {t.reason for t in tips[3:]} <= {"new"}
     listed = [o for o, _occ in catalogue(world.card_a)]
     assert last_minute in listed and elsewhere not in listed and excluded not in listed
 
@@ -298,3 +301,45 @@ def test_the_digest_goes_only_to_holders_who_asked_and_consented(world, django_c
         assert send_digests() == 0  # not twice in a week
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["holder@example.org"]
     assert "New in your area" in mail.outbox[0].body
+
+
+# --- Reservations from the portal -------------------------------------------------------
+
+
+def test_a_holder_reserves_and_cancels_a_place(world):
+    from kaiku.offers.models import Reservation
+
+    offer = make_offer(world.venue_a, ticket_method="reservation", quota=1)
+    occ = make_occurrence(offer, days=3)
+    client = holder_client(world.card_a)
+    assert client.post(f"/portal/offers/dates/{occ.pk}/reserve/").status_code == 302
+    client.post(f"/portal/offers/dates/{occ.pk}/reserve/")  # twice is once
+    reservation = Reservation.objects.get(card=world.card_a)
+    assert (reservation.via, reservation.status) == ("portal", "active")
+    assert occ.pk in holder_client(world.card_a).get("/portal/offers/").context["reserved"]
+    # The only place is held: another holder is told the places are taken.
+    other = holder_client(_second_card(world))
+    response = other.post(f"/portal/offers/dates/{occ.pk}/reserve/", follow=True)
+    assert Reservation.objects.count() == 1
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert client.post(f"/portal/reservations/{reservation.pk}/cancel/").status_code == 302
+    reservation.refresh_from_db()
+    assert reservation.status == "cancelled" and reservation.cancelled_by_holder
+
+
+def _second_card(world):
+    from kaiku.cards.tests.factories import CardFactory
+
+    return CardFactory(site=world.distributor_a, municipality=world.muni_a)
+
+
+def test_a_holder_cannot_reserve_elsewhere_or_cancel_anothers_reservation(world):
+    from kaiku.offers.services import reserve
+
+    far = make_occurrence(make_offer(world.venue_b, ticket_method="reservation"), days=3)
+    client = holder_client(world.card_a)
+    assert client.post(f"/portal/offers/dates/{far.pk}/reserve/").status_code == 404
+    theirs = reserve(world.card_b, far)
+    assert client.post(f"/portal/reservations/{theirs.pk}/cancel/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == "active"
