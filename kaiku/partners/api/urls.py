@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from kaiku.partners.api import views
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("venues/<int:venue_id>/uses/", views.UseList.as_view(), name="uses"),
     path("venues/<int:venue_id>/uses/<int:use_id>/void/", views.VoidUse.as_view(), name="void"),
     path("venues/<int:venue_id>/offers/", views.OfferList.as_view(), name="offers"),
+    # Ids that are not numbers, and any other path: JSON, never the HTML 404 page.
+    re_path(r"^(?P<rest>.*)$", views.not_found, name="not_found"),
 ]

@@ -11,8 +11,9 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -38,6 +39,7 @@ from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
 
 MAX_USES_LISTED = 500
+MAX_ID = 2**63 - 1  # larger ids overflow the database's integer: they cannot exist
 # A sale may be reported late (an agency's batch), but not from the distant past or the future.
 EARLIEST_SCAN = dt.timedelta(days=366)
 LATEST_SCAN = dt.timedelta(minutes=10)
@@ -49,6 +51,12 @@ ERRORS = {
     429: OpenApiResponse(ErrorSerializer, description="Rate limit exceeded; see Retry-After."),
 }
 BAD_REQUEST = {400: OpenApiResponse(description="Invalid input: field name → list of messages.")}
+
+
+@csrf_exempt  # no session, no cookie: nothing to forge
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any other path under the partner API: a JSON 404, like the endpoints' own."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 class PartnerView(APIView):
@@ -63,6 +71,8 @@ class PartnerView(APIView):
         return self.request.auth
 
     def venue(self, venue_id: int) -> Site:
+        if not 0 < venue_id <= MAX_ID:
+            raise Http404
         venue = venues_for_key(self.key).select_related("area").filter(pk=venue_id).first()
         if venue is None:
             raise Http404
@@ -187,6 +197,8 @@ class VoidUse(PartnerView):
     def post(self, request: Request, venue_id: int, use_id: int) -> Response:
         """Void a mistaken use with a reason. Voiding again returns the voided use."""
         venue = self.venue(venue_id)
+        if not 0 < use_id <= MAX_ID:
+            raise Http404
         use = Use.objects.filter(pk=use_id, venue=venue).select_related("card", "venue__area").first()
         if use is None:
             raise Http404

@@ -113,6 +113,7 @@ MATRIX = [
     Row("partners-api:uses", "POST", API, {"venue_id": "venue_a"}, {}, content_type="application/json"),
     Row("partners-api:void", "POST", API, {"venue_id": "venue_a", "use_id": "use_a"}, {"reason": "x"}, setup=_use, content_type="application/json"),
     Row("partners-api:offers", "GET", API, {"venue_id": "venue_a"}),
+    Row("partners-api:not_found", "GET", dict.fromkeys(ROLES, 404), {"rest": "rest"}, setup=lambda w: w.extra.update(rest=SimpleNamespace(pk="venues/x/"))),
 ]
 
 
