@@ -33,7 +33,7 @@ def bar_chart(table: SafeTable, title: str, chart_id: str) -> SafeString:
     largest = max((sum(_value(table, i, j) for j in range(n)) for i in range(m)), default=0) or 1
     scale = (WIDTH - LABEL_WIDTH - 70) / largest
     parts: list[SafeString] = []
-    x = LABEL_WIDTH
+    x: float = LABEL_WIDTH
     for j, column in enumerate(table.columns):
         parts.append(
             format_html(

@@ -11,6 +11,8 @@ them from the register.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +44,7 @@ class AgeBand(models.TextChoices):
         return cls.FROM_65
 
 
-def _fk(to: str, verbose_name: object) -> models.ForeignKey:
+def _fk(to: str, verbose_name: Any) -> models.ForeignKey:
     # No database constraint: facts are bulk-loaded and outlive nothing they point to
     # (sites and municipalities are never deleted, only offboarded).
     return models.ForeignKey(

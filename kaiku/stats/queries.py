@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.cards.models import Card, Gender
 from kaiku.network.models import Area, Municipality, Sector, Site
 from kaiku.offers.models import ArtForm
-from kaiku.stats.models import AgeBand, CardFact, CardYear, UseFact
+from kaiku.stats.models import AgeBand, CardFact, CardYear, UseFact, UseFactQuerySet
 from kaiku.stats.suppression import SafeTable, suppress
 from kaiku.visits.models import Channel, Reason
 
@@ -37,8 +37,8 @@ class StatsScope:
     # None only in the national admin's own view: nothing is suppressed there.
     threshold: int | None = 5
 
-    def uses(self) -> QuerySet[UseFact]:
-        qs = UseFact.objects.all()
+    def uses(self) -> UseFactQuerySet:
+        qs: UseFactQuerySet = UseFact.objects.all()  # type: ignore[assignment]
         if self.level == "area":
             return qs.filter(venue_area=self.area)
         if self.level == "site":
@@ -47,10 +47,10 @@ class StatsScope:
             return qs.filter(venue=self.site)
         return qs
 
-    def uses_across(self) -> QuerySet[UseFact]:
+    def uses_across(self) -> UseFactQuerySet:
         """For the cross-area table: an area also sees where its own cards were used."""
         if self.level == "area":
-            return UseFact.objects.filter(Q(venue_area=self.area) | Q(card_area=self.area))
+            return UseFact.objects.filter(Q(venue_area=self.area) | Q(card_area=self.area))  # type: ignore[return-value]
         return self.uses()
 
     def card_facts(self) -> QuerySet[CardFact]:
@@ -94,7 +94,7 @@ class Filters:
     card_kind: str = ""
     channel: str = ""
 
-    def apply_uses(self, qs: QuerySet[UseFact]) -> QuerySet[UseFact]:
+    def apply_uses(self, qs: UseFactQuerySet) -> UseFactQuerySet:
         qs = qs.filter(day__gte=self.start, day__lte=self.end)
         if self.area is not None:
             qs = qs.filter(venue_area=self.area)

@@ -44,7 +44,7 @@ def resolve_scope(request: HttpRequest, level: str, pk: int | None = None) -> St
             raise Http404
         return StatsScope("area", area=area, threshold=k)
     kind = Site.Kind.DISTRIBUTOR if level == "site" else Site.Kind.VENUE
-    site = Site.objects.select_related("area").filter(pk=pk, kind=kind).first()
+    site = Site.objects.select_related("area").filter(pk=pk or 0, kind=kind).first()
     if site is None:
         raise Http404
     own = scope.distributor_site_ids if level == "site" else scope.venue_ids
@@ -89,7 +89,7 @@ def _figures(scope: StatsScope, figures: dict[str, Any]) -> list[tuple[str, str]
         if share is None or (
             k is not None and (0 < figures["cards_issued"] < k or 0 < figures["cards_issued_used"] < k)
         ):
-            share_text = "–" if share is None else small_label(k or 0)
+            share_text = "\u2013" if share is None else small_label(k or 0)
         else:
             share_text = f"{share} %"
         out.append((_("Of them used at least once"), share_text))
@@ -158,7 +158,7 @@ def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResp
             raise Http404
         assert table.safe is not None
         rows = exports.table_matrix(table.row_heading, table.safe)
-        period = _("Period: %(start)s – %(end)s") % {"start": filters.start, "end": filters.end}
+        period = _("Period: %(start)s to %(end)s") % {"start": filters.start, "end": filters.end}
         notes = [period]
         if scope.threshold is not None:
             notes += [
@@ -281,7 +281,8 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
         except ValueError:
             raise Http404 from None
     records = queries.open_data(threshold(), years)
-    rows = [queries.OPEN_DATA_FIELDS, *([r[f] for f in queries.OPEN_DATA_FIELDS] for r in records)]
+    rows: list[list[Any]] = [list(queries.OPEN_DATA_FIELDS)]
+    rows += [[r[f] for f in queries.OPEN_DATA_FIELDS] for r in records]
     notes = [str(LICENCE_NOTE)]
     return exports.csv_response(rows, "kaikukortti-uses-by-municipality", notes)
 
