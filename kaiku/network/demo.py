@@ -1,0 +1,152 @@
+"""Demo network: a city, a wellbeing services county and a local-only pilot, with their sites.
+
+Municipality codes are the official ones (Statistics Finland). Venues cover all four
+sectors; every area has distributor sites; one ticket agency sells for the city's venues.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
+
+# code, Finnish name, Swedish name
+MUNICIPALITIES = {
+    "tampere": [("837", "Tampere", "Tammerfors")],
+    "pohjois-savo": [
+        ("297", "Kuopio", "Kuopio"),
+        ("749", "Siilinjärvi", "Siilinjärvi"),
+        ("140", "Iisalmi", "Idensalmi"),
+        ("915", "Varkaus", "Varkaus"),
+        ("778", "Suonenjoki", "Suonenjoki"),
+    ],
+    "porvoo": [("638", "Porvoo", "Borgå")],
+}
+
+# Municipalities outside the network, so that the register can show the refusal.
+OUTSIDE = [("091", "Helsinki", "Helsingfors"), ("564", "Oulu", "Uleåborg")]
+
+# Postal codes that holders of each municipality plausibly have.
+POSTAL_CODES = {
+    "837": ["33100", "33200", "33210", "33230", "33400", "33500", "33540", "33580", "33710", "33720", "33800", "33900"],
+    "297": ["70100", "70110", "70150", "70300", "70460", "70620", "70780", "70800", "70840", "70900"],
+    "749": ["71800", "71820", "71850"],
+    "140": ["74100", "74120", "74130", "74160", "74170"],
+    "915": ["78200", "78250", "78300", "78850", "78870"],
+    "778": ["77600", "77630"],
+    "638": ["06100", "06150", "06400", "06450", "06500", "06650", "06750"],
+}
+
+# (area, municipality code, name, organisation, sector, address)
+VENUES = [
+    ("tampere", "837", "Tampereen Teatteri", "Tampereen Teatteri Oy", Sector.CULTURE, "Keskustori 2, Tampere"),
+    ("tampere", "837", "Museokeskus Vapriikki", "Tampereen kaupunki", Sector.CULTURE, "Alaverstaanraitti 5, Tampere"),
+    ("tampere", "837", "Tampere Filharmonia", "Tampereen kaupunki", Sector.CULTURE, "Yliopistonkatu 55, Tampere"),
+    ("tampere", "837", "Sampolan kansalaisopisto", "Tampereen seudun työväenopisto", Sector.EDUCATION, "Sammonkatu 2"),
+    ("tampere", "837", "Särkänniemen planetaario", "Särkänniemi Oy", Sector.SCIENCE, "Laiturikatu 1, Tampere"),
+    ("tampere", "837", "Kalevan uimahalli", "Tampereen kaupunki", Sector.SPORTS, "Sammonkatu 51, Tampere"),
+    ("pohjois-savo", "297", "Kuopion kaupunginteatteri", "Kuopion kaupunki", Sector.CULTURE, "Niiralankatu 2, Kuopio"),
+    ("pohjois-savo", "297", "Kuopion museo", "Kuopion kaupunki", Sector.CULTURE, "Kauppakatu 23, Kuopio"),
+    ("pohjois-savo", "297", "Kuopion kansalaisopisto", "Kuopion kaupunki", Sector.EDUCATION, "Kuopionlahdenkatu 23"),
+    ("pohjois-savo", "297", "Kuopion luonnontieteellinen museo", "Kuopion kaupunki", Sector.SCIENCE, "Myhkyrinkatu 22"),
+    ("pohjois-savo", "297", "Kuopion uimahalli", "Kuopion kaupunki", Sector.SPORTS, "Kuopionlahdenkatu 6, Kuopio"),
+    ("pohjois-savo", "140", "Iisalmen kulttuurikeskus", "Iisalmen kaupunki", Sector.CULTURE, "Kirkkopuistonkatu 9"),
+    ("pohjois-savo", "915", "Varkauden museot", "Varkauden kaupunki", Sector.CULTURE, "Wredenkatu 2, Varkaus"),
+    ("pohjois-savo", "749", "Siilinjärven uimahalli", "Siilinjärven kunta", Sector.SPORTS, "Ahmontie 6, Siilinjärvi"),
+    ("porvoo", "638", "Porvoon museo", "Porvoon museo", Sector.CULTURE, "Välikatu 11, Porvoo"),
+    ("porvoo", "638", "Porvoon kansalaisopisto", "Porvoon kaupunki", Sector.EDUCATION, "Papinkatu 10, Porvoo"),
+    ("porvoo", "638", "Kokonhallin uimahalli", "Porvoon kaupunki", Sector.SPORTS, "Aleksanterinkaari 2, Porvoo"),
+]
+
+# (area, municipality code, name, organisation)
+DISTRIBUTORS = [
+    ("tampere", "837", "Aikuissosiaalityö, Tampere", "Tampereen kaupunki"),
+    ("tampere", "837", "Klubitalo Tampere", "Tampereen Mielenterveysyhdistys ry"),
+    ("tampere", "837", "Diakoniatyö, Tampereen seurakunnat", "Tampereen evankelis-luterilaiset seurakunnat"),
+    ("pohjois-savo", "297", "Aikuissosiaalityö, Kuopio", "Pohjois-Savon hyvinvointialue"),
+    ("pohjois-savo", "297", "Kuopion Klubitalo", "Kuopion Seudun Mielenterveysseura ry"),
+    ("pohjois-savo", "140", "Työllisyyspalvelut, Iisalmi", "Iisalmen kaupunki"),
+    ("pohjois-savo", "915", "Etsivä nuorisotyö, Varkaus", "Varkauden kaupunki"),
+    ("porvoo", "638", "Etsivä nuorisotyö, Porvoo", "Porvoon kaupunki"),
+]
+
+
+def populate(ctx: Any) -> None:
+    today = ctx.today
+    NationalSettings.get()
+    areas = {
+        "tampere": Area.objects.create(
+            name="Tampere",
+            slug="tampere",
+            kind=Area.Kind.MUNICIPALITY,
+            status=Area.Status.ACTIVE,
+            status_changed_at=timezone.now() - dt.timedelta(days=900),
+        ),
+        "pohjois-savo": Area.objects.create(
+            name="Pohjois-Savon hyvinvointialue",
+            slug="pohjois-savo",
+            kind=Area.Kind.COUNTY,
+            status=Area.Status.ACTIVE,
+            status_changed_at=timezone.now() - dt.timedelta(days=800),
+        ),
+        "porvoo": Area.objects.create(
+            name="Porvoon pilotti",
+            slug="porvoo",
+            kind=Area.Kind.MUNICIPALITY,
+            status=Area.Status.PILOT,
+            local_only=True,
+            pilot_start=today - dt.timedelta(days=300),
+            pilot_end=today + dt.timedelta(days=430),
+            status_changed_at=timezone.now() - dt.timedelta(days=300),
+        ),
+    }
+    ctx.areas.update(areas)
+    for key, rows in MUNICIPALITIES.items():
+        for code, name_fi, name_sv in rows:
+            ctx.municipalities[code] = Municipality.objects.create(
+                code=code, name_fi=name_fi, name_sv=name_sv, area=areas[key]
+            )
+    for code, name_fi, name_sv in OUTSIDE:
+        Municipality.objects.create(code=code, name_fi=name_fi, name_sv=name_sv, area=None)
+    for area, code, name, organisation, sector, address in VENUES:
+        ctx.venues.append(
+            Site.objects.create(
+                kind=Site.Kind.VENUE,
+                name=name,
+                organisation=organisation,
+                area=areas[area],
+                municipality=ctx.municipalities[code],
+                sector=sector,
+                address=address,
+                contact_email=f"kaikukortti@{_domain(name)}",
+            )
+        )
+    for area, code, name, organisation in DISTRIBUTORS:
+        ctx.distributors.append(
+            Site.objects.create(
+                kind=Site.Kind.DISTRIBUTOR,
+                name=name,
+                organisation=organisation,
+                area=areas[area],
+                municipality=ctx.municipalities[code],
+                contact_email=f"kaikukortti@{_domain(organisation)}",
+            )
+        )
+    ctx.agencies.append(
+        Site.objects.create(
+            kind=Site.Kind.AGENCY,
+            name="Lippupalvelu Demo",
+            organisation="Lippupalvelu Demo Oy",
+            area=areas["tampere"],
+            contact_email="api@lippupalvelu.example",
+        )
+    )
+    ctx.extra["postal_codes"] = POSTAL_CODES
+
+
+def _domain(name: str) -> str:
+    plain = name.lower().translate(str.maketrans("äöå", "aoa"))
+    return "".join(ch for ch in plain if ch.isalnum())[:24] + ".example"
