@@ -90,9 +90,11 @@ def timeline_chart(table: SafeTable, title: str, chart_id: str) -> SafeString:
     bar = max(step * 0.7, 1)
     parts: list[SafeString] = [
         format_html('<line x1="40" y1="{}" x2="{}" y2="{}" stroke="#767676"/>', bottom, WIDTH - 5, bottom),
-        format_html('<text x="36" y="{}" font-size="11" text-anchor="end">{}</text>', top + 4, largest),
         format_html('<text x="36" y="{}" font-size="11" text-anchor="end">0</text>', bottom),
     ]
+    if largest > 1:
+        # The scale's top is a sum of shown values only, so it never reveals a hidden count.
+        parts.append(format_html('<text x="36" y="{}" font-size="11" text-anchor="end">{}</text>', top + 4, largest))
     x = 0.0
     for j, column in enumerate(table.columns):
         parts.append(

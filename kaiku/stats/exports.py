@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,7 +62,7 @@ def xlsx_response(rows: Sequence[Sequence[Any]], filename: str, title: str, note
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.title = title[:31] or "Kaiku"
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Kaiku"
     for row in rows:
         sheet.append(list(row))
     for c in sheet[1]:
