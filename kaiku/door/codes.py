@@ -26,6 +26,7 @@ import base64
 import binascii
 import datetime as dt
 import enum
+import functools
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,11 @@ def _decode(text: Any) -> bytes | None:
     return raw if len(raw) == PAYLOAD_LENGTH + SIGNATURE_LENGTH else None
 
 
+@functools.lru_cache(maxsize=32)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
 def verify_code(text: Any, public_keys: dict[int, bytes] | None = None) -> CodeCheck:
     """Decode and verify a scanned code; never raises."""
     raw = _decode(text)
@@ -179,7 +185,7 @@ def verify_code(text: Any, public_keys: dict[int, bytes] | None = None) -> CodeC
     if public is None:
         return CodeCheck(None, CodeRefusal.UNKNOWN_KEY)
     try:
-        Ed25519PublicKey.from_public_bytes(public).verify(signature, payload)
+        _public_key(public).verify(signature, payload)
     except (InvalidSignature, ValueError):
         return CodeCheck(None, CodeRefusal.BAD_SIGNATURE)
     kind = Kind(flags & 3)

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -253,12 +254,44 @@ def _offer_and_occurrence(venue: Site, item: SyncItem) -> tuple[Offer | None, Oc
     return offer, occurrence
 
 
-def record(venue: Site, item: SyncItem, actor: Any = None, via: str = "") -> dict[str, Any]:
+def _result(key: str, use: Use, created: bool, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "status": use.outcome,
+        "reason": use.reason,
+        "reason_text": labels.get(use.reason, ""),
+        "forced": use.forced,
+        "use": use.pk,
+        "created": created,
+    }
+
+
+def record(
+    venue: Site,
+    item: SyncItem,
+    actor: Any = None,
+    via: str = "",
+    *,
+    public_keys: dict[int, bytes] | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Record one use from the door; the same key at the same venue answers the same."""
-    number, refusal, code = resolve_text(item.text)
+    labels = labels if labels is not None else reason_labels()
+    number, refusal, code = item.text, None, None
+    if codes.looks_like_code(item.text):
+        checked = codes.verify_code(item.text, public_keys)
+        number, refusal, code = (checked.code.number if checked.code else ""), checked.reason, checked.code
     if refusal:
         # A code the server cannot verify names no card; nothing can be recorded.
-        return {"key": item.key, "status": "rejected", "reason": refusal, "forced": False, "use": None}
+        return {
+            "key": item.key,
+            "status": "rejected",
+            "reason": refusal,
+            "reason_text": labels.get(refusal, ""),
+            "forced": False,
+            "use": None,
+            "created": False,
+        }
     offer, occurrence = _offer_and_occurrence(venue, item)
     channel = Channel.OFFLINE if item.offline else (Channel.SCAN if code else Channel.TYPED)
     result = visits.record_use(
@@ -280,24 +313,35 @@ def record(venue: Site, item: SyncItem, actor: Any = None, via: str = "") -> dic
             accepted_offline=item.offline,
         )
     )
-    use = result.use
-    reason = use.reason
-    return {
-        "key": item.key,
-        "status": use.outcome,
-        "reason": reason,
-        "reason_text": reason_labels().get(reason, ""),
-        "forced": use.forced,
-        "use": use.pk,
-        "created": result.created,
-    }
+    return _result(item.key, result.use, result.created, labels)
+
+
+SYNC_CHUNK = 100
 
 
 def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -> list[dict[str, Any]]:
-    """A device's queued uses. Each is its own transaction, so one bad use never loses the rest."""
+    """A device's queued uses, answered in order; a batch sent again records nothing twice.
+
+    Uses already recorded (a replayed batch) are answered from one query. The rest are
+    recorded in transactions of a hundred: a failure keeps what was recorded before it,
+    and the device resends the batch, which then skips those.
+    """
     if len(items) > MAX_BATCH:
         raise DoorError("batch_too_large")
-    return [record(venue, item, actor, via) for item in items]
+    labels = reason_labels()
+    public_keys = keys.public_keys()
+    wanted = {(item.key or "").strip()[:80] for item in items}
+    existing = {use.idempotency_key: use for use in Use.objects.filter(venue=venue, idempotency_key__in=wanted)}
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(items), SYNC_CHUNK):
+        with transaction.atomic():
+            for item in items[start : start + SYNC_CHUNK]:
+                done = existing.get((item.key or "").strip()[:80])
+                if done is not None:
+                    results.append(_result(item.key, done, False, labels))
+                else:
+                    results.append(record(venue, item, actor, via, public_keys=public_keys, labels=labels))
+    return results
 
 
 def clamp_time(moment: dt.datetime) -> dt.datetime:

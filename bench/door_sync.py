@@ -1,0 +1,179 @@
+"""Benchmark: syncing a door device's queue of 1,000 offline uses through the real API.
+
+Starts gunicorn as `make run` does on a throwaway database (SQLite, or PostgreSQL
+with --postgres) holding a venue, 5,000 registered cards (a tenth of them inactivated
+after the device went offline, so their uses come back forced) and a device token.
+Then, in rounds (default 3):
+
+1. **sync**: POST one batch of 1,000 queued uses (signed codes, offline, distinct
+   idempotency keys, device times spread over the last hours) to
+   ``/api/door/venues/<id>/uses/`` with the device token — wall time of the request;
+2. **replay**: POST the very same batch again (a device that did not hear the answer)
+   — nothing may be recorded twice;
+3. **baseline**: a batch of one use, to read the numbers against.
+
+Afterwards the database must hold exactly rounds × 1,000 uses.
+Goal (issue 3): a 1,000-use batch synced in under 3 s, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/door_sync.py [--rounds 3] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common
+
+NAME = "door_sync"
+GOAL_SECONDS = 3.0
+BATCH = 1000
+TOKEN = "kkd_bench-door-device"  # noqa: S105 - a throwaway database's token
+
+SETUP = """
+import datetime as dt, json
+from django.utils import timezone
+from kaiku.cards import numbers
+from kaiku.cards.models import Card
+from kaiku.door.codes import card_code
+from kaiku.door.models import DeviceToken
+from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
+
+NationalSettings.get()
+today = timezone.localdate()
+area = Area.objects.create(name="Benchmark", slug="bench", status=Area.Status.ACTIVE)
+muni = Municipality.objects.create(code="837", name_fi="Tampere", name_sv="Tammerfors", area=area)
+distributor = Site.objects.create(kind=Site.Kind.DISTRIBUTOR, name="Social office", area=area, municipality=muni)
+venue = Site.objects.create(kind=Site.Kind.VENUE, name="Venue", area=area, municipality=muni, sector=Sector.CULTURE)
+DeviceToken.objects.create(venue=venue, label="bench", token_hash=DeviceToken.hash(TOKEN), hint=TOKEN[:8])
+seen, cards = set(), []
+while len(cards) < 5000:
+    number = numbers.generate()
+    if number in seen:
+        continue
+    seen.add(number)
+    cards.append(Card(
+        number=number, site=distributor, status=Card.Status.ACTIVE, kind=Card.Kind.PERSONAL,
+        registered_on=today - dt.timedelta(days=100), issued_on=today - dt.timedelta(days=100),
+        valid_until=today + dt.timedelta(days=265), birth_year=1980, municipality=muni,
+        postal_code="33100", children=2,
+    ))
+Card.objects.bulk_create(cards, batch_size=2000)
+cards = list(Card.objects.select_related("site__area").order_by("pk"))
+codes = [card_code(c) for c in cards]
+# Inactivated after the device went offline: the device still accepts their codes.
+Card.objects.filter(pk__in=[c.pk for c in cards[::10]]).update(status=Card.Status.INACTIVE, code_version=2)
+print(json.dumps({"venue": venue.pk, "codes": codes}))
+"""
+
+COUNT = """
+import json
+from kaiku.visits.models import Use
+print(json.dumps({"uses": Use.objects.count(), "forced": Use.objects.filter(forced=True).count()}))
+"""
+
+
+def post(server: common.Server, path: str, body: dict[str, object]) -> tuple[int, dict[str, object], float]:
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
+    data = json.dumps(body).encode()
+    headers = {"Authorization": f"Device {TOKEN}", "Content-Type": "application/json"}
+    began = time.perf_counter()
+    conn.request("POST", path, body=data, headers=headers)
+    response = conn.getresponse()
+    payload = json.loads(response.read() or b"{}")
+    took = time.perf_counter() - began
+    conn.close()
+    return response.status, payload, took
+
+
+def batch(codes: list[str], round_no: int, size: int) -> list[dict[str, object]]:
+    now = dt.datetime.now(dt.UTC)
+    prefix = uuid.uuid4().hex[:8]
+    return [
+        {
+            "key": f"{prefix}-{round_no}-{i}",
+            "text": codes[(round_no * size + i) % len(codes)],
+            "scanned_at": (now - dt.timedelta(seconds=10 * (size - i))).isoformat(),
+            "offline": True,
+            "children": i % 3,
+        }
+        for i in range(size)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args(argv)
+    if args.postgres:
+        common.reexec_with_postgres([str(Path(__file__).resolve()), *argv])
+    database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    rounds = []
+    with common.temp_dir() as tmp:
+        env = {**common.database_env(tmp), "CARD_SIGNING_KEY": pem.decode()}
+        print(f"[{NAME}] migrating a fresh {database} database and generating data ...", flush=True)
+        common.migrate(env)
+        data = json.loads(common.django_script(f"TOKEN = {TOKEN!r}\n" + SETUP, env).strip().splitlines()[-1])
+        path = f"/api/door/venues/{data['venue']}/uses/"
+        with common.gunicorn(env) as server:
+            status, _payload, _took = post(server, path, {"uses": batch(data["codes"], 99, 1)})
+            if status != 200:
+                raise RuntimeError(f"the door API answered HTTP {status}")
+            for r in range(args.rounds):
+                uses = batch(data["codes"], r, BATCH)
+                status, answer, sync_s = post(server, path, {"uses": uses})
+                results = answer["results"]  # type: ignore[index]
+                assert status == 200 and all(x["created"] for x in results), "first sync must record every use"  # type: ignore[index]
+                forced = sum(1 for x in results if x["forced"])  # type: ignore[index]
+                status, again, replay_s = post(server, path, {"uses": uses})
+                assert status == 200 and not any(x["created"] for x in again["results"]), "a replay recorded uses"  # type: ignore[index]
+                _s, _a, one_s = post(server, path, {"uses": batch(data["codes"], 1000 + r, 1)})
+                rounds.append({"sync_s": round(sync_s, 3), "replay_s": round(replay_s, 3), "one_use_s": round(one_s, 4), "forced": forced})
+                print(
+                    f"[{NAME}] round {r + 1}/{args.rounds}: 1,000 uses synced in {sync_s:.2f} s ({forced} forced), "
+                    f"replayed in {replay_s:.2f} s; a one-use batch {one_s * 1000:.1f} ms",
+                    flush=True,
+                )
+        counts = json.loads(common.django_script(COUNT, env).strip().splitlines()[-1])
+    expected = args.rounds * (BATCH + 1) + 1
+    med = {k: round(common.median_of([float(r[k]) for r in rounds]), 4) for k in ("sync_s", "replay_s", "one_use_s")}
+    result = {
+        "database": database,
+        "batch": BATCH,
+        "rounds": rounds,
+        "median": med,
+        "uses_in_database": counts["uses"],
+        "expected_uses": expected,
+        "goal_s": GOAL_SECONDS,
+        "meets_goal": med["sync_s"] < GOAL_SECONDS and counts["uses"] == expected,
+        "ratio_sync_to_one_use_batch": round(med["sync_s"] / med["one_use_s"], 1) if med["one_use_s"] else None,
+    }
+    saved = common.save_result(f"{NAME}-{database}", result)
+    print(
+        f"[{NAME}] {database}: median sync of {BATCH} uses {med['sync_s']:.2f} s (goal < {GOAL_SECONDS:g} s: "
+        f"{'met' if result['meets_goal'] else 'NOT met'}), replay {med['replay_s']:.2f} s, one-use batch "
+        f"{med['one_use_s'] * 1000:.1f} ms; {counts['uses']}/{expected} uses stored, none doubled → "
+        f"{saved.relative_to(common.ROOT)}"
+    )
+    return 0 if counts["uses"] == expected else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
