@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaiku.cards.services import renew_card
 from kaiku.network.models import NationalSettings
@@ -280,7 +280,10 @@ def test_tips_put_last_minute_places_first_and_give_a_reason(world):
     assert [t.offer for t in tips][:3] == [released, last_minute, similar]
     assert tips[0].reason == "last_minute" and tips[0].places_left == 2
     assert tips[1].reason == "places_left" and tips[1].places_left == 3
-    assert str(tips[2].reason_text) == "Because you went to a concert"
+    with translation.override("en"):
+        assert str(tips[2].reason_text) == "Because you went to a concert"
+    with translation.override("fi"):
+        assert str(tips[2].reason_text) == "Koska kävit konsertissa"
     offers = {t.offer for t in tips}
     assert not offers & {concert, elsewhere, excluded}
     assert full not in {t.offer for t in tips if t.reason == "places_left"}
