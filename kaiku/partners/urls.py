@@ -4,6 +4,7 @@ from kaiku.partners import views
 
 app_name = "partners"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("areas/new/", views.area_create, name="area_create"),
     path("areas/<int:pk>/", views.onboarding, name="onboarding"),
     path("areas/<int:pk>/checklist/", views.checklist, name="checklist"),

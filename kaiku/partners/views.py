@@ -527,3 +527,35 @@ def pilot_report(request: HttpRequest, pk: int) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'inline; filename="kaikukortti-{area.slug}-pilot-{stamp}.pdf"'
     return response
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The partner's hub: for each of the user's sites and areas, what onboarding asks of them."""
+    scope = request_scope(request)
+    if not scope.is_staff_member:
+        raise PermissionDenied
+    site_ids = scope.venue_ids | scope.distributor_site_ids
+    sites = list(Site.objects.filter(pk__in=site_ids).select_related("area").order_by("name"))
+    guideline = GuidelineVersion.objects.current()
+    acknowledged = (
+        set(
+            services.partner_sites()
+            .filter(pk__in=site_ids, acknowledgements__version=guideline)
+            .values_list("pk", flat=True)
+        )
+        if guideline
+        else set()
+    )
+    rows = [
+        {
+            "site": s,
+            "admin": s.pk in scope.venue_admin_ids or s.pk in scope.distributor_site_ids,
+            "venue_admin": s.pk in scope.venue_admin_ids,
+            "acknowledged": guideline is None or s.pk in acknowledged,
+        }
+        for s in sites
+    ]
+    return render(
+        request, "partners/home.html", {"rows": rows, "areas": scope.areas(), "guideline": guideline, "scope": scope}
+    )

@@ -24,7 +24,10 @@ def _url(name, **kw):
 
 def test_it_checks_a_card_without_holder_data(world, client, agency_key):
     response = client.post(
-        _url("check", venue_id=world.venue_a.pk), {"number": world.card_a.number}, content_type="application/json", **_auth(agency_key.secret)
+        _url("check", venue_id=world.venue_a.pk),
+        {"number": world.card_a.number},
+        content_type="application/json",
+        **_auth(agency_key.secret),
     )
     assert response.status_code == 200
     body = response.json()
@@ -43,7 +46,9 @@ def test_it_records_a_use_once_per_idempotency_key_and_voids_it(world, client, a
     use = Use.objects.get()
     assert (use.channel, use.children) == ("agency", 1)
     void_url = _url("void", venue_id=world.venue_a.pk, use_id=use.pk)
-    voided = client.post(void_url, {"reason": "Sale cancelled"}, content_type="application/json", **_auth(agency_key.secret))
+    voided = client.post(
+        void_url, {"reason": "Sale cancelled"}, content_type="application/json", **_auth(agency_key.secret)
+    )
     assert voided.status_code == 200 and voided.json()["voided"] is True
     listed = client.get(url, **_auth(agency_key.secret)).json()
     assert [u["id"] for u in listed] == [use.pk]
@@ -51,7 +56,9 @@ def test_it_records_a_use_once_per_idempotency_key_and_voids_it(world, client, a
 
 def test_a_refusal_is_a_result_with_a_reason(world, client, agency_key):
     payload = {"number": world.card_a.number, "idempotency_key": "sale-2", "children": 9}
-    response = client.post(_url("uses", venue_id=world.venue_a.pk), payload, content_type="application/json", **_auth(agency_key.secret))
+    response = client.post(
+        _url("uses", venue_id=world.venue_a.pk), payload, content_type="application/json", **_auth(agency_key.secret)
+    )
     assert response.status_code == 201
     assert (response.json()["accepted"], response.json()["reason"]) == (False, "too_many_children")
 
@@ -59,8 +66,10 @@ def test_a_refusal_is_a_result_with_a_reason(world, client, agency_key):
 def test_a_venue_that_has_not_authorised_the_agency_is_404(world, client, agency_key):
     for name, method in [("check", "post"), ("uses", "get"), ("offers", "get")]:
         response = getattr(client, method)(
-            _url(name, venue_id=world.venue_b.pk), {"number": world.card_b.number} if method == "post" else {},
-            **({"content_type": "application/json"} if method == "post" else {}), **_auth(agency_key.secret)
+            _url(name, venue_id=world.venue_b.pk),
+            {"number": world.card_b.number} if method == "post" else {},
+            **({"content_type": "application/json"} if method == "post" else {}),
+            **_auth(agency_key.secret),
         )
         assert response.status_code == 404, name
     assert not Use.objects.exists()
@@ -97,7 +106,10 @@ def test_a_key_without_the_operation_is_403(world, client):
     services.grant_agency(world.venue_a, world.agency_a, world.users["venue_admin"])
     new = services.create_api_key(world.agency_a, "Read only", ["read"], world.users["coordinator"])
     response = client.post(
-        _url("check", venue_id=world.venue_a.pk), {"number": world.card_a.number}, content_type="application/json", **_auth(new.secret)
+        _url("check", venue_id=world.venue_a.pk),
+        {"number": world.card_a.number},
+        content_type="application/json",
+        **_auth(new.secret),
     )
     assert response.status_code == 403
 

@@ -34,20 +34,29 @@ def old_card(world):
     """A card issued well before the paper-form dates."""
     day = timezone.localdate() - dt.timedelta(days=200)
     return CardFactory(
-        site=world.distributor_a, municipality=world.muni_a, issued_on=day, registered_on=day, valid_until=day + dt.timedelta(days=365), children=2
+        site=world.distributor_a,
+        municipality=world.muni_a,
+        issued_on=day,
+        registered_on=day,
+        valid_until=day + dt.timedelta(days=365),
+        children=2,
     )
 
 
 def test_it_imports_a_valid_file_of_uses_fully_with_original_dates_flagged_late(world, old_card):
     day = timezone.localdate() - dt.timedelta(days=30)
     rows = [[day, old_card.number, "", 1, i % 3, 0] for i in range(20)]
-    result = imports.import_uses(world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx")
+    result = imports.import_uses(
+        world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx"
+    )
     assert (result.rows, result.created) == (20, 20)
     uses = Use.objects.filter(venue=world.venue_a)
     assert uses.count() == 20 and all(u.late and u.used_on == day and u.channel == "import" for u in uses)
     assert ImportRecord.objects.get().created == 20
     # The same file again records nothing twice.
-    again = imports.import_uses(world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx")
+    again = imports.import_uses(
+        world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx"
+    )
     assert (again.created, again.skipped, uses.count()) == (0, 20, 20)
 
 
@@ -64,15 +73,30 @@ def test_one_bad_row_in_1000_imports_nothing_and_names_the_row_and_column(world,
 
 
 def test_it_imports_sites_and_reports_errors_in_the_users_language(world):
-    header = ["Kind", "Name", "Organisation", "Municipality code", "Sector", "Visiting address", "Website", "Contact person", "Contact e-mail"]
+    header = [
+        "Kind",
+        "Name",
+        "Organisation",
+        "Municipality code",
+        "Sector",
+        "Visiting address",
+        "Website",
+        "Contact person",
+        "Contact e-mail",
+    ]
     good = [
         ["venue", "Tampere-talo", "", "837", "culture", "Yliopistonkatu 55", "https://tampere-talo.fi", "", ""],
         ["Distributor site", "Klubitalo", "ry", "837", "", "", "", "Maija", "maija@example.org"],
     ]
-    result = imports.import_sites(world.area_a, read_bytes(xlsx(header, good)), world.users["coordinator"], "sites.xlsx")
+    result = imports.import_sites(
+        world.area_a, read_bytes(xlsx(header, good)), world.users["coordinator"], "sites.xlsx"
+    )
     assert result.created == 2
     assert Site.objects.get(name="Klubitalo").kind == Site.Kind.DISTRIBUTOR  # a label works as well as a code
-    bad = [["venue", "Uusi museo", "", "297", "culture", "", "", "", ""], ["venue", "Tampere-talo", "", "", "culture", "", "", "", ""]]
+    bad = [
+        ["venue", "Uusi museo", "", "297", "culture", "", "", "", ""],
+        ["venue", "Tampere-talo", "", "", "culture", "", "", "", ""],
+    ]
     with translation.override("sv"), pytest.raises(imports.ImportFailed) as exc:
         imports.import_sites(world.area_a, read_bytes(xlsx(header, bad)), world.users["coordinator"], "sites.xlsx")
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "Kommunkod"), (3, "Namn")]
@@ -82,16 +106,32 @@ def test_it_imports_sites_and_reports_errors_in_the_users_language(world):
 def test_it_imports_offline_registrations_dated_on_the_day_given(world):
     stock = [StockCardFactory(site=world.distributor_a) for _ in range(2)]
     day = timezone.localdate() - dt.timedelta(days=10)
-    header = ["Date", "Card number", "Birth year", "Postal code", "Municipality code", "Children", "Gender", "Life situation"]
-    rows = [[day, stock[0].number, 1970, "33100", "837", 1, "", ""], [day, stock[1].number, 1990, "33200", 837, 0, "", ""]]
-    result = imports.import_registrations(world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "paper.xlsx")
+    header = [
+        "Date",
+        "Card number",
+        "Birth year",
+        "Postal code",
+        "Municipality code",
+        "Children",
+        "Gender",
+        "Life situation",
+    ]
+    rows = [
+        [day, stock[0].number, 1970, "33100", "837", 1, "", ""],
+        [day, stock[1].number, 1990, "33200", 837, 0, "", ""],
+    ]
+    result = imports.import_registrations(
+        world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "paper.xlsx"
+    )
     assert result.created == 2
     card = Card.objects.get(number=stock[0].number)
     assert (card.status, card.issued_on, card.valid_until) == ("active", day, day + dt.timedelta(days=365))
     assert CardEvent.objects.get(card=card, kind="registered").details["late"] is True
     # Registering the same numbers again names the rows and imports nothing.
     with pytest.raises(imports.ImportFailed) as exc:
-        imports.import_registrations(world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "paper.xlsx")
+        imports.import_registrations(
+            world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "paper.xlsx"
+        )
     assert [e.row for e in exc.value.errors] == [2, 3]
 
 
@@ -100,13 +140,18 @@ def test_a_too_young_holder_is_named_in_the_birth_year_column(world):
     header = ["Date", "Card number", "Birth year", "Postal code", "Municipality code"]
     rows = [[timezone.localdate(), stock.number, 2015, "33100", "837"]]
     with translation.override("en"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_registrations(world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "x.xlsx")
+        imports.import_registrations(
+            world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "x.xlsx"
+        )
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "Birth year")]
     assert Card.objects.get(pk=stock.pk).status == Card.Status.UNREGISTERED
 
 
 def test_formulas_in_an_upload_are_refused(world, old_card):
-    rows = [[timezone.localdate(), old_card.number, '=HYPERLINK("http://evil","x")', 1, 0, 0], [timezone.localdate(), "@SUM(1+1)", "", 1, 0, 0]]
+    rows = [
+        [timezone.localdate(), old_card.number, '=HYPERLINK("http://evil","x")', 1, 0, 0],
+        [timezone.localdate(), "@SUM(1+1)", "", 1, 0, 0],
+    ]
     with translation.override("en"), pytest.raises(imports.ImportFailed) as exc:
         imports.import_uses(world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "f.xlsx")
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "Event"), (3, "Card number")]
@@ -141,7 +186,9 @@ def test_the_upload_page_refuses_non_spreadsheets_and_files_over_10_mb(world, cl
     client.force_login(world.users["venue_staff"])
     url = reverse("partners:import_uses", args=[world.venue_a.pk])
     with translation.override("en"):
-        response = client.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF\x00\x00\x01")}, HTTP_ACCEPT_LANGUAGE="en")
+        response = client.post(
+            url, {"file": SimpleUploadedFile("x.pdf", b"%PDF\x00\x00\x01")}, HTTP_ACCEPT_LANGUAGE="en"
+        )
     assert response.status_code == 400 and b"not a spreadsheet" in response.content
     big = SimpleUploadedFile("big.csv", b"Date,Card number\n" + b"x" * (MAX_BYTES + 1))
     response = client.post(url, {"file": big}, HTTP_ACCEPT_LANGUAGE="en")

@@ -61,7 +61,9 @@ def test_it_ticks_and_unticks_checklist_items(world, client):
 def test_it_sends_an_invitation_only_after_commit_and_accepts_it_once(world, django_capture_on_commit_callbacks):
     services.publish_guideline("2026.1", "Free tickets, no income proof.", "", world.users["national_admin"])
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.invite(world.venue_a, "New.Admin@example.org", Invitation.Kind.ADMIN, world.users["coordinator"])
+        sent = services.invite(
+            world.venue_a, "New.Admin@example.org", Invitation.Kind.ADMIN, world.users["coordinator"]
+        )
     assert mail.outbox[-1].to == ["new.admin@example.org"]
     assert sent.token in mail.outbox[-1].body
     assert sent.invitation.token_hash != sent.token  # only a hash is stored
@@ -129,7 +131,9 @@ def test_coordinators_see_who_has_not_acknowledged(world, client):
     v1 = services.publish_guideline("1", "First.", "", world.users["national_admin"])
     services.acknowledge(world.distributor_a, v1, world.users["distributor"])
     client.force_login(world.users["coordinator"])
-    body = client.get(reverse("partners:onboarding", args=[world.area_a.pk])).content.decode()
+    body = client.get(
+        reverse("partners:onboarding", args=[world.area_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     pending = body.split("have not acknowledged")[1].split("</ul>")[0]
     assert "Tampereen Teatteri" in pending and "Tampereen sosiaalitoimisto" not in pending
 

@@ -13,15 +13,36 @@ from kaiku.visits import services as visits
 from kaiku.visits.models import Channel
 
 A = 302
-NATIONAL = {"anonymous": A, "national_admin": 200, "coordinator": 403, "distributor": 403, "venue_staff": 403, "venue_admin": 403}
-OWN_AREA = {"anonymous": A, "national_admin": 200, "coordinator": 200, "distributor": 404, "venue_staff": 404, "venue_admin": 404}
+NATIONAL = {
+    "anonymous": A,
+    "national_admin": 200,
+    "coordinator": 403,
+    "distributor": 403,
+    "venue_staff": 403,
+    "venue_admin": 403,
+}
+OWN_AREA = {
+    "anonymous": A,
+    "national_admin": 200,
+    "coordinator": 200,
+    "distributor": 404,
+    "venue_staff": 404,
+    "venue_admin": 404,
+}
 OTHER_AREA = {**OWN_AREA, "coordinator": 404}
 OWN_AREA_POST = {**OWN_AREA, "national_admin": 302, "coordinator": 302}
 OTHER_AREA_POST = {**OWN_AREA_POST, "coordinator": 404}
 EVERYONE = dict.fromkeys(ROLES, 200)
 STAFF = {**EVERYONE, "anonymous": A}
 API = dict.fromkeys(ROLES, 401)  # a session is not an API key
-VENUE_ADMIN = {"anonymous": A, "national_admin": 404, "coordinator": 404, "distributor": 404, "venue_staff": 404, "venue_admin": 200}
+VENUE_ADMIN = {
+    "anonymous": A,
+    "national_admin": 404,
+    "coordinator": 404,
+    "distributor": 404,
+    "venue_staff": 404,
+    "venue_admin": 200,
+}
 VENUE_ADMIN_POST = {**VENUE_ADMIN, "venue_admin": 302}
 
 
@@ -31,7 +52,9 @@ def _guideline(world):
 
 def _invitation(name, site):
     def setup(world):
-        world.extra[name] = services.invite(getattr(world, site), "x@example.org", Invitation.Kind.STAFF, None).invitation
+        world.extra[name] = services.invite(
+            getattr(world, site), "x@example.org", Invitation.Kind.STAFF, None
+        ).invitation
 
     return setup
 
@@ -53,7 +76,9 @@ def _key(world):
 
 
 def _use(world):
-    world.extra["use_a"] = visits.record_use(visits.UseRequest(world.venue_a, world.card_a.number, Channel.TYPED, "u")).use
+    world.extra["use_a"] = visits.record_use(
+        visits.UseRequest(world.venue_a, world.card_a.number, Channel.TYPED, "u")
+    ).use
 
 
 def _names(world):
@@ -62,6 +87,7 @@ def _names(world):
 
 
 MATRIX = [
+    Row("partners:home", "GET", STAFF),
     Row("partners:area_create", "GET", NATIONAL),
     Row("partners:area_create", "POST", NATIONAL),
     Row("partners:onboarding", "GET", OWN_AREA, {"pk": "area_a"}),
@@ -89,8 +115,20 @@ MATRIX = [
     Row("partners:site_offboard", "POST", OTHER_AREA_POST, {"pk": "venue_b"}),
     Row("partners:acknowledge", "GET", VENUE_ADMIN, {"pk": "venue_a"}, setup=_guideline),
     Row("partners:acknowledge", "POST", VENUE_ADMIN_POST, {"pk": "venue_a"}, {"acknowledge": "on"}, setup=_guideline),
-    Row("partners:acknowledge", "GET", {**VENUE_ADMIN, "venue_admin": 404, "distributor": 200}, {"pk": "distributor_a"}, setup=_guideline),
-    Row("partners:invitation_revoke", "POST", {**OWN_AREA_POST, "venue_admin": 302}, {"pk": "inv_a"}, setup=_invitation("inv_a", "venue_a")),
+    Row(
+        "partners:acknowledge",
+        "GET",
+        {**VENUE_ADMIN, "venue_admin": 404, "distributor": 200},
+        {"pk": "distributor_a"},
+        setup=_guideline,
+    ),
+    Row(
+        "partners:invitation_revoke",
+        "POST",
+        {**OWN_AREA_POST, "venue_admin": 302},
+        {"pk": "inv_a"},
+        setup=_invitation("inv_a", "venue_a"),
+    ),
     Row("partners:invitation_revoke", "POST", OTHER_AREA_POST, {"pk": "inv_b"}, setup=_invitation("inv_b", "venue_b")),
     Row("partners:accept", "GET", EVERYONE, {"token": "token"}, setup=_token),
     Row("partners:accept", "POST", EVERYONE, {"token": "token"}, setup=_token),
@@ -103,17 +141,41 @@ MATRIX = [
     Row("partners:agency_withdraw", "POST", VENUE_ADMIN_POST, {"pk": "venue_a", "grant": "grant_a"}, setup=_grant),
     Row("partners:import_uses", "GET", {**OWN_AREA, "venue_staff": 200, "venue_admin": 200}, {"pk": "venue_a"}),
     Row("partners:import_uses", "GET", OTHER_AREA, {"pk": "venue_b"}),
-    Row("partners:import_registrations", "GET", {**OWN_AREA, "national_admin": 404, "coordinator": 404, "distributor": 200}, {"pk": "distributor_a"}),
-    Row("partners:import_registrations", "GET", {**OWN_AREA, "national_admin": 404, "coordinator": 404}, {"pk": "distributor_b"}),
+    Row(
+        "partners:import_registrations",
+        "GET",
+        {**OWN_AREA, "national_admin": 404, "coordinator": 404, "distributor": 200},
+        {"pk": "distributor_a"},
+    ),
+    Row(
+        "partners:import_registrations",
+        "GET",
+        {**OWN_AREA, "national_admin": 404, "coordinator": 404},
+        {"pk": "distributor_b"},
+    ),
     Row("partners:import_template", "GET", STAFF, {"kind": "sites", "fmt": "xlsx"}, setup=_names),
     Row("partners:api_key_revoke", "POST", OWN_AREA_POST, {"pk": "key_a"}, setup=_key),
     Row("partners-api:venues", "GET", API),
     Row("partners-api:check", "POST", API, {"venue_id": "venue_a"}, {"number": "x"}, content_type="application/json"),
     Row("partners-api:uses", "GET", API, {"venue_id": "venue_a"}),
     Row("partners-api:uses", "POST", API, {"venue_id": "venue_a"}, {}, content_type="application/json"),
-    Row("partners-api:void", "POST", API, {"venue_id": "venue_a", "use_id": "use_a"}, {"reason": "x"}, setup=_use, content_type="application/json"),
+    Row(
+        "partners-api:void",
+        "POST",
+        API,
+        {"venue_id": "venue_a", "use_id": "use_a"},
+        {"reason": "x"},
+        setup=_use,
+        content_type="application/json",
+    ),
     Row("partners-api:offers", "GET", API, {"venue_id": "venue_a"}),
-    Row("partners-api:not_found", "GET", dict.fromkeys(ROLES, 404), {"rest": "rest"}, setup=lambda w: w.extra.update(rest=SimpleNamespace(pk="venues/x/"))),
+    Row(
+        "partners-api:not_found",
+        "GET",
+        dict.fromkeys(ROLES, 404),
+        {"rest": "rest"},
+        setup=lambda w: w.extra.update(rest=SimpleNamespace(pk="venues/x/")),
+    ),
 ]
 
 
