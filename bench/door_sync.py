@@ -12,7 +12,7 @@ Then, in rounds (default 3):
    — nothing may be recorded twice;
 3. **baseline**: a batch of one use, to read the numbers against.
 
-Afterwards the database must hold exactly rounds × 1,000 uses.
+Afterwards the database must hold exactly rounds x 1,000 uses.
 Goal (issue 3): a 1,000-use batch synced in under 3 s, on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/door_sync.py [--rounds 3] [--postgres]
@@ -29,6 +29,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,7 +38,7 @@ import common
 NAME = "door_sync"
 GOAL_SECONDS = 3.0
 BATCH = 1000
-TOKEN = "kkd_bench-door-device"  # noqa: S105 - a throwaway database's token
+TOKEN = "kkd_bench-door-device"
 
 SETUP = """
 import datetime as dt, json
@@ -82,7 +83,7 @@ print(json.dumps({"uses": Use.objects.count(), "forced": Use.objects.filter(forc
 """
 
 
-def post(server: common.Server, path: str, body: dict[str, object]) -> tuple[int, dict[str, object], float]:
+def post(server: common.Server, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
     conn = http.client.HTTPConnection(server.host, server.port, timeout=120)
     data = json.dumps(body).encode()
     headers = {"Authorization": f"Device {TOKEN}", "Content-Type": "application/json"}
@@ -95,7 +96,7 @@ def post(server: common.Server, path: str, body: dict[str, object]) -> tuple[int
     return response.status, payload, took
 
 
-def batch(codes: list[str], round_no: int, size: int) -> list[dict[str, object]]:
+def batch(codes: list[str], round_no: int, size: int) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC)
     prefix = uuid.uuid4().hex[:8]
     return [
@@ -139,13 +140,20 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.rounds):
                 uses = batch(data["codes"], r, BATCH)
                 status, answer, sync_s = post(server, path, {"uses": uses})
-                results = answer["results"]  # type: ignore[index]
-                assert status == 200 and all(x["created"] for x in results), "first sync must record every use"  # type: ignore[index]
-                forced = sum(1 for x in results if x["forced"])  # type: ignore[index]
+                results = answer["results"]
+                assert status == 200 and all(x["created"] for x in results), "first sync must record every use"
+                forced = sum(1 for x in results if x["forced"])
                 status, again, replay_s = post(server, path, {"uses": uses})
-                assert status == 200 and not any(x["created"] for x in again["results"]), "a replay recorded uses"  # type: ignore[index]
+                assert status == 200 and not any(x["created"] for x in again["results"]), "a replay recorded uses"
                 _s, _a, one_s = post(server, path, {"uses": batch(data["codes"], 1000 + r, 1)})
-                rounds.append({"sync_s": round(sync_s, 3), "replay_s": round(replay_s, 3), "one_use_s": round(one_s, 4), "forced": forced})
+                rounds.append(
+                    {
+                        "sync_s": round(sync_s, 3),
+                        "replay_s": round(replay_s, 3),
+                        "one_use_s": round(one_s, 4),
+                        "forced": forced,
+                    }
+                )
                 print(
                     f"[{NAME}] round {r + 1}/{args.rounds}: 1,000 uses synced in {sync_s:.2f} s ({forced} forced), "
                     f"replayed in {replay_s:.2f} s; a one-use batch {one_s * 1000:.1f} ms",

@@ -80,7 +80,7 @@ def make_codes(count: int) -> tuple[list[str], dict[str, str], dict[str, list[ob
     raw = keys.public_raw(private)
     key_id = keys.key_id_for(raw)
     valid_days = (dt.date.today() + dt.timedelta(days=200) - codes.EPOCH).days
-    out = []
+    out: list[str] = []
     seen: set[str] = set()
     while len(out) < count:
         number = numbers.generate()
