@@ -9,13 +9,14 @@ tables away and derives them again (``manage.py rebuild_stats``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from kaiku.stats.models import AgeBand, CardFact, CardYear, UseFact
+from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseSummary
 
 if TYPE_CHECKING:
     from kaiku.cards.models import Card, CardEvent
@@ -64,9 +65,35 @@ def use_fact_for(use: Use) -> UseFact:
     )
 
 
+def _add(model: type[UseSummary] | type[CardSummary], key: Mapping[str, object], amounts: dict[str, int]) -> None:
+    """Add amounts to a summary row, creating it when it is the first of its kind."""
+    changes = {name: F(name) + value for name, value in amounts.items()}
+    if model.objects.filter(**key).update(**changes):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**key, **amounts)
+    except IntegrityError:
+        # A concurrent transaction created the row first: add to it instead.
+        model.objects.filter(**key).update(**changes)
+
+
+def _bump_summary(fact: UseFact, sign: int) -> None:
+    """Add (or, for a void, take away) a counted use in the yearly summary."""
+    key = {
+        "year": fact.year,
+        "venue_area_id": fact.venue_area_id,
+        "venue_municipality_id": fact.venue_municipality_id,
+        "sector": fact.sector,
+    }
+    _add(UseSummary, key, {"adults": sign * fact.adults, "children": sign * (fact.children + fact.community_clients)})
+
+
 def record_use_fact(use: Use) -> None:
     fact = use_fact_for(use)
     fact.save()
+    if fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided:
+        _bump_summary(fact, +1)
     if fact.card_key is not None and fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided:
         CardYear.objects.bulk_create(
             [
@@ -85,7 +112,11 @@ def void_use_fact(use: Use) -> None:
     fact = UseFact.objects.filter(use_id=use.pk).first()
     if fact is None:
         return
+    if fact.voided:
+        return
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
+    if fact.outcome == UseFact.Outcome.ACCEPTED:
+        _bump_summary(fact, -1)
     if fact.card_key is None:
         return
     still_used = UseFact.objects.counted().filter(card_key=fact.card_key, year=fact.year).exists()
@@ -116,7 +147,15 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None) -> None:
     if kind not in FACT_KINDS:
         return
     day = timezone.localdate(event.at) if event is not None and event.at else timezone.localdate()
-    card_fact_for(card, kind, day, event.pk if event is not None else None).save()
+    fact = card_fact_for(card, kind, day, event.pk if event is not None else None)
+    fact.save()
+    key = {
+        "year": fact.year,
+        "kind": fact.kind,
+        "card_area_id": fact.card_area_id,
+        "site_municipality_id": fact.site_municipality_id,
+    }
+    _add(CardSummary, key, {"count": 1})
 
 
 def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]]:
@@ -128,6 +167,31 @@ def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]
             batch = []
     if batch:
         yield batch
+
+
+def rebuild_derived() -> dict[str, int]:
+    """Derive the per-year tables (cards taken into use, use summaries) from the use facts."""
+    return {"cards_taken_into_use": rebuild_card_years(), "use_summaries": rebuild_summaries()}
+
+
+def rebuild_summaries() -> int:
+    UseSummary.objects.all().delete()
+    CardSummary.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CardSummary._meta.db_table} (year, kind, card_area_id, site_municipality_id, count) "  # noqa: S608
+            f"SELECT year, kind, card_area_id, site_municipality_id, COUNT(*) FROM {CardFact._meta.db_table} "
+            "GROUP BY year, kind, card_area_id, site_municipality_id"
+        )
+        cursor.execute(
+            f"INSERT INTO {UseSummary._meta.db_table} "  # noqa: S608
+            "(year, venue_area_id, venue_municipality_id, sector, adults, children) "
+            "SELECT year, venue_area_id, venue_municipality_id, sector, SUM(adults), SUM(children + community_clients) "
+            f"FROM {UseFact._meta.db_table} WHERE outcome = %s AND voided = %s "
+            "GROUP BY year, venue_area_id, venue_municipality_id, sector",
+            [UseFact.Outcome.ACCEPTED, False],
+        )
+    return UseSummary.objects.count()
 
 
 def rebuild_card_years() -> int:
@@ -168,4 +232,4 @@ def rebuild() -> dict[str, int]:
             [card_fact_for(e.card, e.kind, timezone.localdate(e.at), e.pk) for e in batch]  # type: ignore[attr-defined]
         )
         n_cards += len(batch)
-    return {"uses": n_uses, "card_events": n_cards, "cards_taken_into_use": rebuild_card_years()}
+    return {"uses": n_uses, "card_events": n_cards, **rebuild_derived()}

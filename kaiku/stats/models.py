@@ -171,3 +171,53 @@ class CardYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class UseSummary(models.Model):
+    """Counted uses summed per year, venue area, venue municipality and sector.
+
+    The national yearly table and the open data read this small table instead of
+    scanning every use; it changes with each counted use and void, in the same
+    transaction, and is derived again by a rebuild.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    venue_area = _fk("network.Area", _("venue's area"))
+    venue_municipality = _fk("network.Municipality", _("venue's municipality"))
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    adults = models.IntegerField(_("adult uses"), default=0)
+    children = models.IntegerField(_("child uses"), default=0)
+
+    class Meta:
+        verbose_name = _("use summary")
+        verbose_name_plural = _("use summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "venue_area", "venue_municipality", "sector"], name="usesummary_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.sector}"
+
+
+class CardSummary(models.Model):
+    """Registrations and renewals counted per year, kind, card area and issuing site's municipality."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CardFact.Kind.choices)
+    card_area = _fk("network.Area", _("card's area"))
+    site_municipality = _fk("network.Municipality", _("issuing site's municipality"))
+    count = models.IntegerField(_("cards"), default=0)
+
+    class Meta:
+        verbose_name = _("card summary")
+        verbose_name_plural = _("card summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "kind", "card_area", "site_municipality"], name="cardsummary_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.kind}"

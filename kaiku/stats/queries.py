@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.cards.models import Card, Gender
 from kaiku.network.models import Area, Municipality, Sector, Site
 from kaiku.offers.models import ArtForm
-from kaiku.stats.models import AgeBand, CardFact, CardYear, UseFact, UseFactQuerySet
+from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseFactQuerySet, UseSummary
 from kaiku.stats.suppression import SafeTable, suppress
 from kaiku.visits.models import Channel, Reason
 
@@ -71,6 +71,22 @@ class StatsScope:
             return qs.filter(card_site=self.site)
         if self.level == "venue":
             return qs.none()
+        return qs
+
+    def use_summaries(self) -> QuerySet[UseSummary]:
+        qs = UseSummary.objects.all()
+        if self.level == "area":
+            return qs.filter(venue_area=self.area)
+        if self.level != "national":
+            raise ValueError("yearly summaries exist for the network and for areas only")
+        return qs
+
+    def card_summaries(self) -> QuerySet[CardSummary]:
+        qs = CardSummary.objects.all()
+        if self.level == "area":
+            return qs.filter(card_area=self.area)
+        if self.level != "national":
+            raise ValueError("yearly summaries exist for the network and for areas only")
         return qs
 
     @property
@@ -312,7 +328,9 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         )
         issued = cards.values("card_key").distinct()
         issued_count = issued.count()
-        used_count = issued.filter(card_key__in=counted.values("card_key")).count()
+        # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
+        years = list(range(filters.start.year, filters.end.year + 1))
+        used_count = issued.filter(card_key__in=CardYear.objects.filter(year__in=years).values("card_key")).count()
         figures["cards_issued"] = issued_count
         figures["cards_issued_used"] = used_count
         figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
@@ -350,24 +368,21 @@ class YearRow:
 
 
 def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearRow]:
-    """The yearly table's raw rows, newest first. Four grouped queries whatever the data size."""
-    registered = dict(
-        scope.card_facts()
-        .filter(kind=CardFact.Kind.REGISTERED)
-        .values("year")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("year", "n")
-    )
+    """The yearly table's raw rows, newest first: three queries on small per-year tables."""
+    registered: dict[int, int] = defaultdict(int)
+    municipalities: dict[int, set[int]] = defaultdict(set)
+    for row in scope.card_summaries().values("year", "kind", "site_municipality").annotate(n=Sum("count")).order_by():
+        if row["kind"] == CardFact.Kind.REGISTERED:
+            registered[row["year"]] += row["n"]
+        if row["site_municipality"] is not None and row["n"]:
+            municipalities[row["year"]].add(row["site_municipality"])
     taken = dict(scope.card_years().values("year").annotate(n=Count("pk")).order_by().values_list("year", "n"))
     adult: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     child: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
-    municipalities: dict[int, set[int]] = defaultdict(set)
     grouped = (
-        scope.uses()
-        .counted()
+        scope.use_summaries()
         .values("year", "sector", "venue_municipality")
-        .annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
+        .annotate(a=Sum("adults"), c=Sum("children"))
         .order_by()
     )
     for row in grouped:
@@ -375,11 +390,8 @@ def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[Y
             i = SECTORS.index(row["sector"])
             adult[row["year"]][i] += row["a"]
             child[row["year"]][i] += row["c"]
-        if row["venue_municipality"] is not None:
+        if row["venue_municipality"] is not None and (row["a"] or row["c"]):
             municipalities[row["year"]].add(row["venue_municipality"])
-    for year, muni in scope.card_facts().values_list("year", "site_municipality").distinct().order_by():
-        if muni is not None:
-            municipalities[year].add(muni)
     all_years = set(registered) | set(taken) | set(adult) | set(municipalities)
     if years is not None:
         all_years &= set(years)
@@ -470,17 +482,17 @@ OPEN_DATA_FIELDS = ["year", "municipality_code", "municipality", "sector", "adul
 
 def open_data(threshold: int, years: Iterable[int] | None = None) -> list[dict[str, str | int]]:
     """Uses per venue municipality x year x sector, suppressed per year's municipality x sector table."""
-    qs = UseFact.objects.counted()
+    qs = UseSummary.objects.all()
     if years is not None:
         qs = qs.filter(year__in=list(years))
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
     for row in (
         qs.exclude(venue_municipality=None)
         .values("year", "venue_municipality", "sector")
-        .annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
+        .annotate(a=Sum("adults"), c=Sum("children"))
         .order_by()
     ):
-        if row["sector"] not in SECTORS:
+        if row["sector"] not in SECTORS or not (row["a"] or row["c"]):
             continue
         i = SECTORS.index(row["sector"])
         cells = data[row["year"]][row["venue_municipality"]]

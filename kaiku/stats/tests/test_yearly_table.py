@@ -6,7 +6,7 @@ import pytest
 
 from kaiku.network.models import Municipality
 from kaiku.stats.bulk import insert_rows
-from kaiku.stats.facts import rebuild_card_years
+from kaiku.stats.facts import rebuild_derived
 from kaiku.stats.models import CardFact, UseFact
 from kaiku.stats.queries import SECTORS, YEARLY_HEADINGS, StatsScope, yearly_matrix, yearly_table
 
@@ -102,7 +102,7 @@ def build_2023(world):
         ("registered", dt.date(2022, 3, 1), 2022, 3, n, munis[0].pk, area, "unknown", "", "personal") for n in range(7)
     ]
     insert_rows(CardFact, CARD_FIELDS, cards)
-    rebuild_card_years()
+    rebuild_derived()
 
 
 @pytest.mark.django_db
