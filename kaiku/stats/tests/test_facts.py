@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from kaiku.cards.services import HolderDetails, register_card, renew_card
-from kaiku.stats.models import AgeBand, CardFact, CardYear, UseFact
+from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseSummary
 from kaiku.stats.queries import StatsScope, yearly_rows
 from kaiku.stats.tests.helpers import add_uses, use
 from kaiku.visits.services import void_use
@@ -72,9 +72,21 @@ def test_it_rebuilds_the_same_facts(world):
     register_card(world.distributor_a, details, world.users["distributor"])
     before = (_snapshot(), sorted(CardFact.objects.values_list("kind", "card_key", "day")))
     years_before = sorted(CardYear.objects.values_list("card_key", "year"))
+    summaries_before = _summaries()
+    assert summaries_before[0] and summaries_before[1]
     UseFact.objects.all().delete()
     out = io.StringIO()
     call_command("rebuild_stats", stdout=out)
     assert "Rebuilt statistics" in out.getvalue()
     assert (_snapshot(), sorted(CardFact.objects.values_list("kind", "card_key", "day"))) == before
     assert sorted(CardYear.objects.values_list("card_key", "year")) == years_before
+    # The incremental summaries (with a void subtracted) equal the rebuilt ones.
+    assert _summaries() == summaries_before
+
+
+def _summaries():
+    uses = UseSummary.objects.filter(adults__gt=0).values_list(
+        "year", "venue_area_id", "venue_municipality_id", "sector", "adults", "children"
+    )
+    cards = CardSummary.objects.values_list("year", "kind", "card_area_id", "site_municipality_id", "count")
+    return sorted(uses), sorted(cards)
