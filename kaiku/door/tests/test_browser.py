@@ -132,3 +132,36 @@ def test_it_records_offline_and_syncs_once(phone, world, tmp_path):
     )
     assert [r["created"] for r in answer["results"]] == [False, False, False]
     assert Use.objects.count() == 3
+
+
+def test_a_device_token_opens_the_door_and_a_use_can_be_undone(phone, world):
+    page = phone
+    sign_in(page, world.users["venue_admin"])
+    page.goto(f"/door/venues/{world.venue_a.pk}/devices/")
+    page.fill("#id_label", "Lipputiski")
+    page.locator("#device-form button").click()
+    token = page.inner_text("#new-token").strip()
+    assert token.startswith("kkd_")
+    assert_accessible(page)
+
+    # A shared device without a staff session: paste the token once.
+    page.context.clear_cookies()
+    page.goto("/door/device/")
+    page.fill("#door-token", token)
+    page.locator("#door-device-form button").click()
+    page.wait_for_selector("#door[data-ready='yes']", state="attached")
+    page.evaluate("() => window.KaikuDoor.ready")
+
+    page.fill("#door-typed", world.card_a.display_number)
+    page.locator("#door-typed-form button").click()
+    page.wait_for_selector("#door[data-verdict='valid']", state="attached")
+    assert world.card_a.display_number in page.inner_text("#door-v-number")
+    assert_accessible(page)
+    page.click("#door-record")
+    page.wait_for_selector("#door[data-view='done']", state="attached")
+    use = Use.objects.get()
+    assert use.accepted and use.channel == Channel.TYPED and use.recorded_via.startswith("door device")
+    page.click("#door-undo")
+    page.wait_for_selector("#door-undo", state="hidden")
+    use.refresh_from_db()
+    assert use.voided_at is not None
