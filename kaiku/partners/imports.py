@@ -299,6 +299,7 @@ def _date_in_range(value: Any, row: int, ctx: _Context) -> dt.date | None:
 def import_uses(venue: Site, table: Table, actor: Any, filename: str = "") -> ImportResult:
     """Uses from the paper form. Each row is a ``record_use`` with its original date (flagged late)."""
     offers: dict[str, Offer | None] = {}
+    kinds: dict[str, bool] = {}  # card number → is a community card; a file repeats numbers
 
     def handle(row: int, raw: dict[str, Any], ctx: _Context) -> None:
         data = {code: cell_text(v) for code, v in raw.items()}
@@ -333,8 +334,10 @@ def import_uses(venue: Site, table: Table, actor: Any, filename: str = "") -> Im
             or assistants < 0
         ):
             return
-        card, _reason, _normalised = visits.find_card(number)
-        community = card is not None and card.is_community
+        if number not in kinds:
+            card, _reason, _normalised = visits.find_card(number)
+            kinds[number] = card is not None and card.is_community
+        community = kinds[number]
         fingerprint = f"{day}|{number.upper()}|{event.lower()}|{children}|{assistants}"
         ctx.seen[fingerprint] += 1
         key = "import-" + hashlib.sha256(f"{fingerprint}|{ctx.seen[fingerprint]}".encode()).hexdigest()[:40]
