@@ -80,7 +80,7 @@ def populate(ctx: Any) -> None:
         span = (end - first).days
         if span <= 0:
             continue
-        count = round(_weighted(rng, ACTIVITY) * span / 365) + (1 if rng.random() < 0.3 else 0)
+        count = round(1.2 * _weighted(rng, ACTIVITY) * span / 365) + (1 if rng.random() < 0.3 else 0)
         home = by_area[card.site.area_id]
         for _ in range(count):
             day = first + dt.timedelta(days=rng.randint(0, span))

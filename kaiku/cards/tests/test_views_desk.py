@@ -38,7 +38,7 @@ def state():
 def in_finnish(message) -> str:
     """The message as the page shows it: in Finnish (the default language), HTML-escaped."""
     with translation.override("fi"):
-        return escape(str(message))
+        return escape(translation.gettext(str(message)))
 
 
 def test_register_a_new_card(world):

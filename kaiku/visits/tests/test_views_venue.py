@@ -22,7 +22,7 @@ def venue_url(world):
 
 def in_finnish(message) -> str:
     with translation.override("fi"):
-        return escape(str(message))
+        return escape(translation.gettext(str(message)))
 
 
 def record(client, world, number, **fields):
