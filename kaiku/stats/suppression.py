@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Shown in place of a complementary-suppressed cell (its value is not small).
 HIDDEN = "\u00d7"
-HIDDEN_NOTE = _("\u00d7 = hidden so that a small count cannot be worked out from the totals.")
+HIDDEN_NOTE = _("× = hidden so that a small count cannot be worked out from the totals.")  # noqa: RUF001
 
 Cell = tuple[int, int]
 
