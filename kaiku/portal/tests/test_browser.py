@@ -137,7 +137,14 @@ def test_every_portal_page_is_accessible_and_light(world, phone, lang):
     set_language(phone, lang)
     weights: dict[str, int] = {}
     # Signed out.
-    for path in ("/portal/sign-in/", "/portal/sign-in/email/", "/portal/sign-in/link/unknown/"):
+    from kaiku.portal.services import feedback_token
+
+    for path in (
+        "/portal/sign-in/",
+        "/portal/sign-in/email/",
+        f"/portal/feedback/{feedback_token(use)}/",
+        "/portal/sign-in/link/unknown/",
+    ):
         _check(phone, path, weights, lang)
     phone.locator("main button[type=submit]").click()  # an unknown link: "does not work"
     phone.wait_for_load_state("load")

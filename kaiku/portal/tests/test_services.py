@@ -374,3 +374,30 @@ def test_wellbeing_change_is_an_aggregate_above_the_threshold(world):
     assert result["questions"]["mood"] == {"registration": 2, "renewal": 4, "change": 2}
     assert result["questions"]["energy"]["change"] is None
     assert wellbeing_change(threshold=0)["cards"] == threshold
+
+
+def test_tips_count_free_places_as_the_offers_app_does(world):
+    from kaiku.cards.tests.factories import CardFactory
+    from kaiku.offers.services import places_left, reserve
+
+    offer = make_offer(world.venue_a, ticket_method="reservation", quota=4)
+    occ = make_occurrence(offer, days=1, extra_seats=1)
+    others = [CardFactory(site=world.distributor_a, municipality=world.muni_a) for _ in range(3)]
+    reserve(others[0], occ)
+    reserve(others[1], occ)
+    use_of(others[2], world.venue_a, key="o", occurrence=occ)
+    voided = use_of(world.card_b, world.venue_a, key="v", occurrence=occ)
+    void_use(voided, "mistake", world.users["venue_staff"])
+    [tip] = [t for t in tips_for(world.card_a) if t.occurrence == occ]
+    assert tip.places_left == places_left(occ) == 2
+
+
+def test_portal_pages_keep_to_a_query_budget(world, django_assert_max_num_queries):
+    for i in range(8):
+        offer = make_offer(world.venue_a, quota=5, title_fi=f"Tarjous {i}", art_form="music")
+        occ = make_occurrence(offer, days=1 + i % 5)
+        use_of(world.card_a, world.venue_a, key=f"q{i}", occurrence=occ)
+    client = holder_client(world.card_a)
+    for path in ("/portal/", "/portal/uses/", "/portal/offers/", "/portal/groups/", "/portal/my-data/"):
+        with django_assert_max_num_queries(15):
+            assert client.get(path).status_code == 200
