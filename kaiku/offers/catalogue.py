@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -28,8 +29,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from kaiku.network.models import Area
-from kaiku.offers.models import ACCESSIBILITY_FIELDS, Occurrence, Offer, Reservation
+from kaiku.network.models import Area, Site
+from kaiku.offers.models import ACCESSIBILITY_FIELDS, Occurrence, Offer, Reservation, public_venues
 from kaiku.visits.models import Use
 
 
@@ -78,19 +79,17 @@ def with_taken(occurrences: QuerySet[Occurrence], now: dt.datetime) -> QuerySet[
     )
 
 
-def _open_occurrences(now: dt.datetime) -> QuerySet[Occurrence]:
-    return Occurrence.objects.filter(offer=OuterRef("pk"), starts_at__gt=now, cancelled=False)
-
-
 def search(criteria: Criteria, now: dt.datetime, area: Area | None = None) -> QuerySet[Offer]:
+    """The matching offers, unordered (``ordered`` sorts them; counting needs no sort)."""
     today = timezone.localdate(now)
-    qs = Offer.objects.public().current(today)
+    venues = public_venues()
     if area is not None:
-        qs = qs.filter(venue__area=area)
+        venues = venues.filter(area=area)
     elif criteria.area:
-        qs = qs.filter(venue__area__slug=criteria.area)
+        venues = venues.filter(area__slug=criteria.area)
     if criteria.municipality:
-        qs = qs.filter(venue__municipality__code=criteria.municipality)
+        venues = venues.filter(municipality__code=criteria.municipality)
+    qs = Offer.objects.public(venues).current(today)
     if criteria.sector:
         qs = qs.filter(sector=criteria.sector)
     if criteria.art_form:
@@ -100,28 +99,53 @@ def search(criteria: Criteria, now: dt.datetime, area: Area | None = None) -> Qu
     for name in criteria.access:
         if name in ACCESSIBILITY_FIELDS:
             qs = qs.filter(**{name: True})
-    for term in criteria.q.split()[:5]:
+    for term in criteria.q.lower().split()[:5]:
+        # search_text is lower case already: a plain LIKE, no LOWER() per row. (SQLite's
+        # LIKE folds only ASCII; lowering both sides makes ä, ö and å match too.)
         qs = qs.filter(
-            Q(title_fi__icontains=term)
-            | Q(title_sv__icontains=term)
-            | Q(title_en__icontains=term)
-            | Q(venue__name__icontains=term)
+            Q(search_text__contains=term) | Q(venue_id__in=Site.objects.filter(name__icontains=term).values("pk"))
         )
     if criteria.date_from or criteria.date_to:
-        qs = _in_dates(qs, criteria.date_from, criteria.date_to, now)
+        qs = _in_dates(qs, criteria.date_from, criteria.date_to)
     if criteria.places:
-        qs = qs.filter(sold_out=False)
-        open_ones = with_taken(_open_occurrences(now).filter(sold_out=False), now).filter(
-            Q(capacity__isnull=True) | Q(capacity__gt=F("taken"))
-        )
-        qs = qs.filter(~Q(kind=Offer.Kind.EVENT) | Exists(open_ones))
+        qs = qs.filter(sold_out=False).filter(~Q(kind=Offer.Kind.EVENT) | Exists(_open_occurrences(now)))
+    return qs
+
+
+def ordered(qs: QuerySet[Offer], now: dt.datetime) -> QuerySet[Offer]:
+    """Last-minute seats first, then what is on soonest (already running counts as today)."""
+    today = timezone.localdate(now)
     return qs.annotate(
         last_minute=Case(When(last_minute_until__gt=now, then=Value(0)), default=Value(1)),
         sort_day=Greatest(Coalesce("starts_on", Value(today)), Value(today)),
-    ).order_by("last_minute", "sort_day", "title_fi", "pk")
+    ).order_by("last_minute", "sort_day", "search_text", "pk")
 
 
-def _in_dates(qs: QuerySet[Offer], start: dt.date | None, end: dt.date | None, now: dt.datetime) -> QuerySet[Offer]:
+def _open_occurrences(now: dt.datetime) -> QuerySet[Occurrence]:
+    """Upcoming occurrences of the outer offer with a Kaikukortti place free.
+
+    The counts run only for occurrences that have been full (``full_hint``; the OR
+    short-circuits), and each is an index probe on the occurrence.
+    """
+    uses = Use.objects.filter(occurrence=OuterRef("pk"), outcome=Use.Outcome.ACCEPTED, voided_at__isnull=True).values(
+        n=Func(F("pk"), function="COUNT")
+    )
+    held = Reservation.objects.filter(occurrence=OuterRef("pk"), status=Reservation.Status.ACTIVE).values(
+        n=Func(F("pk"), function="COUNT")
+    )
+    capacity = Coalesce(F("quota"), OuterRef("quota"), output_field=IntegerField()) + F("extra_seats")
+    return (
+        Occurrence.objects.filter(offer=OuterRef("pk"), starts_at__gt=now, cancelled=False, sold_out=False)
+        .annotate(capacity=capacity)
+        .filter(
+            Q(full_hint=False)
+            | Q(capacity__isnull=True)
+            | Q(capacity__gt=Subquery(uses, output_field=IntegerField()) + Subquery(held, output_field=IntegerField()))
+        )
+    )
+
+
+def _in_dates(qs: QuerySet[Offer], start: dt.date | None, end: dt.date | None) -> QuerySet[Offer]:
     """Offers on at least one day in the range: the first/last day columns narrow it,
     and for events an occurrence must fall inside the range."""
     if end:

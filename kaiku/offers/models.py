@@ -10,6 +10,7 @@ only tidies their status afterwards.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from kaiku.network.models import Sector, Site
+from kaiku.network.models import Area, Sector, Site
 
 
 class ArtForm(models.TextChoices):
@@ -60,20 +61,31 @@ ACCESSIBILITY = [
 ACCESSIBILITY_FIELDS = [name for name, _label in ACCESSIBILITY]
 
 
+def search_text(*titles: str) -> str:
+    return " ".join(t for t in titles if t).lower()[:620]
+
+
 def _localised(obj: object, base: str) -> str:
     lang = (get_language() or "fi")[:2]
     return getattr(obj, f"{base}_{lang}", "") or getattr(obj, f"{base}_fi", "")
 
 
+def public_venues() -> models.QuerySet[Site]:
+    """Venues whose offers are public: still in the network, in an area that is in the network."""
+    return Site.objects.filter(
+        kind=Site.Kind.VENUE, offboarded_at__isnull=True, area__status__in=[Area.Status.PILOT, Area.Status.ACTIVE]
+    )
+
+
 class OfferQuerySet(models.QuerySet["Offer"]):
-    def public(self) -> OfferQuerySet:
-        """Offers the public catalogue shows: published, usable, at a venue in the network."""
-        return self.filter(
-            published=True,
-            excluded=False,
-            venue__offboarded_at__isnull=True,
-            venue__area__status__in=["pilot", "active"],
-        )
+    def public(self, venues: models.QuerySet[Site] | None = None) -> OfferQuerySet:
+        """Offers the public catalogue shows: published, usable, at a venue in the network.
+
+        The venue condition is an IN (subquery), not a join: with 50,000 offers the
+        catalogue's count and sort then run on the covering index alone.
+        """
+        sites = public_venues() if venues is None else venues
+        return self.filter(published=True, excluded=False, venue_id__in=sites.values("pk"))
 
     def current(self, today: dt.date) -> OfferQuerySet:
         """Not over yet: the last day is today or later, or open-ended."""
@@ -136,6 +148,9 @@ class Offer(models.Model):
     # Set while an upcoming occurrence has last-minute seats: the latest such start.
     last_minute_until = models.DateTimeField(null=True, blank=True, editable=False)
     external_id = models.CharField(_("external id"), max_length=200, blank=True, editable=False)
+    # The titles in every language, lower case: what a catalogue text search scans
+    # (inside the covering index), and the catalogue's tie-break order.
+    search_text = models.CharField(max_length=620, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -151,13 +166,40 @@ class Offer(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["ends_on", "starts_on"], name="offer_dates"),
+            # Covers the catalogue's usual filters and its sort, so a search never reads
+            # the wide rows (descriptions) of offers that are not on the page.
+            models.Index(
+                fields=[
+                    "ends_on",
+                    "published",
+                    "excluded",
+                    "starts_on",
+                    "last_minute_until",
+                    "venue",
+                    "kind",
+                    "sector",
+                    "art_form",
+                    "family_friendly",
+                    "sold_out",
+                    *ACCESSIBILITY_FIELDS,
+                    "quota",
+                    "search_text",
+                ],
+                name="offer_catalogue",
+            ),
             models.Index(fields=["venue", "ends_on"], name="offer_venue_dates"),
             models.Index(fields=["last_minute_until"], name="offer_last_minute"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column, like a slug: kept in step wherever the offer is saved.
+        self.search_text = search_text(self.title_fi, self.title_sv, self.title_en)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
     @property
     def title(self) -> str:
@@ -216,6 +258,11 @@ class Occurrence(models.Model):
     extra_seats = models.PositiveIntegerField(_("last-minute seats"), default=0)
     extra_seats_at = models.DateTimeField(null=True, blank=True, editable=False)
     external_id = models.CharField(max_length=200, blank=True, editable=False)
+    # Invariant: an upcoming occurrence whose places are all taken has full_hint set
+    # (set where places are taken or the cap lowered). It may stay set after a place
+    # frees up; the catalogue then counts exactly. So "places left" counts only
+    # for the few occurrences that have been full, not for every occurrence.
+    full_hint = models.BooleanField(default=False, editable=False)
 
     objects = OccurrenceQuerySet.as_manager()
 
@@ -223,7 +270,13 @@ class Occurrence(models.Model):
         ordering = ["starts_at"]
         verbose_name = _("occurrence")
         verbose_name_plural = _("occurrences")
-        indexes = [models.Index(fields=["offer", "starts_at"], name="occurrence_offer_start")]
+        indexes = [
+            # Covers the catalogue's "places left" probe: upcoming, open, maybe full, capacity.
+            models.Index(
+                fields=["offer", "starts_at", "cancelled", "sold_out", "full_hint", "quota", "extra_seats"],
+                name="occurrence_catalogue",
+            )
+        ]
 
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)
@@ -236,6 +289,13 @@ class Occurrence(models.Model):
         if base is None:
             return None
         return base + self.extra_seats
+
+    def note_taken(self, taken: int) -> None:
+        """Record that the occurrence is full, if ``taken`` places fill it (see full_hint)."""
+        quota = self.effective_quota
+        if quota is not None and taken >= quota and not self.full_hint:
+            self.full_hint = True
+            Occurrence.objects.filter(pk=self.pk).update(full_hint=True)
 
     def has_started(self, now: dt.datetime | None = None) -> bool:
         return self.starts_at <= (now or timezone.now())

@@ -71,6 +71,11 @@ def save_offer(offer: Offer, actor: Any, before: dict[str, Any] | None = None) -
     offer.save()
     if offer.is_event:
         refresh_dates(offer)
+    if not created:
+        # A lower offer quota may fill upcoming occurrences that use it.
+        for occurrence in offer.occurrences.upcoming(timezone.now()).filter(quota__isnull=True, full_hint=False):
+            occurrence.offer = offer
+            occurrence.note_taken(taken_places(occurrence))
     after = audit.snapshot(offer, OFFER_AUDIT_FIELDS)
     changes = after if created else audit.diff(before or {}, after)
     audit.record(
@@ -83,6 +88,7 @@ def save_offer(offer: Offer, actor: Any, before: dict[str, Any] | None = None) -
 def save_occurrence(occurrence: Occurrence, actor: Any, before: dict[str, Any] | None = None) -> Occurrence:
     created = occurrence.pk is None
     occurrence.save()
+    occurrence.note_taken(taken_places(occurrence))
     refresh_dates(occurrence.offer)
     after = audit.snapshot(occurrence, OCCURRENCE_AUDIT_FIELDS)
     changes = after if created else audit.diff(before or {}, after)
@@ -194,6 +200,7 @@ def _reserve(card: Card, occurrence: Occurrence, by: Any, via: str) -> Reservati
     reservation = Reservation.objects.create(
         card=card, occurrence=occurrence, via=via, created_by=by if getattr(by, "pk", None) else None
     )
+    occurrence.note_taken(taken_places(occurrence, now))
     audit.record(by, "offers.reserved", reservation, changes={"via": via}, area=offer.venue.area)
     return reservation
 

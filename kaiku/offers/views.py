@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,6 +40,18 @@ RECENT = dt.timedelta(days=7)
 # --- public -----------------------------------------------------------------------------
 
 
+class CountedPaginator(Paginator):
+    """Counts the unsorted query: the sort adds nothing to a count but its cost."""
+
+    def __init__(self, object_list: Any, per_page: int, counted: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.counted.count())
+
+
 def catalogue_view(request: HttpRequest) -> HttpResponse:
     return _catalogue(request, None)
 
@@ -58,8 +71,11 @@ def _catalogue(request: HttpRequest, area: Area | None) -> HttpResponse:
     if form.is_bound and form.is_valid():
         criteria = catalogue.Criteria.from_form(form.cleaned_data)
     results = catalogue.search(criteria, now, area=area)
-    page = Paginator(catalogue.for_listing(results, now), PAGE_SIZE).get_page(request.GET.get("page"))
-    offers = list(page)
+    # Sort and page over ids only, then load the page's 20 offers with what they show.
+    paginator = CountedPaginator(catalogue.ordered(results, now).values_list("pk", flat=True), PAGE_SIZE, results)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    offers = sorted(catalogue.for_listing(Offer.objects.filter(pk__in=ids), now), key=lambda o: ids.index(o.pk))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

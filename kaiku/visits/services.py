@@ -269,6 +269,7 @@ def _record(req: UseRequest, key: str) -> UseResult:
         Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
             status=Reservation.Status.USED, use=use, closed_at=now
         )
+        occurrence.note_taken(taken_places(occurrence, now))
     after_use_recorded(use)
     return UseResult(use, created=True)
 

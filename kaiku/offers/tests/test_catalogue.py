@@ -14,10 +14,10 @@ from kaiku.cards.tests.factories import CardFactory
 from kaiku.network.models import Area
 from kaiku.network.tests.factories import VenueFactory
 from kaiku.offers import services
-from kaiku.offers.models import ArtForm, Offer, TicketMethod
+from kaiku.offers.models import ArtForm, Offer, Reservation, TicketMethod
 from kaiku.offers.tests.factories import OccurrenceFactory, OfferFactory
 from kaiku.visits.models import Channel
-from kaiku.visits.services import UseRequest, record_use
+from kaiku.visits.services import UseRequest, record_use, void_use
 
 
 def _titles(response):
@@ -97,6 +97,29 @@ def test_places_left_leaves_out_full_occurrences(client, offers, world):
     services.release_seats(occurrence, 1, None)
     titles = _titles(_get(client, places="on"))
     assert titles[0] == "Kesäkonsertti"
+
+
+def test_places_left_follows_voids_and_quota_changes(client, offers, world):
+    occurrence = offers["concert"].occurrences.get()
+    use = record_use(
+        UseRequest(
+            venue=world.venue_a,
+            number=world.card_a.number,
+            channel=Channel.TYPED,
+            idempotency_key="v",
+            occurrence=occurrence,
+        )
+    ).use
+    assert "Kesäkonsertti" not in _titles(_get(client, places="on"))
+    void_use(use, "mistake", None)
+    assert "Kesäkonsertti" in _titles(_get(client, places="on"))
+    # Lowering the cap to what is already taken fills the occurrence.
+    late = offers["late"]
+    late_occurrence = late.occurrences.get()
+    Reservation.objects.create(card=world.card_b, occurrence=late_occurrence)
+    late.quota = 1
+    services.save_offer(late, None, {})
+    assert "Syysnäytös" not in _titles(_get(client, places="on"))
 
 
 def test_last_minute_offers_come_first(client, offers):
