@@ -33,7 +33,7 @@ class SiteForm(forms.ModelForm):
     def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.area = area
-        self.fields["municipality"].queryset = Municipality.objects.filter(area=area)
+        self.fields["municipality"].queryset = Municipality.objects.filter(area=area)  # type: ignore[attr-defined]
         self.fields["municipality"].label_from_instance = lambda m: f"{m} ({m.code})"  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
@@ -57,7 +57,7 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = sites
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
 
 
 class StaffInvitationForm(forms.Form):
@@ -132,7 +132,7 @@ class ApiKeyForm(forms.Form):
 
     def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = sites
+        self.fields["site"].queryset = sites  # type: ignore[attr-defined]
 
 
 class GrantAgencyForm(forms.Form):

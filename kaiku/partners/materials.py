@@ -108,8 +108,8 @@ def pilot_figures(area: Area, *, national: bool) -> dict[str, Any]:
         "uses": {k: shown(v) for k, v in use_counts.items()},
         "children": shown(children),
         "reasons": [(label, shown(n)) for label, n in reasons],
-        "venues": [(v.name, shown(v.n), v.offboarded_at) for v in venues],
-        "distributors": [(d.name, shown(d.n), d.offboarded_at) for d in distributors],
+        "venues": [(v.name, shown(v.n), v.offboarded_at) for v in venues],  # type: ignore[attr-defined]
+        "distributors": [(d.name, shown(d.n), d.offboarded_at) for d in distributors],  # type: ignore[attr-defined]
         "feedback": feedback,
         "threshold": threshold,
         "generated": timezone.localtime(),

@@ -67,7 +67,7 @@ class PartnerError(Exception):
         super().__init__(self.message)
 
 
-def _send_after_commit(to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+def _send_after_commit(to: str, subject: Any, template: str, context: dict[str, Any]) -> None:
     """Render now (in the current language), send once the transaction has committed."""
     body = render_to_string(template, context)
     subject = str(subject)

@@ -95,7 +95,7 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
         raise SpreadsheetError("not_a_spreadsheet") from exc
 
 
-def _csv_rows(data: bytes) -> list[tuple[int, Sequence[Any]]]:
+def _csv_rows(data: bytes) -> Sequence[tuple[int, Sequence[Any]]]:
     if b"\x00" in data[:8192]:
         raise SpreadsheetError("not_a_spreadsheet")
     try:

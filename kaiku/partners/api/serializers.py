@@ -113,7 +113,7 @@ class UseSerializer(serializers.ModelSerializer):
         return obj.voided_at is not None
 
     def get_card_kind(self, obj: Use) -> str:
-        return obj.card.kind if obj.card_id else ""
+        return obj.card.kind if obj.card is not None else ""
 
 
 class OccurrenceSerializer(serializers.ModelSerializer):

@@ -120,7 +120,7 @@ class CheckCard(PartnerView):
 
 
 class UseList(PartnerView):
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Any:
         self.required_scope = ApiKeyScope.RECORD if self.request.method == "POST" else ApiKeyScope.READ
         return super().get_permissions()
 
