@@ -191,6 +191,13 @@ class UseItemSerializer(serializers.Serializer):
     occurrence = serializers.IntegerField(required=False, allow_null=True)
     sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True, default="")
     override_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(
+        choices=["camera", "photo", "typed"],
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="How the card was read; a Code 39 barcode gives the plain number",
+    )
 
 
 class BatchSerializer(serializers.Serializer):
@@ -225,6 +232,7 @@ class UsesView(DoorAPIView):
                     occurrence=raw.get("occurrence"),
                     sector=raw["sector"],
                     override_reason=raw["override_reason"],
+                    scanned=raw["source"] in ("camera", "photo"),
                 )
             )
         actor, via = self.actor(request)

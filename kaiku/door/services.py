@@ -241,6 +241,7 @@ class SyncItem:
     occurrence: int | None = None
     sector: str = ""
     override_reason: str = ""
+    scanned: bool = False  # read by the camera (a barcode gives the plain number)
 
 
 def _offer_and_occurrence(venue: Site, item: SyncItem) -> tuple[Offer | None, Occurrence | None]:
@@ -293,7 +294,7 @@ def record(
             "created": False,
         }
     offer, occurrence = _offer_and_occurrence(venue, item)
-    channel = Channel.OFFLINE if item.offline else (Channel.SCAN if code else Channel.TYPED)
+    channel = Channel.OFFLINE if item.offline else (Channel.SCAN if code or item.scanned else Channel.TYPED)
     result = visits.record_use(
         visits.UseRequest(
             venue=venue,

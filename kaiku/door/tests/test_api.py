@@ -221,3 +221,16 @@ def test_ensure_signing_key_creates_a_key_once(tmp_path, settings, db):
     assert (tmp_path / "key.pem").read_bytes() == first
     assert oct((tmp_path / "key.pem").stat().st_mode)[-3:] == "600"
     keys.clear_cache()
+
+
+def test_the_channel_says_how_the_card_was_read(world):
+    client = world.client_for("venue_staff")
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    uses = [
+        _use("c-1", world.card_a.number, source="camera"),  # the Code 39 barcode: the plain number
+        _use("c-2", world.card_b.number, source="typed"),
+        _use("c-3", codes.card_code(world.card_a)),
+    ]
+    client.post(url, {"uses": uses}, content_type="application/json")
+    channels = dict(Use.objects.values_list("idempotency_key", "channel"))
+    assert channels == {"c-1": Channel.SCAN, "c-2": Channel.TYPED, "c-3": Channel.SCAN}

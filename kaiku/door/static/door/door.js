@@ -194,7 +194,7 @@
       var context = canvas.getContext("2d", { willReadFrequently: true });
       var busy = false;
       camera.timer = setInterval(function () {
-        if (busy || !video.videoWidth || state.current) return;
+        if (busy || !video.videoWidth || root.dataset.view !== "scan") return;
         busy = true;
         canvas.width = video.videoWidth;
         canvas.height = video.videoHeight;
@@ -331,6 +331,7 @@
       community_clients: number("door-clients"),
       assistants: number("door-assistants"),
       sector: document.getElementById("door-sector").value,
+      source: state.current.source === "typed" ? "typed" : state.current.source === "photo" ? "photo" : "camera",
       offer: null,
       occurrence: null,
     };

@@ -16,7 +16,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
-  const ours = url.pathname.startsWith("/door/") || ASSETS.includes(url.pathname);
+  // Printables (PDF) are never kept: a slip may be reprinted with other details.
+  const ours = (url.pathname.startsWith("/door/") && !url.pathname.endsWith(".pdf")) || ASSETS.includes(url.pathname);
   if (!ours) return;
   event.respondWith(
     fetch(request)
