@@ -101,7 +101,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def page(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = get_venue(request, venue_id)
-    context = {"venue": venue, "device_mode": False, **_page_context(venue.pk, device=False)}
+    is_admin = venue.pk in request_scope(request).venue_admin_ids
+    context = {"venue": venue, "is_admin": is_admin, "device_mode": False, **_page_context(venue.pk, device=False)}
     return render(request, "door/page.html", context)
 
 

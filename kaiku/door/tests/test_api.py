@@ -200,10 +200,12 @@ def test_the_schema_lists_the_door_api(db):
         assert path in schema
 
 
-def test_the_door_page_shows_no_holder_data(world):
-    response = world.client_for("venue_staff").get(f"/door/venues/{world.venue_a.pk}/")
-    assert response.status_code == 200
-    assert b"door-settings" in response.content
+def test_only_the_venue_admin_sees_the_devices_link(world):
+    devices = f"/door/venues/{world.venue_a.pk}/devices/".encode()
+    staff = world.client_for("venue_staff").get(f"/door/venues/{world.venue_a.pk}/")
+    admin = world.client_for("venue_admin").get(f"/door/venues/{world.venue_a.pk}/")
+    assert b"door-settings" in staff.content and devices not in staff.content
+    assert devices in admin.content
 
 
 def test_ensure_signing_key_creates_a_key_once(tmp_path, settings, db):
