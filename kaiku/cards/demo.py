@@ -198,7 +198,11 @@ def _life(
 ) -> Plan:
     """Registration, renewals, and perhaps an inactivation or a replacement, all before today."""
     plan = Plan(card)
-    state = {"status": Card.Status.ACTIVE, "issued_on": registered, "valid_until": registered + validity}
+    state: dict[str, Any] = {
+        "status": Card.Status.ACTIVE,
+        "issued_on": registered,
+        "valid_until": registered + validity,
+    }
     plan.states.append((registered, dict(state)))
     plan.events.append((registered, CardEvent.Kind.REGISTERED, {"community": True} if community else {}))
     # Renewal around the end of the year of validity; some let the card lapse first.
@@ -234,7 +238,7 @@ def _life(
     return plan
 
 
-AUDIT_ACTIONS = {
+AUDIT_ACTIONS: dict[str, str] = {
     CardEvent.Kind.REGISTERED: "cards.registered",
     CardEvent.Kind.RENEWED: "cards.renewed",
     CardEvent.Kind.INACTIVATED: "cards.inactivated",

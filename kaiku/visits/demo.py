@@ -103,8 +103,8 @@ def populate(ctx: Any) -> None:
 
     applied: dict[int, dict[str, Any]] = {}
     accepted_uses: list[Use] = []
-    for i, (moment, pk, spec) in enumerate(attempts):
-        venue: Site = spec["venue"]
+    for i, (moment, card_pk, spec) in enumerate(attempts):
+        venue = spec["venue"]
         req = UseRequest(
             venue=venue,
             number=spec.get("number", ""),
@@ -114,12 +114,12 @@ def populate(ctx: Any) -> None:
             sector=venue.sector,
         )
         occurrence = None
-        if pk is not None:
-            card = cards[pk]
-            state = _state_on(states[pk], moment.date())
-            if applied.get(pk) is not state:
-                Card.objects.filter(pk=pk).update(**state)
-                applied[pk] = state
+        if card_pk is not None:
+            card = cards[card_pk]
+            state = _state_on(states[card_pk], moment.date())
+            if applied.get(card_pk) is not state:
+                Card.objects.filter(pk=card_pk).update(**state)
+                applied[card_pk] = state
             req.number = card.number if rng.random() < 0.6 else card.display_number
             _party(rng, card, req, group_max)
             candidates = occurrences.get((venue.pk, moment.date()))

@@ -174,3 +174,25 @@ def test_venue_page_query_budget(world, django_assert_max_num_queries):
     assert len(response.context["recent"]) == 15
     with django_assert_max_num_queries(12):
         client.post(venue_url(world), {"step": "check", "number": world.card_a.number})
+
+
+def test_recording_for_an_occurrence_of_today(world):
+    from kaiku.offers.models import Occurrence, Offer
+
+    offer = Offer.objects.create(venue=world.venue_a, sector="culture", title_fi="Hamlet")
+    tonight = Occurrence.objects.create(offer=offer, starts_at=timezone.now() + dt.timedelta(hours=9))
+    last_year = Occurrence.objects.create(offer=offer, starts_at=timezone.now() - dt.timedelta(days=365))
+    client = world.client_for("venue_staff")
+    response = client.post(venue_url(world), {"step": "check", "number": world.card_a.number})
+    choices = list(response.context["record_form"].fields["occurrence"].queryset)
+    assert choices == [tonight]
+    record(client, world, world.card_a.number, occurrence=str(tonight.pk), key="t1")
+    use = Use.objects.get(idempotency_key="t1")
+    assert use.occurrence == tonight and use.offer == offer
+    # An occurrence far away is not a choice at the door: the form refuses it and nothing is recorded.
+    response = record(client, world, world.card_a.number, occurrence=str(last_year.pk), key="t2")
+    assert response.status_code == 200 and not Use.objects.filter(idempotency_key="t2").exists()
+    # The same card again for tonight is refused with its reason.
+    response = record(client, world, world.card_a.number, occurrence=str(tonight.pk), key="t3")
+    assert Use.objects.get(idempotency_key="t3").reason == Reason.ALREADY_USED
+    assert in_finnish(Reason.ALREADY_USED.label) in response.content.decode()

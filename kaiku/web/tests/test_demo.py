@@ -113,3 +113,10 @@ def check_demo_logins_prints_every_login(demo):
     for _description, email, _where in demo.logins:
         assert email in text
     assert DEMO_PASSWORD in text and "Try a valid card" in text
+
+
+def test_demo_data_if_empty_leaves_a_database_with_data_alone(world):
+    out = io.StringIO()
+    call_command("demo_data", "--if-empty", stdout=out)
+    assert "not loaded" in out.getvalue()
+    assert Area.objects.count() == 3 and not Use.objects.exists()

@@ -51,7 +51,7 @@ class Command(BaseCommand):
     def _print(self, base: str) -> None:
         assignments = sorted(
             RoleAssignment.objects.filter(user__email__endswith=DEMO_DOMAIN).select_related("user", "area", "site"),
-            key=lambda a: (ROLE_ORDER.index(a.role) if a.role in ROLE_ORDER else 99, a.user.email),
+            key=lambda a: (ROLE_ORDER.index(Role(a.role)) if a.role in Role.values else 99, a.user.email),
         )
         if not assignments:
             self.stdout.write("No demo logins: load them with `manage.py demo_data`.")
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             )
             if valid is not None:
                 self.stdout.write(f"Try a valid card at {venue_staff.site}: {valid.display_number}")
-        if distributor is not None:
+        if distributor is not None and distributor.site_id is not None:
             stock = Card.objects.filter(site_id=distributor.site_id, status=Card.Status.UNREGISTERED).order_by("pk")
             first = stock.first()
             if first is not None:
