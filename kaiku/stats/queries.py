@@ -334,7 +334,63 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         figures["cards_issued"] = issued_count
         figures["cards_issued_used"] = used_count
         figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
+    tables += _feedback_tables(scope, filters)
     return tables, figures
+
+
+def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
+    """Holders' feedback scores on uses in scope, and wellbeing answers of cards in scope."""
+    from kaiku.portal.models import WELLBEING_QUESTIONS, Feedback, WellbeingAnswer
+
+    feedback = Feedback.objects.answered().filter(use__used_on__gte=filters.start, use__used_on__lte=filters.end)
+    if scope.level == "area":
+        feedback = feedback.filter(use__venue__area=scope.area)
+    elif scope.level == "site":
+        feedback = feedback.filter(use__card__site=scope.site)
+    elif scope.level == "venue":
+        feedback = feedback.filter(use__venue=scope.site)
+    scores: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in feedback.values("score", "went_with_someone").annotate(n=Count("pk")).order_by():
+        scores[row["score"]][0 if row["went_with_someone"] else 1] += row["n"]
+    tables = [
+        Table(
+            "feedback",
+            _("Holders' feedback: how was it (1 to 5)"),
+            _("Score"),
+            [f"{k}/5" for k in range(1, 6)],
+            [_("Went with someone"), _("Went alone or did not say")],
+            [scores[k] for k in range(1, 6)],
+        )
+    ]
+    if not scope.shows_holders:
+        return tables
+    answers = WellbeingAnswer.objects.filter(
+        declined=False, period_start__gte=filters.start, period_start__lte=filters.end
+    )
+    if scope.level == "area":
+        answers = answers.filter(card__site__area=scope.area)
+    elif scope.level == "site":
+        answers = answers.filter(card__site=scope.site)
+    counts: dict[str, list[int]] = {q: [0] * 6 for q in WELLBEING_QUESTIONS}
+    aggregates = {f"{q}_{v}": Count("pk", filter=Q(**{q: v})) for q in WELLBEING_QUESTIONS for v in range(6)}
+    for key, n in answers.aggregate(**aggregates).items():
+        question, value = key.rsplit("_", 1)
+        counts[question][int(value)] = n
+    from kaiku.portal.forms import STATEMENTS
+
+    labels = STATEMENTS
+    tables.append(
+        Table(
+            "wellbeing",
+            _("Wellbeing survey at registration and renewal: answers from 0 (not at all) to 5 (completely)"),
+            _("Statement"),
+            [labels.get(q, q) for q in WELLBEING_QUESTIONS],
+            [f"{v}/5" for v in range(6)],
+            [counts[q] for q in WELLBEING_QUESTIONS],
+            col_totals=False,
+        )
+    )
+    return tables
 
 
 def _attempts_table(

@@ -24,8 +24,12 @@ def use(world: Any, card: Any, venue: Any, **kwargs: Any) -> Any:
 
 def add_uses(world: Any) -> None:
     """A few uses in tenant A: own cards, a card from area B, children, a refusal."""
-    for _ in range(7):
-        use(world, world.card_a, world.venue_a, children=1)
+    for i in range(7):
+        done = use(world, world.card_a, world.venue_a, children=1)
+        if i < 2:  # two feedback answers: a small count everywhere but the national view
+            from kaiku.portal.models import Feedback
+
+            Feedback.objects.create(use=done, score=4, went_with_someone=True)
     for _ in range(2):
         use(world, world.card_b, world.venue_a)
     use(world, world.card_a, world.venue_b)
