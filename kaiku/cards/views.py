@@ -53,7 +53,8 @@ def _remember_code(request: HttpRequest, issued: Issued) -> None:
 def pop_code(request: HttpRequest, card: Card) -> str | None:
     codes = request.session.get(SESSION_CODES, {})
     code = codes.pop(str(card.pk), None)
-    request.session[SESSION_CODES] = codes
+    if code is not None:
+        request.session[SESSION_CODES] = codes
     return code
 
 
@@ -156,7 +157,8 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     if card.is_community or card.status != Card.Status.ACTIVE:
-        messages.error(request, CardError("not_active").message)
+        code = "not_active" if card.status != Card.Status.ACTIVE else "community_has_no_holder"
+        messages.error(request, CardError(code).message)
         return redirect("cards:detail", card.pk)
     initial = {
         "birth_year": card.birth_year,

@@ -126,7 +126,7 @@ def check_card(text: str, venue: Site, day: dt.date | None = None) -> CardCheck:
         return CardCheck(reason=reason)
     rules = NationalSettings.get()
     return CardCheck(
-        reason=card_status_reason(card, venue, day),
+        reason=Reason.VENUE_CLOSED if venue.offboarded_at is not None else card_status_reason(card, venue, day),
         card=card,
         kind=card.kind,
         children_allowed=0 if card.is_community else card.children,

@@ -239,3 +239,11 @@ def test_card_detail_query_budget(world, django_assert_max_num_queries):
     client.post(reverse("cards:reissue_code", args=[world.card_a.pk]))
     with django_assert_max_num_queries(10):
         client.get(url)
+
+
+def test_a_community_card_has_no_details_to_correct(world):
+    client = world.client_for("distributor")
+    client.post(reverse("cards:community", args=[world.distributor_a.pk]), {"label": "Klubitalo"})
+    card = Card.objects.get(kind=Card.Kind.COMMUNITY)
+    response = client.get(reverse("cards:correct", args=[card.pk]), follow=True)
+    assert in_finnish(CardError.MESSAGES["community_has_no_holder"]) in response.content.decode()

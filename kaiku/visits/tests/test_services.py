@@ -424,3 +424,9 @@ def test_check_card_tells_the_door_only_what_it_may_know(world):
     assert check_card("nonsense", world.venue_a).reason == Reason.MALFORMED
     assert check_card(world.stock_a.number, world.venue_a).reason == Reason.NOT_REGISTERED
     assert not Use.objects.exists(), "checking records nothing"
+
+
+def test_check_card_at_a_venue_that_left_the_network(world):
+    world.venue_a.offboarded_at = timezone.now()
+    world.venue_a.save()
+    assert check_card(world.card_a.number, world.venue_a).reason == Reason.VENUE_CLOSED
