@@ -85,6 +85,21 @@ ALLOWED_TRANSITIONS = {
 
 
 @transaction.atomic
+def create_area(area: Area, actor: Any) -> Area:
+    """A new area always starts in planning (validated by ``AreaForm``)."""
+    area.status = Area.Status.PLANNING
+    area.save()
+    audit.record(
+        actor,
+        "partners.area_created",
+        area,
+        changes=audit.snapshot(area, ["name", "slug", "kind", "local_only"]),
+        area=area,
+    )
+    return area
+
+
+@transaction.atomic
 def change_area_status(
     area: Area, to_status: str, actor: Any, *, pilot_start: dt.date | None = None, pilot_end: dt.date | None = None
 ) -> AreaStatusChange:

@@ -81,10 +81,7 @@ def area_create(request: HttpRequest) -> HttpResponse:
     _national(request)
     form = AreaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        area = form.save()
-        from kaiku.audit import services as audit
-
-        audit.record(request.user, "partners.area_created", area, changes={"name": area.name}, area=area)
+        area = services.create_area(form.save(commit=False), request.user)
         messages.success(request, _("Area created in planning."))
         return redirect("partners:onboarding", pk=area.pk)
     return render(request, "partners/area_form.html", {"form": form})

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from kaiku.network.models import Site
@@ -60,7 +61,7 @@ class RecordUseSerializer(serializers.Serializer):
 
     def validate_idempotency_key(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("An idempotency key is required.")
+            raise serializers.ValidationError(_("An idempotency key is required."))
         return value.strip()
 
 
@@ -69,7 +70,7 @@ class VoidSerializer(serializers.Serializer):
 
     def validate_reason(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("Give a reason.")
+            raise serializers.ValidationError(_("Give a reason."))
         return value.strip()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -56,7 +57,7 @@ BAD_REQUEST = {400: OpenApiResponse(description="Invalid input: field name → l
 @csrf_exempt  # no session, no cookie: nothing to forge
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     """Any other path under the partner API: a JSON 404, like the endpoints' own."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 class PartnerView(APIView):
@@ -158,15 +159,17 @@ class UseList(PartnerView):
         if d["occurrence"]:
             occurrence = Occurrence.objects.filter(pk=d["occurrence"], offer__venue=venue).first()
             if occurrence is None:
-                raise serializers.ValidationError({"occurrence": ["No such occurrence at this venue."]})
+                raise serializers.ValidationError({"occurrence": [_("No such occurrence at this venue.")]})
         if d["offer"]:
             offer = Offer.objects.filter(pk=d["offer"], venue=venue).first()
             if offer is None:
-                raise serializers.ValidationError({"offer": ["No such offer at this venue."]})
+                raise serializers.ValidationError({"offer": [_("No such offer at this venue.")]})
         now = timezone.now()
         scanned_at = d["scanned_at"]
         if scanned_at is not None and not (now - EARLIEST_SCAN <= scanned_at <= now + LATEST_SCAN):
-            raise serializers.ValidationError({"scanned_at": ["Must be within the past year and not in the future."]})
+            raise serializers.ValidationError(
+                {"scanned_at": [_("Must be within the past year and not in the future.")]}
+            )
         result = visits.record_use(
             visits.UseRequest(
                 venue=venue,

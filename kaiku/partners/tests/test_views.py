@@ -83,3 +83,29 @@ def test_the_hub_shows_what_a_partner_admin_must_do(world, client):
     body = client.get(reverse("partners:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert reverse("partners:acknowledge", args=[world.venue_a.pk]) in body
     assert reverse("partners:agencies", args=[world.venue_a.pk]) in body
+
+
+def test_the_onboarding_page_and_the_uses_list_keep_a_query_budget(world, client, django_assert_max_num_queries):
+    from kaiku.network.tests.factories import VenueFactory
+    from kaiku.partners import services
+    from kaiku.visits import services as visits
+    from kaiku.visits.models import Channel
+
+    services.publish_guideline("1", "x", "", None)
+    for i in range(30):
+        venue = VenueFactory(area=world.area_a, name=f"Venue {i}")
+        services.invite(venue, f"v{i}@example.org", "admin", None)
+    client.force_login(world.users["coordinator"])
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("partners:onboarding", args=[world.area_a.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("partners:invitations", args=[world.area_a.pk])).status_code == 200
+    services.grant_agency(world.venue_a, world.agency_a, None)
+    secret = services.create_api_key(world.agency_a, "k", ["read"], None).secret
+    for i in range(20):
+        visits.record_use(visits.UseRequest(world.venue_a, world.card_a.number, Channel.TYPED, f"q{i}"))
+    with django_assert_max_num_queries(6):
+        response = client.get(
+            reverse("partners-api:uses", args=[world.venue_a.pk]), HTTP_AUTHORIZATION=f"Bearer {secret}"
+        )
+    assert len(response.json()) == 20
