@@ -465,7 +465,7 @@ def _wrk(server: Server, name: str, lua: str, seconds: float, connections: int) 
             [
                 "wrk",
                 "-t",
-                "2",
+                str(min(2, connections)),
                 "-c",
                 str(connections),
                 "-d",
