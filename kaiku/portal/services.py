@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import check_password
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -520,13 +521,14 @@ def cancel_group_visit(visit: GroupVisit, actor: Any) -> GroupVisit:
     return visit
 
 
-def visible_group_visits(card: Card) -> Any:
-    return (
-        GroupVisit.objects.open()
-        .upcoming(timezone.now())
-        .filter(site__area_id__in=holder_area_ids(card))
-        .select_related("offer__venue", "site")
-    )
+def visible_group_visits(card: Card, *, with_cancelled_joined: bool = False) -> Any:
+    """Upcoming open visits of the holder's areas (and, if asked, cancelled ones the holder had joined)."""
+    visits = GroupVisit.objects.upcoming(timezone.now()).filter(site__area_id__in=holder_area_ids(card))
+    if with_cancelled_joined:
+        visits = visits.filter(Q(cancelled_at__isnull=True) | Q(participants__card=card)).distinct()
+    else:
+        visits = visits.filter(cancelled_at__isnull=True)
+    return visits.select_related("offer__venue", "site")
 
 
 @transaction.atomic
@@ -675,5 +677,23 @@ def export_data(card: Card) -> dict[str, Any]:
             }
             for d in card.portal_devices.order_by("created_at")
         ],
+        "sign_in_attempts": [
+            {"at": a.at.isoformat(), "method": a.method, "outcome": a.outcome}
+            for a in SignInAttempt.objects.filter(card=card).order_by("at")
+        ],
         "preferences": {"weekly_tips_by_email": bool(pref and pref.digest)},
     }
+
+
+# --- Housekeeping -----------------------------------------------------------------------
+
+# Sign-in attempts are kept this long for investigating guessing, then deleted.
+KEEP_ATTEMPTS = dt.timedelta(days=90)
+
+
+def clean_up(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete old sign-in attempts and spent or expired sign-in links."""
+    now = now or timezone.now()
+    attempts, _rows = SignInAttempt.objects.filter(at__lt=now - KEEP_ATTEMPTS).delete()
+    links, _rows = EmailSignInToken.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    return {"attempts": attempts, "links": links}

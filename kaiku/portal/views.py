@@ -318,7 +318,11 @@ def digest(request: HttpRequest, card: Card) -> HttpResponse:
 
 @holder_required
 def groups(request: HttpRequest, card: Card) -> HttpResponse:
-    visits = list(services.visible_group_visits(card).annotate(size=Count("participants")))
+    visits = list(
+        services.visible_group_visits(card, with_cancelled_joined=True).annotate(
+            size=Count("participants", distinct=True)
+        )
+    )
     joined = set(
         GroupVisitParticipant.objects.filter(card=card, group_visit__in=visits).values_list("group_visit_id", flat=True)
     )

@@ -118,7 +118,18 @@ def _check(phone, path: str, weights: dict[str, int], lang: str) -> None:
     weight = phone.evaluate(WEIGHT_JS)
     weights[f"{lang} {path}"] = weight
     assert weight < PAGE_LIMIT, f"{path} weighs {weight} bytes"
+    _fits(phone, path)
     assert_accessible(phone)
+
+
+def _fits(phone, path: str) -> None:
+    """WCAG 1.4.10 reflow: nothing scrolls sideways on a 360 px screen."""
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    wide = phone.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361)"
+        ".slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40))"
+    )
+    assert width <= 360, f"{path} is {width} px wide: {wide}"
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -167,6 +178,15 @@ def test_every_portal_page_is_accessible_and_light(world, phone, lang):
         "/portal/my-data/",
     ):
         _check(phone, path, weights, lang)
+    # The largest text still fits the screen.
+    phone.goto("/portal/card/")
+    phone.locator("footer form.sizes button[value='150']").click()
+    phone.wait_for_load_state("load")
+    assert phone.evaluate("document.documentElement.className") == "ts-150"
+    for path in ("/portal/card/", "/portal/uses/", "/portal/offers/", "/portal/my-data/"):
+        phone.goto(path)
+        _fits(phone, path)
+    phone.locator("footer form.sizes button[value='100']").click()
     # A feedback form sent without a face shows its error accessibly.
     phone.goto(f"/portal/uses/{use.pk}/feedback/")
     phone.locator("main button[type=submit]:not([name=skip])").click()

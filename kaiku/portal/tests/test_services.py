@@ -401,3 +401,31 @@ def test_portal_pages_keep_to_a_query_budget(world, django_assert_max_num_querie
     for path in ("/portal/", "/portal/uses/", "/portal/offers/", "/portal/groups/", "/portal/my-data/"):
         with django_assert_max_num_queries(15):
             assert client.get(path).status_code == 200
+
+
+def test_a_cancelled_visit_stays_visible_to_those_who_joined(world):
+    from kaiku.cards.tests.factories import CardFactory
+
+    visit = make_group_visit(world)
+    services.join_group_visit(world.card_a, visit)
+    services.cancel_group_visit(visit, world.users["distributor"])
+    assert list(services.visible_group_visits(world.card_a, with_cancelled_joined=True)) == [visit]
+    assert list(services.visible_group_visits(world.card_a)) == []
+    other = CardFactory(site=world.distributor_a, municipality=world.muni_a)
+    assert list(services.visible_group_visits(other, with_cancelled_joined=True)) == []
+    page = holder_client(world.card_a).get("/portal/groups/")
+    assert page.context["visits"] == [visit]
+
+
+def test_old_sign_in_attempts_and_links_are_cleaned_up(world, client, _clock):
+    from kaiku.portal.models import EmailSignInToken, SignInAttempt
+
+    client.post("/portal/sign-in/", {"number": world.card_a.number, "code": "WRONG234"})
+    services.request_sign_in_link("nobody@example.org", "127.0.0.1")
+    world.card_a.portal_consent, world.card_a.email = True, "holder@example.org"
+    world.card_a.save()
+    services.request_sign_in_link("holder@example.org", "127.0.0.1")
+    assert services.clean_up() == {"attempts": 0, "links": 0}
+    _clock.shift(services.KEEP_ATTEMPTS + dt.timedelta(days=1))
+    call_command("portal_cleanup", stdout=io.StringIO())
+    assert not SignInAttempt.objects.exists() and not EmailSignInToken.objects.exists()
