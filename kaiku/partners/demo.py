@@ -4,6 +4,7 @@ status history, an area in planning, an invitation, and an agency key with a kno
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.urls import reverse
@@ -71,7 +72,15 @@ def populate(ctx: Any) -> None:
             )
         venue = next((v for v in ctx.venues if v.area_id == pilot.pk), None)
         if venue is not None:
-            services.invite(venue, "uusi.kohde@demo.kaiku.fi", Invitation.Kind.ADMIN, coordinator)
+            # Created directly: the demo sends no e-mail.
+            Invitation.objects.create(
+                site=venue,
+                email="uusi.kohde@demo.kaiku.fi",
+                kind=Invitation.Kind.ADMIN,
+                token_hash=hashlib.sha256(b"demo-invitation").hexdigest(),
+                created_by=coordinator,
+                expires_at=Invitation.default_expiry(),
+            )
 
     planning = Area.objects.create(name="Kainuu", slug="kainuu", kind=Area.Kind.COUNTY)
     ChecklistEntry.objects.create(area=planning, item=ChecklistItem.WORKING_GROUP, done_by=admin)
