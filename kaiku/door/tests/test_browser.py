@@ -2,11 +2,15 @@
 offline flow (queue in IndexedDB, sync when the network returns, forced uses, replay).
 """
 
+import io
+
 import pytest
+import segno
+from PIL import Image, ImageDraw
 
 from kaiku.cards import services as cards
 from kaiku.cards.tests.factories import CardFactory
-from kaiku.door import codes, printables
+from kaiku.door import code39, codes, printables
 from kaiku.door.tests.poppler import pdf_to_png
 from kaiku.door.tests.test_codes import _resign
 from kaiku.testing.browser import assert_accessible, sign_in
@@ -165,3 +169,72 @@ def test_a_device_token_opens_the_door_and_a_use_can_be_undone(phone, world):
     page.wait_for_selector("#door-undo", state="hidden")
     use.refresh_from_db()
     assert use.voided_at is not None
+
+
+def _camera_video(image, path):
+    """A Y4M video of one still image, for Chromium's fake camera (4:2:0, even sizes)."""
+    frame = Image.new("RGB", (640, 480), "white")
+    image.thumbnail((600, 440))
+    frame.paste(image, ((640 - image.width) // 2, (480 - image.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (320, 240)
+    data = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with open(path, "wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F5:1 Ip A1:1 C420jpeg\n")
+        for _ in range(5):
+            out.write(b"FRAME\n" + data)
+    return path
+
+
+def _barcode_image(number):
+    """The card's Code 39 barcode, drawn as on the printed card (3 px per narrow module)."""
+    bars = code39.modules(number)
+    width = sum(w for _bar, w in bars) * 3 + 60
+    image = Image.new("RGB", (width, 120), "white")
+    draw = ImageDraw.Draw(image)
+    x = 30
+    for is_bar, w in bars:
+        if is_bar:
+            draw.rectangle([x, 10, x + w * 3 - 1, 110], fill="black")
+        x += w * 3
+    return image
+
+
+@pytest.mark.parametrize("what", ["qr", "code39"])
+def test_the_camera_reads_the_qr_code_and_the_barcode(chromium, live_server, world, tmp_path, what):
+    from kaiku.testing.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+
+    if what == "qr":
+        buffer = io.BytesIO()
+        segno.make(codes.card_code(world.card_a), error="m", boost_error=False).save(
+            buffer, kind="png", scale=6, border=4
+        )
+        image = Image.open(io.BytesIO(buffer.getvalue()))
+    else:
+        image = _barcode_image(world.card_a.number)
+    video = _camera_video(image.convert("RGB"), tmp_path / "camera.y4m")
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    # The fake camera is a launch flag, so this test starts its own browser
+    # (with the session's Playwright: one event loop per thread).
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+    try:
+        context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="fi-FI")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _open_door(page, world)
+        page.click("#door-camera-start")
+        page.wait_for_selector("#door[data-view='verdict']", state="attached")
+        assert page.get_attribute("#door", "data-verdict") == "valid"
+        assert world.card_a.display_number in page.inner_text("#door-v-number")
+        page.click("#door-record")
+        page.wait_for_selector("#door[data-view='done']", state="attached")
+    finally:
+        browser.close()
+    use = Use.objects.get()
+    assert use.channel == Channel.SCAN and use.card_id == world.card_a.pk
