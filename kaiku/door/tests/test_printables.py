@@ -60,6 +60,8 @@ def test_the_holder_slip_carries_the_code_only_when_just_issued(world, tmp_path)
     assert found[zxingcpp.BarcodeFormat.QRCode] == codes.card_code(issued.card)
     without = pdf_text(printables.holder_slip_pdf(issued.card, None, "sv"))
     assert issued.activation_code not in without
+    assert "Så använder du kortet" in without  # printed in Swedish
+    assert "Näin käytät korttia" in pdf_text(printables.holder_slip_pdf(issued.card, None, "fi"))
 
 
 def test_the_slip_view_checks_the_posted_code_against_the_hash(world):
@@ -85,5 +87,6 @@ def test_the_sheet_view_prints_the_sites_stock_only(world):
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     text = pdf_text(response.content)
     assert world.stock_a.display_number in text
+    assert "Ark 1 av 1" in text
     bad = client.get(f"/door/sites/{world.distributor_a.pk}/sheet.pdf", {"count": 0})
     assert bad.status_code == 302
