@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -86,9 +87,9 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
         # Materialise inside the try: a broken archive may fail only while rows are read.
-        return [(i, list(row)) for i, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1)][
-            : MAX_ROWS + 2
-        ]
+        # islice: a small compressed file can hold millions of rows; never read past the limit.
+        rows = enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1)
+        return [(i, list(row)) for i, row in itertools.islice(rows, MAX_ROWS + 2)]
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
         raise SpreadsheetError("not_a_spreadsheet") from exc
     except Exception as exc:  # openpyxl raises many kinds for malformed XML
@@ -111,7 +112,7 @@ def _csv_rows(data: bytes) -> Sequence[tuple[int, Sequence[Any]]]:
         if "\n" not in sample.strip() and "," not in sample and ";" not in sample and "\t" not in sample:
             raise SpreadsheetError("not_a_spreadsheet") from None
     try:
-        return [(i, row) for i, row in enumerate(csv.reader(io.StringIO(text), dialect), 1)][: MAX_ROWS + 2]
+        return list(itertools.islice(enumerate(csv.reader(io.StringIO(text), dialect), 1), MAX_ROWS + 2))
     except csv.Error as exc:
         raise SpreadsheetError("not_a_spreadsheet") from exc
 

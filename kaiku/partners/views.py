@@ -44,7 +44,10 @@ from kaiku.partners.models import (
     ImportRecord,
     Invitation,
 )
-from kaiku.partners.spreadsheets import XLSX_TYPE, SpreadsheetError, csv_bytes, read_upload, xlsx_bytes
+from kaiku.partners.spreadsheets import MAX_BYTES, XLSX_TYPE, SpreadsheetError, csv_bytes, read_upload, xlsx_bytes
+
+# Multipart boundaries and the other form fields around the file.
+UPLOAD_OVERHEAD = 64 * 1024
 
 # --- Scoped fetches ----------------------------------------------------------------------
 
@@ -306,8 +309,13 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _import_view(request: HttpRequest, kind: str, run: Any, context: dict[str, Any], back: str) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
     errors: list[imports.RowError] = []
+    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES + UPLOAD_OVERHEAD:
+        # Refuse before Django parses (and spools to disk) an oversized upload.
+        form = UploadForm()
+        form.add_error("file", SpreadsheetError("too_large").message)
+        return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=400)
+    form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -325,14 +333,22 @@ def _import_view(request: HttpRequest, kind: str, run: Any, context: dict[str, A
                 % {"created": result.created, "rows": result.rows, "skipped": result.skipped},
             )
             return redirect(back)
-    columns = imports.COLUMNS[ImportRecord.Kind(kind)]
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "partners/import.html",
-        {**context, "form": form, "errors": errors[:500], "error_count": len(errors), "columns": columns, "kind": kind},
-        status=status,
-    )
+    return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=status)
+
+
+def _import_context(
+    kind: str, context: dict[str, Any], form: UploadForm, errors: list[imports.RowError]
+) -> dict[str, Any]:
+    columns = imports.COLUMNS[ImportRecord.Kind(kind)]
+    return {
+        **context,
+        "form": form,
+        "errors": errors[:500],
+        "error_count": len(errors),
+        "columns": columns,
+        "kind": kind,
+    }
 
 
 @login_required

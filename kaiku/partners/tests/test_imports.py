@@ -193,6 +193,10 @@ def test_the_upload_page_refuses_non_spreadsheets_and_files_over_10_mb(world, cl
     big = SimpleUploadedFile("big.csv", b"Date,Card number\n" + b"x" * (MAX_BYTES + 1))
     response = client.post(url, {"file": big}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and b"larger than 10 MB" in response.content
+    # Far over the limit: refused from the request's length, before the upload is parsed.
+    huge = SimpleUploadedFile("huge.csv", b"x" * (MAX_BYTES + 200_000))
+    response = client.post(url, {"file": huge}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and b"larger than 10 MB" in response.content
     assert not Use.objects.exists()
 
 
@@ -217,3 +221,10 @@ def test_the_templates_round_trip_their_headers(world, client, kind, fmt):
     table = read_bytes(response.content)
     positions = imports._map_header(table, imports.COLUMNS[ImportRecord.Kind(kind)])
     assert set(positions) == {c.code for c in imports.COLUMNS[ImportRecord.Kind(kind)]}
+
+
+def test_a_file_with_too_many_rows_is_refused_without_reading_it_all():
+    data = b"Date,Card number\n" + b"2026-06-01,KK\n" * 25_000
+    with pytest.raises(SpreadsheetError) as exc:
+        read_bytes(data)
+    assert exc.value.code == "too_many_rows"
