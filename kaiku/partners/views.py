@@ -312,8 +312,9 @@ def _import_view(request: HttpRequest, kind: str, run: Any, context: dict[str, A
     errors: list[imports.RowError] = []
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES + UPLOAD_OVERHEAD:
         # Refuse before Django parses (and spools to disk) an oversized upload.
-        form = UploadForm()
-        form.add_error("file", SpreadsheetError("too_large").message)
+        form = UploadForm(data={})
+        form.is_valid()
+        form.errors["file"] = form.error_class([SpreadsheetError("too_large").message])
         return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=400)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
