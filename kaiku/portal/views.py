@@ -473,7 +473,10 @@ def staff_group_new(request: HttpRequest, site_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The group visit is now shown to holders in your area."))
             return redirect("portal:staff_group", site_id=site.pk, pk=visit.pk)
-    return render(request, "portal/staff/group_new.html", {"site": site, "form": form})
+    no_community_card = not form.fields["community_card"].queryset.exists()  # type: ignore[attr-defined]
+    return render(
+        request, "portal/staff/group_new.html", {"site": site, "form": form, "no_community_card": no_community_card}
+    )
 
 
 def _staff_visit(request: HttpRequest, site_id: int, pk: int) -> GroupVisit:

@@ -87,3 +87,13 @@ def test_the_app_is_installable(client):
     worker = client.get("/portal/sw.js")
     assert worker["Service-Worker-Allowed"] == "/portal/"
     assert b"/portal/card/" in worker.content
+
+
+def test_the_group_form_points_to_registering_a_community_card(world):
+    from kaiku.portal.tests.conftest import community_card
+
+    client = world.client_for("distributor")
+    url = f"/portal/sites/{world.distributor_a.pk}/groups/new/"
+    assert client.get(url).context["no_community_card"] is True
+    community_card(world)
+    assert client.get(url).context["no_community_card"] is False
