@@ -89,7 +89,7 @@ def search(criteria: Criteria, now: dt.datetime, area: Area | None = None) -> Qu
         venues = venues.filter(area__slug=criteria.area)
     if criteria.municipality:
         venues = venues.filter(municipality__code=criteria.municipality)
-    qs = Offer.objects.public(venues).current(today)
+    qs: QuerySet[Offer] = Offer.objects.public(venues).current(today)
     if criteria.sector:
         qs = qs.filter(sector=criteria.sector)
     if criteria.art_form:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -87,7 +87,7 @@ class OccurrenceForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("starts_at", "ends_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+            cast(forms.DateTimeField, self.fields[name]).input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -137,17 +137,17 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fixed_area = area
         areas = Area.objects.in_network().order_by("name").values_list("slug", "name")
-        self.fields["area"].choices = [("", _("All areas")), *areas]
+        cast(forms.ChoiceField, self.fields["area"]).choices = [("", _("All areas")), *areas]
         municipalities = Municipality.objects.filter(area__status__in=["pilot", "active"])
         if area is not None:
             del self.fields["area"]
             municipalities = municipalities.filter(area=area)
-        self.fields["municipality"].choices = [
+        cast(forms.ChoiceField, self.fields["municipality"]).choices = [
             ("", _("All municipalities")),
             *((m.code, str(m)) for m in municipalities.only("code", "name_fi", "name_sv").order_by("name_fi")),
         ]
-        self.fields["sector"].choices = [("", _("All sectors")), *Sector.choices]
-        self.fields["art_form"].choices = [("", _("All art forms")), *ArtForm.choices]
+        cast(forms.ChoiceField, self.fields["sector"]).choices = [("", _("All sectors")), *Sector.choices]
+        cast(forms.ChoiceField, self.fields["art_form"]).choices = [("", _("All art forms")), *ArtForm.choices]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

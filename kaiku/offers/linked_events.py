@@ -177,7 +177,8 @@ def _event_id(ref: Any) -> str:
 def _art_form(keywords: Any) -> str:
     if not isinstance(keywords, list):
         return ""
-    names, ids = [], []
+    names: list[str] = []
+    ids: list[str] = []
     for keyword in keywords:
         if not isinstance(keyword, dict):
             continue
