@@ -107,6 +107,13 @@ class AreaStatusForm(forms.Form):
     )
     pilot_end = forms.DateField(label=_("Pilot end"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from kaiku.partners.services import ALLOWED_TRANSITIONS
+
+        allowed = ALLOWED_TRANSITIONS.get(Area.Status(area.status), set())
+        self.fields["status"].choices = [(v, label) for v, label in Area.Status.choices if v in allowed]  # type: ignore[attr-defined]
+
 
 class ChecklistForm(forms.Form):
     item = forms.ChoiceField(choices=ChecklistItem.choices)

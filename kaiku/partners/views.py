@@ -100,7 +100,9 @@ def onboarding(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "area": area,
             "checklist": services.checklist(area),
-            "status_form": AreaStatusForm(initial={"pilot_start": area.pilot_start, "pilot_end": area.pilot_end}),
+            "status_form": AreaStatusForm(
+                initial={"pilot_start": area.pilot_start, "pilot_end": area.pilot_end}, area=area
+            ),
             "history": AreaStatusChange.objects.filter(area=area).select_related("changed_by"),
             "guideline": GuidelineVersion.objects.current(),
             "not_acknowledged": services.not_acknowledged(sites),
@@ -125,7 +127,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def area_status(request: HttpRequest, pk: int) -> HttpResponse:
     area = get_area(request, pk)
-    form = AreaStatusForm(request.POST)
+    form = AreaStatusForm(request.POST, area=area)
     if form.is_valid():
         try:
             services.change_area_status(
