@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -170,17 +171,50 @@ def _child_sum() -> Any:
     return Coalesce(Sum(F("children") + F("community_clients")), 0)
 
 
-def _grouped_people(qs: QuerySet[UseFact], dim: str) -> dict[Any, list[int]]:
-    out: dict[Any, list[int]] = {}
-    for row in qs.values(dim).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
-        out[row[dim]] = [row["a"], row["c"]]
+PEOPLE_DIMS = ("sector", "art_form", "card_kind", "age_band", "gender")
+
+
+def _people_groups(counted: QuerySet[UseFact], dims: Sequence[str]) -> dict[str, dict[Any, list[int]]]:
+    """Adults and children per month and per each dimension: {dim: {value: [adults, children]}}.
+
+    On PostgreSQL one scan with GROUPING SETS computes every grouping; elsewhere one
+    grouped query per dimension.
+    """
+    out: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *dims)}
+    if connection.vendor != "postgresql":
+        for row in counted.values("year", "month").annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
+            out["month"][(row["year"], row["month"])] = [row["a"], row["c"]]
+        for dim in dims:
+            for row in counted.values(dim).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
+                out[dim][row[dim]] = [row["a"], row["c"]]
+        return out
+    inner, params = (
+        counted.values("year", "month", *dims, "adults", "children", "community_clients")
+        .order_by()
+        .query.sql_with_params()
+    )
+    sets = ", ".join(["(year, month)", *(f"({d})" for d in dims)])
+    flags = ", ".join(f"GROUPING({d})" for d in ("year", *dims))
+    sql = (
+        f"SELECT year, month, {', '.join(dims)}, {flags}, SUM(adults), SUM(children + community_clients) "  # noqa: S608
+        f"FROM ({inner}) AS f GROUP BY GROUPING SETS ({sets})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            values, grouping, sums = row[: 2 + len(dims)], row[2 + len(dims) : 3 + 2 * len(dims)], row[-2:]
+            people = [int(sums[0] or 0), int(sums[1] or 0)]
+            if grouping[0] == 0:
+                out["month"][(values[0], values[1])] = people
+            else:
+                i = list(grouping[1:]).index(0)
+                out[dims[i]][values[2 + i]] = people
     return out
 
 
 def _people_table(
-    key: str, title: Any, heading: Any, qs: QuerySet[UseFact], dim: str, choices: Iterable[tuple[Any, Any]]
+    key: str, title: Any, heading: Any, data: dict[Any, list[int]], choices: Iterable[tuple[Any, Any]]
 ) -> Table:
-    data = _grouped_people(qs, dim)
     labels = dict(choices)
     keys = [k for k in labels if k in data] + [k for k in data if k not in labels]
     return Table(
@@ -213,9 +247,9 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
     tables: list[Table] = []
 
     months = months_between(filters.start, filters.end)
-    by_month: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for row in counted.values("year", "month").annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
-        by_month[(row["year"], row["month"])] = [row["a"], row["c"]]
+    dims = PEOPLE_DIMS if scope.shows_holders else PEOPLE_DIMS[:3]
+    groups = _people_groups(counted, dims)
+    by_month = groups["month"]
     tables.append(
         Table(
             "months",
@@ -223,28 +257,27 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
             _("Month"),
             [f"{y}-{m:02d}" for y, m in months],
             ADULTS_CHILDREN,
-            [by_month[ym] for ym in months],
+            [by_month.get(ym, [0, 0]) for ym in months],
             chart="timeline",
         )
     )
-    tables.append(_people_table("sectors", _("Uses by sector"), _("Sector"), counted, "sector", Sector.choices))
+    tables.append(_people_table("sectors", _("Uses by sector"), _("Sector"), groups["sector"], Sector.choices))
     tables.append(
         _people_table(
             "art_forms",
             _("Uses by art form"),
             _("Art form"),
-            counted,
-            "art_form",
+            groups["art_form"],
             [("", _("Not given")), *ArtForm.choices],
         )
     )
     tables.append(
-        _people_table("card_kinds", _("Uses by card kind"), _("Card kind"), counted, "card_kind", Card.Kind.choices)
+        _people_table("card_kinds", _("Uses by card kind"), _("Card kind"), groups["card_kind"], Card.Kind.choices)
     )
     if scope.shows_holders:
         tables.append(
             _people_table(
-                "age_bands", _("Uses by the holder's age"), _("Age band"), counted, "age_band", AgeBand.choices
+                "age_bands", _("Uses by the holder's age"), _("Age band"), groups["age_band"], AgeBand.choices
             )
         )
         tables.append(
@@ -252,8 +285,7 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
                 "genders",
                 _("Uses by the holder's gender"),
                 _("Gender"),
-                counted,
-                "gender",
+                groups["gender"],
                 [*Gender.choices, ("", _("Not given"))],
             )
         )
