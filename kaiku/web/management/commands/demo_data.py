@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from kaiku.network.models import Area
+from kaiku.visits.models import Use
 from kaiku.web.demo import populate_all
 
 
@@ -19,5 +21,13 @@ class Command(BaseCommand):
         if options["if_empty"] and Area.objects.exists():
             self.stdout.write("The database already has data; demo data not loaded.")
             return
+        started = time.perf_counter()
         ctx = populate_all(seed=options["seed"])
-        self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(ctx.cards)} cards, {len(ctx.venues)} venues."))
+        uses = Use.objects.count()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded in {time.perf_counter() - started:.0f} s: {len(ctx.areas)} areas, "
+                f"{len(ctx.venues)} venues, {len(ctx.distributors)} distributor sites, {len(ctx.cards)} cards, "
+                f"{uses} uses, {len(ctx.logins)} logins (`manage.py demo_logins`)."
+            )
+        )
