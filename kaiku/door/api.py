@@ -100,7 +100,7 @@ class KeysView(DoorAPIView):
         responses=inline_serializer("DoorKeys", {"keys": serializers.DictField(child=serializers.CharField())}),
     )
     def get(self, request: Request) -> Response:
-        return Response({"keys": {str(k): v for k, v in services._public_keys_b64().items()}})
+        return Response({"keys": {str(k): v for k, v in services.public_keys_b64().items()}})
 
 
 class RevocationsView(DoorAPIView):
@@ -191,7 +191,7 @@ class UseItemSerializer(serializers.Serializer):
     occurrence = serializers.IntegerField(required=False, allow_null=True)
     sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True, default="")
     override_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    source = serializers.ChoiceField(
+    read_with = serializers.ChoiceField(
         choices=["camera", "photo", "typed"],
         required=False,
         default="",
@@ -232,7 +232,7 @@ class UsesView(DoorAPIView):
                     occurrence=raw.get("occurrence"),
                     sector=raw["sector"],
                     override_reason=raw["override_reason"],
-                    scanned=raw["source"] in ("camera", "photo"),
+                    scanned=raw["read_with"] in ("camera", "photo"),
                 )
             )
         actor, via = self.actor(request)

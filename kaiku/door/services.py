@@ -7,6 +7,7 @@ data (keys, revocations, offers) current.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -199,7 +200,7 @@ def venue_config(venue: Site, today: dt.date | None = None) -> dict[str, Any]:
             "closed": venue.offboarded_at is not None,
         },
         "rules": {"community_group_max": rules.community_group_max},
-        "public_keys": {str(k): keys_b64 for k, keys_b64 in _public_keys_b64().items()},
+        "public_keys": {str(k): keys_b64 for k, keys_b64 in public_keys_b64().items()},
         "reasons": reason_labels(),
         "offers": [
             {
@@ -219,9 +220,8 @@ def venue_config(venue: Site, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def _public_keys_b64() -> dict[int, str]:
-    import base64
-
+def public_keys_b64() -> dict[int, str]:
+    """Every known public key, base64 of the raw 32 bytes, by key id (what devices cache)."""
     return {key_id: base64.b64encode(raw).decode() for key_id, raw in keys.public_keys().items()}
 
 

@@ -229,8 +229,8 @@ def test_the_channel_says_how_the_card_was_read(world):
     client = world.client_for("venue_staff")
     url = f"/api/door/venues/{world.venue_a.pk}/uses/"
     uses = [
-        _use("c-1", world.card_a.number, source="camera"),  # the Code 39 barcode: the plain number
-        _use("c-2", world.card_b.number, source="typed"),
+        _use("c-1", world.card_a.number, read_with="camera"),  # the Code 39 barcode: the plain number
+        _use("c-2", world.card_b.number, read_with="typed"),
         _use("c-3", codes.card_code(world.card_a)),
     ]
     client.post(url, {"uses": uses}, content_type="application/json")

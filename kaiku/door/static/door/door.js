@@ -331,7 +331,7 @@
       community_clients: number("door-clients"),
       assistants: number("door-assistants"),
       sector: document.getElementById("door-sector").value,
-      source: state.current.source === "typed" ? "typed" : state.current.source === "photo" ? "photo" : "camera",
+      read_with: state.current.source === "typed" ? "typed" : state.current.source === "photo" ? "photo" : "camera",
       offer: null,
       occurrence: null,
     };
