@@ -77,7 +77,9 @@ class Measurement:
 
     @property
     def throughput(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        """Answered requests a second (requests a fixed-rate phase dropped are not counted)."""
+        answered = self.requests - int(self.extra.get("dropped", 0))
+        return answered / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -89,6 +91,7 @@ class Measurement:
         return (
             f"{self.name:<28}{rate:<12} {self.throughput:8.1f} req/s  median {self.median_ms:6.2f} ms"
             f"  p99 {self.p99_ms:7.2f} ms  errors {self.errors}/{self.requests}  [{self.tool}]"
+            + (f"  ({self.extra['dropped']} dropped: the server fell behind)" if self.extra.get("dropped") else "")
         )
 
 
@@ -203,6 +206,8 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterato
         "warning",
     ]
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, start_new_session=True)
+    # The server runs in its own session: stop it on SIGTERM too, not only on normal exit.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         wait_until_up("127.0.0.1", port, proc)
         yield Server(url=f"http://127.0.0.1:{port}", host="127.0.0.1", port=port, process=proc)
@@ -214,6 +219,7 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterato
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        signal.signal(signal.SIGTERM, previous)
 
 
 def wait_until_up(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -316,22 +322,37 @@ def fixed_rate(
     seconds: float,
     expected: tuple[int, ...] = (200,),
     connections: int = 16,
+    give_up_after: float = 5.0,
 ) -> Measurement:
-    """Start rate requests a second for the given time; latency from each request's scheduled start."""
+    """Start rate requests a second for the given time; latency from each request's scheduled start.
+
+    A request that could not even start within ``give_up_after`` seconds of its slot (the
+    server is that far behind) is not sent: it counts as an error and as "dropped", with
+    its wait so far as its latency (a lower bound), so an overloaded server ends the phase
+    in bounded time instead of working through minutes of backlog.
+    """
     total = int(rate * seconds)
     jobs: queue.Queue[tuple[float, int] | None] = queue.Queue()
     latencies: list[float] = []
     errors = 0
+    dropped = 0
     lock = threading.Lock()
 
     def worker() -> None:
-        nonlocal errors
+        nonlocal errors, dropped
         conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
         while True:
             job = jobs.get()
             if job is None:
                 break
             scheduled, i = job
+            waited = time.perf_counter() - scheduled
+            if waited > give_up_after:
+                with lock:
+                    latencies.append(waited * 1000)
+                    errors += 1
+                    dropped += 1
+                continue
             req = make_request(i)
             try:
                 status = _send(conn, req)
@@ -370,6 +391,7 @@ def fixed_rate(
         p99_ms=percentile(latencies, 99),
         max_ms=max(latencies, default=0.0),
         target_rate=rate,
+        extra={"dropped": dropped},
     )
 
 

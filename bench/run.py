@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,23 @@ def discover() -> list[str]:
         if any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in tree.body):
             names.append(path.stem)
     return names
+
+
+def run_one(cmd: list[str]) -> int:
+    """Run one benchmark; a SIGTERM to this runner is passed on, so its server stops too."""
+    child = subprocess.Popen(cmd)
+
+    def forward(signum: int, frame: object) -> None:
+        child.terminate()
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        code = child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code == -signal.SIGTERM or code == 128 + signal.SIGTERM:
+        sys.exit("benchmarks stopped by SIGTERM")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         print(f"== bench {name} ==", flush=True)
         began = time.monotonic()
-        code = subprocess.call([sys.executable, str(HERE / f"{name}.py"), *passthrough])
+        code = run_one([sys.executable, str(HERE / f"{name}.py"), *passthrough])
         print(f"== bench {name}: {'ok' if code == 0 else f'FAILED ({code})'} in {time.monotonic() - began:.0f} s ==")
         if code != 0:
             failed.append(name)
