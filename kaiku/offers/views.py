@@ -40,8 +40,13 @@ RECENT = dt.timedelta(days=7)
 # --- public -----------------------------------------------------------------------------
 
 
+# Counting stops here: "more than 1000 offers" helps nobody more than the exact number,
+# and counting 40,000 matches nationwide costs as much as finding the page.
+COUNT_CAP = 1000
+
+
 class CountedPaginator(Paginator):
-    """Counts the unsorted query: the sort adds nothing to a count but its cost."""
+    """Counts the unsorted query, up to COUNT_CAP + 1: the sort adds nothing to a count."""
 
     def __init__(self, object_list: Any, per_page: int, counted: Any) -> None:
         super().__init__(object_list, per_page)
@@ -49,7 +54,11 @@ class CountedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return int(self.counted.count())
+        return int(self.counted[: COUNT_CAP + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def catalogue_view(request: HttpRequest) -> HttpResponse:
@@ -86,6 +95,7 @@ def _catalogue(request: HttpRequest, area: Area | None) -> HttpResponse:
         "now": now,
         "query": query.urlencode(),
         "searched": form.is_bound,
+        "count_cap": COUNT_CAP,
     }
     return render(request, "offers/catalogue.html", context)
 

@@ -131,6 +131,14 @@ def test_last_minute_offers_come_first(client, offers):
     assert "Last-minute" in response.content.decode() or "Viime hetken" in response.content.decode()
 
 
+def test_it_stops_counting_at_the_cap(client, offers, monkeypatch):
+    monkeypatch.setattr("kaiku.offers.views.COUNT_CAP", 2)
+    response = _get(client)
+    assert response.context["page"].paginator.capped
+    assert len(_titles(response)) == 3  # the page itself is not capped
+    assert "2" in response.content.decode()
+
+
 def test_a_bad_filter_is_ignored_with_a_message(client, offers):
     response = _get(client, date_from="2026-08-01", date_to="2026-07-01")
     assert response.status_code == 200
