@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from kaiku.cards.models import Card
 from kaiku.portal.models import HolderDevice
@@ -69,7 +69,7 @@ def holder_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         card = current_card(request)
         if card is None:
-            return redirect(f"{reverse('portal:sign_in')}?next={request.path}")
+            return redirect(f"{reverse('portal:sign_in')}?{urlencode({'next': request.path})}")
         return view(request, card, *args, **kwargs)
 
     return wrapper

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -47,7 +48,7 @@ SW_VERSION = "kaiku-card-v1"
 def _after_sign_in(card: Card, next_url: str) -> str:
     """The survey comes first when it is due (once per card year); it can be skipped."""
     if services.survey_due(card):
-        return f"{reverse('portal:survey')}?next={next_url}"
+        return f"{reverse('portal:survey')}?{urlencode({'next': next_url})}"
     return next_url
 
 

@@ -40,6 +40,12 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (SHELL.indexOf(url.pathname) !== -1) {
-    event.respondWith(fetch(event.request).catch(function () { return caches.match(url.pathname); }));
+    event.respondWith(fetch(event.request).then(function (response) {
+      if (response.ok) {
+        var copy = response.clone();
+        caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+      }
+      return response;
+    }).catch(function () { return caches.match(url.pathname); }));
   }
 });
