@@ -1,9 +1,10 @@
 from django.urls import path, re_path
 
-from kaiku.partners.api import views
+from kaiku.partners.api import docs, views
 
 app_name = "partners-api"
 urlpatterns = [
+    path("", docs.docs_page, name="docs"),
     path("venues/", views.VenueList.as_view(), name="venues"),
     path("venues/<int:venue_id>/check/", views.CheckCard.as_view(), name="check"),
     path("venues/<int:venue_id>/uses/", views.UseList.as_view(), name="uses"),

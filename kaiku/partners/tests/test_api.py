@@ -153,3 +153,14 @@ def test_the_schema_and_docs_pages_describe_the_partner_api(client):
     assert schema.status_code == 200
     assert b"/api/partners/venues/{venue_id}/check/" in schema.content
     assert client.get(reverse("api-docs")).status_code == 200
+
+
+def test_the_browsable_docs_page_lists_every_operation(client):
+    body = client.get(reverse("partners-api:docs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for op in [
+        "GET /api/partners/venues/",
+        "POST /api/partners/venues/{venue_id}/check/",
+        "POST /api/partners/venues/{venue_id}/uses/{use_id}/void/",
+    ]:
+        assert op in body
+    assert "idempotency_key" in body and 'id="schema-Use"' in body

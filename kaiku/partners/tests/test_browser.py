@@ -61,3 +61,6 @@ def test_the_public_area_page_works_on_a_phone(phone):
     phone.goto(f"/partners/areas/{world.area_a.pk}/public/")
     assert phone.get_by_text("Tampereen Teatteri").is_visible()
     assert_accessible(phone)
+    phone.goto("/api/partners/")
+    assert phone.locator("#partner_record_use").is_visible()
+    assert_accessible(phone)

@@ -155,6 +155,7 @@ MATRIX = [
     ),
     Row("partners:import_template", "GET", STAFF, {"kind": "sites", "fmt": "xlsx"}, setup=_names),
     Row("partners:api_key_revoke", "POST", OWN_AREA_POST, {"pk": "key_a"}, setup=_key),
+    Row("partners-api:docs", "GET", EVERYONE),
     Row("partners-api:venues", "GET", API),
     Row("partners-api:check", "POST", API, {"venue_id": "venue_a"}, {"number": "x"}, content_type="application/json"),
     Row("partners-api:uses", "GET", API, {"venue_id": "venue_a"}),
