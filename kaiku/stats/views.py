@@ -17,6 +17,7 @@ from kaiku.accounts.scopes import request_scope
 from kaiku.network.models import Area, NationalSettings, Site
 from kaiku.stats import charts, exports, queries
 from kaiku.stats.forms import FilterForm
+from kaiku.stats.models import UseSummary
 from kaiku.stats.queries import Filters, StatsScope, Table
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
 
@@ -268,7 +269,7 @@ def area_report(request: HttpRequest, area_id: int) -> HttpResponse:
 
 @require_GET
 def open_data(request: HttpRequest) -> HttpResponse:
-    years = queries.UseFact.objects.values_list("year", flat=True).distinct().order_by("-year")
+    years = UseSummary.objects.values_list("year", flat=True).distinct().order_by("-year")
     return render(request, "stats/open_data.html", {"years": list(years), "threshold": threshold()})
 
 
