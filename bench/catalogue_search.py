@@ -178,7 +178,9 @@ def run(rounds: int, repeat: int, sizes: dict[str, int]) -> dict[str, object]:
         data = json.loads(common.django_script(setup, env).strip().splitlines()[-1])
         print(f"[{NAME}] generated {data} in {time.monotonic() - began:.0f} s", flush=True)
         if database == "postgresql":
-            common.django_script("from django.db import connection\nconnection.cursor().execute('ANALYZE')\n", env)
+            common.django_script(
+                "from django.db import connection\nconnection.cursor().execute('VACUUM ANALYZE')\n", env
+            )
         paths = searches(data)
         per_search: dict[str, list[float]] = {name: [] for name in paths}
         healthz: list[float] = []

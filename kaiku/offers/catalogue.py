@@ -127,11 +127,16 @@ def _open_occurrences(now: dt.datetime) -> QuerySet[Occurrence]:
     The counts run only for occurrences that have been full (``full_hint``; the OR
     short-circuits), and each is an index probe on the occurrence.
     """
-    uses = Use.objects.filter(occurrence=OuterRef("pk"), outcome=Use.Outcome.ACCEPTED, voided_at__isnull=True).values(
-        n=Func(F("pk"), function="COUNT")
+    # order_by(): no default ordering inside an aggregate subquery (PostgreSQL refuses it).
+    uses = (
+        Use.objects.filter(occurrence=OuterRef("pk"), outcome=Use.Outcome.ACCEPTED, voided_at__isnull=True)
+        .order_by()
+        .values(n=Func(F("pk"), function="COUNT"))
     )
-    held = Reservation.objects.filter(occurrence=OuterRef("pk"), status=Reservation.Status.ACTIVE).values(
-        n=Func(F("pk"), function="COUNT")
+    held = (
+        Reservation.objects.filter(occurrence=OuterRef("pk"), status=Reservation.Status.ACTIVE)
+        .order_by()
+        .values(n=Func(F("pk"), function="COUNT"))
     )
     capacity = Coalesce(F("quota"), OuterRef("quota"), output_field=IntegerField()) + F("extra_seats")
     return (
