@@ -22,7 +22,7 @@ def test_the_same_batch_sent_twice_at_once_records_each_use_once(world):
         try:
             start.wait()
             answers.append(door.sync(world.venue_a, items))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
