@@ -24,6 +24,20 @@ NUMBER_ERRORS = {
 }
 
 
+def number_attrs(**extra: Any) -> dict[str, Any]:
+    """Widget attributes for a card number field checked while typing (cards/cardnumber.js)."""
+    return {
+        "autocomplete": "off",
+        "autocapitalize": "characters",
+        "spellcheck": "false",
+        "class": "number",
+        "data-card-number": "",
+        "data-msg-malformed": NUMBER_ERRORS[numbers.NumberError.MALFORMED],
+        "data-msg-typo": NUMBER_ERRORS[numbers.NumberError.BAD_CHECK],
+        **extra,
+    }
+
+
 def clean_optional_number(value: str) -> str:
     """An optional pre-printed number, normalised; a typo is caught before any lookup."""
     value = (value or "").strip()
@@ -98,7 +112,7 @@ class RegisterForm(HolderDetailsForm):
         label=_("Card number on a pre-printed card (optional)"),
         required=False,
         help_text=_("Leave empty to create a new card number."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "number"}),
+        widget=forms.TextInput(attrs=number_attrs()),
     )
     eligibility_confirmed = forms.BooleanField(
         label=_("The client is a client of our service and in a tight financial situation"),
@@ -112,7 +126,11 @@ class RegisterForm(HolderDetailsForm):
 
 class CommunityCardForm(forms.Form):
     label = forms.CharField(label=_("Name for the card (e.g. 'Youth outreach team')"), max_length=120)
-    number = forms.CharField(label=_("Card number on a pre-printed card (optional)"), required=False)
+    number = forms.CharField(
+        label=_("Card number on a pre-printed card (optional)"),
+        required=False,
+        widget=forms.TextInput(attrs=number_attrs()),
+    )
 
     def clean_number(self) -> str:
         return clean_optional_number(self.cleaned_data.get("number", ""))
@@ -127,6 +145,7 @@ class ReplaceForm(forms.Form):
         label=_("New pre-printed card number (optional)"),
         required=False,
         help_text=_("Leave empty to create a new card number."),
+        widget=forms.TextInput(attrs=number_attrs()),
     )
 
     def clean_number(self) -> str:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.cards.forms import number_attrs
 from kaiku.network.models import Sector, Site
 from kaiku.offers.models import Occurrence, Offer
 
@@ -19,9 +20,7 @@ class CheckForm(forms.Form):
     number = forms.CharField(
         label=_("Card number"),
         max_length=40,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "number", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs=number_attrs(autofocus=True)),
     )
 
 
