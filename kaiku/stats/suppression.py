@@ -132,16 +132,19 @@ def hidden_cells(values: Sequence[Sequence[int]], threshold: int, *, row_totals:
     full = [[*r, sum(r)] for r in values]
     full.append([sum(full[i][j] for i in range(m)) for j in range(n + 1)])
     hidden: set[Cell] = {(i, j) for i in range(m + 1) for j in range(n + 1) if is_small(full[i][j], threshold)}
-    for i in range(m + 1):
-        if not row_totals or (i == m and not col_totals):
-            hidden.add((i, n))
-    for j in range(n + 1):
-        if not col_totals or (j == n and not row_totals):
-            hidden.add((m, j))
     if not hidden:
         return hidden
+    unshown: set[Cell] = set()
+    for i in range(m + 1):
+        if not row_totals or (i == m and not col_totals):
+            unshown.add((i, n))
+    for j in range(n + 1):
+        if not col_totals or (j == n and not row_totals):
+            unshown.add((m, j))
+    hidden |= unshown
     while True:
-        bridges = _bridges(hidden, m, n)
+        # A margin the table does not show may well be derivable: only hidden shown cells matter.
+        bridges = [edge for edge in _bridges(hidden, m, n) if edge not in unshown]
         if not bridges:
             return hidden
         i, j = bridges[0]
@@ -150,18 +153,30 @@ def hidden_cells(values: Sequence[Sequence[int]], threshold: int, *, row_totals:
 
 def _partner(full: list[list[int]], hidden: set[Cell], i: int, j: int, m: int, n: int) -> Cell:
     """A cell to hide beside bridge (i, j): in its row or column, preferring lines that already hide a cell
-    (closing a cycle), then small non-zero values."""
+    (closing a cycle), then small non-zero values.
+
+    The totals row is never chosen while another cell will do: column totals are the
+    same numbers as the key figures and other tables' totals, so hiding them here
+    would protect nothing.
+    """
     hidden_rows = {r for r, _c in hidden}
     hidden_cols = {c for _r, c in hidden}
     candidates: list[tuple[tuple[int, int, int], Cell]] = []
     for c in range(n + 1):
-        if (i, c) not in hidden:
+        if (i, c) not in hidden and i != m:
             v = full[i][c]
             candidates.append(((0 if c in hidden_cols else 1, 0 if v else 1, v), (i, c)))
-    for r in range(m + 1):
+    for r in range(m):
         if (r, j) not in hidden:
             v = full[r][j]
             candidates.append(((0 if r in hidden_rows else 1, 0 if v else 1, v), (r, j)))
+    if not candidates:
+        candidates = [
+            ((1, 0 if full[r][c] else 1, full[r][c]), (r, c))
+            for r in range(m)
+            for c in range(n + 1)
+            if (r, c) not in hidden
+        ]
     if not candidates:
         # Both lines are fully hidden: widen the search to any shown cell. One exists,
         # since a fully hidden table (at least 2 x 2 with its margins) has no bridge.
