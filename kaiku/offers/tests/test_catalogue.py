@@ -231,3 +231,12 @@ def test_cards_are_not_needed_for_the_catalogue(client, world):
     # A holder's card details never appear on public pages (there are none to show).
     CardFactory(site=world.distributor_a)
     assert _get(client).status_code == 200
+
+
+def test_the_offer_page_keeps_a_query_budget(client, world, django_assert_max_num_queries):
+    offer = OfferFactory(venue=world.venue_a, quota=4)
+    for d in range(12):
+        OccurrenceFactory(offer=offer, starts_at=timezone.now() + dt.timedelta(days=d + 1))
+    # the offer with its venue, and its dates with places taken
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 200

@@ -110,3 +110,21 @@ def test_it_cancels_a_reservation(world, staff):
     reservation.refresh_from_db()
     assert reservation.status == Reservation.Status.CANCELLED
     assert not reservation.cancelled_by_holder
+
+
+def test_it_saves_an_image_with_its_description(world, staff):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    image = SimpleUploadedFile("poster.png", buffer.getvalue(), content_type="image/png")
+    url = reverse("offers:offer_create", args=[world.venue_a.pk])
+    response = staff.post(url, {**OFFER, "image": image})
+    assert "image_alt" in response.context["form"].errors
+    image.seek(0)
+    assert staff.post(url, {**OFFER, "image": image, "image_alt": "A red poster"}).status_code == 302
+    offer = Offer.objects.get()
+    assert offer.image.name.startswith("offers/") and offer.picture_url
