@@ -285,7 +285,9 @@
     form.hidden = !(verdict.valid || uncertain);
     form.reset();
     var children = document.getElementById("door-children");
-    children.max = String(verdict.kind === "community" ? 0 : verdict.childrenAllowed || 0);
+    // Unchecked (typed offline): the card's limit is unknown here; the server checks it on sync.
+    if (uncertain) children.removeAttribute("max");
+    else children.max = String(verdict.kind === "community" ? 0 : verdict.childrenAllowed || 0);
     document.getElementById("door-children-field").hidden = verdict.kind === "community" || (!uncertain && !verdict.childrenAllowed);
     document.getElementById("door-clients-field").hidden = verdict.kind !== "community";
     document.getElementById("door-clients").max = String(verdict.groupMax || 0);
