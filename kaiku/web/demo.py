@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +38,34 @@ class DemoContext:
     offers: list[Any] = field(default_factory=list)
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (role description, e-mail, where)
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def logins_file() -> Path:
+    """Where `demo_data` leaves the demo logins for `demo_logins` (a separate process)."""
+    return Path(getattr(settings, "DEMO_LOGINS_FILE", settings.BASE_DIR / "var" / "demo-logins.json"))
+
+
+def database_label() -> str:
+    db = settings.DATABASES["default"]
+    return f"{db['ENGINE']}:{db.get('HOST', '')}:{db.get('PORT', '')}:{db['NAME']}"
+
+
+def save_logins(ctx: DemoContext) -> None:
+    path = logins_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"database": database_label(), "logins": [list(row) for row in ctx.logins]}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load_logins() -> list[tuple[str, str, str]]:
+    """The logins saved by the last demo load of this database, or none."""
+    try:
+        data = json.loads(logins_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if data.get("database") != database_label():
+        return []
+    return [(str(a), str(b), str(c)) for a, b, c in data.get("logins", [])]
 
 
 def populate_all(seed: int = 2026) -> DemoContext:

@@ -107,11 +107,24 @@ def check_uses_include_refused_and_voided_ones(demo):
 
 
 def check_demo_logins_prints_every_login(demo):
-    out = io.StringIO()
-    call_command("demo_logins", stdout=out)
+    import tempfile
+    from pathlib import Path
+
+    from django.test import override_settings
+
+    from kaiku.web.demo import save_logins
+
+    # Other apps add their own demo access (device tokens, API keys); demo_data saves them all.
+    demo.logins.append(("Door device token", "demo-token-123", "Tampereen Teatteri"))
+    with tempfile.TemporaryDirectory() as folder, override_settings(DEMO_LOGINS_FILE=Path(folder) / "logins.json"):
+        save_logins(demo)
+        out = io.StringIO()
+        call_command("demo_logins", stdout=out)
     text = out.getvalue()
-    for _description, email, _where in demo.logins:
-        assert email in text
+    for _description, login, _where in demo.logins:
+        assert login in text
+    assert "Door device token: demo-token-123" in text
+    assert text.count("admin@demo.kaiku.fi") == 1, "role logins are not repeated"
     assert DEMO_PASSWORD in text and "Try a valid card" in text
 
 

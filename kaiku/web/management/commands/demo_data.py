@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from kaiku.network.models import Area
 from kaiku.visits.models import Use
-from kaiku.web.demo import populate_all
+from kaiku.web.demo import populate_all, save_logins
 
 
 class Command(BaseCommand):
@@ -23,6 +23,7 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         ctx = populate_all(seed=options["seed"])
+        save_logins(ctx)
         uses = Use.objects.count()
         self.stdout.write(
             self.style.SUCCESS(

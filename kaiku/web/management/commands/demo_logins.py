@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from kaiku.accounts.models import Role, RoleAssignment
 from kaiku.cards.models import Card
-from kaiku.web.demo import DEMO_PASSWORD
+from kaiku.web.demo import DEMO_PASSWORD, load_logins
 
 DEMO_DOMAIN = "@demo.kaiku.fi"
 ROLE_ORDER = [Role.NATIONAL_ADMIN, Role.AREA_COORDINATOR, Role.DISTRIBUTOR_STAFF, Role.VENUE_STAFF, Role.VENUE_ADMIN]
@@ -58,10 +58,22 @@ class Command(BaseCommand):
             return
         self.stdout.write(self.style.SUCCESS(f"Demo logins at {base}/accounts/login/ (password: {DEMO_PASSWORD})"))
         width = max(len(a.user.email) for a in assignments)
+        shown: set[tuple[str, str]] = set()
         for assignment in assignments:
             self.stdout.write(f"  {assignment.user.email:<{width}}  {describe(assignment)}")
             for page in pages_for(assignment):
                 self.stdout.write(f"  {'':<{width}}    {base}{page}")
+                shown.add((assignment.user.email, page))
+        others = [
+            (description, login, where)
+            for description, login, where in load_logins()
+            if not all((login, page) in shown for page in where.split())
+        ]
+        if others:
+            self.stdout.write(self.style.SUCCESS("More demo access:"))
+            for description, login, where in others:
+                pages = " ".join(f"{base}{p}" if p.startswith("/") else p for p in where.split()) if where else ""
+                self.stdout.write(f"  {description}: {login}" + (f"  ({pages})" if pages else ""))
         self._cards_to_try()
 
     def _cards_to_try(self) -> None:
