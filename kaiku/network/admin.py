@@ -28,8 +28,8 @@ def generate_stock(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "area", "sector", "organisation"]
-    list_filter = ["kind", "area", "sector"]
+    list_display = ["name", "kind", "area", "sector", "organisation", "offboarded_at"]
+    list_filter = ["kind", "area", "sector", ("offboarded_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "organisation"]
     actions = [generate_stock]
 

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaiku.accounts.models import Role, RoleAssignment
 from kaiku.accounts.scopes import get_area, get_distributor_site, get_venue, request_scope
 from kaiku.network.models import Area, Site
 from kaiku.partners import imports, materials, services
@@ -108,6 +109,7 @@ def onboarding(request: HttpRequest, pk: int) -> HttpResponse:
             "not_acknowledged": services.not_acknowledged(sites),
             "sites": sites,
             "imports": ImportRecord.objects.filter(area=area)[:10],
+            "coordinators": RoleAssignment.objects.filter(area=area, role=Role.AREA_COORDINATOR).select_related("user"),
         },
     )
 
