@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -61,7 +62,7 @@ class OpenDataView(APIView):
         years = None
         if year:
             if not year.isdigit():
-                return Response({"year": ["Give the year as a number, e.g. 2025."]}, status=400)
+                return Response({"year": [_("Give the year as a number, for example 2025.")]}, status=400)
             years = [int(year)]
         k = NationalSettings.get().small_count_threshold
         data = {"licence": LICENCE, "small_count_threshold": k, "results": queries.open_data(k, years)}

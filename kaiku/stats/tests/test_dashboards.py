@@ -149,3 +149,9 @@ def test_it_stays_within_its_query_budget(world, django_assert_max_num_queries, 
     client = world.client_for(role)
     with django_assert_max_num_queries(BUDGET_DASHBOARD if "export" not in url else BUDGET_EXPORT):
         assert client.get(url).status_code == 200
+
+
+def test_it_rejects_a_year_that_is_not_a_number_in_the_open_data_api(world):
+    response = world.client_for("anonymous").get("/api/stats/open-data/uses/?year=abc")
+    assert response.status_code == 400
+    assert "year" in response.json()
