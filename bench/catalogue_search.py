@@ -205,6 +205,7 @@ def run(rounds: int, repeat: int, sizes: dict[str, int]) -> dict[str, object]:
     every = [ms for values in per_search.values() for ms in values]
     summary = {
         "database": database,
+        "postgres_jit": "jit%3Doff" not in os.environ.get("DATABASE_URL", "jit%3Doff"),
         "data": data,
         "searches": len(every),
         "errors": errors,
@@ -225,9 +226,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offers", type=int, default=50_000)
     parser.add_argument("--venues", type=int, default=5_000)
     parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL 15 cluster")
+    parser.add_argument(
+        "--pg-jit",
+        action="store_true",
+        help="leave PostgreSQL's JIT on (by default the server connects with options=-c jit=off, as docs/offers.md"
+        " recommends: JIT compiles the catalogue's queries for 100 ms to seconds per request)",
+    )
     args = parser.parse_args(argv)
     if args.postgres and not os.environ.get("DATABASE_URL"):
         common.reexec_with_postgres([str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])])
+    url = os.environ.get("DATABASE_URL", "")
+    if url and not args.pg_jit and "jit" not in url:
+        os.environ["DATABASE_URL"] = url + ("&" if "?" in url else "?") + "options=-c%20jit%3Doff"
     sizes = {"OFFERS": args.offers, "VENUES": args.venues, "USES": 60_000, "RESERVATIONS": 8_000}
     result = run(args.rounds, args.repeat, sizes)
     s = result["summary"]
