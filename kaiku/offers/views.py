@@ -54,7 +54,8 @@ class CountedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return int(self.counted[: COUNT_CAP + 1].count())
+        # order_by(): the model's default ordering (title) would make the database sort every match.
+        return int(self.counted.order_by()[: COUNT_CAP + 1].count())
 
     @property
     def capped(self) -> bool:

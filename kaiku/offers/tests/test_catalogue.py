@@ -240,3 +240,11 @@ def test_the_offer_page_keeps_a_query_budget(client, world, django_assert_max_nu
     # the offer with its venue, and its dates with places taken
     with django_assert_max_num_queries(2):
         assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 200
+
+
+def test_the_form_keeps_the_chosen_filters(client, offers):
+    body = _get(client, municipality="297", art_form="music", access=["step_free"]).content.decode()
+    assert '<option value="297" selected>' in body
+    assert '<option value="music" selected>' in body
+    assert 'value="step_free" id="id_access_0" checked' in body
+    assert 'value="hearing_loop" id="id_access_1">' in body
