@@ -90,3 +90,17 @@ def test_the_sheet_view_prints_the_sites_stock_only(world):
     assert "Ark 1 av 1" in text
     bad = client.get(f"/door/sites/{world.distributor_a.pk}/sheet.pdf", {"count": 0})
     assert bad.status_code == 302
+
+
+def test_the_card_page_after_a_renewal_prints_the_slip_with_the_new_code(world):
+    client = world.client_for("distributor")
+    page = client.post(f"/cards/{world.card_a.pk}/renew/", follow=True)
+    form = page.content.decode()
+    assert f'action="/door/cards/{world.card_a.pk}/slip.pdf"' in form
+    code = form.split('name="activation_code" value="', 1)[1].split('"', 1)[0]
+    assert len(code) == 8
+    slip = client.post(f"/door/cards/{world.card_a.pk}/slip.pdf", {"activation_code": code, "language": "fi"})
+    assert code in pdf_text(slip.content)
+    # Shown once: the card page no longer has the code, and the plain slip link has none.
+    again = client.get(f"/cards/{world.card_a.pk}/").content.decode()
+    assert code not in again and f"/door/cards/{world.card_a.pk}/slip.pdf" in again
