@@ -238,3 +238,14 @@ def test_the_camera_reads_the_qr_code_and_the_barcode(chromium, live_server, wor
         browser.close()
     use = Use.objects.get()
     assert use.channel == Channel.SCAN and use.card_id == world.card_a.pk
+
+
+def test_the_printables_and_venue_list_pages_are_accessible(phone, world):
+    page = phone
+    sign_in(page, world.users["distributor"])
+    page.goto(f"/door/sites/{world.distributor_a.pk}/printables/")
+    assert_accessible(page)
+    page.context.clear_cookies()
+    sign_in(page, world.users["coordinator"])
+    page.goto("/door/")
+    assert_accessible(page)
