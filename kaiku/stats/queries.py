@@ -177,16 +177,18 @@ PEOPLE_DIMS = ("sector", "art_form", "card_kind", "age_band", "gender")
 def _people_groups(counted: QuerySet[UseFact], dims: Sequence[str]) -> dict[str, dict[Any, list[int]]]:
     """Adults and children per month and per each dimension: {dim: {value: [adults, children]}}.
 
-    On PostgreSQL one scan with GROUPING SETS computes every grouping; elsewhere one
-    grouped query per dimension.
+    On PostgreSQL one scan with GROUPING SETS computes every grouping. Elsewhere one
+    scan groups by all the dimensions at once (a few thousand combinations a year)
+    and the groupings are summed here.
     """
     out: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *dims)}
     if connection.vendor != "postgresql":
-        for row in counted.values("year", "month").annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
-            out["month"][(row["year"], row["month"])] = [row["a"], row["c"]]
-        for dim in dims:
-            for row in counted.values(dim).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum()).order_by():
-                out[dim][row[dim]] = [row["a"], row["c"]]
+        fine = counted.values("year", "month", *dims).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
+        for row in fine.order_by():
+            for dim, key in (("month", (row["year"], row["month"])), *((d, row[d]) for d in dims)):
+                sums = out[dim].setdefault(key, [0, 0])
+                sums[0] += row["a"]
+                sums[1] += row["c"]
         return out
     inner, params = (
         counted.values("year", "month", *dims, "adults", "children", "community_clients")
