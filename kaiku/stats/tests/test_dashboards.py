@@ -155,3 +155,21 @@ def test_it_rejects_a_year_that_is_not_a_number_in_the_open_data_api(world):
     response = world.client_for("anonymous").get("/api/stats/open-data/uses/?year=abc")
     assert response.status_code == 400
     assert "year" in response.json()
+
+
+def test_it_counts_cards_used_in_whole_years_from_the_card_years_as_from_the_facts(world):
+    import datetime as dt
+
+    from kaiku.stats.models import UseFact
+    from kaiku.stats.queries import Filters, _cards_used
+
+    add_uses(world)
+    for level, site in (("national", None), ("site", world.distributor_a)):
+        scope = StatsScope(level, site=site, area=world.area_a, threshold=None)
+        whole = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+        counted = whole.apply_uses(scope.uses()).counted()
+        expected = counted.exclude(card_key=None).values("card_key").distinct().count()
+        assert expected > 0
+        assert _cards_used(scope, whole, counted) == expected
+        assert _cards_used(scope, Filters(start=dt.date(2025, 1, 1), end=dt.date(2026, 12, 31)), counted) == expected
+    assert UseFact.objects.counted().values("card_key").distinct().count() == 2
