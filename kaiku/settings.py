@@ -119,7 +119,8 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # SQLite plus a fair queue for writers (kaiku/dbbackends/sqlite/base.py).
+            "ENGINE": "kaiku.dbbackends.sqlite",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "kaiku.sqlite3")),
             # Reuse each thread's connection: opening SQLite and running the PRAGMAs on
             # every request cost more than recording a use (see README, Performance).

@@ -14,22 +14,17 @@ from kaiku.visits.services import UseRequest, record_use
 
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_duplicate_is_recorded_once(world, monkeypatch):
-    real = services._existing
+    # Both requests get past the rule checks before either inserts: the unique
+    # constraint, not a look-up, must make the second one return the first's use.
+    real = services.after_use_recorded
+    calls = []
+    monkeypatch.setattr(services, "after_use_recorded", lambda use: (calls.append(use.pk), real(use)))
     barrier = threading.Barrier(2, timeout=10)
-    local = threading.local()
-
-    def both_pass_the_first_lookup(venue, key):
-        found = real(venue, key)
-        if not getattr(local, "waited", False):
-            local.waited = True
-            barrier.wait()  # both requests have looked and found nothing
-        return found
-
-    monkeypatch.setattr(services, "_existing", both_pass_the_first_lookup)
     results, errors = [], []
 
     def send():
         try:
+            barrier.wait()
             results.append(
                 record_use(
                     UseRequest(
@@ -52,3 +47,4 @@ def test_a_concurrent_duplicate_is_recorded_once(world, monkeypatch):
     assert sorted(r.created for r in results) == [False, True]
     assert results[0].use.pk == results[1].use.pk
     assert Use.objects.filter(idempotency_key="twice").count() == 1
+    assert len(calls) == 1, "the statistics were updated for the losing attempt too"

@@ -348,22 +348,17 @@ def test_an_empty_key_is_an_error_and_stores_nothing(world):
     assert not Use.objects.exists()
 
 
-def test_a_lost_race_returns_the_winners_use(world, monkeypatch):
-    """The unique constraint catches a duplicate that slipped past the first lookup."""
-    from kaiku.visits import services
+def test_a_resent_key_is_caught_by_the_constraint_and_changes_nothing(world, django_assert_max_num_queries):
+    """No look-up runs before recording: the unique constraint catches a resent key,
+    the attempt's writes roll back and the first use is returned."""
+    from kaiku.stats.models import UseFact
 
     winner = attempt(world.venue_a, world.card_a.number, idempotency_key="raced").use
-    real = services._existing
-    calls = []
-
-    def not_yet_visible(venue, key):
-        calls.append(key)
-        return None if len(calls) == 1 else real(venue, key)
-
-    monkeypatch.setattr(services, "_existing", not_yet_visible)
+    facts = UseFact.objects.count()
     result = attempt(world.venue_a, world.card_a.number, idempotency_key="raced")
     assert not result.created and result.use.pk == winner.pk
     assert Use.objects.filter(idempotency_key="raced").count() == 1
+    assert UseFact.objects.count() == facts
 
 
 # ----- voiding --------------------------------------------------------------------------------------
