@@ -32,6 +32,7 @@ class Reason(models.TextChoices):
     ALREADY_USED = "already_used", _("The card has already been used for this event.")
     QUOTA_FULL = "quota_full", _("The Kaikukortti places for this event are all taken.")
     SOLD_OUT = "sold_out", _("The event is sold out.")
+    CANCELLED = "cancelled", _("This date of the event has been cancelled.")
     EXCLUDED = "excluded", _("This offer is not available with Kaikukortti.")
     OFFER_ELSEWHERE = "offer_elsewhere", _("The offer belongs to another venue.")
     VENUE_CLOSED = "venue_closed", _("The venue has left the network.")

@@ -163,6 +163,8 @@ def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: 
         return Reason.OFFER_ELSEWHERE
     if offer.excluded:
         return Reason.EXCLUDED
+    if occurrence is not None and occurrence.cancelled:
+        return Reason.CANCELLED
     if offer.sold_out or (occurrence is not None and occurrence.sold_out):
         return Reason.SOLD_OUT
     if occurrence is not None:

@@ -121,6 +121,13 @@ def _sold_out(w):
     return attempt(w.venue_a, w.card_a.number, occurrence=occurrence)
 
 
+def _cancelled(w):
+    _offer, occurrence = offer_at(w.venue_a)
+    occurrence.cancelled = True
+    occurrence.save(update_fields=["cancelled"])
+    return attempt(w.venue_a, w.card_a.number, occurrence=occurrence)
+
+
 def _excluded(w):
     offer, _occurrence = offer_at(w.venue_a, excluded=True)
     return attempt(w.venue_a, w.card_a.number, offer=offer)
@@ -158,6 +165,7 @@ SCENARIOS = {
     Reason.ALREADY_USED: _already_used,
     Reason.QUOTA_FULL: _quota_full,
     Reason.SOLD_OUT: _sold_out,
+    Reason.CANCELLED: _cancelled,
     Reason.EXCLUDED: _excluded,
     Reason.OFFER_ELSEWHERE: _offer_elsewhere,
     Reason.VENUE_CLOSED: _venue_closed,
