@@ -189,6 +189,11 @@ class NationalSettings(models.Model):
     def __str__(self) -> str:
         return str(_("National settings"))
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        cache.delete(self.CACHE_KEY)
+
     @classmethod
     def get(cls) -> NationalSettings:
         cached = cache.get(cls.CACHE_KEY)
@@ -197,8 +202,3 @@ class NationalSettings(models.Model):
         obj, _created = cls.objects.get_or_create(pk=1)
         cache.set(cls.CACHE_KEY, obj, 30)
         return obj
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.pk = 1
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-        cache.delete(self.CACHE_KEY)

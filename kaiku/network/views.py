@@ -36,8 +36,12 @@ def area_list(request: HttpRequest) -> HttpResponse:
 def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Counts, never individual cards: coordinators see the area's numbers only."""
     area = get_area(request, pk)
-    sites = Site.objects.filter(area=area).select_related("municipality").annotate(
-        cards_issued=Count("cards", filter=~Q(cards__status=Card.Status.UNREGISTERED), distinct=True),
+    sites = (
+        Site.objects.filter(area=area)
+        .select_related("municipality")
+        .annotate(
+            cards_issued=Count("cards", filter=~Q(cards__status=Card.Status.UNREGISTERED), distinct=True),
+        )
     )
     cards = Card.objects.filter(site__area=area)
     counts = cards.aggregate(

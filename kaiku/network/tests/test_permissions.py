@@ -3,7 +3,14 @@ import pytest
 from kaiku.testing.matrix import Row, check, matrix_params
 
 A = 302
-COORD = {"anonymous": A, "national_admin": 200, "coordinator": 200, "distributor": 403, "venue_staff": 403, "venue_admin": 403}
+COORD = {
+    "anonymous": A,
+    "national_admin": 200,
+    "coordinator": 200,
+    "distributor": 403,
+    "venue_staff": 403,
+    "venue_admin": 403,
+}
 OWN_AREA = {**COORD, "distributor": 404, "venue_staff": 404, "venue_admin": 404}
 OTHER_AREA = {**OWN_AREA, "coordinator": 404}
 NATIONAL = {**COORD, "coordinator": 403}
