@@ -116,6 +116,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    # Kaiku's queries are short; PostgreSQL's JIT spent seconds compiling the catalogue's
+    # "places left" query (docs/offers.md). Off unless DATABASE_URL sets options itself.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {
@@ -181,8 +184,22 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kaiku@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds rate-limit counters (portal sign-in, partner API keys) and the national
+# settings. "locmem" is per process: with several app servers use "database", which shares
+# the counters through PostgreSQL (run `manage.py createcachetable` once).
+CACHE_BACKEND = env_str("CACHE_BACKEND", "locmem")
+if CACHE_BACKEND == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE_BACKEND == "database":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "kaiku_cache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be 'locmem' or 'database', got {CACHE_BACKEND!r}")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
