@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseSummary
+from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseRollup, UseSummary
 
 if TYPE_CHECKING:
     from kaiku.cards.models import Card, CardEvent
@@ -89,9 +89,69 @@ def _bump_summary(fact: UseFact, sign: int) -> None:
     _add(UseSummary, key, {"adults": sign * fact.adults, "children": sign * (fact.children + fact.community_clients)})
 
 
+# The dimensions of the monthly rollup: (name, the fact's value as text).
+ROLLUP_DIMS = ("month", "sector", "art_form", "card_kind", "age_band", "gender", "card_area", "channel", "reason")
+ROLLUP_AMOUNTS = ("uses", "adults", "children", "assistants", "accepted", "refused")
+
+
+def _rollup_values(fact: UseFact) -> list[str]:
+    return [
+        "",
+        fact.sector,
+        fact.art_form,
+        fact.card_kind,
+        fact.age_band,
+        fact.gender,
+        "" if fact.card_area_id is None else str(fact.card_area_id),
+        fact.channel,
+        fact.reason,
+    ]
+
+
+def add_to_rollup(facts: Iterable[UseFact], sign: int = 1, attempts: bool = True) -> None:
+    """Add facts to the monthly rollup (``UseRollup``), one upsert for the whole list.
+
+    ``sign=-1, attempts=False`` takes voided uses out of the counted sums while the
+    attempts stay counted, as in the facts.
+    """
+    deltas: dict[tuple[int, int, int, str, str], list[int]] = {}
+    for fact in facts:
+        counted = fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided
+        if not counted and not attempts:
+            continue
+        amounts = [
+            sign if counted else 0,
+            sign * fact.adults if counted else 0,
+            sign * (fact.children + fact.community_clients) if counted else 0,
+            sign * fact.assistants if counted else 0,
+            int(attempts and fact.outcome == UseFact.Outcome.ACCEPTED),
+            int(attempts and fact.outcome == UseFact.Outcome.REFUSED),
+        ]
+        for dim, value in zip(ROLLUP_DIMS, _rollup_values(fact), strict=True):
+            sums = deltas.setdefault((fact.year, fact.month, fact.venue_area_id or 0, dim, value), [0] * 6)
+            for i, amount in enumerate(amounts):
+                sums[i] += amount
+    # A fixed order, so two transactions adding to the same rows cannot deadlock.
+    rows = sorted(deltas.items())
+    table = UseRollup._meta.db_table
+    columns = ("year", "month", "venue_area_key", "dim", "value", *ROLLUP_AMOUNTS)
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 80):
+            batch = rows[start : start + 80]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(batch))
+            params: list[Any] = [v for key, sums in batch for v in (*key, *sums)]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "  # noqa: S608
+                f"ON CONFLICT (year, month, venue_area_key, dim, value) DO UPDATE SET {updates}",
+                params,
+            )
+
+
 def record_use_fact(use: Use) -> None:
     fact = use_fact_for(use)
     fact.save()
+    add_to_rollup([fact])
     if fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided:
         _bump_summary(fact, +1)
     if fact.card_key is not None and fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided:
@@ -115,6 +175,7 @@ def void_use_fact(use: Use) -> None:
     if fact.voided:
         return
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
+    add_to_rollup([fact], sign=-1, attempts=False)
     if fact.outcome == UseFact.Outcome.ACCEPTED:
         _bump_summary(fact, -1)
     if fact.card_key is None:
@@ -171,7 +232,41 @@ def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]
 
 def rebuild_derived() -> dict[str, int]:
     """Derive the per-year tables (cards taken into use, use summaries) from the use facts."""
-    return {"cards_taken_into_use": rebuild_card_years(), "use_summaries": rebuild_summaries()}
+    return {
+        "cards_taken_into_use": rebuild_card_years(),
+        "use_summaries": rebuild_summaries(),
+        "use_rollup": rebuild_rollup(),
+    }
+
+
+def rebuild_rollup() -> int:
+    """Derive the monthly rollup from the use facts: one grouped insert per dimension."""
+    UseRollup.objects.all().delete()
+    table, facts = UseRollup._meta.db_table, UseFact._meta.db_table
+    counted = "outcome = %s AND voided = %s"
+    expressions = {
+        "month": "''",
+        "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')",
+    }
+    with connection.cursor() as cursor:
+        for dim in ROLLUP_DIMS:
+            value = expressions.get(dim, dim)
+            group = "" if dim == "month" else f", {value}"
+            params: list[Any] = [dim]
+            params += [UseFact.Outcome.ACCEPTED, False] * 4
+            params += [UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
+            cursor.execute(
+                f"INSERT INTO {table} (year, month, venue_area_key, dim, value, {', '.join(ROLLUP_AMOUNTS)}) "  # noqa: S608
+                f"SELECT year, month, COALESCE(venue_area_id, 0), %s, {value}, "
+                f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
+                f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
+                f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
+                "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END) "
+                f"FROM {facts} GROUP BY year, month, COALESCE(venue_area_id, 0){group}",
+                params,
+            )
+    return UseRollup.objects.count()
 
 
 def rebuild_summaries() -> int:

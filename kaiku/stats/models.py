@@ -221,3 +221,37 @@ class CardSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.kind}"
+
+
+class UseRollup(models.Model):
+    """Uses pre-summed per month, venue area and one dimension of the dashboards.
+
+    One row per (year, month, venue area, dimension, value), where the dimension is
+    the month itself (value ""), the sector, art form, card kind, age band, gender,
+    card's area (its id as text, "" when none), channel or refusal reason. Each use
+    adds to one row of every dimension, in the same transaction as its fact, so the
+    national and area dashboards sum a few thousand rows instead of scanning a
+    year of facts. ``venue_area_key`` is the area's id, 0 when none.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    venue_area_key = models.IntegerField(_("venue's area"), default=0)
+    dim = models.CharField(_("dimension"), max_length=20)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+    uses = models.IntegerField(_("counted uses"), default=0)
+    adults = models.IntegerField(_("adults"), default=0)
+    children = models.IntegerField(_("children and community card clients"), default=0)
+    assistants = models.IntegerField(_("assistants"), default=0)
+    accepted = models.IntegerField(_("accepted attempts"), default=0)
+    refused = models.IntegerField(_("refused attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("use rollup")
+        verbose_name_plural = _("use rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "venue_area_key", "dim", "value"], name="userollup_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.dim}={self.value}"

@@ -14,14 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card, Gender
 from kaiku.network.models import Area, Municipality, Sector, Site
 from kaiku.offers.models import ArtForm
-from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseFactQuerySet, UseSummary
+from kaiku.stats.models import (
+    AgeBand,
+    CardFact,
+    CardSummary,
+    CardYear,
+    UseFact,
+    UseFactQuerySet,
+    UseRollup,
+    UseSummary,
+)
 from kaiku.stats.suppression import SafeTable, suppress
 from kaiku.visits.models import Channel, Reason
 
@@ -250,7 +259,11 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
 
     months = months_between(filters.start, filters.end)
     dims = PEOPLE_DIMS if scope.shows_holders else PEOPLE_DIMS[:3]
-    groups = _people_groups(counted, dims)
+    rolled = _from_rollup(scope, filters, months)
+    if rolled is not None:
+        groups, pairs, attempts, refused, totals = rolled
+    else:
+        groups = _people_groups(counted, dims)
     by_month = groups["month"]
     tables.append(
         Table(
@@ -294,13 +307,14 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
 
     # Cross-area use: cards of one area used at venues of another.
     names = _area_names()
-    across = filters.apply_uses(scope.uses_across()).counted()
-    pairs = {
-        (r["card_area"], r["venue_area"]): r["n"]
-        for r in across.values("card_area", "venue_area")
-        .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
-        .order_by()
-    }
+    if rolled is None:
+        across = filters.apply_uses(scope.uses_across()).counted()
+        pairs = {
+            (r["card_area"], r["venue_area"]): r["n"]
+            for r in across.values("card_area", "venue_area")
+            .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
+            .order_by()
+        }
     card_areas = sorted({c for c, _v in pairs}, key=lambda pk: names.get(pk, ""))
     venue_areas = sorted({v for _c, v in pairs}, key=lambda pk: names.get(pk, ""))
     tables.append(
@@ -315,8 +329,10 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         )
     )
 
-    tables.append(_attempts_table(uses, "channel", "channels", _("Attempts by channel"), _("Channel"), Channel.choices))
-    refused = {r["reason"]: r["n"] for r in uses.refused().values("reason").annotate(n=Count("pk")).order_by()}
+    if rolled is None:
+        attempts = _attempts(uses, "channel")
+        refused = {r["reason"]: r["n"] for r in uses.refused().values("reason").annotate(n=Count("pk")).order_by()}
+    tables.append(_attempts_table(attempts, "channels", _("Attempts by channel"), _("Channel"), Channel.choices))
     reason_labels = dict(Reason.choices)
     keys = [k for k in reason_labels if k in refused] + [k for k in refused if k not in reason_labels]
     tables.append(
@@ -331,11 +347,12 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         )
     )
 
-    totals = counted.aggregate(
-        adults=Coalesce(Sum("adults"), 0),
-        children=_child_sum(),
-        assistants=Coalesce(Sum("assistants"), 0),
-    )
+    if rolled is None:
+        totals = counted.aggregate(
+            adults=Coalesce(Sum("adults"), 0),
+            children=_child_sum(),
+            assistants=Coalesce(Sum("assistants"), 0),
+        )
     figures: dict[str, Any] = {
         "uses": totals["adults"] + totals["children"],
         "adults": totals["adults"],
@@ -369,6 +386,67 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
     tables += _feedback_tables(scope, filters)
     return tables, figures
+
+
+def _from_rollup(
+    scope: StatsScope, filters: Filters, months: list[tuple[int, int]]
+) -> (
+    tuple[
+        dict[str, dict[Any, list[int]]],
+        dict[tuple[Any, Any], int],
+        dict[Any, list[int]],
+        dict[Any, int],
+        dict[str, int],
+    ]
+    | None
+):
+    """The use tables of a national or area dashboard from the monthly rollup, in one query.
+
+    Only when the rollup can answer: whole months, and no filter but the venue's area.
+    Returns None otherwise, and the facts are read instead.
+    """
+    whole_months = filters.start.day == 1 and (filters.end + dt.timedelta(days=1)).day == 1
+    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
+    if scope.level not in ("national", "area") or not whole_months or filtered:
+        return None
+    (y0, m0), (y1, m1) = months[0], months[-1]
+    qs = UseRollup.objects.filter(
+        Q(year__gt=y0) | Q(year=y0, month__gte=m0), Q(year__lt=y1) | Q(year=y1, month__lte=m1)
+    )
+    if filters.area is not None:
+        qs = qs.filter(venue_area_key=filters.area.pk)
+    if scope.level == "area":
+        assert scope.area is not None
+        qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
+    # Only the month and the cross-area table keep the month or the venue's area apart.
+    ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
+    venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
+    rows = (
+        qs.annotate(ym=ym, va=venue)
+        .values("dim", "value", "ym", "va")
+        .annotate(**{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")})
+        .order_by()
+    )
+    groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
+    pairs: dict[tuple[Any, Any], int] = {}
+    attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    refused: dict[Any, int] = {}
+    totals = {"adults": 0, "children": 0, "assistants": 0}
+    for row in rows:
+        dim, value = row["dim"], row["value"]
+        if dim == "month":
+            groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
+            for name in totals:
+                totals[name] += row[name]
+        elif dim in groups and row["uses"]:
+            groups[dim][value] = [row["adults"], row["children"]]
+        elif dim == "card_area" and row["uses"]:
+            pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
+        elif dim == "channel" and (row["accepted"] or row["refused"]):
+            attempts[value] = [row["accepted"], row["refused"]]
+        elif dim == "reason" and row["refused"]:
+            refused[value] = row["refused"]
+    return groups, pairs, attempts, refused, totals
 
 
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
@@ -451,12 +529,16 @@ def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
     return tables
 
 
-def _attempts_table(
-    uses: QuerySet[UseFact], dim: str, key: str, title: Any, heading: Any, choices: Iterable[tuple[Any, Any]]
-) -> Table:
+def _attempts(uses: QuerySet[UseFact], dim: str) -> dict[Any, list[int]]:
     data: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     for row in uses.values(dim, "outcome").annotate(n=Count("pk")).order_by():
         data[row[dim]][0 if row["outcome"] == UseFact.Outcome.ACCEPTED else 1] += row["n"]
+    return data
+
+
+def _attempts_table(
+    data: dict[Any, list[int]], key: str, title: Any, heading: Any, choices: Iterable[tuple[Any, Any]]
+) -> Table:
     labels = dict(choices)
     keys = [k for k in labels if k in data] + [k for k in data if k not in labels]
     return Table(
