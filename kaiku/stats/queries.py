@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -380,7 +380,10 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         issued_count = issued.count()
         # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
         years = list(range(filters.start.year, filters.end.year + 1))
-        used_count = issued.filter(card_key__in=CardYear.objects.filter(year__in=years).values("card_key")).count()
+        # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
+        # materialising a year of card-years as an IN list.
+        used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
+        used_count = issued.filter(Exists(used)).count()
         figures["cards_issued"] = issued_count
         figures["cards_issued_used"] = used_count
         figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
