@@ -168,6 +168,34 @@ def record_use_fact(use: Use) -> None:
         )
 
 
+def record_use_facts(uses: list[Use]) -> None:
+    """``record_use_fact`` for a batch: one insert of the facts, one summary update per
+    (year, area, municipality, sector) and one insert of the cards taken into use."""
+    if not uses:
+        return
+    facts = [use_fact_for(use) for use in uses]
+    UseFact.objects.bulk_create(facts)
+    sums: dict[tuple[int, int | None, int | None, str], list[int]] = {}
+    card_years: dict[tuple[int, int], CardYear] = {}
+    for fact in facts:
+        if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
+            continue
+        group = (fact.year, fact.venue_area_id, fact.venue_municipality_id, fact.sector)
+        amounts = sums.setdefault(group, [0, 0])
+        amounts[0] += fact.adults
+        amounts[1] += fact.children + fact.community_clients
+        if fact.card_key is not None and (fact.card_key, fact.year) not in card_years:
+            card_years[(fact.card_key, fact.year)] = CardYear(
+                card_key=fact.card_key, year=fact.year, card_site_id=fact.card_site_id, card_area_id=fact.card_area_id
+            )
+    # A fixed order, so two batches updating the same rows cannot deadlock.
+    for (year, area_id, municipality_id, sector), (adults, children) in sorted(sums.items(), key=lambda i: str(i[0])):
+        key = {"year": year, "venue_area_id": area_id, "venue_municipality_id": municipality_id, "sector": sector}
+        _add(UseSummary, key, {"adults": adults, "children": children})
+    if card_years:
+        CardYear.objects.bulk_create(list(card_years.values()), ignore_conflicts=True)
+
+
 def void_use_fact(use: Use) -> None:
     fact = UseFact.objects.filter(use_id=use.pk).first()
     if fact is None:
