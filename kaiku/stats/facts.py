@@ -175,6 +175,7 @@ def record_use_facts(uses: list[Use]) -> None:
         return
     facts = [use_fact_for(use) for use in uses]
     UseFact.objects.bulk_create(facts)
+    add_to_rollup(facts)
     sums: dict[tuple[int, int | None, int | None, str], list[int]] = {}
     card_years: dict[tuple[int, int], CardYear] = {}
     for fact in facts:
