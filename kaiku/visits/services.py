@@ -243,30 +243,8 @@ def _record(req: UseRequest, key: str) -> UseResult:
     if not accepted and req.accepted_offline and card is not None:
         # The person was let in offline: keep the use, flag it, never drop it.
         accepted, forced = True, True
-    sector = req.sector or (offer.sector if offer else "") or req.venue.sector or "culture"
-    use = Use.objects.create(
-        card=card,
-        typed_number=(number or str(req.number))[:40] if card is None else "",
-        venue=req.venue,
-        offer=offer,
-        occurrence=occurrence,
-        outcome=Use.Outcome.ACCEPTED if accepted else Use.Outcome.REFUSED,
-        reason=reason or "",
-        forced=forced,
-        override_reason=req.override_reason.strip()[:200] if accepted else "",
-        adults=1,
-        children=max(req.children, 0),
-        community_clients=max(req.community_clients, 0),
-        assistants=max(req.assistants, 0),
-        sector=sector,
-        channel=req.channel,
-        scanned_at=scanned_at,
-        used_on=day,
-        late=(now - scanned_at) > LATE_AFTER,
-        idempotency_key=key,
-        recorded_by=req.recorded_by if getattr(req.recorded_by, "pk", None) else None,
-        recorded_via=req.recorded_via[:120],
-    )
+    use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
+    use.save(force_insert=True)
     if accepted and card is not None and occurrence is not None:
         # The card's reservation becomes this use; its place is the one just taken.
         Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
