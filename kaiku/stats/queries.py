@@ -64,17 +64,13 @@ class StatsScope:
         return self.uses()
 
     def card_facts(self) -> QuerySet[CardFact]:
-        qs = CardFact.objects.all()
-        if self.level == "area":
-            return qs.filter(card_area=self.area)
-        if self.level == "site":
-            return qs.filter(card_site=self.site)
-        if self.level == "venue":
-            return qs.none()
-        return qs
+        return self._by_card_scope(CardFact.objects.all())
 
     def card_years(self) -> QuerySet[CardYear]:
-        qs = CardYear.objects.all()
+        return self._by_card_scope(CardYear.objects.all())
+
+    def _by_card_scope(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        """Tables keyed by the card's issuing site and area; a venue sees no cards."""
         if self.level == "area":
             return qs.filter(card_area=self.area)
         if self.level == "site":
