@@ -46,12 +46,35 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+
+
+def _secret_key_from_file(path: Path) -> str:
+    """A random key generated once into ``path`` (mode 600) and read from it afterwards.
+
+    One server needs no configuration; several servers must share SECRET_KEY instead.
+    """
+    try:
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+        key = path.read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"Set SECRET_KEY, or make SECRET_KEY_FILE writable: {exc}") from exc
+    if len(key) < 32:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key (under 32 characters)")
+    return key
+
+
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or env_bool("KAIKU_DEV", False):
         SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105
     else:
-        raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=true for development)")
+        SECRET_KEY = _secret_key_from_file(Path(env_str("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret-key"))))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
