@@ -165,6 +165,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django 6 behaviour now: a URL typed without a scheme is https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "accounts.User"
+# Django's model backend and database sessions, with the per-request look-ups prepared.
+AUTHENTICATION_BACKENDS = ["kaiku.accounts.backends.AccountBackend"]
+SESSION_ENGINE = "kaiku.accounts.sessions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
