@@ -56,7 +56,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     site = get_venue(request, venue_id)
     # The latest uses are read only when the page is rendered, not on a successful
     # record (which redirects): this keeps the door's hot path to the record itself.
-    context: dict[str, object] = {"venue": site, "check_form": CheckForm()}
+    context: dict[str, object] = {"venue": site}
     if request.method == "POST" and request.POST.get("step") == "check":
         form = CheckForm(request.POST)
         context["check_form"] = form
@@ -96,7 +96,9 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
             context["refused_reason"] = Reason(result.reason).label
             context["record_form"] = RecordForm(initial={"number": data["number"]}, venue=site)
         else:
+            record_form.load_choices()
             context["record_form"] = record_form
+    context.setdefault("check_form", CheckForm())
     context["recent"] = _recent(site.pk)
     return render(request, "visits/venue.html", context)
 
