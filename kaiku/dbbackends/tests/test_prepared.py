@@ -114,3 +114,22 @@ def test_the_backend_loads_active_users_by_id_only(world):
     user.is_active = False
     user.save()
     assert backend.get_user(user.pk) is None
+
+
+def test_the_database_reuses_a_repeated_statement(world):
+    """PostgreSQL keeps a server-side prepared statement; SQLite's cursor keeps the "?" form."""
+    if connection.vendor == "postgresql":
+        for _ in range(3):
+            BY_NUMBER.first(world.card_a.number)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        assert any('"cards_card"."number" = $1' in statement for statement in prepared), prepared
+    else:
+        from kaiku.dbbackends.sqlite.base import _qmark
+
+        _qmark.cache_clear()
+        for _ in range(3):
+            BY_NUMBER.first(world.card_a.number)
+        info = _qmark.cache_info()
+        assert info.misses == 1 and info.hits == 2
