@@ -111,6 +111,8 @@ class Use(models.Model):
         indexes = [
             models.Index(fields=["card", "occurrence"]),
             models.Index(fields=["venue", "used_on"]),
+            # The venue desk's latest uses, shown again after every use it records.
+            models.Index(fields=["venue", "-received_at"], name="use_venue_latest"),
         ]
 
     def __str__(self) -> str:
