@@ -14,7 +14,10 @@ then, in rounds, for the two ways a use reaches the server:
 1. uses recorded at a fixed rate (default 100/s) — median and p99 latency;
 2. the same server's trivial endpoint ``/healthz`` at the same fixed rate;
 3. maximum throughput of ``/healthz`` and of recording (closed loop, wrk if
-   installed), and their ratio.
+   installed), and their ratio;
+4. for scale, the maximum throughput of the smallest signed-in request, ``GET
+   /api/door/me/`` with the staff session (loads the session, the user, the roles and
+   the venues, records nothing): what any signed-in request costs before its work.
 
 Goal (issue 2): p99 under 25 ms at 100 uses/s, and recording throughput at least
 40% of the trivial endpoint's. The summary reports the median over the rounds.
@@ -234,11 +237,26 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
                         max_seconds,
                         wrk_lua=wrk_door_script(door_path, data["token"], numbers, f"{prefix}-door-max"),
                     ),
+                    common.max_throughput(
+                        server,
+                        "signed-in GET",
+                        lambda i: Request("GET", "/api/door/me/", b"", {"Cookie": cookie}),
+                        max_seconds,
+                        wrk_lua=f'wrk.path = "/api/door/me/"\nwrk.headers["Cookie"] = {common.lua_string(cookie)}\n',
+                    ),
                 ]
                 print(f"[{NAME}] round {r + 1}/{rounds}", flush=True)
                 for m in phases:
                     print("   " + m.line(), flush=True)
-                keys = ["record_fixed", "healthz_fixed", "healthz_max", "record_max", "door_fixed", "door_max"]
+                keys = [
+                    "record_fixed",
+                    "healthz_fixed",
+                    "healthz_max",
+                    "record_max",
+                    "door_fixed",
+                    "door_max",
+                    "signed_in_max",
+                ]
                 all_rounds.append({k: m.as_dict() for k, m in zip(keys, phases, strict=True)})
 
         counts = json.loads(common.django_script(COUNT, env).strip().splitlines()[-1])
@@ -275,6 +293,8 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
         "door_fixed_p99_ms": med("door_fixed", "p99_ms"),
         "door_max_throughput": med("door_max", "throughput"),
         "door_ratio": ratio("door_max"),
+        "signed_in_max_throughput": med("signed_in_max", "throughput"),
+        "signed_in_ratio": ratio("signed_in_max"),
         "errors": errors,
         "dropped": dropped,
         "uses_accepted": counts["accepted"],
@@ -320,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         f" door API at {s['rate']:g}/s median {s['door_fixed_median_ms']} ms, p99 {s['door_fixed_p99_ms']} ms"
         f" ({'met' if s['door_goal_p99_met'] else 'MISSED'}); max {s['door_max_throughput']} uses/s,"
         f" ratio {s['door_ratio']:.0%} ({'met' if s['door_goal_ratio_met'] else 'MISSED'});"
+        f" a signed-in GET of /api/door/me/ {s['signed_in_max_throughput']} req/s, ratio {s['signed_in_ratio']:.0%};"
         f" errors {s['errors']} ({s['dropped']} dropped by an overloaded server),"
         f" uses recorded {s['uses_accepted']}, refused {s['uses_refused']}"
     )
