@@ -245,14 +245,38 @@ class SyncItem:
     scanned: bool = False  # read by the camera (a barcode gives the plain number)
 
 
-def _offer_and_occurrence(venue: Site, item: SyncItem) -> tuple[Offer | None, Occurrence | None]:
-    occurrence = None
-    offer = None
-    if item.occurrence:
-        occurrence = Occurrence.objects.filter(pk=item.occurrence, offer__venue=venue).select_related("offer").first()
-        offer = occurrence.offer if occurrence else None
+@dataclass
+class _Offers:
+    """The venue's offers and occurrences that a batch names, read once for the batch."""
+
+    offers: dict[int, Offer]
+    occurrences: dict[int, Occurrence]
+
+    @classmethod
+    def for_items(cls, venue: Site, items: list[SyncItem]) -> _Offers:
+        occurrence_ids = {item.occurrence for item in items if item.occurrence}
+        offer_ids = {item.offer for item in items if item.offer}
+        occurrences = (
+            {
+                o.pk: o
+                for o in Occurrence.objects.filter(pk__in=occurrence_ids, offer__venue=venue).select_related("offer")
+            }
+            if occurrence_ids
+            else {}
+        )
+        offers = {o.pk: o for o in Offer.objects.filter(pk__in=offer_ids, venue=venue)} if offer_ids else {}
+        return cls(offers, occurrences)
+
+
+def _offer_and_occurrence(
+    venue: Site, item: SyncItem, known: _Offers | None = None
+) -> tuple[Offer | None, Occurrence | None]:
+    """The item's occurrence (and its offer) or offer, only if they are this venue's."""
+    known = known if known is not None else _Offers.for_items(venue, [item])
+    occurrence = known.occurrences.get(item.occurrence) if item.occurrence else None
+    offer = occurrence.offer if occurrence is not None else None
     if offer is None and item.offer:
-        offer = Offer.objects.filter(pk=item.offer, venue=venue).first()
+        offer = known.offers.get(item.offer)
     return offer, occurrence
 
 
@@ -293,6 +317,7 @@ def _prepare(
     via: str,
     public_keys: dict[int, bytes] | None,
     labels: dict[str, str],
+    known: _Offers | None = None,
 ) -> visits.UseRequest | dict[str, Any]:
     """The use request for a door item, or the answer when its code cannot be verified."""
     number, refusal, code = item.text, None, None
@@ -310,7 +335,7 @@ def _prepare(
             "use": None,
             "created": False,
         }
-    offer, occurrence = _offer_and_occurrence(venue, item)
+    offer, occurrence = _offer_and_occurrence(venue, item, known)
     channel = Channel.OFFLINE if item.offline else (Channel.SCAN if code or item.scanned else Channel.TYPED)
     return visits.UseRequest(
         venue=venue,
@@ -353,6 +378,7 @@ def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -
     wanted = {(item.key or "").strip()[:80] for item in items}
     existing = {use.idempotency_key: use for use in Use.objects.filter(venue=venue, idempotency_key__in=wanted)}
     results: list[dict[str, Any]] = []
+    known = _Offers.for_items(venue, items)
     for start in range(0, len(items), SYNC_CHUNK):
         with transaction.atomic():
             answers: list[dict[str, Any] | None] = []
@@ -363,7 +389,7 @@ def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -
                 if done is not None:
                     answers.append(_result(item.key, done, False, labels))
                     continue
-                prepared = _prepare(venue, item, actor, via, public_keys, labels)
+                prepared = _prepare(venue, item, actor, via, public_keys, labels, known)
                 if isinstance(prepared, dict):
                     answers.append(prepared)
                     continue

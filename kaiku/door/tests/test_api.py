@@ -183,6 +183,35 @@ def test_offers_of_the_venue_only(world, device):
     assert result[0]["status"] == "accepted"
 
 
+def test_a_batch_reads_its_offers_and_occurrences_once_whatever_its_size(world, device):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kaiku.cards.tests.factories import CardFactory
+
+    _token, client = device
+    offer = Offer.objects.create(venue=world.venue_a, sector="culture", title_fi="Konsertti", kind=Offer.Kind.EVENT)
+    occurrences = [
+        Occurrence.objects.create(offer=offer, starts_at=timezone.now() + dt.timedelta(hours=h)) for h in (2, 3, 4)
+    ]
+    cards_ = CardFactory.create_batch(15, site=world.distributor_a, municipality=world.muni_a)
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+
+    def send(prefix, first, size):
+        batch = [
+            _use(f"{prefix}-{i}", cards_[first + i].number, occurrence=occurrences[i % 3].pk, offer=offer.pk)
+            for i in range(size)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            results = client.post(url, {"uses": batch}, format="json").json()["results"]
+        assert [r["status"] for r in results] == ["accepted"] * size, results
+        return len(queries)
+
+    send("warm-up", 0, 3)  # the first request also reads settings and touches the device token
+    assert send("small", 3, 3) == send("large", 6, 9)
+    assert Use.objects.filter(occurrence__in=occurrences).count() == 15
+
+
 def test_undo_works_for_two_minutes(world):
     client = world.client_for("venue_staff")
     url = f"/api/door/venues/{world.venue_a.pk}/uses/"
