@@ -24,8 +24,10 @@ from kaiku.offers.models import ArtForm
 from kaiku.stats.models import (
     AgeBand,
     CardFact,
+    CardRollup,
     CardSummary,
     CardYear,
+    CardYearSummary,
     UseFact,
     UseFactQuerySet,
     UseRollup,
@@ -358,9 +360,13 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
     }
     if scope.has_cards:
         cards = filters.apply_cards(scope.card_facts())
+        card_rolled = _cards_from_rollup(scope, filters, months)
         by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-        for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
-            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+        if card_rolled is not None:
+            by_kind.update(card_rolled[0])
+        else:
+            for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
+                by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
         tables.append(
             Table(
                 "cards",
@@ -372,14 +378,17 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
                 chart="timeline",
             )
         )
-        issued = cards.values("card_key").distinct()
-        issued_count = issued.count()
-        # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
-        years = list(range(filters.start.year, filters.end.year + 1))
-        # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
-        # materialising a year of card-years as an IN list.
-        used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
-        used_count = issued.filter(Exists(used)).count()
+        if card_rolled is not None and card_rolled[1] is not None:
+            issued_count, used_count = card_rolled[1]
+        else:
+            issued = cards.values("card_key").distinct()
+            issued_count = issued.count()
+            # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
+            years = list(range(filters.start.year, filters.end.year + 1))
+            # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
+            # materialising a year of card-years as an IN list.
+            used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
+            used_count = issued.filter(Exists(used)).count()
         figures["cards_issued"] = issued_count
         figures["cards_issued_used"] = used_count
         figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
@@ -448,6 +457,57 @@ def _from_rollup(
     return groups, pairs, attempts, refused, totals
 
 
+def _cards_from_rollup(
+    scope: StatsScope, filters: Filters, months: list[tuple[int, int]]
+) -> tuple[dict[tuple[int, int], list[int]], tuple[int, int] | None] | None:
+    """Registrations and renewals by month, and the distinct cards issued and issued-and-used,
+    from the monthly card rollup (``CardRollup``).
+
+    Only for whole months (every card filter is a key of the rollup); returns None
+    otherwise, and the card facts are read instead. The distinct counts need a period
+    within one calendar year ("used" means used in the fact's year); they are None
+    for a longer period. A card with several facts in the period is counted once:
+    such facts are flagged ``shared_year`` and read one by one to take the repeats out.
+    """
+    whole_months = filters.start.day == 1 and (filters.end + dt.timedelta(days=1)).day == 1
+    if not whole_months or not scope.has_cards:
+        return None
+    (y0, m0), (y1, m1) = months[0], months[-1]
+    period = Q(year__gt=y0) | Q(year=y0, month__gte=m0), Q(year__lt=y1) | Q(year=y1, month__lte=m1)
+    rollup = CardRollup.objects.filter(*period)
+    facts = CardFact.objects.filter(*period)
+    if scope.level == "area":
+        assert scope.area is not None
+        rollup, facts = rollup.filter(card_area_key=scope.area.pk), facts.filter(card_area=scope.area)
+    elif scope.level == "site":
+        assert scope.site is not None
+        rollup, facts = rollup.filter(card_site_key=scope.site.pk), facts.filter(card_site=scope.site)
+    if filters.area is not None:
+        rollup, facts = rollup.filter(card_area_key=filters.area.pk), facts.filter(card_area=filters.area)
+    if filters.municipality is not None:
+        rollup = rollup.filter(site_municipality_key=filters.municipality.pk)
+        facts = facts.filter(site_municipality=filters.municipality)
+    if filters.card_kind:
+        rollup, facts = rollup.filter(card_kind=filters.card_kind), facts.filter(card_kind=filters.card_kind)
+    by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    n_facts = n_used = 0
+    for row in rollup.values("year", "month", "kind").annotate(n=Sum("facts"), u=Sum("used")).order_by():
+        by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+        n_facts += row["n"]
+        n_used += row["u"]
+    if y0 != y1:
+        return by_kind, None
+    # Take out the repeats: a card with n facts in the period (n used ones) counts once.
+    per_card: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    for row in facts.filter(shared_year=True).values("card_key", "used").annotate(n=Count("pk")).order_by():
+        per_card[row["card_key"]][0] += row["n"]
+        if row["used"]:
+            per_card[row["card_key"]][1] += row["n"]
+    n_facts -= sum(n - 1 for n, _u in per_card.values())
+    n_used -= sum(u - 1 for _n, u in per_card.values() if u)
+    return by_kind, (n_facts, n_used)
+
+
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
@@ -466,11 +526,25 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
         or filters.channel
     )
     if whole_years and unfiltered and scope.level in ("national", "site"):
-        years = scope.card_years().filter(year__gte=filters.start.year, year__lte=filters.end.year)
         if filters.start.year == filters.end.year:
-            return years.count()
+            return _card_year_counts(scope).get(filters.start.year, 0)
+        years = scope.card_years().filter(year__gte=filters.start.year, year__lte=filters.end.year)
         return years.values("card_key").distinct().count()
     return counted.exclude(card_key=None).values("card_key").distinct().count()
+
+
+def _card_year_counts(scope: StatsScope) -> dict[int, int]:
+    """Cards taken into use per year in scope, from ``CardYearSummary`` (the card-years counted)."""
+    qs = CardYearSummary.objects.all()
+    if scope.level == "area":
+        assert scope.area is not None
+        qs = qs.filter(card_area_key=scope.area.pk)
+    elif scope.level == "site":
+        assert scope.site is not None
+        qs = qs.filter(card_site_key=scope.site.pk)
+    elif scope.level == "venue":
+        return {}
+    return {year: n for year, n in qs.values("year").annotate(n=Sum("cards")).values_list("year", "n") if n}
 
 
 def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
@@ -571,7 +645,7 @@ def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[Y
             registered[row["year"]] += row["n"]
         if row["site_municipality"] is not None and row["n"]:
             municipalities[row["year"]].add(row["site_municipality"])
-    taken = dict(scope.card_years().values("year").annotate(n=Count("pk")).order_by().values_list("year", "n"))
+    taken = _card_year_counts(scope)
     adult: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     child: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     grouped = (
