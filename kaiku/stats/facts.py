@@ -240,8 +240,9 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None) -> None:
         return
     day = timezone.localdate(event.at) if event is not None and event.at else timezone.localdate()
     fact = card_fact_for(card, kind, day, event.pk if event is not None else None)
-    fact.used = CardYear.objects.filter(card_key=fact.card_key, year=fact.year).exists()
-    same_year = CardFact.objects.filter(card_key=fact.card_key, year=fact.year)
+    # The flags of the card rollup: taken into use this year already, and not the only fact of the year.
+    fact.used = CardYear.objects.filter(card_key=card.pk, year=fact.year).exists()
+    same_year = CardFact.objects.filter(card_key=card.pk, year=fact.year)
     fact.shared_year = same_year.exists()
     if fact.shared_year:
         same_year.filter(shared_year=False).update(shared_year=True)

@@ -152,9 +152,7 @@ class CardFact(models.Model):
             models.Index(fields=["card_area", "day"], name="cardfact_area_day"),
             models.Index(fields=["card_site", "day"], name="cardfact_site_day"),
             models.Index(fields=["card_key", "year"], name="cardfact_card_year"),
-            models.Index(
-                fields=["year", "month"], name="cardfact_shared", condition=models.Q(shared_year=True)
-            ),
+            models.Index(fields=["year", "month"], name="cardfact_shared", condition=models.Q(shared_year=True)),
         ]
 
     def __str__(self) -> str:
@@ -292,7 +290,15 @@ class CardRollup(models.Model):
         verbose_name_plural = _("card rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "month", "kind", "card_site_key", "card_area_key", "site_municipality_key", "card_kind"],
+                fields=[
+                    "year",
+                    "month",
+                    "kind",
+                    "card_site_key",
+                    "card_area_key",
+                    "site_municipality_key",
+                    "card_kind",
+                ],
                 name="cardrollup_unique",
             )
         ]

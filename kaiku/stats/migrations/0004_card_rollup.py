@@ -4,70 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network', '0001_initial'),
-        ('stats', '0003_use_rollup'),
+        ("network", "0001_initial"),
+        ("stats", "0003_use_rollup"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CardRollup',
+            name="CardRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='month')),
-                ('kind', models.CharField(choices=[('registered', 'Registered'), ('renewed', 'Renewed')], max_length=20, verbose_name='kind')),
-                ('card_site_key', models.IntegerField(default=0, verbose_name='issuing site')),
-                ('card_area_key', models.IntegerField(default=0, verbose_name="card's area")),
-                ('site_municipality_key', models.IntegerField(default=0, verbose_name="issuing site's municipality")),
-                ('card_kind', models.CharField(blank=True, max_length=20, verbose_name='card kind')),
-                ('facts', models.IntegerField(default=0, verbose_name='card facts')),
-                ('used', models.IntegerField(default=0, verbose_name='card facts of cards used during the year')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="month")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("registered", "Registered"), ("renewed", "Renewed")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("card_site_key", models.IntegerField(default=0, verbose_name="issuing site")),
+                ("card_area_key", models.IntegerField(default=0, verbose_name="card's area")),
+                ("site_municipality_key", models.IntegerField(default=0, verbose_name="issuing site's municipality")),
+                ("card_kind", models.CharField(blank=True, max_length=20, verbose_name="card kind")),
+                ("facts", models.IntegerField(default=0, verbose_name="card facts")),
+                ("used", models.IntegerField(default=0, verbose_name="card facts of cards used during the year")),
             ],
             options={
-                'verbose_name': 'card rollup',
-                'verbose_name_plural': 'card rollups',
+                "verbose_name": "card rollup",
+                "verbose_name_plural": "card rollups",
             },
         ),
         migrations.CreateModel(
-            name='CardYearSummary',
+            name="CardYearSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('card_site_key', models.IntegerField(default=0, verbose_name='issuing site')),
-                ('card_area_key', models.IntegerField(default=0, verbose_name="card's area")),
-                ('cards', models.IntegerField(default=0, verbose_name='cards taken into use')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("card_site_key", models.IntegerField(default=0, verbose_name="issuing site")),
+                ("card_area_key", models.IntegerField(default=0, verbose_name="card's area")),
+                ("cards", models.IntegerField(default=0, verbose_name="cards taken into use")),
             ],
             options={
-                'verbose_name': 'card-year summary',
-                'verbose_name_plural': 'card-year summaries',
+                "verbose_name": "card-year summary",
+                "verbose_name_plural": "card-year summaries",
             },
         ),
         migrations.AddField(
-            model_name='cardfact',
-            name='shared_year',
-            field=models.BooleanField(db_default=False, default=False, verbose_name="not the card's only fact of the year"),
+            model_name="cardfact",
+            name="shared_year",
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="not the card's only fact of the year"
+            ),
         ),
         migrations.AddField(
-            model_name='cardfact',
-            name='used',
-            field=models.BooleanField(db_default=False, default=False, verbose_name='card used during the year'),
+            model_name="cardfact",
+            name="used",
+            field=models.BooleanField(db_default=False, default=False, verbose_name="card used during the year"),
         ),
         migrations.AddIndex(
-            model_name='cardfact',
-            index=models.Index(fields=['card_key', 'year'], name='cardfact_card_year'),
+            model_name="cardfact",
+            index=models.Index(fields=["card_key", "year"], name="cardfact_card_year"),
         ),
         migrations.AddIndex(
-            model_name='cardfact',
-            index=models.Index(condition=models.Q(('shared_year', True)), fields=['year', 'month'], name='cardfact_shared'),
+            model_name="cardfact",
+            index=models.Index(
+                condition=models.Q(("shared_year", True)), fields=["year", "month"], name="cardfact_shared"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardrollup',
-            constraint=models.UniqueConstraint(fields=('year', 'month', 'kind', 'card_site_key', 'card_area_key', 'site_municipality_key', 'card_kind'), name='cardrollup_unique'),
+            model_name="cardrollup",
+            constraint=models.UniqueConstraint(
+                fields=(
+                    "year",
+                    "month",
+                    "kind",
+                    "card_site_key",
+                    "card_area_key",
+                    "site_municipality_key",
+                    "card_kind",
+                ),
+                name="cardrollup_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cardyearsummary',
-            constraint=models.UniqueConstraint(fields=('year', 'card_site_key', 'card_area_key'), name='cardyearsummary_unique'),
+            model_name="cardyearsummary",
+            constraint=models.UniqueConstraint(
+                fields=("year", "card_site_key", "card_area_key"), name="cardyearsummary_unique"
+            ),
         ),
     ]
