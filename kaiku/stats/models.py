@@ -152,6 +152,7 @@ class CardFact(models.Model):
             models.Index(fields=["card_area", "day"], name="cardfact_area_day"),
             models.Index(fields=["card_site", "day"], name="cardfact_site_day"),
             models.Index(fields=["card_key", "year"], name="cardfact_card_year"),
+            models.Index(fields=["day"], name="cardfact_day"),
             models.Index(fields=["year", "month"], name="cardfact_shared", condition=models.Q(shared_year=True)),
         ]
 

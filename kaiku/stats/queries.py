@@ -573,12 +573,12 @@ def _cards_from_rollup(
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
-    For whole calendar years without use filters the network's (or a site's) figure is
-    the number of card-years already kept for the yearly table; otherwise the
-    distinct cards are counted from the facts (as a DISTINCT subquery, which
-    PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
+    Without use filters, nationally or for a site, a period within one calendar year
+    that holds all of that year's counted uses in scope (the whole year, or this year
+    so far) counts the year's card-years (``CardYearSummary``); whole calendar years
+    count distinct card-years. Otherwise the distinct cards are counted from the facts
+    (as a DISTINCT subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
     """
-    whole_years = (filters.start.month, filters.start.day, filters.end.month, filters.end.day) == (1, 1, 12, 31)
     unfiltered = not (
         filters.area
         or filters.municipality
@@ -587,12 +587,26 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
         or filters.card_kind
         or filters.channel
     )
-    if whole_years and unfiltered and scope.level in ("national", "site"):
-        if filters.start.year == filters.end.year:
-            return _card_year_counts(scope).get(filters.start.year, 0)
-        years = scope.card_years().filter(year__gte=filters.start.year, year__lte=filters.end.year)
-        return years.values("card_key").distinct().count()
+    if unfiltered and scope.level in ("national", "site"):
+        start, end = filters.start, filters.end
+        if start.year == end.year and _holds_the_year(scope, start, end):
+            return _card_year_counts(scope).get(start.year, 0)
+        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+            years = scope.card_years().filter(year__gte=start.year, year__lte=end.year)
+            return years.values("card_key").distinct().count()
     return counted.exclude(card_key=None).values("card_key").distinct().count()
+
+
+def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:
+    """No counted use in scope falls in the period's calendar year before ``start`` or after ``end``.
+
+    Two short range probes of the day index; none for a whole year.
+    """
+    counted = scope.uses().counted()
+    first, last = dt.date(start.year, 1, 1), dt.date(start.year, 12, 31)
+    if start > first and counted.filter(day__gte=first, day__lt=start).exists():
+        return False
+    return not (end < last and counted.filter(day__gt=end, day__lte=last).exists())
 
 
 def _card_year_counts(scope: StatsScope) -> dict[int, int]:
