@@ -1,14 +1,23 @@
 """Benchmark: recording uses through the real HTTP path of a running server.
 
 Starts gunicorn as `make run` does on a throwaway database (SQLite, or PostgreSQL
-with --postgres) holding generated data: a venue with staff, 20,000 cards and
-100,000 earlier uses. A venue staff member signs in over HTTP; then, in rounds:
+with --postgres) holding generated data: a venue with staff and a door device,
+20,000 cards and 100,000 earlier uses. A venue staff member signs in over HTTP;
+then, in rounds, for the two ways a use reaches the server:
 
-1. uses recorded at a fixed rate (default 100/s) by POSTing the venue page's
-   record form (session + CSRF cookie, ``step=record``) — median and p99 latency;
+- the venue desk: POSTing the venue page's record form (session + CSRF cookie,
+  ``step=record``, answered with a redirect);
+- the door page online: POSTing one use as JSON to the door API
+  (``/api/door/venues/<id>/uses/`` with a device token), as ``door.js`` does for
+  each card it reads while online;
+
+1. uses recorded at a fixed rate (default 100/s) — median and p99 latency;
 2. the same server's trivial endpoint ``/healthz`` at the same fixed rate;
 3. maximum throughput of ``/healthz`` and of recording (closed loop, wrk if
-   installed), and their ratio.
+   installed), and their ratio;
+4. for scale, the maximum throughput of the smallest signed-in request, ``GET
+   /api/door/me/`` with the staff session (loads the session, the user, the roles and
+   the venues, records nothing): what any signed-in request costs before its work.
 
 Goal (issue 2): p99 under 25 ms at 100 uses/s, and recording throughput at least
 40% of the trivial endpoint's. The summary reports the median over the rounds.
@@ -83,7 +92,9 @@ for i in range(HISTORY):
         scanned_at=when, used_on=timezone.localdate(when), idempotency_key=f"history-{i}", recorded_by=staff,
     ))
 Use.objects.bulk_create(uses, batch_size=2000)
-print(json.dumps({"venue": venue.pk, "email": staff.email, "numbers": [c.number for c in cards[:2000]]}))
+from kaiku.door.services import create_device_token
+_device, token = create_device_token(venue, "Benchmark door", staff)
+print(json.dumps({"venue": venue.pk, "email": staff.email, "token": token, "numbers": [c.number for c in cards[:2000]]}))
 """
 
 COUNT = """
@@ -107,6 +118,32 @@ def record_body(csrf: str, number: str, key: str, children: int) -> bytes:
             "sector": "culture",
         }
     ).encode()
+
+
+def door_body(number: str, key: str, children: int) -> bytes:
+    return json.dumps({"uses": [{"key": key, "text": number, "children": children, "read_with": "typed"}]}).encode()
+
+
+def wrk_door_script(path: str, token: str, numbers: list[str], prefix: str) -> str:
+    q = common.lua_string
+    return f"""
+local numbers = {{{", ".join(q(n) for n in numbers[:500])}}}
+local counter = 0
+local threads_seen = 0
+tid = 0
+setup = function(thread)
+  threads_seen = threads_seen + 1
+  thread:set("tid", threads_seen)
+end
+request = function()
+  counter = counter + 1
+  local number = numbers[(counter % #numbers) + 1]
+  local body = '{{"uses": [{{"key": "' .. {q(prefix)} .. "-" .. tid .. "-" .. counter .. '", "text": "' .. number
+    .. '", "children": ' .. (counter % 3) .. ', "read_with": "typed"}}]}}'
+  return wrk.format("POST", {q(path)}, {{["Authorization"] = {q("Device " + token)},
+    ["Content-Type"] = "application/json"}}, body)
+end
+"""
 
 
 def wrk_record_script(path: str, cookie: str, csrf: str, numbers: list[str], prefix: str) -> str:
@@ -151,6 +188,8 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
             path = f"/visits/venue/{data['venue']}/"
             numbers: list[str] = data["numbers"]
             headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+            door_path = f"/api/door/venues/{data['venue']}/uses/"
+            door_headers = {"Authorization": f"Device {data['token']}", "Content-Type": "application/json"}
 
             # A use is only recorded if the form is accepted and the card is valid: check once.
             probe = Request("POST", path, record_body(csrf, numbers[0], "probe", 0), headers)
@@ -169,6 +208,10 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
                 def healthz(i: int) -> Request:
                     return Request("GET", "/healthz")
 
+                def door(i: int, prefix: str = prefix, kind: str = "fixed") -> Request:
+                    body = door_body(numbers[(i + 7) % len(numbers)], f"{prefix}-door-{kind}-{i}", i % 3)
+                    return Request("POST", door_path, body, door_headers)
+
                 phases: list[Measurement] = [
                     common.fixed_rate(server, "record use", record, rate, seconds, expected=(302,)),
                     common.fixed_rate(server, "healthz", healthz, rate, seconds / 2),
@@ -186,11 +229,34 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
                         expected=(302,),
                         wrk_lua=wrk_record_script(path, cookie, csrf, numbers, f"{prefix}-max"),
                     ),
+                    common.fixed_rate(server, "door API", door, rate, seconds),
+                    common.max_throughput(
+                        server,
+                        "door API",
+                        lambda i, prefix=prefix: door(i, prefix, "max"),
+                        max_seconds,
+                        wrk_lua=wrk_door_script(door_path, data["token"], numbers, f"{prefix}-door-max"),
+                    ),
+                    common.max_throughput(
+                        server,
+                        "signed-in GET",
+                        lambda i: Request("GET", "/api/door/me/", b"", {"Cookie": cookie}),
+                        max_seconds,
+                        wrk_lua=f'wrk.path = "/api/door/me/"\nwrk.headers["Cookie"] = {common.lua_string(cookie)}\n',
+                    ),
                 ]
                 print(f"[{NAME}] round {r + 1}/{rounds}", flush=True)
                 for m in phases:
                     print("   " + m.line(), flush=True)
-                keys = ["record_fixed", "healthz_fixed", "healthz_max", "record_max"]
+                keys = [
+                    "record_fixed",
+                    "healthz_fixed",
+                    "healthz_max",
+                    "record_max",
+                    "door_fixed",
+                    "door_max",
+                    "signed_in_max",
+                ]
                 all_rounds.append({k: m.as_dict() for k, m in zip(keys, phases, strict=True)})
 
         counts = json.loads(common.django_script(COUNT, env).strip().splitlines()[-1])
@@ -198,10 +264,17 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
     def med(phase: str, key: str) -> float:
         return round(common.median_of([float(r[phase][key]) for r in all_rounds]), 2)  # type: ignore[arg-type]
 
-    ratios = [
-        float(r["record_max"]["throughput"]) / float(r["healthz_max"]["throughput"])  # type: ignore[arg-type]
-        for r in all_rounds
-    ]
+    def ratio(phase: str) -> float:
+        return round(
+            common.median_of(
+                [
+                    float(r[phase]["throughput"]) / float(r["healthz_max"]["throughput"])  # type: ignore[arg-type]
+                    for r in all_rounds
+                ]
+            ),
+            3,
+        )
+
     errors = sum(int(r[p]["errors"]) for r in all_rounds for p in r)  # type: ignore[call-overload]
     dropped = sum(int(r[p]["extra"].get("dropped", 0)) for r in all_rounds for p in r)  # type: ignore[call-overload,index,union-attr]
     summary = {
@@ -215,7 +288,13 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
         "healthz_max_throughput": med("healthz_max", "throughput"),
         "record_max_throughput": med("record_max", "throughput"),
         "record_max_p99_ms": med("record_max", "p99_ms"),
-        "ratio": round(common.median_of(ratios), 3),
+        "ratio": ratio("record_max"),
+        "door_fixed_median_ms": med("door_fixed", "median_ms"),
+        "door_fixed_p99_ms": med("door_fixed", "p99_ms"),
+        "door_max_throughput": med("door_max", "throughput"),
+        "door_ratio": ratio("door_max"),
+        "signed_in_max_throughput": med("signed_in_max", "throughput"),
+        "signed_in_ratio": ratio("signed_in_max"),
         "errors": errors,
         "dropped": dropped,
         "uses_accepted": counts["accepted"],
@@ -223,6 +302,8 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
     }
     summary["goal_p99_met"] = summary["record_fixed_p99_ms"] < GOAL_P99_MS
     summary["goal_ratio_met"] = summary["ratio"] >= GOAL_RATIO
+    summary["door_goal_p99_met"] = summary["door_fixed_p99_ms"] < GOAL_P99_MS
+    summary["door_goal_ratio_met"] = summary["door_ratio"] >= GOAL_RATIO
     return {"summary": summary, "rounds": all_rounds}
 
 
@@ -256,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
         f" p99 {s['record_fixed_p99_ms']} ms (goal < {GOAL_P99_MS:g}: {'met' if s['goal_p99_met'] else 'MISSED'});"
         f" max {s['record_max_throughput']} uses/s vs healthz {s['healthz_max_throughput']} req/s,"
         f" ratio {s['ratio']:.0%} (goal >= {GOAL_RATIO:.0%}: {'met' if s['goal_ratio_met'] else 'MISSED'});"
+        f" door API at {s['rate']:g}/s median {s['door_fixed_median_ms']} ms, p99 {s['door_fixed_p99_ms']} ms"
+        f" ({'met' if s['door_goal_p99_met'] else 'MISSED'}); max {s['door_max_throughput']} uses/s,"
+        f" ratio {s['door_ratio']:.0%} ({'met' if s['door_goal_ratio_met'] else 'MISSED'});"
+        f" a signed-in GET of /api/door/me/ {s['signed_in_max_throughput']} req/s, ratio {s['signed_in_ratio']:.0%};"
         f" errors {s['errors']} ({s['dropped']} dropped by an overloaded server),"
         f" uses recorded {s['uses_accepted']}, refused {s['uses_refused']}"
     )

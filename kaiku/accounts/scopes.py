@@ -12,10 +12,18 @@ from typing import TYPE_CHECKING
 from django.http import Http404, HttpRequest
 
 from kaiku.accounts.models import Role, RoleAssignment
+from kaiku.dbbackends.prepared import Prepared
 from kaiku.network.models import Area, Site
 
 if TYPE_CHECKING:
     from kaiku.accounts.models import User
+
+
+# Every staff request loads its roles and most load one site: prepared once, run often.
+_ROLES = Prepared(
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list("role", "area_id", "site_id"), int
+)
+_VENUE = Prepared(lambda pk: Site.objects.select_related("area").filter(pk=pk, kind=Site.Kind.VENUE), int)
 
 
 @dataclass
@@ -51,17 +59,17 @@ def scope_for(user: User | object) -> Scope:
     cached = getattr(user, "_kaiku_scope", None)
     if cached is not None:
         return cached
-    for assignment in RoleAssignment.objects.filter(user=user).only("role", "area_id", "site_id"):  # type: ignore[misc]
-        if assignment.role == Role.NATIONAL_ADMIN:
+    for role, area_id, site_id in _ROLES.values(user.pk):  # type: ignore[union-attr]
+        if role == Role.NATIONAL_ADMIN:
             scope.national = True
-        elif assignment.role == Role.AREA_COORDINATOR and assignment.area_id:
-            scope.coordinator_area_ids.add(assignment.area_id)
-        elif assignment.role == Role.DISTRIBUTOR_STAFF and assignment.site_id:
-            scope.distributor_site_ids.add(assignment.site_id)
-        elif assignment.role == Role.VENUE_STAFF and assignment.site_id:
-            scope.venue_staff_ids.add(assignment.site_id)
-        elif assignment.role == Role.VENUE_ADMIN and assignment.site_id:
-            scope.venue_admin_ids.add(assignment.site_id)
+        elif role == Role.AREA_COORDINATOR and area_id:
+            scope.coordinator_area_ids.add(area_id)
+        elif role == Role.DISTRIBUTOR_STAFF and site_id:
+            scope.distributor_site_ids.add(site_id)
+        elif role == Role.VENUE_STAFF and site_id:
+            scope.venue_staff_ids.add(site_id)
+        elif role == Role.VENUE_ADMIN and site_id:
+            scope.venue_admin_ids.add(site_id)
     user._kaiku_scope = scope  # type: ignore[union-attr]
     return scope
 
@@ -88,10 +96,10 @@ def get_venue(request: HttpRequest, venue_id: int, *, admin: bool = False) -> Si
     allowed = scope.venue_admin_ids if admin else scope.venue_ids
     if venue_id not in allowed:
         raise Http404
-    try:
-        return Site.objects.select_related("area").get(pk=venue_id, kind=Site.Kind.VENUE)
-    except Site.DoesNotExist:
-        raise Http404 from None
+    site = _VENUE.first(venue_id)
+    if site is None:
+        raise Http404
+    return site
 
 
 def get_area(request: HttpRequest, area_id: int) -> Area:

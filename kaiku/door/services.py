@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
 from kaiku.cards.models import Card
+from kaiku.dbbackends.prepared import Prepared
 from kaiku.door import codes, keys
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import NationalSettings, Site
@@ -343,6 +344,11 @@ def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -
     if len(items) > MAX_BATCH:
         raise DoorError("batch_too_large")
     labels = reason_labels()
+    if len(items) == 1:
+        # The door page online sends each use as it happens: one use, the single-use
+        # service (its own transaction and idempotency), no batch bookkeeping, and the
+        # public keys read only if the item is a signed code.
+        return [record(venue, items[0], actor, via, labels=labels)]
     public_keys = keys.public_keys()
     wanted = {(item.key or "").strip()[:80] for item in items}
     existing = {use.idempotency_key: use for use in Use.objects.filter(venue=venue, idempotency_key__in=wanted)}
@@ -412,10 +418,15 @@ def revoke_device_token(device: DeviceToken, actor: Any) -> DeviceToken:
     return device
 
 
+# Every request from a door device looks its token up: compiled once.
+_DEVICE_BY_HASH = Prepared(
+    lambda token_hash: DeviceToken.objects.active().select_related("venue__area").filter(token_hash=token_hash)[:1],
+    str,
+)
+
+
 def device_for_token(plain: str) -> DeviceToken | None:
-    device = (
-        DeviceToken.objects.active().select_related("venue__area").filter(token_hash=DeviceToken.hash(plain)).first()
-    )
+    device = _DEVICE_BY_HASH.first(DeviceToken.hash(plain))
     if device is not None:
         now = timezone.now()
         if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):

@@ -42,6 +42,14 @@ class RecordForm(forms.Form):
         kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
         kwargs["initial"].setdefault("sector", venue.sector or Sector.CULTURE)
         super().__init__(*args, **kwargs)
+        self.venue = venue
+        if self.is_bound and not self.data.get("offer") and not self.data.get("occurrence"):
+            return  # a plain use, the busy door's usual case: no choices to check (see load_choices)
+        self.load_choices()
+
+    def load_choices(self) -> None:
+        """The offer and occurrence choices, for validating them or showing the form again."""
+        venue = self.venue
         # The door records today's events: offers still running, occurrences of the near past and future.
         now = timezone.now()
         offers = Offer.objects.filter(venue=venue, excluded=False).exclude(ends_on__lt=timezone.localdate(now))

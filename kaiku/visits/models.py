@@ -64,10 +64,13 @@ class Use(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REFUSED = "refused", _("Refused")
 
-    card = models.ForeignKey(Card, related_name="uses", on_delete=models.PROTECT, null=True, blank=True)
+    # Every index is written on every use a door records, so the foreign keys that the
+    # composite indexes below already lead with (card, venue), and the two people
+    # columns nothing searches by, have none of their own.
+    card = models.ForeignKey(Card, related_name="uses", on_delete=models.PROTECT, null=True, blank=True, db_index=False)
     # What was typed or scanned when no card matched (never more than the number).
     typed_number = models.CharField(max_length=40, blank=True)
-    venue = models.ForeignKey(Site, related_name="uses", on_delete=models.PROTECT)
+    venue = models.ForeignKey(Site, related_name="uses", on_delete=models.PROTECT, db_index=False)
     offer = models.ForeignKey(Offer, related_name="uses", on_delete=models.SET_NULL, null=True, blank=True)
     occurrence = models.ForeignKey(Occurrence, related_name="uses", on_delete=models.SET_NULL, null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
@@ -88,12 +91,12 @@ class Use(models.Model):
     late = models.BooleanField(default=False, help_text=_("Entered later than the use happened."))
     idempotency_key = models.CharField(max_length=80)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
     recorded_via = models.CharField(max_length=120, blank=True, help_text=_("Device or API key label"))
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
     void_reason = models.CharField(max_length=200, blank=True)
 
@@ -108,6 +111,8 @@ class Use(models.Model):
         indexes = [
             models.Index(fields=["card", "occurrence"]),
             models.Index(fields=["venue", "used_on"]),
+            # The venue desk's latest uses, shown again after every use it records.
+            models.Index(fields=["venue", "-received_at"], name="use_venue_latest"),
         ]
 
     def __str__(self) -> str:

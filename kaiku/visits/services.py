@@ -18,6 +18,7 @@ from django.utils import timezone
 from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card
+from kaiku.dbbackends.prepared import Prepared, insert
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer, Reservation
 from kaiku.visits.models import Channel, Reason, Use
@@ -86,14 +87,17 @@ class UseResult:
         return self.use.reason
 
 
+# The door's one look-up per use, compiled once (kaiku.dbbackends.prepared).
+_CARD_BY_NUMBER = Prepared(lambda number: Card.objects.select_related("site__area").filter(number=number)[:1], str)
+
+
 def find_card(text: str) -> tuple[Card | None, str | None, str]:
     """(card, reason, normalised number) for typed or scanned text."""
     try:
         number = numbers.normalise(text)
     except numbers.InvalidCardNumber as exc:
         return None, str(exc.code.value), ""
-    # Slicing instead of .first(): no ORDER BY to build or sort on the hot path.
-    card = next(iter(Card.objects.select_related("site__area").filter(number=number)[:1]), None)
+    card = _CARD_BY_NUMBER.first(number)
     if card is None:
         return None, Reason.UNKNOWN_NUMBER, number
     return card, None, number
@@ -244,7 +248,7 @@ def _record(req: UseRequest, key: str) -> UseResult:
         # The person was let in offline: keep the use, flag it, never drop it.
         accepted, forced = True, True
     use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
-    use.save(force_insert=True)
+    insert(use)
     if accepted and card is not None and occurrence is not None:
         # The card's reservation becomes this use; its place is the one just taken.
         Reservation.objects.active().filter(card=card, occurrence=occurrence).update(

@@ -46,9 +46,15 @@ def _recent(venue_id: int) -> list[Use]:
             "offer__title_sv",
             "offer__title_en",
             "received_at",
+            "recorded_by_id",
         )
         .order_by("-received_at")[:15]
     )
+
+
+def _may_undo(request: HttpRequest, site_id: int, use: Use) -> bool:
+    """Staff undo their own uses; the venue admin any use at the venue (both only briefly)."""
+    return use.recorded_by_id == request.user.pk or site_id in request_scope(request).venue_admin_ids
 
 
 @login_required
@@ -56,7 +62,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     site = get_venue(request, venue_id)
     # The latest uses are read only when the page is rendered, not on a successful
     # record (which redirects): this keeps the door's hot path to the record itself.
-    context: dict[str, object] = {"venue": site, "check_form": CheckForm()}
+    context: dict[str, object] = {"venue": site}
     if request.method == "POST" and request.POST.get("step") == "check":
         form = CheckForm(request.POST)
         context["check_form"] = form
@@ -96,8 +102,17 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
             context["refused_reason"] = Reason(result.reason).label
             context["record_form"] = RecordForm(initial={"number": data["number"]}, venue=site)
         else:
+            record_form.load_choices()
             context["record_form"] = record_form
-    context["recent"] = _recent(site.pk)
+    context.setdefault("check_form", CheckForm())
+    recent = _recent(site.pk)
+    since = timezone.now() - UNDO_WINDOW
+    context["recent"] = recent
+    context["undoable"] = {
+        use.pk
+        for use in recent
+        if use.voided_at is None and use.accepted and use.received_at >= since and _may_undo(request, site.pk, use)
+    }
     return render(request, "visits/venue.html", context)
 
 
@@ -133,6 +148,9 @@ def undo(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
         use = Use.objects.get(pk=pk, venue=site)
     except Use.DoesNotExist:
         raise Http404 from None
+    if not _may_undo(request, site.pk, use):
+        messages.error(request, _("Only the person who recorded a use can undo it. The venue admin can void it."))
+        return redirect("visits:venue", site.pk)
     if timezone.now() - use.received_at > UNDO_WINDOW:
         messages.error(request, _("The two minutes to undo have passed. Void the use with a reason instead."))
         return redirect("visits:void", site.pk, use.pk)

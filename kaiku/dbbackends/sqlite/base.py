@@ -9,7 +9,9 @@ database: the kernel wakes the next waiter the moment the holder commits, across
 threads and gunicorn worker processes alike. SQLite's own locking stays in force
 underneath; the flock only orders who asks for it.
 
-Waiting polls every millisecond rather than blocking in the kernel, and gives up
+Threads of one process first queue on a lock of their own (woken at once when it
+is released), so only one thread per process waits for the file lock. That wait
+polls every ``POLL_SECONDS`` rather than blocking in the kernel. Both waits give up
 queueing after ``QUEUE_TIMEOUT`` seconds (falling back to SQLite's busy handler),
 so a connection that keeps a transaction open — a test holding one while another
 thread writes, say — can never deadlock the process.
@@ -18,31 +20,68 @@ thread writes, say — can never deadlock the process.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
+import threading
 import time
 from typing import Any
 
 from django.db.backends.sqlite3 import base
 
 QUEUE_TIMEOUT = 20.0
-POLL_SECONDS = 0.001
+POLL_SECONDS = 0.0002
+
+# One lock per database file for the threads of this process.
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+def _thread_lock(name: str) -> threading.Lock:
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(name, threading.Lock())
+
+
+@functools.lru_cache(maxsize=2048)
+def _qmark(query: str) -> str:
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+class CursorWrapper(base.SQLiteCursorWrapper):
+    """Django's cursor, remembering each statement's "%s" to "?" conversion.
+
+    Hot paths run the same few statements over and over; the regular expression
+    that rewrites them cost more than some of the statements themselves.
+    """
+
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        if param_names is None:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)  # type: ignore[misc,no-any-return]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock_fd: int | None = None
     _write_locked: bool = False
+    _thread_lock: threading.Lock | None = None
+    _thread_locked: bool = False
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
         name = str(self.settings_dict["NAME"])
         if not self.is_in_memory_db() and not name.startswith("file:"):
             self._write_lock_fd = os.open(f"{name}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._thread_lock = _thread_lock(os.path.abspath(name))
         return connection
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        return self.connection.cursor(factory=CursorWrapper)
 
     def _acquire(self) -> None:
         if self._write_lock_fd is None or self._write_locked:
             return
         deadline = time.monotonic() + QUEUE_TIMEOUT
+        if self._thread_lock is not None and not self._thread_locked:
+            self._thread_locked = self._thread_lock.acquire(timeout=QUEUE_TIMEOUT)
         while True:
             try:
                 fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -58,6 +97,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._write_lock_fd is not None and self._write_locked:
             self._write_locked = False
             fcntl.flock(self._write_lock_fd, fcntl.LOCK_UN)
+        if self._thread_lock is not None and self._thread_locked:
+            self._thread_locked = False
+            self._thread_lock.release()
 
     def _start_transaction_under_autocommit(self) -> None:
         self._acquire()

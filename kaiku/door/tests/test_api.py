@@ -113,6 +113,23 @@ def test_a_synced_batch_records_each_use_once_and_flags_forced(world, device):
     assert forced.scanned_at == dt.datetime(2026, 6, 15, 6, 30, tzinfo=dt.UTC)
 
 
+def test_a_single_online_use_takes_the_single_use_path_and_answers_like_a_batch(world, device):
+    """The door page sends each online use alone: the same answers, idempotent, codes verified."""
+    _token, client = device
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    one = {"uses": [_use("one-1", codes.card_code(world.card_a), children=1)]}
+    first = client.post(url, one, format="json").json()["results"][0]
+    again = client.post(url, one, format="json").json()["results"][0]
+    assert first["status"] == "accepted" and first["created"] and first["key"] == "one-1"
+    assert again["use"] == first["use"] and not again["created"]
+    use = Use.objects.get(pk=first["use"])
+    assert use.channel == Channel.SCAN and use.children == 1 and use.recorded_via.startswith("door device")
+    refused = client.post(url, {"uses": [_use("one-2", world.card_a.number, children=9)]}, format="json").json()
+    assert refused["results"][0]["status"] == "refused" and refused["results"][0]["reason"] == "too_many_children"
+    assert refused["results"][0]["reason_text"]
+    assert Use.objects.filter(venue=world.venue_a).count() == 2
+
+
 def test_an_online_use_is_refused_not_forced(world):
     client = world.client_for("venue_staff")
     cards.inactivate_card(world.card_a, "lost", None)

@@ -234,3 +234,26 @@ def test_a_card_taken_into_use_and_voided_moves_its_registration_in_and_out_of_u
     assert counts() == (1, 0, 0, False)
     use(world, issued.card, world.venue_a)
     assert counts() == (1, 1, 1, True)
+
+
+def test_a_batch_of_uses_keeps_the_card_rollups_as_single_uses_do(world):
+    from kaiku.visits.models import Channel
+    from kaiku.visits.services import UseRequest, record_uses
+
+    actor = world.users["distributor"]
+    cards = [
+        register_card(world.distributor_a, HolderDetails(1990, world.muni_a, "33100"), actor).card for _ in range(3)
+    ]
+    use(world, cards[0], world.venue_a)  # taken into use before the batch
+    requests = [
+        UseRequest(
+            venue=world.venue_a,
+            number=getattr(card, "number", card),
+            channel=Channel.SCAN,
+            idempotency_key=f"batch-{i}",
+        )
+        for i, card in enumerate([cards[0], cards[1], cards[1], world.card_a, "AAAA-BBBB-C"])
+    ]
+    record_uses(requests)
+    assert CardFact.objects.filter(used=True).count() == 2  # cards[0] and cards[1]; cards[2] unused
+    assert (_card_rollup(), _card_year_summary(), _flags()) == _expected()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -114,6 +115,29 @@ def test_undo_within_two_minutes(world):
     assert use.voided_at is not None and use.voided_by == world.users["venue_staff"]
     assert Use.objects.filter(pk=use.pk).exists()
     assert AuditEntry.objects.filter(action="visits.voided", object_id=str(use.pk)).exists()
+
+
+def test_staff_undo_only_their_own_uses_and_the_venue_admin_any(world):
+    from kaiku.accounts.models import Role
+    from kaiku.accounts.tests.factories import user_with_role
+
+    use = _recorded_use(world.client_for("venue_staff"), world)
+    colleague = Client()
+    colleague.force_login(user_with_role(Role.VENUE_STAFF, site=world.venue_a))
+    page = colleague.get(venue_url(world))
+    assert use.pk not in page.context["undoable"]
+    assert reverse("visits:undo", args=[world.venue_a.pk, use.pk]) not in page.content.decode()
+    response = colleague.post(reverse("visits:undo", args=[world.venue_a.pk, use.pk]))
+    assert response.status_code == 302 and response["Location"] == venue_url(world)
+    use.refresh_from_db()
+    assert use.voided_at is None
+    own = world.client_for("venue_staff").get(venue_url(world))
+    assert use.pk in own.context["undoable"]
+    assert reverse("visits:undo", args=[world.venue_a.pk, use.pk]) in own.content.decode()
+    admin = world.client_for("venue_admin")
+    assert admin.post(reverse("visits:undo", args=[world.venue_a.pk, use.pk])).status_code == 302
+    use.refresh_from_db()
+    assert use.voided_at is not None and use.voided_by == world.users["venue_admin"]
 
 
 def test_undo_after_two_minutes_is_refused(world):
