@@ -17,7 +17,17 @@ from django.db.models import F
 from django.utils import timezone
 
 from kaiku.dbbackends.prepared import insert
-from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseRollup, UseSummary
+from kaiku.stats.models import (
+    AgeBand,
+    CardFact,
+    CardRollup,
+    CardSummary,
+    CardYear,
+    CardYearSummary,
+    UseFact,
+    UseRollup,
+    UseSummary,
+)
 
 if TYPE_CHECKING:
     from kaiku.cards.models import Card, CardEvent
@@ -201,8 +211,9 @@ def record_use_fact(use: Use) -> None:
     """The facts of one recorded use: its fact row, the rollup, the summary, the card-year.
 
     This runs on every use a door records, so it writes with prepared or plain SQL
-    (five short statements) instead of building ORM queries; ``record_use_facts``
-    is the batch form and the tests hold the two to the same results.
+    (five short statements, and two or three more on a card's first counted use of
+    the year, for the card rollups) instead of building ORM queries;
+    ``record_use_facts`` is the batch form and the tests hold the two to the same results.
     """
     fact = use_fact_for(use)
     insert(fact)
@@ -211,8 +222,12 @@ def record_use_fact(use: Use) -> None:
         return
     _bump_summary_fast(fact)
     if fact.card_key is not None:
+        row = (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
         with connection.cursor() as cursor:
-            cursor.execute(_card_year_sql(), [fact.card_key, fact.year, fact.card_site_id, fact.card_area_id])
+            cursor.execute(_card_year_sql(), list(row))
+            taken = cursor.rowcount  # 1 only for the card's first counted use of the year
+        if taken:
+            card_years_added([row])
 
 
 def record_use_facts(uses: list[Use]) -> None:
@@ -224,7 +239,7 @@ def record_use_facts(uses: list[Use]) -> None:
     UseFact.objects.bulk_create(facts)
     add_to_rollup(facts)
     sums: dict[tuple[int, int | None, int | None, str], list[int]] = {}
-    card_years: dict[tuple[int, int], CardYear] = {}
+    card_years: dict[tuple[int, int], tuple[int, int, int | None, int | None]] = {}
     for fact in facts:
         if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
             continue
@@ -233,15 +248,17 @@ def record_use_facts(uses: list[Use]) -> None:
         amounts[0] += fact.adults
         amounts[1] += fact.children + fact.community_clients
         if fact.card_key is not None and (fact.card_key, fact.year) not in card_years:
-            card_years[(fact.card_key, fact.year)] = CardYear(
-                card_key=fact.card_key, year=fact.year, card_site_id=fact.card_site_id, card_area_id=fact.card_area_id
+            card_years[(fact.card_key, fact.year)] = (
+                fact.card_key,
+                fact.year,
+                fact.card_site_id,
+                fact.card_area_id,
             )
     # A fixed order, so two batches updating the same rows cannot deadlock.
     for (year, area_id, municipality_id, sector), (adults, children) in sorted(sums.items(), key=lambda i: str(i[0])):
         key = {"year": year, "venue_area_id": area_id, "venue_municipality_id": municipality_id, "sector": sector}
         _add(UseSummary, key, {"adults": adults, "children": children})
-    if card_years:
-        CardYear.objects.bulk_create(list(card_years.values()), ignore_conflicts=True)
+    take_into_use(list(card_years.values()))
 
 
 def void_use_fact(use: Use) -> None:
@@ -258,7 +275,7 @@ def void_use_fact(use: Use) -> None:
         return
     still_used = UseFact.objects.counted().filter(card_key=fact.card_key, year=fact.year).exists()
     if not still_used:
-        CardYear.objects.filter(card_key=fact.card_key, year=fact.year).delete()
+        give_up_card_year(fact.card_key, fact.year)
 
 
 FACT_KINDS = {"registered": CardFact.Kind.REGISTERED, "renewed": CardFact.Kind.RENEWED}
@@ -285,7 +302,14 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None) -> None:
         return
     day = timezone.localdate(event.at) if event is not None and event.at else timezone.localdate()
     fact = card_fact_for(card, kind, day, event.pk if event is not None else None)
+    # The flags of the card rollup: taken into use this year already, and not the only fact of the year.
+    fact.used = CardYear.objects.filter(card_key=card.pk, year=fact.year).exists()
+    same_year = CardFact.objects.filter(card_key=card.pk, year=fact.year)
+    fact.shared_year = same_year.exists()
+    if fact.shared_year:
+        same_year.filter(shared_year=False).update(shared_year=True)
     fact.save()
+    _add_card_rollup([_card_rollup_key(fact)], [(1, int(fact.used))])
     key = {
         "year": fact.year,
         "kind": fact.kind,
@@ -293,6 +317,128 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None) -> None:
         "site_municipality_id": fact.site_municipality_id,
     }
     _add(CardSummary, key, {"count": 1})
+
+
+# --- Cards taken into use and the card rollups -----------------------------------------
+
+CardYearRow = tuple[int, int, int | None, int | None]  # card key, year, issuing site, card's area
+CARD_ROLLUP_KEYS = ("year", "month", "kind", "card_site_key", "card_area_key", "site_municipality_key", "card_kind")
+
+
+def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
+    return (
+        fact.year,
+        fact.month,
+        fact.kind,
+        fact.card_site_id or 0,
+        fact.card_area_id or 0,
+        fact.site_municipality_id or 0,
+        fact.card_kind,
+    )
+
+
+def _upsert(
+    model: type[CardRollup] | type[CardYearSummary],
+    keys: tuple[str, ...],
+    amounts: tuple[str, ...],
+    rows: dict[tuple[Any, ...], list[int]],
+) -> None:
+    """Add amounts to rows of a rollup keyed by ``keys``, creating the rows that do not exist."""
+    table = model._meta.db_table
+    columns = (*keys, *amounts)
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in amounts)
+    ordered = sorted(rows.items())  # a fixed order, so two transactions cannot deadlock
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), 80):
+            batch = ordered[start : start + 80]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(batch))
+            params: list[Any] = [v for key, sums in batch for v in (*key, *sums)]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "  # noqa: S608
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+                params,
+            )
+
+
+def _add_card_rollup(keys: Iterable[tuple[Any, ...]], amounts: Iterable[tuple[int, int]]) -> None:
+    rows: dict[tuple[Any, ...], list[int]] = {}
+    for key, (facts, used) in zip(keys, amounts, strict=True):
+        sums = rows.setdefault(key, [0, 0])
+        sums[0] += facts
+        sums[1] += used
+    if rows:
+        _upsert(CardRollup, CARD_ROLLUP_KEYS, ("facts", "used"), rows)
+
+
+def take_into_use(rows: Iterable[CardYearRow]) -> None:
+    """Record cards as taken into use in a year (``CardYear``), for counted uses.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: only the card-years it
+    creates (a card's first counted use of the year) go on to ``card_years_added``.
+    """
+    rows = sorted(set(rows), key=lambda row: (row[0], row[1]))
+    if not rows:
+        return
+    table = CardYear._meta.db_table
+    added: list[CardYearRow] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 200):
+            batch = rows[start : start + 200]
+            cursor.execute(
+                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+                + " ON CONFLICT (card_key, year) DO NOTHING RETURNING card_key, year, card_site_id, card_area_id",
+                [v for row in batch for v in row],
+            )
+            added += [tuple(r) for r in cursor.fetchall()]  # type: ignore[misc]
+    card_years_added(added)
+
+
+def give_up_card_year(card_key: int, year: int) -> None:
+    """The card has no counted use left in the year (its last one was voided)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {CardYear._meta.db_table} WHERE card_key = %s AND year = %s "  # noqa: S608
+            "RETURNING card_site_id, card_area_id",
+            [card_key, year],
+        )
+        removed = cursor.fetchall()
+    for site_id, area_id in removed:
+        _card_year_changed([(card_key, year, site_id, area_id)], -1)
+
+
+def card_years_added(rows: Iterable[CardYearRow]) -> None:
+    """Keep the card rollups current for card-years just created (call only for new rows)."""
+    _card_year_changed(list(rows), +1)
+
+
+def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
+    """Count card-years in ``CardYearSummary`` and flag the cards' facts of the year as used (or not)."""
+    if not rows:
+        return
+    counts: dict[tuple[Any, ...], list[int]] = {}
+    by_year: dict[int, list[int]] = {}
+    for card_key, year, site_id, area_id in rows:
+        counts.setdefault((year, site_id or 0, area_id or 0), [0])[0] += sign
+        by_year.setdefault(year, []).append(card_key)
+    _upsert(CardYearSummary, ("year", "card_site_key", "card_area_key"), ("cards",), counts)
+    table = CardFact._meta.db_table
+    flipped: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for year, keys in sorted(by_year.items()):
+            for start in range(0, len(keys), 500):
+                batch = sorted(keys[start : start + 500])
+                cursor.execute(
+                    f"UPDATE {table} SET used = %s WHERE year = %s AND used = %s "  # noqa: S608
+                    f"AND card_key IN ({', '.join(['%s'] * len(batch))}) "
+                    "RETURNING year, month, kind, card_site_id, card_area_id, site_municipality_id, card_kind",
+                    [sign > 0, year, sign < 0, *batch],
+                )
+                flipped += [
+                    (y, m, kind, site or 0, area or 0, muni or 0, card_kind)
+                    for y, m, kind, site, area, muni, card_kind in cursor.fetchall()
+                ]
+    _add_card_rollup(flipped, [(0, sign)] * len(flipped))
 
 
 def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]]:
@@ -312,7 +458,49 @@ def rebuild_derived() -> dict[str, int]:
         "cards_taken_into_use": rebuild_card_years(),
         "use_summaries": rebuild_summaries(),
         "use_rollup": rebuild_rollup(),
+        "card_rollup": rebuild_card_rollup(),
     }
+
+
+def rebuild_card_rollup() -> int:
+    """Derive the card facts' flags, the card rollup and the card-year counts, in a few statements.
+
+    Runs after ``rebuild_card_years``: a card fact is used when its card has a card-year
+    in the fact's year.
+    """
+    CardRollup.objects.all().delete()
+    CardYearSummary.objects.all().delete()
+    cards, years = CardFact._meta.db_table, CardYear._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {cards} SET used = %s, shared_year = %s WHERE used = %s OR shared_year = %s",  # noqa: S608
+            [False, False, True, True],
+        )
+        cursor.execute(
+            f"UPDATE {cards} SET used = %s FROM {years} AS y "  # noqa: S608
+            f"WHERE y.card_key = {cards}.card_key AND y.year = {cards}.year",
+            [True],
+        )
+        cursor.execute(
+            f"UPDATE {cards} SET shared_year = %s FROM "  # noqa: S608
+            f"(SELECT card_key, year FROM {cards} GROUP BY card_key, year HAVING COUNT(*) > 1) AS d "
+            f"WHERE d.card_key = {cards}.card_key AND d.year = {cards}.year",
+            [True],
+        )
+        cursor.execute(f"UPDATE {cards} SET shared_year = %s WHERE card_key IS NULL", [True])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {CardRollup._meta.db_table} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
+            "SELECT year, month, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
+            "COALESCE(site_municipality_id, 0), card_kind, COUNT(*), SUM(CASE WHEN used THEN 1 ELSE 0 END) "
+            f"FROM {cards} GROUP BY year, month, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
+            "COALESCE(site_municipality_id, 0), card_kind"
+        )
+        cursor.execute(
+            f"INSERT INTO {CardYearSummary._meta.db_table} (year, card_site_key, card_area_key, cards) "  # noqa: S608
+            f"SELECT year, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), COUNT(*) FROM {years} "
+            "GROUP BY year, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0)"
+        )
+    return CardRollup.objects.count()
 
 
 def rebuild_rollup() -> int:

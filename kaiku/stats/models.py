@@ -138,6 +138,11 @@ class CardFact(models.Model):
     age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     gender = models.CharField(_("gender"), max_length=20, blank=True)
     card_kind = models.CharField(_("card kind"), max_length=20, blank=True)
+    # Kept for the monthly card rollup (``CardRollup``): the card is taken into use in
+    # the fact's year (it has a ``CardYear`` row), and the card has more than one fact
+    # that year (or no card key), so that distinct cards can be counted exactly.
+    used = models.BooleanField(_("card used during the year"), default=False, db_default=False)
+    shared_year = models.BooleanField(_("not the card's only fact of the year"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("card fact")
@@ -146,6 +151,9 @@ class CardFact(models.Model):
             models.Index(fields=["year", "kind"], name="cardfact_year"),
             models.Index(fields=["card_area", "day"], name="cardfact_area_day"),
             models.Index(fields=["card_site", "day"], name="cardfact_site_day"),
+            models.Index(fields=["card_key", "year"], name="cardfact_card_year"),
+            models.Index(fields=["day"], name="cardfact_day"),
+            models.Index(fields=["year", "month"], name="cardfact_shared", condition=models.Q(shared_year=True)),
         ]
 
     def __str__(self) -> str:
@@ -255,3 +263,69 @@ class UseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.dim}={self.value}"
+
+
+class CardRollup(models.Model):
+    """Registrations and renewals pre-counted per month and per every filter of the card tables.
+
+    One row per (year, month, kind, issuing site, card's area, issuing site's
+    municipality, card kind); ``facts`` counts the card facts, ``used`` those whose
+    card is taken into use in the same year. Kept in the same transaction as the
+    card facts and the card-years, and derived again by a rebuild, so the national,
+    area and site dashboards sum a few thousand rows instead of a year of card
+    facts. The keys are ids, 0 when none.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    kind = models.CharField(_("kind"), max_length=20, choices=CardFact.Kind.choices)
+    card_site_key = models.IntegerField(_("issuing site"), default=0)
+    card_area_key = models.IntegerField(_("card's area"), default=0)
+    site_municipality_key = models.IntegerField(_("issuing site's municipality"), default=0)
+    card_kind = models.CharField(_("card kind"), max_length=20, blank=True)
+    facts = models.IntegerField(_("card facts"), default=0)
+    used = models.IntegerField(_("card facts of cards used during the year"), default=0)
+
+    class Meta:
+        verbose_name = _("card rollup")
+        verbose_name_plural = _("card rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "year",
+                    "month",
+                    "kind",
+                    "card_site_key",
+                    "card_area_key",
+                    "site_municipality_key",
+                    "card_kind",
+                ],
+                name="cardrollup_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.kind}"
+
+
+class CardYearSummary(models.Model):
+    """Cards taken into use (``CardYear`` rows) counted per year, issuing site and card's area.
+
+    Changes with each card-year added or removed, in the same transaction. The keys
+    are ids, 0 when none.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    card_site_key = models.IntegerField(_("issuing site"), default=0)
+    card_area_key = models.IntegerField(_("card's area"), default=0)
+    cards = models.IntegerField(_("cards taken into use"), default=0)
+
+    class Meta:
+        verbose_name = _("card-year summary")
+        verbose_name_plural = _("card-year summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "card_site_key", "card_area_key"], name="cardyearsummary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -24,8 +24,10 @@ from kaiku.offers.models import ArtForm
 from kaiku.stats.models import (
     AgeBand,
     CardFact,
+    CardRollup,
     CardSummary,
     CardYear,
+    CardYearSummary,
     UseFact,
     UseFactQuerySet,
     UseRollup,
@@ -255,11 +257,8 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
 
     months = months_between(filters.start, filters.end)
     dims = PEOPLE_DIMS if scope.shows_holders else PEOPLE_DIMS[:3]
-    rolled = _from_rollup(scope, filters, months)
-    if rolled is not None:
-        groups, pairs, attempts, refused, totals = rolled
-    else:
-        groups = _people_groups(counted, dims)
+    rolled = _from_rollup(scope, filters, dims)
+    groups, pairs, attempts, refused, totals = rolled if rolled is not None else _use_tables(scope, filters, dims)
     by_month = groups["month"]
     tables.append(
         Table(
@@ -303,14 +302,6 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
 
     # Cross-area use: cards of one area used at venues of another.
     names = _area_names()
-    if rolled is None:
-        across = filters.apply_uses(scope.uses_across()).counted()
-        pairs = {
-            (r["card_area"], r["venue_area"]): r["n"]
-            for r in across.values("card_area", "venue_area")
-            .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
-            .order_by()
-        }
     card_areas = sorted({c for c, _v in pairs}, key=lambda pk: names.get(pk, ""))
     venue_areas = sorted({v for _c, v in pairs}, key=lambda pk: names.get(pk, ""))
     tables.append(
@@ -325,9 +316,6 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         )
     )
 
-    if rolled is None:
-        attempts = _attempts(uses, "channel")
-        refused = {r["reason"]: r["n"] for r in uses.refused().values("reason").annotate(n=Count("pk")).order_by()}
     tables.append(_attempts_table(attempts, "channels", _("Attempts by channel"), _("Channel"), Channel.choices))
     reason_labels = dict(Reason.choices)
     keys = [k for k in reason_labels if k in refused] + [k for k in refused if k not in reason_labels]
@@ -343,12 +331,6 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         )
     )
 
-    if rolled is None:
-        totals = counted.aggregate(
-            adults=Coalesce(Sum("adults"), 0),
-            children=_child_sum(),
-            assistants=Coalesce(Sum("assistants"), 0),
-        )
     figures: dict[str, Any] = {
         "uses": totals["adults"] + totals["children"],
         "adults": totals["adults"],
@@ -358,9 +340,13 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
     }
     if scope.has_cards:
         cards = filters.apply_cards(scope.card_facts())
+        card_rolled = _cards_from_rollup(scope, filters)
         by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-        for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
-            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+        if card_rolled is not None:
+            by_kind.update(card_rolled[0])
+        else:
+            for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
+                by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
         tables.append(
             Table(
                 "cards",
@@ -372,14 +358,17 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
                 chart="timeline",
             )
         )
-        issued = cards.values("card_key").distinct()
-        issued_count = issued.count()
-        # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
-        years = list(range(filters.start.year, filters.end.year + 1))
-        # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
-        # materialising a year of card-years as an IN list.
-        used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
-        used_count = issued.filter(Exists(used)).count()
+        if card_rolled is not None and card_rolled[1] is not None:
+            issued_count, used_count = card_rolled[1]
+        else:
+            issued = cards.values("card_key").distinct()
+            issued_count = issued.count()
+            # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
+            years = list(range(filters.start.year, filters.end.year + 1))
+            # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
+            # materialising a year of card-years as an IN list.
+            used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
+            used_count = issued.filter(Exists(used)).count()
         figures["cards_issued"] = issued_count
         figures["cards_issued_used"] = used_count
         figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
@@ -387,76 +376,209 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
     return tables, figures
 
 
-def _from_rollup(
-    scope: StatsScope, filters: Filters, months: list[tuple[int, int]]
-) -> (
-    tuple[
-        dict[str, dict[Any, list[int]]],
-        dict[tuple[Any, Any], int],
-        dict[Any, list[int]],
-        dict[Any, int],
-        dict[str, int],
-    ]
-    | None
-):
-    """The use tables of a national or area dashboard from the monthly rollup, in one query.
+UseTables = tuple[
+    dict[str, dict[Any, list[int]]],  # adults and children per month and per dimension
+    dict[tuple[Any, Any], int],  # uses per (card's area, venue's area)
+    dict[Any, list[int]],  # accepted and refused attempts per channel
+    dict[Any, int],  # refused attempts per reason
+    dict[str, int],  # adults, children, assistants
+]
 
-    Only when the rollup can answer: whole months, and no filter but the venue's area.
-    Returns None otherwise, and the facts are read instead.
+
+def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
+    """The whole months of a period, as (first, last) (year, month), and its other days.
+
+    The other days are at most two ranges (before the first whole month and after the
+    last), each as a ``Q`` on ``day``; a period within one month that is not the whole
+    month has no whole months and is all "other days".
     """
-    whole_months = filters.start.day == 1 and (filters.end + dt.timedelta(days=1)).day == 1
-    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
-    if scope.level not in ("national", "area") or not whole_months or filtered:
-        return None
-    (y0, m0), (y1, m1) = months[0], months[-1]
-    qs = UseRollup.objects.filter(
-        Q(year__gt=y0) | Q(year=y0, month__gte=m0), Q(year__lt=y1) | Q(year=y1, month__lte=m1)
-    )
-    if filters.area is not None:
-        qs = qs.filter(venue_area_key=filters.area.pk)
-    if scope.level == "area":
-        assert scope.area is not None
-        qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
-    # Only the month and the cross-area table keep the month or the venue's area apart.
-    ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
-    venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
-    rows = (
-        qs.annotate(ym=ym, va=venue)
-        .values("dim", "value", "ym", "va")
-        .annotate(**{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")})
+    after_start_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    first = start if start.day == 1 else after_start_month
+    following = end + dt.timedelta(days=1)
+    stop = following if following.day == 1 else following.replace(day=1)  # the day after the whole months
+    if first >= stop:
+        return None, [Q(day__gte=start, day__lte=end)]
+    edges = []
+    if start < first:
+        edges.append(Q(day__gte=start, day__lt=first))
+    if stop <= end:
+        edges.append(Q(day__gte=stop, day__lte=end))
+    last = stop - dt.timedelta(days=1)
+    return ((first.year, first.month), (last.year, last.month)), edges
+
+
+def _in_months(first: tuple[int, int], last: tuple[int, int]) -> Q:
+    (y0, m0), (y1, m1) = first, last
+    return (Q(year__gt=y0) | Q(year=y0, month__gte=m0)) & (Q(year__lt=y1) | Q(year=y1, month__lte=m1))
+
+
+def _any(edges: list[Q]) -> Q:
+    days = Q(pk__in=[])
+    for edge in edges:
+        days |= edge
+    return days
+
+
+def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], days: Q | None = None) -> UseTables:
+    """The use tables of a dashboard from the facts (of the period, or only of ``days`` in it)."""
+    uses = filters.apply_uses(scope.uses())
+    across = filters.apply_uses(scope.uses_across()).counted()
+    if days is not None:
+        uses, across = uses.filter(days), across.filter(days)
+    counted = uses.counted()
+    groups = _people_groups(counted, dims)
+    pairs = {
+        (r["card_area"], r["venue_area"]): r["n"]
+        for r in across.values("card_area", "venue_area")
+        .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
         .order_by()
+    }
+    attempts = _attempts(uses, "channel")
+    refused = {r["reason"]: r["n"] for r in uses.refused().values("reason").annotate(n=Count("pk")).order_by()}
+    totals = counted.aggregate(
+        adults=Coalesce(Sum("adults"), 0), children=_child_sum(), assistants=Coalesce(Sum("assistants"), 0)
     )
+    return groups, pairs, attempts, refused, totals
+
+
+def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
+    """The use tables of a national or area dashboard from the monthly rollup.
+
+    Only when the rollup can answer: no filter but the venue's area. The whole months
+    of the period come from the rollup in one query; the days before the first and
+    after the last whole month (a period ending today, say) from the facts of those
+    days, in the same queries as ``_use_tables``. Returns None otherwise, and the
+    facts are read instead.
+    """
+    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
+    if scope.level not in ("national", "area") or filtered:
+        return None
+    whole, edges = split_period(filters.start, filters.end)
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
-    for row in rows:
-        dim, value = row["dim"], row["value"]
-        if dim == "month":
-            groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
-            for name in totals:
-                totals[name] += row[name]
-        elif dim in groups and row["uses"]:
-            groups[dim][value] = [row["adults"], row["children"]]
-        elif dim == "card_area" and row["uses"]:
-            pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
-        elif dim == "channel" and (row["accepted"] or row["refused"]):
-            attempts[value] = [row["accepted"], row["refused"]]
-        elif dim == "reason" and row["refused"]:
-            refused[value] = row["refused"]
+    if whole is not None:
+        qs = UseRollup.objects.filter(_in_months(*whole))
+        if filters.area is not None:
+            qs = qs.filter(venue_area_key=filters.area.pk)
+        if scope.level == "area":
+            assert scope.area is not None
+            qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
+        # Only the month and the cross-area table keep the month or the venue's area apart.
+        ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
+        venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
+        rows = (
+            qs.annotate(ym=ym, va=venue)
+            .values("dim", "value", "ym", "va")
+            .annotate(
+                **{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")}
+            )
+            .order_by()
+        )
+        for row in rows:
+            dim, value = row["dim"], row["value"]
+            if dim == "month":
+                groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
+                for name in totals:
+                    totals[name] += row[name]
+            elif dim in groups and row["uses"]:
+                groups[dim][value] = [row["adults"], row["children"]]
+            elif dim == "card_area" and row["uses"]:
+                pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
+            elif dim == "channel" and (row["accepted"] or row["refused"]):
+                attempts[value] = [row["accepted"], row["refused"]]
+            elif dim == "reason" and row["refused"]:
+                refused[value] = row["refused"]
+    if edges:
+        e_groups, e_pairs, e_attempts, e_refused, e_totals = _use_tables(scope, filters, dims, _any(edges))
+        for dim, data in e_groups.items():
+            for key, (adults, children) in data.items():
+                sums = groups[dim].setdefault(key, [0, 0])
+                sums[0] += adults
+                sums[1] += children
+        for pair, n in e_pairs.items():
+            pairs[pair] = pairs.get(pair, 0) + n
+        for channel, (accepted, refused_n) in e_attempts.items():
+            attempts[channel][0] += accepted
+            attempts[channel][1] += refused_n
+        for reason, n in e_refused.items():
+            refused[reason] = refused.get(reason, 0) + n
+        for name in totals:
+            totals[name] += e_totals[name]
     return groups, pairs, attempts, refused, totals
+
+
+def _cards_from_rollup(
+    scope: StatsScope, filters: Filters
+) -> tuple[dict[tuple[int, int], list[int]], tuple[int, int] | None] | None:
+    """Registrations and renewals by month, and the distinct cards issued and issued-and-used,
+    from the monthly card rollup (``CardRollup``).
+
+    Every card filter is a key of the rollup. The whole months of the period come
+    from the rollup, the other days (a period ending today, say) from the card facts
+    of those days. The distinct counts need a period within one calendar year ("used"
+    means used in the fact's year); they are None for a longer period. A card with
+    several facts in the period counts once: such facts are flagged ``shared_year``
+    and read one by one to take the repeats out. None for a venue (no cards).
+    """
+    if not scope.has_cards:
+        return None
+    rollup, facts = CardRollup.objects.all(), CardFact.objects.all()
+    if scope.level == "area":
+        assert scope.area is not None
+        rollup, facts = rollup.filter(card_area_key=scope.area.pk), facts.filter(card_area=scope.area)
+    elif scope.level == "site":
+        assert scope.site is not None
+        rollup, facts = rollup.filter(card_site_key=scope.site.pk), facts.filter(card_site=scope.site)
+    if filters.area is not None:
+        rollup, facts = rollup.filter(card_area_key=filters.area.pk), facts.filter(card_area=filters.area)
+    if filters.municipality is not None:
+        rollup = rollup.filter(site_municipality_key=filters.municipality.pk)
+        facts = facts.filter(site_municipality=filters.municipality)
+    if filters.card_kind:
+        rollup, facts = rollup.filter(card_kind=filters.card_kind), facts.filter(card_kind=filters.card_kind)
+    whole, edges = split_period(filters.start, filters.end)
+    parts: list[QuerySet[Any]] = []
+    if whole is not None:
+        parts.append(
+            rollup.filter(_in_months(*whole)).values("year", "month", "kind").annotate(n=Sum("facts"), u=Sum("used"))
+        )
+    if edges:
+        edge_facts = facts.filter(_any(edges)).values("year", "month", "kind")
+        parts.append(edge_facts.annotate(n=Count("pk"), u=Count("pk", filter=Q(used=True))))
+    by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    n_facts = n_used = 0
+    for part in parts:
+        for row in part.order_by():
+            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+            n_facts += row["n"]
+            n_used += row["u"]
+    year = filters.start.year
+    if filters.end.year != year:
+        return by_kind, None
+    # Take out the repeats: a card with n facts in the period (u of them used) counts once.
+    repeats = facts.filter(shared_year=True, year=year, day__gte=filters.start, day__lte=filters.end)
+    per_card: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+    for row in repeats.values("card_key", "used").annotate(n=Count("pk")).order_by():
+        per_card[row["card_key"]][0] += row["n"]
+        if row["used"]:
+            per_card[row["card_key"]][1] += row["n"]
+    n_facts -= sum(n - 1 for n, _u in per_card.values())
+    n_used -= sum(u - 1 for _n, u in per_card.values() if u)
+    return by_kind, (n_facts, n_used)
 
 
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
-    For whole calendar years without use filters the network's (or a site's) figure is
-    the number of card-years already kept for the yearly table; otherwise the
-    distinct cards are counted from the facts (as a DISTINCT subquery, which
-    PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
+    Without use filters, nationally or for a site, a period within one calendar year
+    that holds all of that year's counted uses in scope (the whole year, or this year
+    so far) counts the year's card-years (``CardYearSummary``); whole calendar years
+    count distinct card-years. Otherwise the distinct cards are counted from the facts
+    (as a DISTINCT subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
     """
-    whole_years = (filters.start.month, filters.start.day, filters.end.month, filters.end.day) == (1, 1, 12, 31)
     unfiltered = not (
         filters.area
         or filters.municipality
@@ -465,12 +587,40 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
         or filters.card_kind
         or filters.channel
     )
-    if whole_years and unfiltered and scope.level in ("national", "site"):
-        years = scope.card_years().filter(year__gte=filters.start.year, year__lte=filters.end.year)
-        if filters.start.year == filters.end.year:
-            return years.count()
-        return years.values("card_key").distinct().count()
+    if unfiltered and scope.level in ("national", "site"):
+        start, end = filters.start, filters.end
+        if start.year == end.year and _holds_the_year(scope, start, end):
+            return _card_year_counts(scope).get(start.year, 0)
+        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+            years = scope.card_years().filter(year__gte=start.year, year__lte=end.year)
+            return years.values("card_key").distinct().count()
     return counted.exclude(card_key=None).values("card_key").distinct().count()
+
+
+def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:
+    """No counted use in scope falls in the period's calendar year before ``start`` or after ``end``.
+
+    Two short range probes of the day index; none for a whole year.
+    """
+    counted = scope.uses().counted()
+    first, last = dt.date(start.year, 1, 1), dt.date(start.year, 12, 31)
+    if start > first and counted.filter(day__gte=first, day__lt=start).exists():
+        return False
+    return not (end < last and counted.filter(day__gt=end, day__lte=last).exists())
+
+
+def _card_year_counts(scope: StatsScope) -> dict[int, int]:
+    """Cards taken into use per year in scope, from ``CardYearSummary`` (the card-years counted)."""
+    qs = CardYearSummary.objects.all()
+    if scope.level == "area":
+        assert scope.area is not None
+        qs = qs.filter(card_area_key=scope.area.pk)
+    elif scope.level == "site":
+        assert scope.site is not None
+        qs = qs.filter(card_site_key=scope.site.pk)
+    elif scope.level == "venue":
+        return {}
+    return {year: n for year, n in qs.values("year").annotate(n=Sum("cards")).values_list("year", "n") if n}
 
 
 def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
@@ -571,7 +721,7 @@ def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[Y
             registered[row["year"]] += row["n"]
         if row["site_municipality"] is not None and row["n"]:
             municipalities[row["year"]].add(row["site_municipality"])
-    taken = dict(scope.card_years().values("year").annotate(n=Count("pk")).order_by().values_list("year", "n"))
+    taken = _card_year_counts(scope)
     adult: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     child: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     grouped = (

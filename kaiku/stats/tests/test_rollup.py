@@ -52,10 +52,10 @@ def _from_facts():
     return sorted((*key, *sums) for key, sums in rows.items())
 
 
-def _random_uses(world, seed):
+def _random_uses(world, seed, n=40):
     rng = random.Random(seed)
     done = []
-    for _ in range(40):
+    for _ in range(n):
         card = rng.choice([world.card_a, world.card_b, world.card_l, "AAAA-BBBB-C"])
         venue = rng.choice([world.venue_a, world.venue_b, world.venue_l])
         children = rng.choice([0, 0, 1, 3, 9])  # 9: too many, refused
@@ -83,18 +83,67 @@ def _published(tables, figures):
     return [(t.key, t.rows, t.columns, t.values) for t in tables], figures
 
 
+PERIODS = [
+    (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    (dt.date(2026, 1, 1), dt.date(2026, 6, 15)),  # the default: this year so far
+    (dt.date(2026, 1, 15), dt.date(2026, 6, 15)),
+    (dt.date(2026, 2, 10), dt.date(2026, 5, 31)),
+    (dt.date(2026, 3, 1), dt.date(2026, 3, 31)),
+    (dt.date(2026, 3, 5), dt.date(2026, 3, 20)),  # within one month: all from the facts
+    (dt.date(2025, 12, 20), dt.date(2026, 2, 28)),
+]
+
+
 @pytest.mark.parametrize("level", ["national", "area"])
-def test_the_dashboard_reads_the_same_numbers_from_the_rollup_as_from_the_facts(world, monkeypatch, level):
-    _random_uses(world, 3)
-    year = timezone.localdate().year
+def test_the_dashboard_reads_the_same_numbers_from_the_rollup_as_from_the_facts(world, _clock, monkeypatch, level):
+    rng = random.Random(7)
+    for day in sorted(dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(165)) for _ in range(6)):
+        _clock.move_to(dt.datetime(day.year, day.month, day.day, 12, tzinfo=timezone.get_current_timezone()))
+        _random_uses(world, rng.randrange(1000), n=8)
+    assert UseFact.objects.values("month").distinct().count() > 2
     scope = StatsScope(level, area=world.area_a if level == "area" else None, threshold=None)
-    for filters in (
-        Filters(dt.date(year, 1, 1), dt.date(year, 12, 31)),
-        Filters(dt.date(year, 1, 1), dt.date(year, 12, 31), area=world.area_b),
-    ):
-        months = queries.months_between(filters.start, filters.end)
-        assert queries._from_rollup(scope, filters, months) is not None  # the rollup answers
-        rolled = _published(*dashboard(scope, filters))
-        with monkeypatch.context() as patched:
-            patched.setattr(queries, "_from_rollup", lambda *a: None)
-            assert rolled == _published(*dashboard(scope, filters))
+    for start, end in PERIODS:
+        for filters in (Filters(start, end), Filters(start, end, area=world.area_b)):
+            assert queries._from_rollup(scope, filters, queries.PEOPLE_DIMS) is not None  # the rollup answers
+            rolled = _published(*dashboard(scope, filters))
+            with monkeypatch.context() as patched:
+                patched.setattr(queries, "_from_rollup", lambda *a: None)
+                assert rolled == _published(*dashboard(scope, filters)), (start, end, filters.area)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "whole", "edges"),
+    [
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31), ((2026, 1), (2026, 12)), []),
+        (
+            dt.date(2026, 1, 1),
+            dt.date(2026, 6, 15),
+            ((2026, 1), (2026, 5)),
+            [(dt.date(2026, 6, 1), dt.date(2026, 6, 15))],
+        ),
+        (
+            dt.date(2025, 12, 20),
+            dt.date(2026, 2, 28),
+            ((2026, 1), (2026, 2)),
+            [(dt.date(2025, 12, 20), dt.date(2025, 12, 31))],
+        ),
+        (dt.date(2026, 1, 15), dt.date(2026, 2, 14), None, [(dt.date(2026, 1, 15), dt.date(2026, 2, 14))]),
+        (dt.date(2026, 3, 5), dt.date(2026, 3, 20), None, [(dt.date(2026, 3, 5), dt.date(2026, 3, 20))]),
+        (
+            dt.date(2026, 1, 31),
+            dt.date(2026, 3, 1),
+            ((2026, 2), (2026, 2)),
+            [(dt.date(2026, 1, 31), dt.date(2026, 1, 31)), (dt.date(2026, 3, 1), dt.date(2026, 3, 1))],
+        ),
+    ],
+)
+def test_it_splits_a_period_into_whole_months_and_other_days(start, end, whole, edges):
+    got_whole, got_edges = queries.split_period(start, end)
+    assert got_whole == whole
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    in_edges = {d for d in days for a, b in edges if a <= d <= b}
+    assert len(got_edges) == len(edges)
+    # Every day of the period is in exactly one part: a whole month or an edge.
+    for d in days:
+        in_whole = whole is not None and whole[0] <= (d.year, d.month) <= whole[1]
+        assert in_whole != (d in in_edges)
