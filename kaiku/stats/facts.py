@@ -416,6 +416,15 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
     """Count card-years in ``CardYearSummary`` and flag the cards' facts of the year as used (or not)."""
     if not rows:
         return
+    if connection.vendor != "sqlite":
+        # A renewal (which holds its card's row lock) checks whether the card was taken
+        # into use this year when it writes its fact. Taking the same lock here makes the
+        # two wait for each other instead of each missing the other's uncommitted row.
+        # SQLite's IMMEDIATE transactions already run one at a time.
+        from kaiku.cards.models import Card
+
+        cards = sorted({card_key for card_key, *_rest in rows})
+        list(Card.objects.select_for_update().filter(pk__in=cards).order_by("pk").values_list("pk", flat=True))
     counts: dict[tuple[Any, ...], list[int]] = {}
     by_year: dict[int, list[int]] = {}
     for card_key, year, site_id, area_id in rows:

@@ -44,7 +44,7 @@ class AgeBand(models.TextChoices):
         return cls.FROM_65
 
 
-def _fk(to: str, verbose_name: Any) -> models.ForeignKey:
+def _fk(to: str, verbose_name: Any, *, index: bool = True) -> models.ForeignKey:
     # No database constraint: facts are bulk-loaded and outlive nothing they point to
     # (sites and municipalities are never deleted, only offboarded).
     return models.ForeignKey(
@@ -53,6 +53,7 @@ def _fk(to: str, verbose_name: Any) -> models.ForeignKey:
         related_name="+",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=index,
         null=True,
         blank=True,
     )
@@ -78,13 +79,15 @@ class UseFact(models.Model):
     day = models.DateField(_("date"))
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
-    venue = _fk("network.Site", _("venue"))
-    venue_area = _fk("network.Area", _("venue's area"))
+    # Every use writes every index of this table: the scopes' own columns are searched
+    # through the (scope, day) indexes below, so they have no index of their own.
+    venue = _fk("network.Site", _("venue"), index=False)
+    venue_area = _fk("network.Area", _("venue's area"), index=False)
     venue_municipality = _fk("network.Municipality", _("venue's municipality"))
     card_key = models.BigIntegerField(null=True, blank=True)
-    card_site = _fk("network.Site", _("issuing site"))
-    card_area = _fk("network.Area", _("card's area"))
-    card_municipality = _fk("network.Municipality", _("holder's home municipality"))
+    card_site = _fk("network.Site", _("issuing site"), index=False)
+    card_area = _fk("network.Area", _("card's area"), index=False)
+    card_municipality = _fk("network.Municipality", _("holder's home municipality"), index=False)
     age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     gender = models.CharField(_("gender"), max_length=20, blank=True)
     card_kind = models.CharField(_("card kind"), max_length=20, blank=True)
