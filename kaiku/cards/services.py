@@ -58,6 +58,7 @@ class CardError(Exception):
         "consent_without_email": _("Consent to the holder portal by e-mail needs an e-mail address."),
         "children_invalid": _("Check the number of children."),
         "community_has_no_holder": _("A community card has no holder details."),
+        "date_in_future": _("The date cannot be in the future."),
     }
 
     def __init__(self, code: str, **params: Any) -> None:
@@ -141,10 +142,11 @@ def _set_activation_code(card: Card) -> str:
     return code
 
 
-def _event(card: Card, kind: str, actor: Any, **details: Any) -> None:
+def _event(card: Card, kind: str, actor: Any, *, day: dt.date | None = None, **details: Any) -> None:
+    """A step in the card's history; ``day`` when it happened before today (a paper record)."""
     actor = actor if getattr(actor, "pk", None) else None
     event = CardEvent.objects.create(card=card, kind=kind, actor=actor, details=details)
-    card_fact(card, kind, event)  # statistics: registrations and renewals (kaiku.stats.facts)
+    card_fact(card, kind, event, day=day)  # statistics: registrations and renewals (kaiku.stats.facts)
 
 
 @transaction.atomic
@@ -185,14 +187,22 @@ def _apply_details(card: Card, details: HolderDetails) -> None:
 
 
 @transaction.atomic
-def register_card(site: Site, details: HolderDetails, actor: Any, *, number: str | None = None) -> Issued:
-    """Register a personal card: a pre-printed stock number, or a new number when none is given."""
+def register_card(
+    site: Site, details: HolderDetails, actor: Any, *, number: str | None = None, on: dt.date | None = None
+) -> Issued:
+    """Register a personal card: a pre-printed stock number, or a new number when none is given.
+
+    ``on`` is the day a card given out on paper was given (an import): the card's year
+    of validity and the registration's statistics run from that day.
+    """
     if not site.is_distributor:
         raise CardError("not_a_distributor")
+    if on is not None and on > today():
+        raise CardError("date_in_future")
     _raise_if_ineligible(details, site)
     card = _stock_card(site, number) if number else Card(number=_new_number(), site=site)
     rules = NationalSettings.get()
-    day = today()
+    day = on or today()
     card.kind = Card.Kind.PERSONAL
     card.status = Card.Status.ACTIVE
     card.issued_by = actor
@@ -205,7 +215,8 @@ def register_card(site: Site, details: HolderDetails, actor: Any, *, number: str
         card.save()
     except IntegrityError:  # pragma: no cover - a 1 in 27 billion collision with a concurrent insert
         raise CardError("already_registered") from None
-    _event(card, CardEvent.Kind.REGISTERED, actor, valid_until=card.valid_until.isoformat())
+    extra = {"late": True, "given_on": day.isoformat()} if on is not None else {}
+    _event(card, CardEvent.Kind.REGISTERED, actor, day=on, valid_until=card.valid_until.isoformat(), **extra)
     audit.record(actor, "cards.registered", card, changes=audit.snapshot(card, REGISTRATION_FIELDS), area=site.area)
     return Issued(card, code)
 

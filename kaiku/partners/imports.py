@@ -384,7 +384,6 @@ CARD_ERROR_COLUMN = {
 
 def import_registrations(site: Site, table: Table, actor: Any, filename: str = "") -> ImportResult:
     """Cards given out on paper: registered with ``register_card``, dated on the day they were given."""
-    validity = dt.timedelta(days=NationalSettings.get().card_validity_days)
 
     def handle(row: int, raw: dict[str, Any], ctx: _Context) -> None:
         data = {code: cell_text(v) for code, v in raw.items()}
@@ -427,23 +426,14 @@ def import_registrations(site: Site, table: Table, actor: Any, filename: str = "
             )
             return
         try:
-            issued = cards.register_card(site, details, actor, number=number)
+            # Given on paper earlier: the year of validity and the statistics run from that day.
+            issued = cards.register_card(site, details, actor, number=number, on=day)
         except cards.CardError as exc:
             ctx.error(row, CARD_ERROR_COLUMN.get(exc.code, "card_number"), exc.message)
             return
-        # The card was given on paper earlier: its year of validity runs from that day.
-        card = issued.card
-        card.registered_on = card.issued_on = day
-        card.valid_until = day + validity
-        card.save(update_fields=["registered_on", "issued_on", "valid_until", "updated_at"])
-        CardEvent.objects.filter(card=card, kind=CardEvent.Kind.REGISTERED).update(
-            details={
-                "valid_until": card.valid_until.isoformat(),
-                "late": True,
-                "given_on": day.isoformat(),
-                "import": filename[:100],
-            }
-        )
+        event = CardEvent.objects.get(card=issued.card, kind=CardEvent.Kind.REGISTERED)
+        event.details = {**event.details, "import": filename[:100]}
+        event.save(update_fields=["details"])
         ctx.created += 1
 
     return _run(ImportRecord.Kind.REGISTRATIONS, table, handle, actor=actor, filename=filename, area=None, site=site)

@@ -296,11 +296,16 @@ def card_fact_for(card: Card, kind: str, day: dt.date, event_id: int | None = No
     )
 
 
-def card_fact(card: Card, kind: str, event: CardEvent | None = None) -> None:
-    """Called by the card service after each lifecycle step; only registrations and renewals count."""
+def card_fact(card: Card, kind: str, event: CardEvent | None = None, *, day: dt.date | None = None) -> None:
+    """Called by the card service after each lifecycle step; only registrations and renewals count.
+
+    The fact is dated ``day`` when given (a registration recorded on paper earlier), else
+    on the day of the event.
+    """
     if kind not in FACT_KINDS:
         return
-    day = timezone.localdate(event.at) if event is not None and event.at else timezone.localdate()
+    if day is None:
+        day = timezone.localdate(event.at) if event is not None and event.at else timezone.localdate()
     fact = card_fact_for(card, kind, day, event.pk if event is not None else None)
     # The flags of the card rollup: taken into use this year already, and not the only fact of the year.
     fact.used = CardYear.objects.filter(card_key=card.pk, year=fact.year).exists()

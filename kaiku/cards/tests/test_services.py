@@ -157,6 +157,21 @@ def test_registration_refusals_change_nothing(world):
     assert (Card.objects.count(), CardEvent.objects.count(), AuditEntry.objects.count()) == before
 
 
+def test_a_card_given_on_paper_is_registered_on_the_day_given_never_a_future_day(world):
+    from kaiku.stats.models import CardFact
+
+    given = timezone.localdate() - dt.timedelta(days=40)
+    card = register_card(world.distributor_a, details(world), None, on=given).card
+    assert (card.registered_on, card.issued_on, card.valid_until) == (given, given, given + dt.timedelta(days=365))
+    event = CardEvent.objects.get(card=card, kind=CardEvent.Kind.REGISTERED)
+    assert event.details["late"] is True and event.details["given_on"] == given.isoformat()
+    assert CardFact.objects.get(card_key=card.pk).day == given
+    before = (Card.objects.count(), CardEvent.objects.count())
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert refusal(register_card, world.distributor_a, details(world), None, on=tomorrow) == "date_in_future"
+    assert (Card.objects.count(), CardEvent.objects.count()) == before
+
+
 def test_a_local_only_site_registers_only_its_own_residents(world):
     code = refusal(register_card, world.distributor_l, details(world, municipality=world.muni_a), None)
     assert code == "municipality_outside_local_area"

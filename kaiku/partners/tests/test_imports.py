@@ -105,7 +105,7 @@ def test_it_imports_sites_and_reports_errors_in_the_users_language(world):
 
 def test_it_imports_offline_registrations_dated_on_the_day_given(world):
     stock = [StockCardFactory(site=world.distributor_a) for _ in range(2)]
-    day = timezone.localdate() - dt.timedelta(days=10)
+    day = timezone.localdate() - dt.timedelta(days=40)  # last month: the statistics must say so
     header = [
         "Date",
         "Card number",
@@ -126,7 +126,14 @@ def test_it_imports_offline_registrations_dated_on_the_day_given(world):
     assert result.created == 2
     card = Card.objects.get(number=stock[0].number)
     assert (card.status, card.issued_on, card.valid_until) == ("active", day, day + dt.timedelta(days=365))
-    assert CardEvent.objects.get(card=card, kind="registered").details["late"] is True
+    details = CardEvent.objects.get(card=card, kind="registered").details
+    assert details["late"] is True and details["given_on"] == day.isoformat() and details["import"] == "paper.xlsx"
+    from kaiku.stats.models import CardFact, CardRollup
+
+    fact = CardFact.objects.get(card_key=card.pk)
+    assert (fact.day, fact.month) == (day, day.month)
+    assert CardRollup.objects.filter(year=day.year, month=day.month, kind="registered").get().facts == 2
+    assert not CardRollup.objects.filter(month=timezone.localdate().month, facts__gt=0).exists()
     # Registering the same numbers again names the rows and imports nothing.
     with pytest.raises(imports.ImportFailed) as exc:
         imports.import_registrations(
