@@ -76,8 +76,26 @@ class AcceptForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, invitation: Invitation, guideline: GuidelineVersion | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        invitation: Invitation,
+        guideline: GuidelineVersion | None,
+        existing: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.existing = existing
+        if existing:
+            # The account is there already: its password proves it is theirs.
+            del self.fields["full_name"]
+            password = self.fields["password"]
+            assert isinstance(password, forms.CharField)
+            password.label = _("Your Kaikukortti password")
+            password.min_length = None
+            password.validators = []
+            password.widget.attrs.update({"autocomplete": "current-password"})
+            password.widget.attrs.pop("minlength", None)
         if invitation.kind != Invitation.Kind.ADMIN:
             for name in ("contact_name", "contact_email", "acknowledge"):
                 del self.fields[name]
@@ -90,7 +108,8 @@ class AcceptForm(forms.Form):
         from django.contrib.auth.password_validation import validate_password
 
         password = self.cleaned_data["password"]
-        validate_password(password)
+        if not self.existing:
+            validate_password(password)
         return password
 
 

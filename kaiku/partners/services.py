@@ -52,7 +52,8 @@ class PartnerError(Exception):
         "no_guideline": _("No guideline version has been published yet."),
         "guideline_not_acknowledged": _("Acknowledge the national guideline to continue."),
         "staff_kind_for_agency": _("Ticket agencies have no staff accounts; give them an API key instead."),
-        "email_in_use": _("This e-mail address already has an account. Sign in and ask for the role instead."),
+        "email_in_use": _("This e-mail address belongs to a closed account. Ask the national admin to reopen it."),
+        "wrong_password": _("The password does not match the account of this e-mail address."),
         "not_an_agency": _("Only a ticket agency can be authorised for a venue."),
         "not_a_venue": _("Only a venue authorises ticket agencies."),
         "already_offboarded": _("This partner has already left the network."),
@@ -276,9 +277,18 @@ ROLE_FOR = {
 }
 
 
+def existing_account(invitation: Invitation) -> User | None:
+    """The account that already has the invitation's e-mail address, if any."""
+    return User.objects.filter(email=invitation.email).first()
+
+
 @transaction.atomic
 def accept_invitation(token: str, data: Acceptance) -> User:
-    """Create the account and role; a partner admin also names the contact and acknowledges the guideline."""
+    """Create the account and role; a partner admin also names the contact and acknowledges the guideline.
+
+    Someone who already has an account (a person working at two venues, say) proves it
+    with the account's password and gets the invitation's role beside the ones they have.
+    """
     invitation = open_invitation(token)
     invitation = Invitation.objects.select_for_update().select_related("site__area").get(pk=invitation.pk)
     _raise_if_closed(invitation)  # again, under the lock: two tabs accepting at once
@@ -287,12 +297,15 @@ def accept_invitation(token: str, data: Acceptance) -> User:
     version = GuidelineVersion.objects.current()
     if is_admin and version is not None and not data.acknowledge:
         raise PartnerError("guideline_not_acknowledged")
-    if User.objects.filter(email=invitation.email).exists():
+    role = ROLE_FOR[(Site.Kind(site.kind), Invitation.Kind(invitation.kind))]
+    user = existing_account(invitation)
+    if user is None:
+        user = User.objects.create_user(invitation.email, data.password, full_name=data.full_name.strip()[:150])
+    elif not user.is_active:
         raise PartnerError("email_in_use")
-    user = User.objects.create_user(invitation.email, data.password, full_name=data.full_name.strip()[:150])
-    RoleAssignment.objects.create(
-        user=user, role=ROLE_FOR[(Site.Kind(site.kind), Invitation.Kind(invitation.kind))], site=site
-    )
+    elif not user.check_password(data.password):
+        raise PartnerError("wrong_password")
+    RoleAssignment.objects.get_or_create(user=user, role=role, site=site)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

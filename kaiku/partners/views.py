@@ -248,14 +248,15 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             status=410 if exc.code != "invitation_invalid" else 404,
         )
     guideline = GuidelineVersion.objects.current()
-    form = AcceptForm(request.POST or None, invitation=invitation, guideline=guideline)
+    existing = services.existing_account(invitation) is not None
+    form = AcceptForm(request.POST or None, invitation=invitation, guideline=guideline, existing=existing)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             user = services.accept_invitation(
                 token,
                 services.Acceptance(
-                    full_name=d["full_name"],
+                    full_name=d.get("full_name", ""),
                     password=d["password"],
                     contact_name=d.get("contact_name", ""),
                     contact_email=d.get("contact_email", ""),
@@ -268,7 +269,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             login(request, user, backend="kaiku.accounts.backends.AccountBackend")
             messages.success(request, _("Welcome to Kaikukortti."))
             return redirect("web:home")
-    return render(request, "partners/accept.html", {"invitation": invitation, "form": form, "guideline": guideline})
+    return render(
+        request,
+        "partners/accept.html",
+        {"invitation": invitation, "form": form, "guideline": guideline, "existing": existing},
+    )
 
 
 # --- The national guideline --------------------------------------------------------------

@@ -187,3 +187,38 @@ def test_offboarding_keeps_history_and_statistics_and_ends_access(world, client)
     # The area's history still lists it, marked as having left.
     body = client.get(reverse("network:area_detail", args=[world.area_a.pk])).content.decode()
     assert "Tampereen Teatteri" in body
+
+
+def test_someone_with_an_account_adds_the_invited_role_with_their_own_password(world, client):
+    """A person who already works at one venue is invited to a second one."""
+    person = world.users["venue_staff"]
+    person.set_password("my existing password")
+    person.save()
+    roles_before = set(RoleAssignment.objects.filter(user=person).values_list("role", "site_id"))
+    sent = services.invite(world.venue_b, person.email.upper(), Invitation.Kind.STAFF, world.users["national_admin"])
+    url = reverse("partners:accept", args=[sent.token])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["existing"] and "full_name" not in page.context["form"].fields
+    wrong = client.post(url, {"password": "not my password"})
+    assert wrong.status_code == 200
+    assert wrong.context["form"].non_field_errors() == [str(services.PartnerError("wrong_password").message)]
+    assert set(RoleAssignment.objects.filter(user=person).values_list("role", "site_id")) == roles_before
+    assert Invitation.objects.get(pk=sent.invitation.pk).accepted_at is None
+    response = client.post(url, {"password": "my existing password"})
+    assert response.status_code == 302
+    roles = set(RoleAssignment.objects.filter(user=person).values_list("role", "site_id"))
+    assert roles == roles_before | {(Role.VENUE_STAFF, world.venue_b.pk)}
+    assert User.objects.filter(email=person.email).count() == 1
+    assert Invitation.objects.get(pk=sent.invitation.pk).accepted_by == person
+    assert client.get(reverse("visits:venue", args=[world.venue_b.pk])).status_code == 200
+
+
+def test_a_closed_account_cannot_take_an_invitation(world):
+    person = world.users["venue_staff"]
+    person.is_active = False
+    person.save()
+    sent = services.invite(world.venue_b, person.email, Invitation.Kind.STAFF, world.users["national_admin"])
+    with pytest.raises(services.PartnerError) as exc:
+        _accept(sent.token)
+    assert exc.value.code == "email_in_use"
+    assert not RoleAssignment.objects.filter(user=person, site=world.venue_b).exists()
