@@ -247,9 +247,9 @@ class UndoView(DoorAPIView):
     )
     def post(self, request: Request, venue_id: int, use_id: int) -> Response:
         venue = self.venue(request, venue_id)
-        actor, _via = self.actor(request)
+        actor, via = self.actor(request)
         try:
-            services.undo(venue, use_id, actor)
+            services.undo(venue, use_id, actor, via)
         except Use.DoesNotExist:
             raise Http404 from None
         except services.DoorError as exc:

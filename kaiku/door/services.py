@@ -68,6 +68,7 @@ class DoorError(Exception):
     MESSAGES: dict[str, Any] = {
         "label_required": _("Give the device a name."),
         "too_late_to_undo": _("A use can be undone only within two minutes."),
+        "not_yours_to_undo": _("Only the device or person that recorded a use can undo it."),
         "batch_too_large": _("Too many uses in one batch."),
     }
 
@@ -410,11 +411,23 @@ def clamp_time(moment: dt.datetime) -> dt.datetime:
     return min(moment, timezone.now())
 
 
-def undo(venue: Site, use_id: int, actor: Any) -> Use:
-    """Void a use recorded here within the last two minutes (a mistaken tap)."""
+def undo(venue: Site, use_id: int, actor: Any, via: str = "") -> Use:
+    """Void a use recorded here within the last two minutes (a mistaken tap).
+
+    Only by whoever recorded it: the same person (or the venue's admin), or a device
+    with the same label (``via``).
+    """
     use = Use.objects.filter(pk=use_id, venue=venue).first()
     if use is None:
         raise Use.DoesNotExist
+    if getattr(actor, "pk", None):
+        from kaiku.accounts.scopes import scope_for
+
+        own = use.recorded_by_id == actor.pk or venue.pk in scope_for(actor).venue_admin_ids
+    else:
+        own = bool(via) and use.recorded_via == via
+    if not own:
+        raise DoorError("not_yours_to_undo")
     if timezone.now() - use.received_at > UNDO_WITHIN:
         raise DoorError("too_late_to_undo")
     return visits.void_use(use, str(_("Undone at the door")), actor)

@@ -230,6 +230,36 @@ def test_undo_works_for_two_minutes(world):
     assert Use.objects.get(pk=second["use"]).voided_at is None
 
 
+def test_only_who_recorded_a_use_undoes_it(world, device):
+    from kaiku.accounts.models import Role
+    from kaiku.accounts.tests.factories import user_with_role
+
+    _token, device_client = device
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    undo = f"/api/door/venues/{world.venue_a.pk}/uses/%s/undo/"
+    by_device = device_client.post(url, {"uses": [_use("d-1", world.card_a.number)]}, format="json").json()
+    by_staff = world.client_for("venue_staff").post(
+        url, {"uses": [_use("s-1", world.card_b.number)]}, content_type="application/json"
+    )
+    device_use, staff_use = by_device["results"][0]["use"], by_staff.json()["results"][0]["use"]
+    colleague = Client()
+    colleague.force_login(user_with_role(Role.VENUE_STAFF, site=world.venue_a))
+    other_device = door.create_device_token(world.venue_a, "Second door", world.users["venue_admin"])[1]
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Device {other_device}")
+    for client, use in [
+        (colleague, device_use),
+        (colleague, staff_use),
+        (other, device_use),
+        (device_client, staff_use),
+    ]:
+        refused = client.post(undo % use)
+        assert refused.status_code == 409 and refused.json()["code"] == "not_yours_to_undo"
+    assert not Use.objects.filter(voided_at__isnull=False).exists()
+    assert device_client.post(undo % device_use).json() == {"voided": True}
+    assert world.client_for("venue_admin").post(undo % staff_use).json() == {"voided": True}
+
+
 def test_revocations_come_as_deltas(world, device):
     _token, client = device
     full = client.get("/api/door/revocations/?since=0").json()

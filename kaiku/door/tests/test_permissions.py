@@ -70,6 +70,7 @@ def _uses(world):
             scanned_at=timezone.now(),
             used_on=timezone.localdate(),
             idempotency_key=f"perm-{name}",
+            recorded_by=world.users["venue_staff"],  # staff undo their own; the venue admin any
         )
 
 
