@@ -124,8 +124,11 @@ def door_body(number: str, key: str, children: int) -> bytes:
     return json.dumps({"uses": [{"key": key, "text": number, "children": children, "read_with": "typed"}]}).encode()
 
 
-def wrk_door_script(path: str, token: str, numbers: list[str], prefix: str) -> str:
+def _wrk_post_script(path: str, numbers: list[str], prefix: str, headers: dict[str, str], body: str) -> str:
+    """A wrk script POSTing to path; ``body`` is a Lua expression of ``number`` and ``key``
+    (a fresh idempotency key per request and wrk thread) and ``counter``."""
     q = common.lua_string
+    header_table = ", ".join(f"[{q(name)}] = {q(value)}" for name, value in headers.items())
     return f"""
 local numbers = {{{", ".join(q(n) for n in numbers[:500])}}}
 local counter = 0
@@ -138,35 +141,30 @@ end
 request = function()
   counter = counter + 1
   local number = numbers[(counter % #numbers) + 1]
-  local body = '{{"uses": [{{"key": "' .. {q(prefix)} .. "-" .. tid .. "-" .. counter .. '", "text": "' .. number
-    .. '", "children": ' .. (counter % 3) .. ', "read_with": "typed"}}]}}'
-  return wrk.format("POST", {q(path)}, {{["Authorization"] = {q("Device " + token)},
-    ["Content-Type"] = "application/json"}}, body)
+  local key = {q(prefix)} .. "-" .. tid .. "-" .. counter
+  local body = {body}
+  return wrk.format("POST", {q(path)}, {{{header_table}}}, body)
 end
 """
+
+
+def wrk_door_script(path: str, token: str, numbers: list[str], prefix: str) -> str:
+    body = (
+        """'{"uses": [{"key": "' .. key .. '", "text": "' .. number .. '", "children": ' .. (counter % 3)"""
+        """ .. ', "read_with": "typed"}]}'"""
+    )
+    headers = {"Authorization": f"Device {token}", "Content-Type": "application/json"}
+    return _wrk_post_script(path, numbers, prefix, headers, body)
 
 
 def wrk_record_script(path: str, cookie: str, csrf: str, numbers: list[str], prefix: str) -> str:
-    q = common.lua_string
-    return f"""
-local numbers = {{{", ".join(q(n) for n in numbers[:500])}}}
-local counter = 0
-local threads_seen = 0
-tid = 0
-setup = function(thread)
-  threads_seen = threads_seen + 1
-  thread:set("tid", threads_seen)
-end
-request = function()
-  counter = counter + 1
-  local number = numbers[(counter % #numbers) + 1]
-  local body = "csrfmiddlewaretoken=" .. {q(csrf)} .. "&step=record&number=" .. number
-    .. "&idempotency_key=" .. {q(prefix)} .. "-" .. tid .. "-" .. counter
-    .. "&children=" .. (counter % 3) .. "&community_clients=0&assistants=0&sector=culture"
-  return wrk.format("POST", {q(path)}, {{["Cookie"] = {q(cookie)},
-    ["Content-Type"] = "application/x-www-form-urlencoded"}}, body)
-end
-"""
+    body = (
+        f'"csrfmiddlewaretoken=" .. {common.lua_string(csrf)} .. "&step=record&number=" .. number'
+        ' .. "&idempotency_key=" .. key .. "&children=" .. (counter % 3)'
+        ' .. "&community_clients=0&assistants=0&sector=culture"'
+    )
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    return _wrk_post_script(path, numbers, prefix, headers, body)
 
 
 WRK_HEALTHZ = 'wrk.path = "/healthz"\n'

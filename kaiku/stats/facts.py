@@ -103,6 +103,7 @@ def _bump_summary(fact: UseFact, sign: int) -> None:
 # The dimensions of the monthly rollup: (name, the fact's value as text).
 ROLLUP_DIMS = ("month", "sector", "art_form", "card_kind", "age_band", "gender", "card_area", "channel", "reason")
 ROLLUP_AMOUNTS = ("uses", "adults", "children", "assistants", "accepted", "refused")
+ROLLUP_KEYS = ("year", "month", "venue_area_key", "dim", "value")
 
 
 def _rollup_values(fact: UseFact) -> list[str]:
@@ -144,34 +145,25 @@ def add_to_rollup(facts: Iterable[UseFact], sign: int = 1, attempts: bool = True
                 sums[i] += amount
     # A fixed order, so two transactions adding to the same rows cannot deadlock.
     rows = sorted(deltas.items())
-    table = UseRollup._meta.db_table
-    columns = ("year", "month", "venue_area_key", "dim", "value", *ROLLUP_AMOUNTS)
-    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
-    if len(rows) == len(ROLLUP_DIMS) and len({(key[:3], tuple(sums)) for key, sums in rows}) == 1:
-        # One use (the door's case): every dimension's row gets the same amounts, so the
-        # statement names them once. A third of the parameters keeps the statement in
-        # psycopg's cache of converted queries (at most 50 parameters).
-        (year, month, area_key, _dim, _value), sums = rows[0]
-        dims = ", ".join(["(%s, %s)"] * len(rows))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                f"SELECT %s, %s, %s, column1, column2, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} "
-                f"FROM (VALUES {dims}) AS dims WHERE true "  # WHERE: SQLite's parser needs it before ON CONFLICT
-                f"ON CONFLICT (year, month, venue_area_key, dim, value) DO UPDATE SET {updates}",
-                [year, month, area_key, *sums, *(v for key, _sums in rows for v in key[3:])],
-            )
+    if not (len(rows) == len(ROLLUP_DIMS) and len({(key[:3], tuple(sums)) for key, sums in rows}) == 1):
+        _upsert(UseRollup, ROLLUP_KEYS, ROLLUP_AMOUNTS, deltas)
         return
+    table = UseRollup._meta.db_table
+    columns = (*ROLLUP_KEYS, *ROLLUP_AMOUNTS)
+    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
+    # One use (the door's case): every dimension's row gets the same amounts, so the
+    # statement names them once. A third of the parameters keeps the statement in
+    # psycopg's cache of converted queries (at most 50 parameters).
+    (year, month, area_key, _dim, _value), sums = rows[0]
+    dims = ", ".join(["(%s, %s)"] * len(rows))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 80):
-            batch = rows[start : start + 80]
-            placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(batch))
-            params: list[Any] = [v for key, sums in batch for v in (*key, *sums)]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "  # noqa: S608
-                f"ON CONFLICT (year, month, venue_area_key, dim, value) DO UPDATE SET {updates}",
-                params,
-            )
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT %s, %s, %s, column1, column2, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} "
+            f"FROM (VALUES {dims}) AS dims WHERE true "  # WHERE: SQLite's parser needs it before ON CONFLICT
+            f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {updates}",
+            [year, month, area_key, *sums, *(v for key, _sums in rows for v in key[3:])],
+        )
 
 
 def _bump_summary_fast(fact: UseFact) -> None:
@@ -343,7 +335,7 @@ def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
 
 
 def _upsert(
-    model: type[CardRollup] | type[CardYearSummary],
+    model: type[UseRollup] | type[CardRollup] | type[CardYearSummary],
     keys: tuple[str, ...],
     amounts: tuple[str, ...],
     rows: dict[tuple[Any, ...], list[int]],
