@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
+from django.db import router
 from django.utils import timezone
 
 from kaiku.dbbackends.prepared import Prepared
@@ -20,13 +21,8 @@ _BY_KEY = Prepared(lambda key: Session.objects.filter(session_key=key), str)
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Session | None:
         key = self.session_key
-        session = _BY_KEY.first(key, using=self._db_alias()) if key else None
+        session = _BY_KEY.first(key, using=router.db_for_read(Session)) if key else None
         if session is None or session.expire_date <= timezone.now():
             self._session_key = None
             return None
         return session
-
-    def _db_alias(self) -> str:
-        from django.db import router
-
-        return router.db_for_read(Session)
