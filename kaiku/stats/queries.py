@@ -385,13 +385,28 @@ UseTables = tuple[
 ]
 
 
-def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
+def split_period(
+    start: dt.date, end: dt.date, recorded: QuerySet[Any] | None = None
+) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
     """The whole months of a period, as (first, last) (year, month), and its other days.
 
     The other days are at most two ranges (before the first whole month and after the
     last), each as a ``Q`` on ``day``; a period within one month that is not the whole
     month has no whole months and is all "other days".
+
+    With ``recorded`` (facts with a ``day``), a month the period covers only in part
+    counts as whole when nothing at all is recorded on its days outside the period: its
+    monthly rows then hold exactly the period's part. "This year so far" is the usual
+    case: nothing is recorded after today, so the current month is read whole. One
+    probe of the day index per cut month.
     """
+    if recorded is not None:
+        month_start = start.replace(day=1)
+        if start > month_start and not recorded.filter(day__gte=month_start, day__lt=start).exists():
+            start = month_start
+        month_end = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        if end < month_end and not recorded.filter(day__gt=end, day__lte=month_end).exists():
+            end = month_end
     after_start_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     first = start if start.day == 1 else after_start_month
     following = end + dt.timedelta(days=1)
@@ -453,7 +468,7 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area") or filtered:
         return None
-    whole, edges = split_period(filters.start, filters.end)
+    whole, edges = split_period(filters.start, filters.end, UseFact.objects.all())
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -539,7 +554,7 @@ def _cards_from_rollup(
         facts = facts.filter(site_municipality=filters.municipality)
     if filters.card_kind:
         rollup, facts = rollup.filter(card_kind=filters.card_kind), facts.filter(card_kind=filters.card_kind)
-    whole, edges = split_period(filters.start, filters.end)
+    whole, edges = split_period(filters.start, filters.end, CardFact.objects.all())
     parts: list[QuerySet[Any]] = []
     if whole is not None:
         parts.append(
