@@ -159,10 +159,8 @@ def _party_reason(card: Card, req: UseRequest, offer: Offer | None) -> str | Non
     return None
 
 
-def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None) -> str | None:
-    """Rules 6 and 7: sold out, excluded, quota, same card twice."""
-    if offer is None:
-        return None
+def _closed_reason(req: UseRequest, offer: Offer, occurrence: Occurrence | None) -> str | None:
+    """Rule 6 before any counting: another venue's offer, excluded, cancelled, sold out."""
     if offer.venue_id != req.venue.pk:
         return Reason.OFFER_ELSEWHERE
     if offer.excluded:
@@ -171,6 +169,16 @@ def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: 
         return Reason.CANCELLED
     if offer.sold_out or (occurrence is not None and occurrence.sold_out):
         return Reason.SOLD_OUT
+    return None
+
+
+def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None) -> str | None:
+    """Rules 6 and 7: sold out, excluded, quota, same card twice."""
+    if offer is None:
+        return None
+    closed = _closed_reason(req, offer, occurrence)
+    if closed:
+        return closed
     if occurrence is not None:
         already = Use.objects.accepted().filter(card=card, occurrence=occurrence).exists()
         if already and not req.override_reason.strip():
@@ -389,14 +397,9 @@ def _batch_offer_reason(
     if offer is None:
         return None
     occurrence = state.occurrence if state is not None else None
-    if offer.venue_id != req.venue.pk:
-        return Reason.OFFER_ELSEWHERE
-    if offer.excluded:
-        return Reason.EXCLUDED
-    if occurrence is not None and occurrence.cancelled:
-        return Reason.CANCELLED
-    if offer.sold_out or (occurrence is not None and occurrence.sold_out):
-        return Reason.SOLD_OUT
+    closed = _closed_reason(req, offer, occurrence)
+    if closed:
+        return closed
     if state is not None and occurrence is not None:
         if card.pk in state.used_cards and not req.override_reason.strip():
             return Reason.ALREADY_USED
