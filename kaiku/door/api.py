@@ -6,14 +6,17 @@ one venue (``Authorization: Device kkd_…``). Another venue answers 404.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
+from rest_framework.fields import SkipField
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -204,6 +207,43 @@ class BatchSerializer(serializers.Serializer):
     uses = UseItemSerializer(many=True, allow_empty=False, max_length=services.MAX_BATCH)  # type: ignore[call-arg]
 
 
+@functools.cache
+def _use_item_fields() -> tuple[serializers.Field, ...]:  # type: ignore[type-arg]
+    """``UseItemSerializer``'s fields, bound once (validation does not change them)."""
+    return tuple(UseItemSerializer().fields.values())
+
+
+def _valid_uses(data: Any) -> list[dict[str, Any]] | None:
+    """The batch's uses as ``BatchSerializer`` validates them, or None if it has any error.
+
+    A serializer deep-copies its fields each time it is made: for the fourteen fields of
+    a use that was half a millisecond, a quarter of recording a use. A well-formed batch
+    (plain JSON) runs the same fields' validation here; for anything else the caller
+    uses the serializer, which answers with its errors. ``test_api.py`` checks on
+    generated batches that the two give the same.
+    """
+    if type(data) is not dict:
+        return None
+    uses = data.get("uses")
+    if type(uses) is not list or not 0 < len(uses) <= services.MAX_BATCH:
+        return None
+    fields = _use_item_fields()
+    valid: list[dict[str, Any]] = []
+    for raw in uses:
+        if type(raw) is not dict:
+            return None
+        item: dict[str, Any] = {}
+        for field in fields:
+            try:
+                item[field.field_name] = field.run_validation(field.get_value(raw))
+            except SkipField:
+                continue
+            except (exceptions.ValidationError, DjangoValidationError):
+                return None
+        valid.append(item)
+    return valid
+
+
 class UsesView(DoorAPIView):
     @extend_schema(
         summary="Record a batch of uses (idempotent by key; offline uses refused now come back forced)",
@@ -214,10 +254,13 @@ class UsesView(DoorAPIView):
     )
     def post(self, request: Request, venue_id: int) -> Response:
         venue = self.venue(request, venue_id)
-        batch = BatchSerializer(data=request.data)
-        batch.is_valid(raise_exception=True)
+        uses = _valid_uses(request.data)
+        if uses is None:
+            batch = BatchSerializer(data=request.data)
+            batch.is_valid(raise_exception=True)
+            uses = batch.validated_data["uses"]
         items = []
-        for raw in batch.validated_data["uses"]:
+        for raw in uses:
             scanned_at = raw.get("scanned_at")
             items.append(
                 services.SyncItem(
