@@ -170,7 +170,9 @@ def wrk_record_script(path: str, cookie: str, csrf: str, numbers: list[str], pre
 WRK_HEALTHZ = 'wrk.path = "/healthz"\n'
 
 
-def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[str, object]:
+def run(
+    rounds: int, seconds: float, rate: float, max_seconds: float, workers: int = 2, threads: int = 4
+) -> dict[str, object]:
     database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     with common.temp_dir() as tmp:
         env = common.database_env(tmp)
@@ -178,7 +180,7 @@ def run(rounds: int, seconds: float, rate: float, max_seconds: float) -> dict[st
         common.migrate(env)
         setup = f"CARDS = 20000\nHISTORY = 100000\nPASSWORD = {PASSWORD!r}\n" + SETUP
         data = json.loads(common.django_script(setup, env).strip().splitlines()[-1])
-        with common.gunicorn(env) as server:
+        with common.gunicorn(env, workers=workers, threads=threads) as server:
             browser = common.Browser(server.host, server.port)
             browser.sign_in(data["email"], PASSWORD)
             csrf = browser.cookies["csrftoken"]
@@ -323,10 +325,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=8, help="length of each maximum-throughput phase")
     parser.add_argument("--rate", type=float, default=100, help="uses per second in the fixed-rate phase")
     parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL 15 cluster")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (make run: 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (make run: 4)")
     args = parser.parse_args(argv)
     if args.postgres and not os.environ.get("DATABASE_URL"):
         common.reexec_with_postgres([str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])])
-    result = run(args.rounds, args.seconds, args.rate, args.max_seconds)
+    result = run(args.rounds, args.seconds, args.rate, args.max_seconds, args.workers, args.threads)
     s = result["summary"]
     assert isinstance(s, dict)
     path = common.save_result(f"{NAME}-{s['database']}", result)
