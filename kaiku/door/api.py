@@ -208,9 +208,9 @@ class BatchSerializer(serializers.Serializer):
 
 
 @functools.cache
-def _use_item_fields() -> tuple[serializers.Field, ...]:  # type: ignore[type-arg]
-    """``UseItemSerializer``'s fields, bound once (validation does not change them)."""
-    return tuple(UseItemSerializer().fields.values())
+def _use_item_fields() -> tuple[tuple[str, serializers.Field], ...]:  # type: ignore[type-arg]
+    """``UseItemSerializer``'s fields by name, bound once (validation does not change them)."""
+    return tuple(UseItemSerializer().fields.items())
 
 
 def _valid_uses(data: Any) -> list[dict[str, Any]] | None:
@@ -233,9 +233,9 @@ def _valid_uses(data: Any) -> list[dict[str, Any]] | None:
         if type(raw) is not dict:
             return None
         item: dict[str, Any] = {}
-        for field in fields:
+        for name, field in fields:
             try:
-                item[field.field_name] = field.run_validation(field.get_value(raw))
+                item[name] = field.run_validation(field.get_value(raw))
             except SkipField:
                 continue
             except (exceptions.ValidationError, DjangoValidationError):
