@@ -130,6 +130,16 @@ def test_a_single_online_use_takes_the_single_use_path_and_answers_like_a_batch(
     assert Use.objects.filter(venue=world.venue_a).count() == 2
 
 
+def test_it_answers_json_whatever_the_client_accepts(world, device):
+    _token, client = device
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    response = client.post(url, {"uses": [_use("html-1", world.card_a.number)]}, format="json", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["results"][0]["status"] == "accepted"
+    bad = client.post(url, {"uses": []}, format="json", HTTP_ACCEPT="text/html")
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/json" and "uses" in bad.json()
+
+
 def test_an_online_use_is_refused_not_forced(world):
     client = world.client_for("venue_staff")
     cards.inactivate_card(world.card_a, "lost", None)
