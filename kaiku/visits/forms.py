@@ -30,8 +30,13 @@ class RecordForm(forms.Form):
     children = forms.IntegerField(label=_("Children"), min_value=0, max_value=30, initial=0)
     community_clients = forms.IntegerField(label=_("Clients under 16"), min_value=0, max_value=100, initial=0)
     assistants = forms.IntegerField(label=_("Assistants or interpreters"), min_value=0, max_value=10, initial=0)
-    offer = forms.ModelChoiceField(label=_("Offer"), queryset=Offer.objects.none(), required=False)
-    occurrence = forms.ModelChoiceField(label=_("Date and time"), queryset=Occurrence.objects.none(), required=False)
+    # No queryset until load_choices() sets the venue's: a form copies its fields for each
+    # instance, and copying a field with a queryset clones the queryset, which a plain
+    # use (no offer, no occurrence: validated without one) does not need.
+    offer: forms.ModelChoiceField[Offer] = forms.ModelChoiceField(label=_("Offer"), queryset=None, required=False)
+    occurrence: forms.ModelChoiceField[Occurrence] = forms.ModelChoiceField(
+        label=_("Date and time"), queryset=None, required=False
+    )
     sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices)
     override_reason = forms.CharField(
         label=_("Reason to let the card in again (staff override)"), required=False, max_length=200
