@@ -91,6 +91,7 @@ class Measurement:
         return (
             f"{self.name:<28}{rate:<12} {self.throughput:8.1f} req/s  median {self.median_ms:6.2f} ms"
             f"  p99 {self.p99_ms:7.2f} ms  errors {self.errors}/{self.requests}  [{self.tool}]"
+            + (f"  server CPU {self.extra['server_cpu_ms']:.2f} ms/req" if "server_cpu_ms" in self.extra else "")
             + (f"  ({self.extra['dropped']} dropped: the server fell behind)" if self.extra.get("dropped") else "")
         )
 
@@ -395,6 +396,30 @@ def fixed_rate(
     )
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        todo.extend(children.get(current, []))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def max_throughput(
     server: Server,
     name: str,
@@ -404,10 +429,22 @@ def max_throughput(
     expected: tuple[int, ...] = (200,),
     wrk_lua: str | None = None,
 ) -> Measurement:
-    """As many requests as the server answers over a few keep-alive connections."""
+    """As many requests as the server answers over a few keep-alive connections.
+
+    Also records the CPU time the server's processes spent per answered request
+    (``extra["server_cpu_ms"]``; not the database server's on PostgreSQL): unlike
+    throughput, it hardly moves when something else on the machine takes a core.
+    """
+    cpu_before = process_tree_cpu(server.process.pid)
     if wrk_lua is not None and shutil.which("wrk"):
-        return _wrk(server, name, wrk_lua, seconds, connections)
-    return _python_closed_loop(server, name, make_request, seconds, connections, expected)
+        measured = _wrk(server, name, wrk_lua, seconds, connections)
+    else:
+        measured = _python_closed_loop(server, name, make_request, seconds, connections, expected)
+    answered = measured.requests - measured.errors
+    if answered > 0:
+        cpu_ms = (process_tree_cpu(server.process.pid) - cpu_before) * 1000 / answered
+        measured.extra["server_cpu_ms"] = round(cpu_ms, 3)
+    return measured
 
 
 def _python_closed_loop(

@@ -19,6 +19,10 @@ then, in rounds, for the two ways a use reaches the server:
    /api/door/me/`` with the staff session (loads the session, the user, the roles and
    the venues, records nothing): what any signed-in request costs before its work.
 
+Each maximum-throughput phase also records the server's CPU time per answered request
+(gunicorn's processes; not PostgreSQL's): throughput moves with whatever else the
+machine runs, the cost of a request much less.
+
 Goal (issue 2): p99 under 25 ms at 100 uses/s, and recording throughput at least
 40% of the trivial endpoint's. The summary reports the median over the rounds.
 
@@ -275,6 +279,9 @@ def run(
             3,
         )
 
+    def cpu(phase: str) -> float:
+        return round(common.median_of([float(r[phase]["extra"].get("server_cpu_ms", 0)) for r in all_rounds]), 3)  # type: ignore[index,union-attr]
+
     errors = sum(int(r[p]["errors"]) for r in all_rounds for p in r)  # type: ignore[call-overload]
     dropped = sum(int(r[p]["extra"].get("dropped", 0)) for r in all_rounds for p in r)  # type: ignore[call-overload,index,union-attr]
     summary = {
@@ -295,6 +302,12 @@ def run(
         "door_ratio": ratio("door_max"),
         "signed_in_max_throughput": med("signed_in_max", "throughput"),
         "signed_in_ratio": ratio("signed_in_max"),
+        # Server CPU per request (median over rounds): the cost ratio that throughput would
+        # show on a machine with nothing else running.
+        "healthz_cpu_ms": cpu("healthz_max"),
+        "record_cpu_ms": cpu("record_max"),
+        "door_cpu_ms": cpu("door_max"),
+        "signed_in_cpu_ms": cpu("signed_in_max"),
         "errors": errors,
         "dropped": dropped,
         "uses_accepted": counts["accepted"],
@@ -343,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         f" ({'met' if s['door_goal_p99_met'] else 'MISSED'}); max {s['door_max_throughput']} uses/s,"
         f" ratio {s['door_ratio']:.0%} ({'met' if s['door_goal_ratio_met'] else 'MISSED'});"
         f" a signed-in GET of /api/door/me/ {s['signed_in_max_throughput']} req/s, ratio {s['signed_in_ratio']:.0%};"
+        f" server CPU per request: healthz {s['healthz_cpu_ms']} ms, venue desk {s['record_cpu_ms']} ms,"
+        f" door API {s['door_cpu_ms']} ms, signed-in GET {s['signed_in_cpu_ms']} ms;"
         f" errors {s['errors']} ({s['dropped']} dropped by an overloaded server),"
         f" uses recorded {s['uses_accepted']}, refused {s['uses_refused']}"
     )

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kaiku.accounts.scopes import get_venue, scope_for
+from kaiku.accounts.scopes import get_venue, scope_for, staffed_venues
 from kaiku.door import services
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import Sector, Site
@@ -151,7 +151,7 @@ class WhoAmIView(DoorAPIView):
         if isinstance(request.auth, DeviceToken):
             venues = [request.auth.venue]
         else:
-            venues = list(Site.objects.venues().filter(pk__in=scope_for(request.user).venue_ids))
+            venues = staffed_venues(request.user)
         return Response({"venues": [{"id": v.pk, "name": v.name} for v in venues]})
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kaiku.accounts.models import Role, RoleAssignment
-from kaiku.accounts.scopes import scope_for
+from kaiku.accounts.scopes import scope_for, staffed_venues
 from kaiku.accounts.tests.factories import UserFactory, user_with_role
 
 
@@ -36,6 +36,16 @@ def test_anonymous_and_roleless_users_have_no_scope(world):
 def test_venue_admin_is_also_venue_staff_for_the_page(world):
     scope = scope_for(world.users["venue_admin"])
     assert scope.venue_admin_ids == {world.venue_a.pk} and world.venue_a.pk in scope.venue_ids
+
+
+def test_staffed_venues_are_the_venues_of_a_persons_roles_by_name(world):
+    person = user_with_role(Role.VENUE_STAFF, site=world.venue_a)
+    RoleAssignment.objects.create(user=person, role=Role.VENUE_ADMIN, site=world.venue_b)
+    RoleAssignment.objects.create(user=person, role=Role.DISTRIBUTOR_STAFF, site=world.distributor_a)
+    # "Kuopion museo" before "Tampereen Teatteri"; the distributor site is no venue.
+    assert staffed_venues(person) == [world.venue_b, world.venue_a]
+    assert staffed_venues(world.users["distributor"]) == []
+    assert staffed_venues(UserFactory()) == []
 
 
 @pytest.mark.parametrize(
