@@ -23,6 +23,7 @@ from kaiku.network.models import Area, Municipality, Sector, Site
 from kaiku.offers.models import ArtForm
 from kaiku.stats.models import (
     AgeBand,
+    AreaCardYear,
     CardFact,
     CardRollup,
     CardSummary,
@@ -456,72 +457,89 @@ def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], days: 
     return groups, pairs, attempts, refused, totals
 
 
+def cut_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
+    """The whole months of a period, as (first, last) (year, month), and the days of the months it cuts.
+
+    The cut days are at most two ranges, each within one month, as a ``Q`` on the
+    rollup's ``year``, ``month`` and ``day`` (a period within one month is one range;
+    a period from 15 January to 14 February two, and no whole month).
+    """
+    whole, _edges = split_period(start, end)
+    cuts: list[Q] = []
+    for first, last in _cut_ranges(start, end, whole):
+        cuts.append(Q(year=first.year, month=first.month, day__gte=first.day, day__lte=last.day))
+    return whole, cuts
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _cut_ranges(
+    start: dt.date, end: dt.date, whole: tuple[tuple[int, int], tuple[int, int]] | None
+) -> list[tuple[dt.date, dt.date]]:
+    """The days of the period outside its whole months, as ranges within one month each."""
+    ranges = []
+    day = start
+    while day <= end:
+        stop = min(_month_end(day), end)
+        if whole is None or not whole[0] <= (day.year, day.month) <= whole[1]:
+            ranges.append((day, stop))
+        day = stop + dt.timedelta(days=1)
+    return ranges
+
+
 def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
-    """The use tables of a national or area dashboard from the monthly rollup.
+    """The use tables of a national or area dashboard from the rollup.
 
     Only when the rollup can answer: no filter but the venue's area. The whole months
-    of the period come from the rollup in one query; the days before the first and
-    after the last whole month (a period ending today, say) from the facts of those
-    days, in the same queries as ``_use_tables``. Returns None otherwise, and the
-    facts are read instead.
+    of the period come from the rollup's month rows, the days of the months the
+    period cuts (a period ending today, say) from its day rows, in one query. Returns
+    None otherwise, and the facts are read instead.
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area") or filtered:
         return None
-    whole, edges = split_period(filters.start, filters.end, UseFact.objects.all())
+    whole, cuts = cut_period(filters.start, filters.end)
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
+    period = Q(pk__in=[])
     if whole is not None:
-        qs = UseRollup.objects.filter(_in_months(*whole))
-        if filters.area is not None:
-            qs = qs.filter(venue_area_key=filters.area.pk)
-        if scope.level == "area":
-            assert scope.area is not None
-            qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
-        # Only the month and the cross-area table keep the month or the venue's area apart.
-        ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
-        venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
-        rows = (
-            qs.annotate(ym=ym, va=venue)
-            .values("dim", "value", "ym", "va")
-            .annotate(
-                **{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")}
-            )
-            .order_by()
-        )
-        for row in rows:
-            dim, value = row["dim"], row["value"]
-            if dim == "month":
-                groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
-                for name in totals:
-                    totals[name] += row[name]
-            elif dim in groups and row["uses"]:
-                groups[dim][value] = [row["adults"], row["children"]]
-            elif dim == "card_area" and row["uses"]:
-                pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
-            elif dim == "channel" and (row["accepted"] or row["refused"]):
-                attempts[value] = [row["accepted"], row["refused"]]
-            elif dim == "reason" and row["refused"]:
-                refused[value] = row["refused"]
-    if edges:
-        e_groups, e_pairs, e_attempts, e_refused, e_totals = _use_tables(scope, filters, dims, _any(edges))
-        for dim, data in e_groups.items():
-            for key, (adults, children) in data.items():
-                sums = groups[dim].setdefault(key, [0, 0])
-                sums[0] += adults
-                sums[1] += children
-        for pair, n in e_pairs.items():
-            pairs[pair] = pairs.get(pair, 0) + n
-        for channel, (accepted, refused_n) in e_attempts.items():
-            attempts[channel][0] += accepted
-            attempts[channel][1] += refused_n
-        for reason, n in e_refused.items():
-            refused[reason] = refused.get(reason, 0) + n
-        for name in totals:
-            totals[name] += e_totals[name]
+        period |= Q(day=0) & _in_months(*whole)
+    for cut in cuts:
+        period |= cut & Q(day__gt=0)
+    qs = UseRollup.objects.filter(period)
+    if filters.area is not None:
+        qs = qs.filter(venue_area_key=filters.area.pk)
+    if scope.level == "area":
+        assert scope.area is not None
+        qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
+    # Only the month and the cross-area table keep the month or the venue's area apart.
+    ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
+    venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
+    rows = (
+        qs.annotate(ym=ym, va=venue)
+        .values("dim", "value", "ym", "va")
+        .annotate(**{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")})
+        .order_by()
+    )
+    for row in rows:
+        dim, value = row["dim"], row["value"]
+        if dim == "month":
+            groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
+            for name in totals:
+                totals[name] += row[name]
+        elif dim in groups and row["uses"]:
+            groups[dim][value] = [row["adults"], row["children"]]
+        elif dim == "card_area" and row["uses"]:
+            pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
+        elif dim == "channel" and (row["accepted"] or row["refused"]):
+            attempts[value] = [row["accepted"], row["refused"]]
+        elif dim == "reason" and row["refused"]:
+            refused[value] = row["refused"]
     return groups, pairs, attempts, refused, totals
 
 
@@ -588,40 +606,90 @@ def _cards_from_rollup(
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
-    Without use filters, nationally or for a site, a period within one calendar year
-    that holds all of that year's counted uses in scope (the whole year, or this year
-    so far) counts the year's card-years (``CardYearSummary``); whole calendar years
-    count distinct card-years. Otherwise the distinct cards are counted from the facts
-    (as a DISTINCT subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
+    Without use filters (but the venue's area) the card-years answer, with their
+    days of use: nationally and for a site ``CardYear`` (a whole calendar year
+    nationally its ``CardYearSummary`` count), for an area or the national view of
+    one area ``AreaCardYear`` (the cards used at the area's venues). Otherwise, and
+    for a venue, the distinct cards are counted from the facts (as a DISTINCT
+    subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
     """
-    unfiltered = not (
-        filters.area
-        or filters.municipality
-        or filters.sector
-        or filters.art_form
-        or filters.card_kind
-        or filters.channel
-    )
-    if unfiltered and scope.level in ("national", "site"):
+    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
+    area = filters.area if scope.level == "national" else scope.area if scope.level == "area" else None
+    if not filtered and scope.level != "venue" and not (filters.area and scope.level != "national"):
         start, end = filters.start, filters.end
-        if start.year == end.year and _holds_the_year(scope, start, end):
-            return _card_year_counts(scope).get(start.year, 0)
-        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
-            years = scope.card_years().filter(year__gte=start.year, year__lte=end.year)
-            return years.values("card_key").distinct().count()
+        if scope.level == "national" and area is None and start.year == end.year:
+            if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+                return _card_year_counts(scope).get(start.year, 0)
+        if area is not None:
+            return _count_card_years(AreaCardYear._meta.db_table, "venue_area_key", area.pk, start, end)
+        site = scope.site.pk if scope.level == "site" and scope.site is not None else None
+        return _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
     return counted.exclude(card_key=None).values("card_key").distinct().count()
 
 
-def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:
-    """No counted use in scope falls in the period's calendar year before ``start`` or after ``end``.
+def _used_in(first: dt.date, last: dt.date, probe: str, probe_params: list[Any]) -> tuple[str, list[Any]]:
+    """SQL condition on a card-year row (``first_days``, ``last_days``): a counted use from first to last.
 
-    Two short range probes of the day index; none for a whole year.
+    ``first`` and ``last`` lie in the row's year. Whole months are one bit test; the
+    month the period starts in counts when its last day of use is ``first`` or later,
+    the month it ends in when its first day of use is ``last`` or earlier. Within one
+    month, a card whose first or last day of use that month lies in the period counts;
+    a card used before and after the period that month, but maybe not in it, is
+    looked up in the facts (``probe``: a query of the card-year's counted facts in
+    scope, with ``probe_params``).
     """
-    counted = scope.uses().counted()
-    first, last = dt.date(start.year, 1, 1), dt.date(start.year, 12, 31)
-    if start > first and counted.filter(day__gte=first, day__lt=start).exists():
-        return False
-    return not (end < last and counted.filter(day__gt=end, day__lte=last).exists())
+
+    def field(column: str, month: int) -> str:
+        return f"(({column} / {1 << (5 * (month - 1))}) & 31)"
+
+    if first.month == last.month and not (first.day == 1 and last == _month_end(last)):
+        f, lst = field("first_days", first.month), field("last_days", first.month)
+        sql = (
+            f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s OR ({f} BETWEEN 1 AND %s AND {lst} > %s "
+            f"AND EXISTS ({probe} AND u.day >= %s AND u.day <= %s)))"
+        )
+        return sql, [first.day, last.day, first.day, last.day, first.day, last.day, *probe_params, first, last]
+    whole, conditions, values = 0, [], []
+    for month in range(first.month, last.month + 1):
+        if month == first.month and first.day > 1:
+            conditions.append(f"{field('last_days', month)} >= %s")
+            values.append(first.day)
+        elif month == last.month and last != _month_end(last):
+            conditions.append(f"{field('first_days', month)} BETWEEN 1 AND %s")
+            values.append(last.day)
+        else:
+            whole |= 31 << (5 * (month - 1))
+    if whole:
+        conditions.insert(0, f"(first_days & {whole}) <> 0")
+    return "(" + " OR ".join(conditions) + ")", values
+
+
+def _count_card_years(table: str, key: str, value: int | None, start: dt.date, end: dt.date) -> int:
+    """Distinct cards of the card-year rows of ``table`` (those with ``key`` = ``value`` when given)
+    with a counted use in the period: one count for a period within a calendar year, else
+    the union of the years' card keys."""
+    scope_column = {"venue_area_key": "venue_area_id", "card_site_id": "card_site_id"}[key]
+    probe = (
+        f"SELECT 1 FROM {UseFact._meta.db_table} AS u WHERE u.card_key = c.card_key AND u.year = c.year "  # noqa: S608
+        "AND u.outcome = %s AND u.voided = %s" + (f" AND u.{scope_column} = %s" if value is not None else "")
+    )
+    probe_params: list[Any] = [UseFact.Outcome.ACCEPTED, False] + ([value] if value is not None else [])
+    parts, params = [], []
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
+        condition, condition_params = _used_in(first, last, probe, probe_params)
+        parts.append(
+            f"SELECT c.card_key FROM {table} AS c WHERE c.year = %s AND {condition}"  # noqa: S608
+            + (f" AND c.{key} = %s" if value is not None else "")
+        )
+        params += [year, *condition_params] + ([value] if value is not None else [])
+    if len(parts) == 1:
+        sql = parts[0].replace("SELECT c.card_key FROM", "SELECT COUNT(*) FROM", 1)
+    else:
+        sql = f"SELECT COUNT(*) FROM ({' UNION '.join(parts)}) AS cards"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def _card_year_counts(scope: StatsScope) -> dict[int, int]:

@@ -21,14 +21,14 @@ pytestmark = pytest.mark.django_db
 def _rollup():
     return sorted(
         UseRollup.objects.values_list(
-            "year", "month", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants",
+            "year", "month", "day", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants",
             "accepted", "refused",
         )
     )  # fmt: skip
 
 
 def _from_facts():
-    """The rollup derived here, in Python, from the facts."""
+    """The rollup derived here, in Python, from the facts: a month row (day 0) and a day row per fact."""
     rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
     for f in UseFact.objects.all():
         counted = f.outcome == "accepted" and not f.voided
@@ -36,8 +36,10 @@ def _from_facts():
             "", f.sector, f.art_form, f.card_kind, f.age_band, f.gender,
             "" if f.card_area_id is None else str(f.card_area_id), f.channel, f.reason,
         ]  # fmt: skip
-        for dim, value in zip(ROLLUP_DIMS, values, strict=True):
-            sums = rows[(f.year, f.month, f.venue_area_id or 0, dim, value)]
+        for dim, value, day in [
+            (d, v, day) for d, v in zip(ROLLUP_DIMS, values, strict=True) for day in (0, f.day.day)
+        ]:
+            sums = rows[(f.year, f.month, day, f.venue_area_id or 0, dim, value)]
             for i, amount in enumerate(
                 [
                     int(counted),
