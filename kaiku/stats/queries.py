@@ -506,11 +506,16 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
+    # Simple ranges, one per year and one per cut month, that the indexes serve: the month
+    # rows' partial index and the (year, month, day, ...) key.
     period = Q(pk__in=[])
     if whole is not None:
-        period |= Q(day=0) & _in_months(*whole)
+        (y0, m0), (y1, m1) = whole
+        for year in range(y0, y1 + 1):
+            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
+            period |= Q(day=0, year=year, month__gte=first, month__lte=last)
     for cut in cuts:
-        period |= cut & Q(day__gt=0)
+        period |= cut
     qs = UseRollup.objects.filter(period)
     if filters.area is not None:
         qs = qs.filter(venue_area_key=filters.area.pk)
@@ -606,90 +611,128 @@ def _cards_from_rollup(
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
-    Without use filters (but the venue's area) the card-years answer, with their
-    days of use: nationally and for a site ``CardYear`` (a whole calendar year
-    nationally its ``CardYearSummary`` count), for an area or the national view of
-    one area ``AreaCardYear`` (the cards used at the area's venues). Otherwise, and
-    for a venue, the distinct cards are counted from the facts (as a DISTINCT
-    subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
+    Without use filters (but the venue's area) the card-years answer, with their days
+    of use: nationally and for a site ``CardYear``, for an area or the national view of
+    one area ``AreaCardYear`` (the cards used at the area's venues). Nationally and for
+    a site, a period within one calendar year that holds all of that year's counted
+    uses in scope (the whole year, or this year so far: two short probes of the day
+    index) counts the year's card-years in ``CardYearSummary``. Otherwise, and for a
+    venue, the distinct cards are counted from the facts (as a DISTINCT subquery,
+    which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     area = filters.area if scope.level == "national" else scope.area if scope.level == "area" else None
     if not filtered and scope.level != "venue" and not (filters.area and scope.level != "national"):
         start, end = filters.start, filters.end
-        if scope.level == "national" and area is None and start.year == end.year:
-            if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
-                return _card_year_counts(scope).get(start.year, 0)
+        n: int | None
         if area is not None:
-            return _count_card_years(AreaCardYear._meta.db_table, "venue_area_key", area.pk, start, end)
-        site = scope.site.pk if scope.level == "site" and scope.site is not None else None
-        return _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
+            n = _count_card_years(AreaCardYear._meta.db_table, "venue_area_key", area.pk, start, end)
+        elif start.year == end.year and _holds_the_year(scope, start, end):
+            n = _card_year_counts(scope).get(start.year, 0)
+        else:
+            site = scope.site.pk if scope.level == "site" and scope.site is not None else None
+            n = _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
+        if n is not None:
+            return n
     return counted.exclude(card_key=None).values("card_key").distinct().count()
 
 
-def _used_in(first: dt.date, last: dt.date, probe: str, probe_params: list[Any]) -> tuple[str, list[Any]]:
-    """SQL condition on a card-year row (``first_days``, ``last_days``): a counted use from first to last.
+def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:
+    """No counted use in scope falls in the period's calendar year before ``start`` or after ``end``.
 
-    ``first`` and ``last`` lie in the row's year. Whole months are one bit test; the
-    month the period starts in counts when its last day of use is ``first`` or later,
-    the month it ends in when its first day of use is ``last`` or earlier. Within one
-    month, a card whose first or last day of use that month lies in the period counts;
-    a card used before and after the period that month, but maybe not in it, is
-    looked up in the facts (``probe``: a query of the card-year's counted facts in
-    scope, with ``probe_params``).
+    Two short range probes of the day index; none for a whole year.
     """
+    counted = scope.uses().counted()
+    first, last = dt.date(start.year, 1, 1), dt.date(start.year, 12, 31)
+    if start > first and counted.filter(day__gte=first, day__lt=start).exists():
+        return False
+    return not (end < last and counted.filter(day__gt=end, day__lte=last).exists())
 
-    def field(column: str, month: int) -> str:
-        return f"(({column} / {1 << (5 * (month - 1))}) & 31)"
 
+def _field(column: str, month: int) -> str:
+    """The day of ``month`` in a packed column of days (``CardYear.first_days``, ``last_days``), in SQL."""
+    return f"(({column} / {1 << (5 * (month - 1))}) & 31)"
+
+
+def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None]:
+    """SQL conditions on a card-year row (``first_days``, ``last_days``): a counted use from first to last.
+
+    ``first`` and ``last`` lie in the row's year. Returns the condition of the rows
+    used in the period, its parameters, and (for a period within one month) the
+    condition of the rows that may or may not be: used before and after the period
+    that month.
+
+    Whole months are one bit test; the month the period starts in counts when its
+    last day of use is ``first`` or later, the month it ends in when its first day of
+    use is ``last`` or earlier. Within one month, a card whose first or last day of
+    use that month lies in the period counts.
+    """
     if first.month == last.month and not (first.day == 1 and last == _month_end(last)):
-        f, lst = field("first_days", first.month), field("last_days", first.month)
-        sql = (
-            f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s OR ({f} BETWEEN 1 AND %s AND {lst} > %s "
-            f"AND EXISTS ({probe} AND u.day >= %s AND u.day <= %s)))"
-        )
-        return sql, [first.day, last.day, first.day, last.day, first.day, last.day, *probe_params, first, last]
+        f, lst = _field("first_days", first.month), _field("last_days", first.month)
+        unknown = f"({f} BETWEEN 1 AND {first.day - 1} AND {lst} > {last.day})"
+        return f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s)", [first.day, last.day] * 2, unknown
     whole, conditions, values = 0, [], []
     for month in range(first.month, last.month + 1):
         if month == first.month and first.day > 1:
-            conditions.append(f"{field('last_days', month)} >= %s")
+            conditions.append(f"{_field('last_days', month)} >= %s")
             values.append(first.day)
         elif month == last.month and last != _month_end(last):
-            conditions.append(f"{field('first_days', month)} BETWEEN 1 AND %s")
+            conditions.append(f"{_field('first_days', month)} BETWEEN 1 AND %s")
             values.append(last.day)
         else:
             whole |= 31 << (5 * (month - 1))
     if whole:
         conditions.insert(0, f"(first_days & {whole}) <> 0")
-    return "(" + " OR ".join(conditions) + ")", values
+    return "(" + " OR ".join(conditions) + ")", values, None
 
 
-def _count_card_years(table: str, key: str, value: int | None, start: dt.date, end: dt.date) -> int:
+def _count_card_years(table: str, key: str, value: int | None, start: dt.date, end: dt.date) -> int | None:
     """Distinct cards of the card-year rows of ``table`` (those with ``key`` = ``value`` when given)
     with a counted use in the period: one count for a period within a calendar year, else
-    the union of the years' card keys."""
-    scope_column = {"venue_area_key": "venue_area_id", "card_site_id": "card_site_id"}[key]
-    probe = (
-        f"SELECT 1 FROM {UseFact._meta.db_table} AS u WHERE u.card_key = c.card_key AND u.year = c.year "  # noqa: S608
-        "AND u.outcome = %s AND u.voided = %s" + (f" AND u.{scope_column} = %s" if value is not None else "")
-    )
-    probe_params: list[Any] = [UseFact.Outcome.ACCEPTED, False] + ([value] if value is not None else [])
+    the union of the years' card keys.
+
+    A period within one month also counts, from the facts, the few cards used before
+    and after it that month. None for a period over two calendar years that is
+    within one month on either side.
+    """
+    scope = f" AND c.{key} = %s" if value is not None else ""
+    scope_params = [value] if value is not None else []
     parts, params = [], []
+    unknowns = False
     for year in range(start.year, end.year + 1):
         first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
-        condition, condition_params = _used_in(first, last, probe, probe_params)
-        parts.append(
-            f"SELECT c.card_key FROM {table} AS c WHERE c.year = %s AND {condition}"  # noqa: S608
-            + (f" AND c.{key} = %s" if value is not None else "")
-        )
-        params += [year, *condition_params] + ([value] if value is not None else [])
-    if len(parts) == 1:
-        sql = parts[0].replace("SELECT c.card_key FROM", "SELECT COUNT(*) FROM", 1)
-    else:
-        sql = f"SELECT COUNT(*) FROM ({' UNION '.join(parts)}) AS cards"  # noqa: S608
+        condition, condition_params, unknown = _used_in(first, last)
+        parts.append(f"SELECT c.card_key FROM {table} AS c WHERE c.year = %s AND {condition}{scope}")  # noqa: S608
+        params += [year, *condition_params, *scope_params]
+        unknowns = unknowns or unknown is not None
+    if unknowns and len(parts) > 1:
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+        if unknowns:
+            # One scan: the rows used in the period counted in one group (key NULL), and the
+            # keys of the rows that may be, one group each.
+            condition, condition_params, unknown = _used_in(start, end)
+            cursor.execute(
+                f"SELECT CASE WHEN {condition} THEN NULL ELSE c.card_key END AS k, COUNT(*) FROM {table} AS c "  # noqa: S608
+                f"WHERE c.year = %s AND ({condition} OR {unknown}){scope} GROUP BY 1",
+                [*condition_params, start.year, *condition_params, *scope_params],
+            )
+            rows = cursor.fetchall()
+            n = sum(count for card_key, count in rows if card_key is None)
+            maybe = [card_key for card_key, _count in rows if card_key is not None]
+        else:
+            if len(parts) == 1:
+                cursor.execute(parts[0].replace("SELECT c.card_key FROM", "SELECT COUNT(*) FROM", 1), params)
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM ({' UNION '.join(parts)}) AS cards", params)  # noqa: S608
+            return int(cursor.fetchone()[0])
+    if maybe:
+        facts = UseFact.objects.counted().filter(card_key__in=maybe, year=start.year, day__gte=start, day__lte=end)
+        column = {"venue_area_key": "venue_area_id", "card_site_id": "card_site_id"}[key]
+        if value is not None:
+            facts = facts.filter(**{column: value})
+        n += facts.values("card_key").distinct().count()
+    return n
 
 
 def _card_year_counts(scope: StatsScope) -> dict[int, int]:

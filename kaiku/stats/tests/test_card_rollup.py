@@ -160,6 +160,7 @@ PERIODS = [
     (dt.date(2025, 6, 1), dt.date(2026, 5, 31)),  # two calendar years: distinct counts from the facts
     (dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
     (dt.date(2025, 11, 20), dt.date(2026, 2, 10)),
+    (dt.date(2025, 12, 20), dt.date(2026, 1, 10)),  # within a month on both sides: cards used from the facts
 ]
 
 
