@@ -447,13 +447,24 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None, *, day: dt.
 # --- Cards taken into use and the card rollups -----------------------------------------
 
 CardYearRow = tuple[int, int, int | None, int | None]  # card key, year, issuing site, card's area
-CARD_ROLLUP_KEYS = ("year", "month", "kind", "card_site_key", "card_area_key", "site_municipality_key", "card_kind")
+CARD_ROLLUP_KEYS = (
+    "year",
+    "month",
+    "day",
+    "kind",
+    "card_site_key",
+    "card_area_key",
+    "site_municipality_key",
+    "card_kind",
+)
 
 
 def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
+    """The fact's day row of the card rollup (``_add_card_rollup`` adds to its month row too)."""
     return (
         fact.year,
         fact.month,
+        fact.day.day,
         fact.kind,
         fact.card_site_id or 0,
         fact.card_area_id or 0,
@@ -488,9 +499,10 @@ def _upsert(
 def _add_card_rollup(keys: Iterable[tuple[Any, ...]], amounts: Iterable[tuple[int, int]]) -> None:
     rows: dict[tuple[Any, ...], list[int]] = {}
     for key, (facts, used) in zip(keys, amounts, strict=True):
-        sums = rows.setdefault(key, [0, 0])
-        sums[0] += facts
-        sums[1] += used
+        for row in (key, (*key[:2], 0, *key[3:])):  # the day's row and the month's
+            sums = rows.setdefault(row, [0, 0])
+            sums[0] += facts
+            sums[1] += used
     if rows:
         _upsert(CardRollup, CARD_ROLLUP_KEYS, ("facts", "used"), rows)
 
@@ -593,12 +605,13 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
                 cursor.execute(
                     f"UPDATE {table} SET used = %s WHERE year = %s AND used = %s "  # noqa: S608
                     f"AND card_key IN ({', '.join(['%s'] * len(batch))}) "
-                    "RETURNING year, month, kind, card_site_id, card_area_id, site_municipality_id, card_kind",
+                    f"RETURNING year, month, {_day_of_month('day')}, kind, card_site_id, card_area_id, "
+                    "site_municipality_id, card_kind",
                     [sign > 0, year, sign < 0, *batch],
                 )
                 flipped += [
-                    (y, m, kind, site or 0, area or 0, muni or 0, card_kind)
-                    for y, m, kind, site, area, muni, card_kind in cursor.fetchall()
+                    (y, m, d, kind, site or 0, area or 0, muni or 0, card_kind)
+                    for y, m, d, kind, site, area, muni, card_kind in cursor.fetchall()
                 ]
     _add_card_rollup(flipped, [(0, sign)] * len(flipped))
 
@@ -650,12 +663,19 @@ def rebuild_card_rollup() -> int:
             [True],
         )
         cursor.execute(f"UPDATE {cards} SET shared_year = %s WHERE card_key IS NULL", [True])  # noqa: S608
+        day = _day_of_month("day").replace("%%", "%")  # no parameters here
+        rollup = CardRollup._meta.db_table
         cursor.execute(
-            f"INSERT INTO {CardRollup._meta.db_table} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
-            "SELECT year, month, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
+            f"INSERT INTO {rollup} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
+            f"SELECT year, month, {day}, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
             "COALESCE(site_municipality_id, 0), card_kind, COUNT(*), SUM(CASE WHEN used THEN 1 ELSE 0 END) "
-            f"FROM {cards} GROUP BY year, month, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
+            f"FROM {cards} GROUP BY year, month, {day}, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
             "COALESCE(site_municipality_id, 0), card_kind"
+        )
+        keys = ", ".join(key for key in CARD_ROLLUP_KEYS if key != "day")
+        cursor.execute(
+            f"INSERT INTO {rollup} ({keys}, day, facts, used) "  # noqa: S608
+            f"SELECT {keys}, 0, SUM(facts), SUM(used) FROM {rollup} WHERE day > 0 GROUP BY {keys}"
         )
         cursor.execute(
             f"INSERT INTO {CardYearSummary._meta.db_table} (year, card_site_key, card_area_key, cards) "  # noqa: S608

@@ -318,7 +318,8 @@ class CardRollup(models.Model):
     """Registrations and renewals pre-counted per month and per every filter of the card tables.
 
     One row per (year, month, kind, issuing site, card's area, issuing site's
-    municipality, card kind); ``facts`` counts the card facts, ``used`` those whose
+    municipality, card kind) with ``day`` 0, and one per the same and day of the
+    month (for the days of a month a period cuts); ``facts`` counts the card facts, ``used`` those whose
     card is taken into use in the same year. Kept in the same transaction as the
     card facts and the card-years, and derived again by a rebuild, so the national,
     area and site dashboards sum a few thousand rows instead of a year of card
@@ -327,6 +328,8 @@ class CardRollup(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
+    # 0: the whole month's row; 1-31: that day's row.
+    day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
     kind = models.CharField(_("kind"), max_length=20, choices=CardFact.Kind.choices)
     card_site_key = models.IntegerField(_("issuing site"), default=0)
     card_area_key = models.IntegerField(_("card's area"), default=0)
@@ -343,6 +346,7 @@ class CardRollup(models.Model):
                 fields=[
                     "year",
                     "month",
+                    "day",
                     "kind",
                     "card_site_key",
                     "card_area_key",
@@ -352,6 +356,7 @@ class CardRollup(models.Model):
                 name="cardrollup_unique",
             )
         ]
+        indexes = [models.Index(fields=["year", "month"], name="cardrollup_months", condition=models.Q(day=0))]
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.kind}"

@@ -386,28 +386,13 @@ UseTables = tuple[
 ]
 
 
-def split_period(
-    start: dt.date, end: dt.date, recorded: QuerySet[Any] | None = None
-) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
+def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
     """The whole months of a period, as (first, last) (year, month), and its other days.
 
     The other days are at most two ranges (before the first whole month and after the
     last), each as a ``Q`` on ``day``; a period within one month that is not the whole
     month has no whole months and is all "other days".
-
-    With ``recorded`` (facts with a ``day``), a month the period covers only in part
-    counts as whole when nothing at all is recorded on its days outside the period: its
-    monthly rows then hold exactly the period's part. "This year so far" is the usual
-    case: nothing is recorded after today, so the current month is read whole. One
-    probe of the day index per cut month.
     """
-    if recorded is not None:
-        month_start = start.replace(day=1)
-        if start > month_start and not recorded.filter(day__gte=month_start, day__lt=start).exists():
-            start = month_start
-        month_end = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        if end < month_end and not recorded.filter(day__gt=end, day__lte=month_end).exists():
-            end = month_end
     after_start_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     first = start if start.day == 1 else after_start_month
     following = end + dt.timedelta(days=1)
@@ -423,24 +408,10 @@ def split_period(
     return ((first.year, first.month), (last.year, last.month)), edges
 
 
-def _in_months(first: tuple[int, int], last: tuple[int, int]) -> Q:
-    (y0, m0), (y1, m1) = first, last
-    return (Q(year__gt=y0) | Q(year=y0, month__gte=m0)) & (Q(year__lt=y1) | Q(year=y1, month__lte=m1))
-
-
-def _any(edges: list[Q]) -> Q:
-    days = Q(pk__in=[])
-    for edge in edges:
-        days |= edge
-    return days
-
-
-def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], days: Q | None = None) -> UseTables:
-    """The use tables of a dashboard from the facts (of the period, or only of ``days`` in it)."""
+def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables:
+    """The use tables of a dashboard from the facts of the period."""
     uses = filters.apply_uses(scope.uses())
     across = filters.apply_uses(scope.uses_across()).counted()
-    if days is not None:
-        uses, across = uses.filter(days), across.filter(days)
     counted = uses.counted()
     groups = _people_groups(counted, dims)
     pairs = {
@@ -469,6 +440,24 @@ def cut_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tup
     for first, last in _cut_ranges(start, end, whole):
         cuts.append(Q(year=first.year, month=first.month, day__gte=first.day, day__lte=last.day))
     return whole, cuts
+
+
+def _rollup_period(start: dt.date, end: dt.date) -> Q:
+    """The rows of a rollup with month and day rows (``UseRollup``, ``CardRollup``) that make up a period.
+
+    Simple ranges, one per year of whole months and one per cut month, that the
+    indexes serve: the month rows' partial index and the (year, month, day, ...) key.
+    """
+    whole, cuts = cut_period(start, end)
+    period = Q(pk__in=[])
+    if whole is not None:
+        (y0, m0), (y1, m1) = whole
+        for year in range(y0, y1 + 1):
+            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
+            period |= Q(day=0, year=year, month__gte=first, month__lte=last)
+    for cut in cuts:
+        period |= cut
+    return period
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -500,23 +489,12 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area") or filtered:
         return None
-    whole, cuts = cut_period(filters.start, filters.end)
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
-    # Simple ranges, one per year and one per cut month, that the indexes serve: the month
-    # rows' partial index and the (year, month, day, ...) key.
-    period = Q(pk__in=[])
-    if whole is not None:
-        (y0, m0), (y1, m1) = whole
-        for year in range(y0, y1 + 1):
-            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
-            period |= Q(day=0, year=year, month__gte=first, month__lte=last)
-    for cut in cuts:
-        period |= cut
-    qs = UseRollup.objects.filter(period)
+    qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
     if filters.area is not None:
         qs = qs.filter(venue_area_key=filters.area.pk)
     if scope.level == "area":
@@ -577,22 +555,13 @@ def _cards_from_rollup(
         facts = facts.filter(site_municipality=filters.municipality)
     if filters.card_kind:
         rollup, facts = rollup.filter(card_kind=filters.card_kind), facts.filter(card_kind=filters.card_kind)
-    whole, edges = split_period(filters.start, filters.end, CardFact.objects.all())
-    parts: list[QuerySet[Any]] = []
-    if whole is not None:
-        parts.append(
-            rollup.filter(_in_months(*whole)).values("year", "month", "kind").annotate(n=Sum("facts"), u=Sum("used"))
-        )
-    if edges:
-        edge_facts = facts.filter(_any(edges)).values("year", "month", "kind")
-        parts.append(edge_facts.annotate(n=Count("pk"), u=Count("pk", filter=Q(used=True))))
+    rolled = rollup.filter(_rollup_period(filters.start, filters.end)).values("year", "month", "kind")
     by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     n_facts = n_used = 0
-    for part in parts:
-        for row in part.order_by():
-            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
-            n_facts += row["n"]
-            n_used += row["u"]
+    for row in rolled.annotate(n=Sum("facts"), u=Sum("used")).order_by():
+        by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+        n_facts += row["n"]
+        n_used += row["u"]
     year = filters.start.year
     if filters.end.year != year:
         return by_kind, None

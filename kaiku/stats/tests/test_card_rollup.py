@@ -83,7 +83,16 @@ def _random_history(world, clock, seed, steps=90):
 
 def _card_rollup():
     rows = CardRollup.objects.exclude(facts=0, used=0).values_list(
-        "year", "month", "kind", "card_site_key", "card_area_key", "site_municipality_key", "card_kind", "facts", "used"
+        "year",
+        "month",
+        "day",
+        "kind",
+        "card_site_key",
+        "card_area_key",
+        "site_municipality_key",
+        "card_kind",
+        "facts",
+        "used",
     )
     return sorted(rows)
 
@@ -106,10 +115,11 @@ def _expected():
     flags = []
     for f in CardFact.objects.all():
         used = (f.card_key, f.year) in used_years
-        key = (f.year, f.month, f.kind, f.card_site_id or 0, f.card_area_id or 0, f.site_municipality_id or 0,
-               f.card_kind)  # fmt: skip
-        rollup[key][0] += 1
-        rollup[key][1] += used
+        for day in (0, f.day.day):  # the month's row and the day's
+            key = (f.year, f.month, day, f.kind, f.card_site_id or 0, f.card_area_id or 0, f.site_municipality_id or 0,
+                   f.card_kind)  # fmt: skip
+            rollup[key][0] += 1
+            rollup[key][1] += used
         flags.append((f.pk, used, f.card_key is None or per_card_year[(f.card_key, f.year)] > 1))
     summary = Counter((y.year, y.card_site_id or 0, y.card_area_id or 0) for y in CardYear.objects.all())
     return (
@@ -221,7 +231,7 @@ def test_a_card_taken_into_use_and_voided_moves_its_registration_in_and_out_of_u
     issued = register_card(world.distributor_a, HolderDetails(1990, world.muni_a, "33100"), world.users["distributor"])
 
     def counts():
-        row = CardRollup.objects.get(year=2026, month=6, kind="registered", card_site_key=world.distributor_a.pk)
+        row = CardRollup.objects.get(year=2026, month=6, day=0, kind="registered", card_site_key=world.distributor_a.pk)
         summary = CardYearSummary.objects.filter(year=2026, card_site_key=world.distributor_a.pk)
         return row.facts, row.used, sum(s.cards for s in summary), CardFact.objects.get(card_key=issued.card.pk).used
 
