@@ -241,8 +241,9 @@ def _days_upsert_sql(
         f"first_days = CASE WHEN {moves_first} THEN ({table}.first_days & ~%s) | excluded.first_days "
         f"ELSE {table}.first_days END, "
         f"last_days = CASE WHEN {moves_last} THEN ({table}.last_days & ~%s) | excluded.last_days "
-        f"ELSE {table}.last_days END "
-        f"WHERE {moves_first} OR {moves_last}{returning}"
+        f"ELSE {table}.last_days END"
+        + (f", months = {table}.months | excluded.months " if "months" in columns else " ")
+        + f"WHERE {moves_first} OR {moves_last}{returning}"
     )
 
 
@@ -275,11 +276,11 @@ def record_use_fact(use: Use) -> None:
         cursor.execute(
             _days_upsert_sql(
                 CardYear,
-                ("card_key", "year", "card_site_id", "card_area_id"),
+                ("card_key", "year", "card_site_id", "card_area_id", "months"),
                 ("card_key", "year"),
                 " RETURNING first_days, last_days",
             ),
-            _days_upsert_params(list(row), fact.month, fact.day.day),
+            _days_upsert_params([*row, 1 << (fact.month - 1)], fact.month, fact.day.day),
         )
         changed = cursor.fetchone()
         cursor.execute(
@@ -339,6 +340,11 @@ def void_use_fact(use: Use) -> None:
         _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
 
 
+def months_of(first_days: int) -> int:
+    """The months with a use (``CardYear.months``) of packed days."""
+    return sum(1 << m for m in range(12) if first_days >> (5 * m) & 31)
+
+
 def pack_days(days: Iterable[dt.date]) -> tuple[int, int]:
     """The packed first and last day of each month (``CardYear.first_days``, ``last_days``) of days in one year."""
     first: dict[int, int] = {}
@@ -347,6 +353,10 @@ def pack_days(days: Iterable[dt.date]) -> tuple[int, int]:
         first[day.month] = min(first.get(day.month, 31), day.day)
         last[day.month] = max(last.get(day.month, 1), day.day)
     return sum(day_bits(m, d) for m, d in first.items()), sum(day_bits(m, d) for m, d in last.items())
+
+
+def _with_months(days: tuple[int, int]) -> tuple[int, int, int]:
+    return (*days, months_of(days[0]))
 
 
 def _recount_days(card_years: set[tuple[int, int]], voided_areas: Iterable[tuple[int, int, int]] = ()) -> None:
@@ -370,19 +380,23 @@ def _recount_days(card_years: set[tuple[int, int]], voided_areas: Iterable[tuple
         if (area_key, year, card_key) not in by_area:
             AreaCardYear.objects.filter(venue_area_key=area_key, year=year, card_key=card_key).delete()
     _set_days(AreaCardYear, ("venue_area_key", "year", "card_key"), {k: pack_days(v) for k, v in by_area.items()})
-    _set_days(CardYear, ("card_key", "year"), {k: pack_days(v) for k, v in by_card.items() if v})
+    card_days = {k: pack_days(v) for k, v in by_card.items() if v}
+    _set_days(CardYear, ("card_key", "year"), {k: (*days, months_of(days[0])) for k, days in card_days.items()})
     for card_key, year in sorted(card_years):
         if not by_card[(card_key, year)]:
             give_up_card_year(card_key, year)
 
 
 def _set_days(
-    model: type[CardYear] | type[AreaCardYear], keys: tuple[str, ...], rows: Mapping[tuple[Any, ...], tuple[int, int]]
+    model: type[CardYear] | type[AreaCardYear],
+    keys: tuple[str, ...],
+    rows: Mapping[tuple[Any, ...], tuple[int, ...]],
 ) -> None:
-    """Set the packed days of existing rows, a few hundred in each ``UPDATE ... FROM``."""
+    """Set the packed days (and a card-year's months) of existing rows, a hundred in each ``UPDATE ... FROM``."""
     table = model._meta.db_table
     ordered = sorted(rows.items())
-    columns = (*keys, "first_days", "last_days")
+    values = ("first_days", "last_days", "months") if model is CardYear else ("first_days", "last_days")
+    columns = (*keys, *values)
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), 100):
             batch = ordered[start : start + 100]
@@ -392,7 +406,7 @@ def _set_days(
             )
             match = " AND ".join(f"{table}.{name} = v.{name}" for name in keys)
             cursor.execute(
-                f"UPDATE {table} SET first_days = v.first_days, last_days = v.last_days "  # noqa: S608
+                f"UPDATE {table} SET {', '.join(f'{name} = v.{name}' for name in values)} "  # noqa: S608
                 f"FROM ({select}) AS v WHERE {match}",
                 [value for key, packed in batch for value in (*key, *packed)],
             )
@@ -532,10 +546,11 @@ def take_into_use(
         for start in range(0, len(rows), 200):
             batch = rows[start : start + 200]
             cursor.execute(
-                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id, first_days, last_days) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id, first_days, last_days, months) "  # noqa: S608
+                "VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
                 + " ON CONFLICT (card_key, year) DO NOTHING RETURNING card_key, year, card_site_id, card_area_id",
-                [v for row in batch for v in (*row, *pack_days(per_card.get((row[0], row[1]), [])))],
+                [v for row in batch for v in (*row, *_with_months(pack_days(per_card.get((row[0], row[1]), []))))],
             )
             added += [tuple(r) for r in cursor.fetchall()]  # type: ignore[misc]
         existed -= {(row[0], row[1]) for row in added}
@@ -747,6 +762,7 @@ def _days_of_use_sql(area: bool) -> tuple[str, list[Any]]:
         f"SELECT card_key, year{area_column}, "  # noqa: S608
         f"{packed}(CAST(first_day AS BIGINT) << (5 * (month - 1))) AS first_days, "
         f"{packed}(CAST(last_day AS BIGINT) << (5 * (month - 1))) AS last_days, "
+        f"{packed}(1 << (month - 1)) AS months, "
         f"MIN(site_id) AS card_site_id, MIN(card_area) AS card_area_id FROM ({months}) AS m "
         f"GROUP BY card_key, year{area_column}"
     )
@@ -782,8 +798,8 @@ def rebuild_card_years() -> int:
     with connection.cursor() as cursor:
         sql, params = _days_of_use_sql(area=False)
         cursor.execute(
-            f"INSERT INTO {CardYear._meta.db_table} ({columns}, card_site_id, card_area_id) "  # noqa: S608
-            f"SELECT {columns}, card_site_id, card_area_id FROM ({sql}) AS d ORDER BY year, card_key",
+            f"INSERT INTO {CardYear._meta.db_table} ({columns}, months, card_site_id, card_area_id) "  # noqa: S608
+            f"SELECT {columns}, months, card_site_id, card_area_id FROM ({sql}) AS d ORDER BY year, card_key",
             params,
         )
         sql, params = _days_of_use_sql(area=True)

@@ -187,12 +187,18 @@ class CardYear(models.Model):
     card_area = _fk("network.Area", _("card's area"))
     first_days = models.BigIntegerField(_("first day of use in each month"), default=0)
     last_days = models.BigIntegerField(_("last day of use in each month"), default=0)
+    # The months with a use (bit 0: January), indexed with the year: the few card-years
+    # with no use in a long period's whole months are found without a scan of the year.
+    months = models.PositiveSmallIntegerField(_("months with a use"), default=0)
 
     class Meta:
         verbose_name = _("card taken into use")
         verbose_name_plural = _("cards taken into use")
         constraints = [models.UniqueConstraint(fields=["card_key", "year"], name="cardyear_unique")]
-        indexes = [models.Index(fields=["year", "card_area"], name="cardyear_year_area")]
+        indexes = [
+            models.Index(fields=["year", "card_area"], name="cardyear_year_area"),
+            models.Index(fields=["year", "months"], name="cardyear_year_months"),
+        ]
 
     def __str__(self) -> str:
         return str(self.year)

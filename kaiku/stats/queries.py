@@ -598,6 +598,8 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
             n = _count_card_years(AreaCardYear._meta.db_table, "venue_area_key", area.pk, start, end)
         elif start.year == end.year and _holds_the_year(scope, start, end):
             n = _card_year_counts(scope).get(start.year, 0)
+        elif scope.level == "national" and start.year == end.year and _used_in(start, end)[3] >= 8:
+            n = _card_year_counts(scope).get(start.year, 0) - _card_years_not_used(start, end)
         else:
             site = scope.site.pk if scope.level == "site" and scope.site is not None else None
             n = _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
@@ -623,13 +625,41 @@ def _field(column: str, month: int) -> str:
     return f"(({column} / {1 << (5 * (month - 1))}) & 31)"
 
 
-def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None]:
+def _card_years_not_used(start: dt.date, end: dt.date) -> int:
+    """Card-years of the period's year with no counted use in the period (within one year).
+
+    Only card-years with no use in the period's whole months can be such: their months
+    (``CardYear.months``) are among the few subsets of the other months, which the
+    (year, months) index finds without a scan of the year.
+    """
+    condition, params, _unknown, _n_whole = _used_in(start, end)
+    whole = _whole_months(start, end)
+    others = [m for m in range(1, 1 << 12) if not m & whole]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {CardYear._meta.db_table} WHERE year = %s "  # noqa: S608
+            f"AND months IN ({', '.join(map(str, others))}) AND NOT {condition}",
+            [start.year, *params],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _whole_months(first: dt.date, last: dt.date) -> int:
+    """The months (bit 0: January) a period within one year covers whole."""
+    months = 0
+    for month in range(first.month, last.month + 1):
+        if not ((month == first.month and first.day > 1) or (month == last.month and last != _month_end(last))):
+            months |= 1 << (month - 1)
+    return months
+
+
+def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None, int]:
     """SQL conditions on a card-year row (``first_days``, ``last_days``): a counted use from first to last.
 
     ``first`` and ``last`` lie in the row's year. Returns the condition of the rows
-    used in the period, its parameters, and (for a period within one month) the
+    used in the period, its parameters, (for a period within one month) the
     condition of the rows that may or may not be: used before and after the period
-    that month.
+    that month, and the number of months the period covers whole.
 
     Whole months are one bit test; the month the period starts in counts when its
     last day of use is ``first`` or later, the month it ends in when its first day of
@@ -639,7 +669,7 @@ def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None]
     if first.month == last.month and not (first.day == 1 and last == _month_end(last)):
         f, lst = _field("first_days", first.month), _field("last_days", first.month)
         unknown = f"({f} BETWEEN 1 AND {first.day - 1} AND {lst} > {last.day})"
-        return f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s)", [first.day, last.day] * 2, unknown
+        return f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s)", [first.day, last.day] * 2, unknown, 0
     whole, conditions, values = 0, [], []
     for month in range(first.month, last.month + 1):
         if month == first.month and first.day > 1:
@@ -652,7 +682,7 @@ def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None]
             whole |= 31 << (5 * (month - 1))
     if whole:
         conditions.insert(0, f"(first_days & {whole}) <> 0")
-    return "(" + " OR ".join(conditions) + ")", values, None
+    return "(" + " OR ".join(conditions) + ")", values, None, bin(_whole_months(first, last)).count("1")
 
 
 def _count_card_years(table: str, key: str, value: int | None, start: dt.date, end: dt.date) -> int | None:
@@ -670,7 +700,7 @@ def _count_card_years(table: str, key: str, value: int | None, start: dt.date, e
     unknowns = False
     for year in range(start.year, end.year + 1):
         first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
-        condition, condition_params, unknown = _used_in(first, last)
+        condition, condition_params, unknown, _whole = _used_in(first, last)
         parts.append(f"SELECT c.card_key FROM {table} AS c WHERE c.year = %s AND {condition}{scope}")  # noqa: S608
         params += [year, *condition_params, *scope_params]
         unknowns = unknowns or unknown is not None
@@ -680,7 +710,7 @@ def _count_card_years(table: str, key: str, value: int | None, start: dt.date, e
         if unknowns:
             # One scan: the rows used in the period counted in one group (key NULL), and the
             # keys of the rows that may be, one group each.
-            condition, condition_params, unknown = _used_in(start, end)
+            condition, condition_params, unknown, _whole = _used_in(start, end)
             cursor.execute(
                 f"SELECT CASE WHEN {condition} THEN NULL ELSE c.card_key END AS k, COUNT(*) FROM {table} AS c "  # noqa: S608
                 f"WHERE c.year = %s AND ({condition} OR {unknown}){scope} GROUP BY 1",

@@ -3,13 +3,6 @@
 from django.db import migrations, models
 
 
-def derive(apps, schema_editor):
-    """The day rows of the rollup and the days of use of the card-years, from the facts already there."""
-    from kaiku.stats import facts
-
-    facts.rebuild_rollup()
-    facts.rebuild_card_years()
-
 
 class Migration(migrations.Migration):
 
@@ -64,5 +57,4 @@ class Migration(migrations.Migration):
             model_name='areacardyear',
             constraint=models.UniqueConstraint(fields=('venue_area_key', 'year', 'card_key'), name='areacardyear_unique'),
         ),
-        migrations.RunPython(derive, migrations.RunPython.noop),
     ]

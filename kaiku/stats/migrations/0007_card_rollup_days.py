@@ -3,12 +3,6 @@
 from django.db import migrations, models
 
 
-def derive(apps, schema_editor):
-    """The day rows of the card rollup, from the card facts already there."""
-    from kaiku.stats import facts
-
-    facts.rebuild_card_rollup()
-
 
 class Migration(migrations.Migration):
 
@@ -34,5 +28,4 @@ class Migration(migrations.Migration):
             model_name='cardrollup',
             constraint=models.UniqueConstraint(fields=('year', 'month', 'day', 'kind', 'card_site_key', 'card_area_key', 'site_municipality_key', 'card_kind'), name='cardrollup_unique'),
         ),
-        migrations.RunPython(derive, migrations.RunPython.noop),
     ]

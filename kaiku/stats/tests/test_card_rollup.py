@@ -375,3 +375,43 @@ def test_a_card_used_before_and_after_a_period_within_a_month_but_not_in_it_is_n
                 start,
                 end,
             )
+
+
+def test_a_long_period_cutting_months_counts_the_card_years_not_used_in_it(world, monkeypatch):
+    """15 January to 20 November: the year's card-years less those with no use in it, found by their months."""
+    rng = random.Random(11)
+    facts = []
+    for card_key in range(1, 120):
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.choice([rng.randrange(365), rng.randrange(20), 330]))
+            voided = rng.random() < 0.1
+            facts.append(
+                UseFact(
+                    day=day,
+                    year=day.year,
+                    month=day.month,
+                    card_key=card_key,
+                    sector="culture",
+                    channel="typed",
+                    outcome="accepted",
+                    voided=voided,
+                    venue_area=world.area_a,
+                )
+            )
+    UseFact.objects.bulk_create(facts)
+    rebuild_derived()
+    not_used = []
+    spy = queries._card_years_not_used
+    monkeypatch.setattr(queries, "_card_years_not_used", lambda *a: not_used.append(spy(*a)) or not_used[-1])
+    national = StatsScope("national", threshold=None)
+    for start, end in [
+        (dt.date(2025, 1, 15), dt.date(2025, 11, 20)),
+        (dt.date(2025, 1, 2), dt.date(2025, 10, 31)),
+        (dt.date(2025, 2, 1), dt.date(2025, 12, 30)),
+        (dt.date(2025, 3, 5), dt.date(2025, 11, 26)),  # fewer than eight whole months: one scan
+    ]:
+        filters = Filters(start, end)
+        counted = filters.apply_uses(national.uses()).counted()
+        expected = _slow_cards_used(national, filters, counted)
+        assert queries._cards_used(national, filters, counted) == expected, (start, end)
+    assert len(not_used) == 3 and all(not_used)
