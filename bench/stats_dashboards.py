@@ -8,8 +8,8 @@ it times, in a Django process, each view's server time (request to response,
 templates included) as the median of several rounds:
 
 - the national, area, distributor-site and venue dashboards for the last full year, and
-  the national one for a period that cuts its first and last month (those days are
-  read from the facts, the whole months between from the rollups);
+  the national, area and site ones for a period that cuts its first and last month
+  (15 January to 20 November), whose cut months have uses outside the period;
 - the national and area dashboards as they open, for this year so far (1 January to
   today: whole months from the rollups, this month's days from the facts);
 - the national yearly table (all years) and the open-data API;
@@ -138,13 +138,16 @@ info = json.loads({info!r})
 rounds = {rounds}
 year = 2025
 period = f"?start={{year}}-01-01&end={{year}}-12-31"
+cut = f"?start={{year}}-01-15&end={{year}}-11-20"  # cuts its first and last month, which have uses outside it
 pages = [
     ("national dashboard", "national_admin", f"/stats/national/{{period}}"),
-    ("national dashboard, days cut", "national_admin", f"/stats/national/?start={{year}}-01-15&end={{year}}-11-20"),
+    ("national dashboard, days cut", "national_admin", f"/stats/national/{{cut}}"),
     ("national dashboard, this year so far", "national_admin", "/stats/national/"),
     ("area dashboard, this year so far", "area_coordinator", f"/stats/area/{{info['area']}}/"),
     ("area dashboard", "area_coordinator", f"/stats/area/{{info['area']}}/{{period}}"),
+    ("area dashboard, days cut", "area_coordinator", f"/stats/area/{{info['area']}}/{{cut}}"),
     ("site dashboard", "distributor_staff", f"/stats/site/{{info['site']}}/{{period}}"),
+    ("site dashboard, days cut", "distributor_staff", f"/stats/site/{{info['site']}}/{{cut}}"),
     ("venue dashboard", "venue_staff", f"/stats/venue/{{info['venue']}}/{{period}}"),
     ("national yearly table", "national_admin", "/stats/national/yearly/"),
     ("area export (xlsx)", "area_coordinator", f"/stats/area/{{info['area']}}/export/{{period}}&table=sectors&format=xlsx"),
@@ -185,7 +188,9 @@ GOALS_MS = {
     "national dashboard, this year so far": 300,
     "area dashboard, this year so far": 300,
     "area dashboard": 300,
+    "area dashboard, days cut": 300,
     "site dashboard": 300,
+    "site dashboard, days cut": 300,
     "venue dashboard": 300,
     "national yearly table": 1000,
 }

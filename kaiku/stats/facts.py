@@ -19,6 +19,7 @@ from django.utils import timezone
 from kaiku.dbbackends.prepared import insert
 from kaiku.stats.models import (
     AgeBand,
+    AreaCardYear,
     CardFact,
     CardRollup,
     CardSummary,
@@ -27,6 +28,7 @@ from kaiku.stats.models import (
     UseFact,
     UseRollup,
     UseSummary,
+    day_bits,
 )
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def _bump_summary(fact: UseFact, sign: int) -> None:
 # The dimensions of the monthly rollup: (name, the fact's value as text).
 ROLLUP_DIMS = ("month", "sector", "art_form", "card_kind", "age_band", "gender", "card_area", "channel", "reason")
 ROLLUP_AMOUNTS = ("uses", "adults", "children", "assistants", "accepted", "refused")
-ROLLUP_KEYS = ("year", "month", "venue_area_key", "dim", "value")
+ROLLUP_KEYS = ("year", "month", "day", "venue_area_key", "dim", "value")
 
 
 def _rollup_values(fact: UseFact) -> list[str]:
@@ -120,49 +122,74 @@ def _rollup_values(fact: UseFact) -> list[str]:
     ]
 
 
+def _rollup_amounts(fact: UseFact, sign: int, attempts: bool) -> list[int] | None:
+    counted = fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided
+    if not counted and not attempts:
+        return None
+    return [
+        sign if counted else 0,
+        sign * fact.adults if counted else 0,
+        sign * (fact.children + fact.community_clients) if counted else 0,
+        sign * fact.assistants if counted else 0,
+        int(attempts and fact.outcome == UseFact.Outcome.ACCEPTED),
+        int(attempts and fact.outcome == UseFact.Outcome.REFUSED),
+    ]
+
+
 def add_to_rollup(facts: Iterable[UseFact], sign: int = 1, attempts: bool = True) -> None:
-    """Add facts to the monthly rollup (``UseRollup``), one upsert for the whole list.
+    """Add facts to the rollup (``UseRollup``): its month rows and day rows, one upsert for the whole list.
 
     ``sign=-1, attempts=False`` takes voided uses out of the counted sums while the
     attempts stay counted, as in the facts.
     """
-    deltas: dict[tuple[int, int, int, str, str], list[int]] = {}
-    for fact in facts:
-        counted = fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided
-        if not counted and not attempts:
-            continue
-        amounts = [
-            sign if counted else 0,
-            sign * fact.adults if counted else 0,
-            sign * (fact.children + fact.community_clients) if counted else 0,
-            sign * fact.assistants if counted else 0,
-            int(attempts and fact.outcome == UseFact.Outcome.ACCEPTED),
-            int(attempts and fact.outcome == UseFact.Outcome.REFUSED),
-        ]
-        for dim, value in zip(ROLLUP_DIMS, _rollup_values(fact), strict=True):
-            sums = deltas.setdefault((fact.year, fact.month, fact.venue_area_id or 0, dim, value), [0] * 6)
-            for i, amount in enumerate(amounts):
-                sums[i] += amount
-    # A fixed order, so two transactions adding to the same rows cannot deadlock.
-    rows = sorted(deltas.items())
-    if not (len(rows) == len(ROLLUP_DIMS) and len({(key[:3], tuple(sums)) for key, sums in rows}) == 1):
-        _upsert(UseRollup, ROLLUP_KEYS, ROLLUP_AMOUNTS, deltas)
+    facts = list(facts)
+    if len(facts) == 1:
+        amounts = _rollup_amounts(facts[0], sign, attempts)
+        if amounts is not None:
+            _add_one_to_rollup(facts[0], amounts)
         return
+    deltas: dict[tuple[Any, ...], list[int]] = {}
+    for fact in facts:
+        fact_amounts = _rollup_amounts(fact, sign, attempts)
+        if fact_amounts is None:
+            continue
+        for dim, value in zip(ROLLUP_DIMS, _rollup_values(fact), strict=True):
+            for day in (0, fact.day.day):
+                sums = deltas.setdefault((fact.year, fact.month, day, fact.venue_area_id or 0, dim, value), [0] * 6)
+                for i, amount in enumerate(fact_amounts):
+                    sums[i] += amount
+    if deltas:
+        _upsert(UseRollup, ROLLUP_KEYS, ROLLUP_AMOUNTS, deltas)
+
+
+def _add_one_to_rollup(fact: UseFact, amounts: list[int]) -> None:
+    """One use (the door's case): every row gets the same amounts, so the statement names them once.
+
+    Its month's rows and its day's rows of every dimension, in one upsert. A third of the
+    parameters keeps the statement in psycopg's cache of converted queries (at most
+    50 parameters). The rows are taken in key order (the day's rows after the month's,
+    the dimensions in order), so two transactions adding to the same rows cannot deadlock.
+    """
     table = UseRollup._meta.db_table
     columns = (*ROLLUP_KEYS, *ROLLUP_AMOUNTS)
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
-    # One use (the door's case): every dimension's row gets the same amounts, so the
-    # statement names them once. A third of the parameters keeps the statement in
-    # psycopg's cache of converted queries (at most 50 parameters).
-    (year, month, area_key, _dim, _value), sums = rows[0]
-    dims = ", ".join(["(%s, %s)"] * len(rows))
+    dims = sorted(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
+    values = ", ".join(["(%s, %s)"] * len(dims))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-            f"SELECT %s, %s, %s, column1, column2, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} "
-            f"FROM (VALUES {dims}) AS dims WHERE true "  # WHERE: SQLite's parser needs it before ON CONFLICT
+            f"SELECT %s, %s, days.d, %s, dims.column1, dims.column2, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} "
+            f"FROM (SELECT 0 AS d UNION ALL SELECT %s) AS days CROSS JOIN (VALUES {values}) AS dims "
+            "WHERE true "  # SQLite's parser needs it before ON CONFLICT
             f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {updates}",
-            [year, month, area_key, *sums, *(v for key, _sums in rows for v in key[3:])],
+            [
+                fact.year,
+                fact.month,
+                fact.venue_area_id or 0,
+                *amounts,
+                fact.day.day,
+                *(v for pair in dims for v in pair),
+            ],
         )
 
 
@@ -191,19 +218,47 @@ def _bump_summary_fast(fact: UseFact) -> None:
     _add(UseSummary, key, {"adults": adults, "children": children})
 
 
-def _card_year_sql() -> str:
-    table = CardYear._meta.db_table
+# --- The days of use of card-years (``CardYear``, ``AreaCardYear``) --------------------------
+
+
+def _days_upsert_sql(
+    model: type[CardYear] | type[AreaCardYear], columns: tuple[str, ...], keys: tuple[str, ...], returning: str
+) -> str:
+    """Insert a card-year with one day of use, or put the day into its packed days.
+
+    Parameters: the columns (``keys`` first), the day's ``day_bits`` twice (first and last), then the
+    month's five-bit field mask three times. The update is guarded: a use on a day
+    that moves neither the month's first nor its last day changes nothing and
+    returns no row.
+    """
+    table = model._meta.db_table
+    first, last = f"({table}.first_days & %s)", f"({table}.last_days & %s)"
+    moves_first = f"({first} = 0 OR {first} > excluded.first_days)"
+    moves_last = f"{last} < excluded.last_days"
     return (
-        f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id) VALUES (%s, %s, %s, %s) "  # noqa: S608
-        "ON CONFLICT (card_key, year) DO NOTHING"
+        f"INSERT INTO {table} ({', '.join(columns)}, first_days, last_days) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}, %s, %s) ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        f"first_days = CASE WHEN {moves_first} THEN ({table}.first_days & ~%s) | excluded.first_days "
+        f"ELSE {table}.first_days END, "
+        f"last_days = CASE WHEN {moves_last} THEN ({table}.last_days & ~%s) | excluded.last_days "
+        f"ELSE {table}.last_days END"
+        + (f", months = {table}.months | excluded.months " if "months" in columns else " ")
+        + f"WHERE {moves_first} OR {moves_last}{returning}"
     )
 
 
+def _days_upsert_params(columns: list[Any], month: int, day: int) -> list[Any]:
+    bits, field = day_bits(month, day), day_bits(month, 31)
+    # In the order of the placeholders: the columns, the days, the CASE of first_days (its
+    # condition twice, then the mask), the CASE of last_days, the WHERE.
+    return [*columns, bits, bits, field, field, field, field, field, field, field, field]
+
+
 def record_use_fact(use: Use) -> None:
-    """The facts of one recorded use: its fact row, the rollup, the summary, the card-year.
+    """The facts of one recorded use: its fact row, the rollup, the summary, the card-years.
 
     This runs on every use a door records, so it writes with prepared or plain SQL
-    (five short statements, and two or three more on a card's first counted use of
+    (six short statements, and two or three more on a card's first counted use of
     the year, for the card rollups) instead of building ORM queries;
     ``record_use_facts`` is the batch form and the tests hold the two to the same results.
     """
@@ -213,13 +268,31 @@ def record_use_fact(use: Use) -> None:
     if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
         return
     _bump_summary_fast(fact)
-    if fact.card_key is not None:
-        row = (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
-        with connection.cursor() as cursor:
-            cursor.execute(_card_year_sql(), list(row))
-            taken = cursor.rowcount  # 1 only for the card's first counted use of the year
-        if taken:
-            card_years_added([row])
+    if fact.card_key is None:
+        return
+    row = (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
+    bits = day_bits(fact.month, fact.day.day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _days_upsert_sql(
+                CardYear,
+                ("card_key", "year", "card_site_id", "card_area_id", "months"),
+                ("card_key", "year"),
+                " RETURNING first_days, last_days",
+            ),
+            _days_upsert_params([*row, 1 << (fact.month - 1)], fact.month, fact.day.day),
+        )
+        changed = cursor.fetchone()
+        cursor.execute(
+            _days_upsert_sql(
+                AreaCardYear, ("venue_area_key", "year", "card_key"), ("venue_area_key", "year", "card_key"), ""
+            ),
+            _days_upsert_params([fact.venue_area_id or 0, fact.year, fact.card_key], fact.month, fact.day.day),
+        )
+    # A card-year that existed has another month's day, or another day of this month, in
+    # the returned values; only a new one returns exactly this day as first and last.
+    if changed is not None and tuple(changed) == (bits, bits):
+        card_years_added([row])
 
 
 def record_use_facts(uses: list[Use]) -> None:
@@ -232,6 +305,7 @@ def record_use_facts(uses: list[Use]) -> None:
     add_to_rollup(facts)
     sums: dict[tuple[int, int | None, int | None, str], list[int]] = {}
     card_years: dict[tuple[int, int], tuple[int, int, int | None, int | None]] = {}
+    days: dict[tuple[int, int, int], list[dt.date]] = {}
     for fact in facts:
         if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
             continue
@@ -239,18 +313,16 @@ def record_use_facts(uses: list[Use]) -> None:
         amounts = sums.setdefault(group, [0, 0])
         amounts[0] += fact.adults
         amounts[1] += fact.children + fact.community_clients
-        if fact.card_key is not None and (fact.card_key, fact.year) not in card_years:
-            card_years[(fact.card_key, fact.year)] = (
-                fact.card_key,
-                fact.year,
-                fact.card_site_id,
-                fact.card_area_id,
+        if fact.card_key is not None:
+            card_years.setdefault(
+                (fact.card_key, fact.year), (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
             )
+            days.setdefault((fact.card_key, fact.year, fact.venue_area_id or 0), []).append(fact.day)
     # A fixed order, so two batches updating the same rows cannot deadlock.
     for (year, area_id, municipality_id, sector), (adults, children) in sorted(sums.items(), key=lambda i: str(i[0])):
         key = {"year": year, "venue_area_id": area_id, "venue_municipality_id": municipality_id, "sector": sector}
         _add(UseSummary, key, {"adults": adults, "children": children})
-    take_into_use(list(card_years.values()))
+    take_into_use(list(card_years.values()), days)
 
 
 def void_use_fact(use: Use) -> None:
@@ -261,13 +333,83 @@ def void_use_fact(use: Use) -> None:
         return
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
     add_to_rollup([fact], sign=-1, attempts=False)
-    if fact.outcome == UseFact.Outcome.ACCEPTED:
-        _bump_summary(fact, -1)
-    if fact.card_key is None:
+    if fact.outcome != UseFact.Outcome.ACCEPTED:
         return
-    still_used = UseFact.objects.counted().filter(card_key=fact.card_key, year=fact.year).exists()
-    if not still_used:
-        give_up_card_year(fact.card_key, fact.year)
+    _bump_summary(fact, -1)
+    if fact.card_key is not None:
+        _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
+
+
+def months_of(first_days: int) -> int:
+    """The months with a use (``CardYear.months``) of packed days."""
+    return sum(1 << m for m in range(12) if first_days >> (5 * m) & 31)
+
+
+def pack_days(days: Iterable[dt.date]) -> tuple[int, int]:
+    """The packed first and last day of each month (``CardYear.first_days``, ``last_days``) of days in one year."""
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for day in days:
+        first[day.month] = min(first.get(day.month, 31), day.day)
+        last[day.month] = max(last.get(day.month, 1), day.day)
+    return sum(day_bits(m, d) for m, d in first.items()), sum(day_bits(m, d) for m, d in last.items())
+
+
+def _with_months(days: tuple[int, int]) -> tuple[int, int, int]:
+    return (*days, months_of(days[0]))
+
+
+def _recount_days(card_years: set[tuple[int, int]], voided_areas: Iterable[tuple[int, int, int]] = ()) -> None:
+    """Set the days of use of card-years from their counted facts, after a batch or a void.
+
+    A card-year with no counted use left is given up; so is a card's year in an area
+    of ``voided_areas`` (venue area key, year, card key) with no counted use left there.
+    """
+    if not card_years:
+        return
+    counted = UseFact.objects.counted().filter(
+        card_key__in={card for card, _year in card_years}, year__in={year for _card, year in card_years}
+    )
+    by_card: dict[tuple[int, int], list[dt.date]] = {pair: [] for pair in card_years}
+    by_area: dict[tuple[int, int, int], list[dt.date]] = {}
+    for card_key, year, area_id, day in counted.values_list("card_key", "year", "venue_area_id", "day"):
+        if card_key is not None and (card_key, year) in by_card:
+            by_card[(card_key, year)].append(day)
+            by_area.setdefault((area_id or 0, year, card_key), []).append(day)
+    for area_key, year, card_key in sorted(voided_areas):
+        if (area_key, year, card_key) not in by_area:
+            AreaCardYear.objects.filter(venue_area_key=area_key, year=year, card_key=card_key).delete()
+    _set_days(AreaCardYear, ("venue_area_key", "year", "card_key"), {k: pack_days(v) for k, v in by_area.items()})
+    card_days = {k: pack_days(v) for k, v in by_card.items() if v}
+    _set_days(CardYear, ("card_key", "year"), {k: (*days, months_of(days[0])) for k, days in card_days.items()})
+    for card_key, year in sorted(card_years):
+        if not by_card[(card_key, year)]:
+            give_up_card_year(card_key, year)
+
+
+def _set_days(
+    model: type[CardYear] | type[AreaCardYear],
+    keys: tuple[str, ...],
+    rows: Mapping[tuple[Any, ...], tuple[int, ...]],
+) -> None:
+    """Set the packed days (and a card-year's months) of existing rows, a hundred in each ``UPDATE ... FROM``."""
+    table = model._meta.db_table
+    ordered = sorted(rows.items())
+    values = ("first_days", "last_days", "months") if model is CardYear else ("first_days", "last_days")
+    columns = (*keys, *values)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), 100):
+            batch = ordered[start : start + 100]
+            select = " UNION ALL ".join(
+                ["SELECT " + ", ".join(f"%s AS {name}" for name in columns)]
+                + ["SELECT " + ", ".join(["%s"] * len(columns))] * (len(batch) - 1)
+            )
+            match = " AND ".join(f"{table}.{name} = v.{name}" for name in keys)
+            cursor.execute(
+                f"UPDATE {table} SET {', '.join(f'{name} = v.{name}' for name in values)} "  # noqa: S608
+                f"FROM ({select}) AS v WHERE {match}",
+                [value for key, packed in batch for value in (*key, *packed)],
+            )
 
 
 FACT_KINDS = {"registered": CardFact.Kind.REGISTERED, "renewed": CardFact.Kind.RENEWED}
@@ -319,13 +461,24 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None, *, day: dt.
 # --- Cards taken into use and the card rollups -----------------------------------------
 
 CardYearRow = tuple[int, int, int | None, int | None]  # card key, year, issuing site, card's area
-CARD_ROLLUP_KEYS = ("year", "month", "kind", "card_site_key", "card_area_key", "site_municipality_key", "card_kind")
+CARD_ROLLUP_KEYS = (
+    "year",
+    "month",
+    "day",
+    "kind",
+    "card_site_key",
+    "card_area_key",
+    "site_municipality_key",
+    "card_kind",
+)
 
 
 def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
+    """The fact's day row of the card rollup (``_add_card_rollup`` adds to its month row too)."""
     return (
         fact.year,
         fact.month,
+        fact.day.day,
         fact.kind,
         fact.card_site_id or 0,
         fact.card_area_id or 0,
@@ -360,35 +513,65 @@ def _upsert(
 def _add_card_rollup(keys: Iterable[tuple[Any, ...]], amounts: Iterable[tuple[int, int]]) -> None:
     rows: dict[tuple[Any, ...], list[int]] = {}
     for key, (facts, used) in zip(keys, amounts, strict=True):
-        sums = rows.setdefault(key, [0, 0])
-        sums[0] += facts
-        sums[1] += used
+        for row in (key, (*key[:2], 0, *key[3:])):  # the day's row and the month's
+            sums = rows.setdefault(row, [0, 0])
+            sums[0] += facts
+            sums[1] += used
     if rows:
         _upsert(CardRollup, CARD_ROLLUP_KEYS, ("facts", "used"), rows)
 
 
-def take_into_use(rows: Iterable[CardYearRow]) -> None:
-    """Record cards as taken into use in a year (``CardYear``), for counted uses.
+def take_into_use(
+    rows: Iterable[CardYearRow], days: Mapping[tuple[int, int, int], list[dt.date]] | None = None
+) -> None:
+    """Record cards as taken into use in a year (``CardYear``, and ``AreaCardYear`` per venue area), for counted uses.
 
-    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: only the card-years it
-    creates (a card's first counted use of the year) go on to ``card_years_added``.
+    ``days`` holds the days of the uses per (card key, year, venue area key). One
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for each table: only the
+    card-years it creates (a card's first counted use of the year) go on to
+    ``card_years_added``; the card-years that existed get their days of use counted
+    again from the facts (``_recount_days``).
     """
     rows = sorted(set(rows), key=lambda row: (row[0], row[1]))
     if not rows:
         return
+    days = days or {}
+    per_card: dict[tuple[int, int], list[dt.date]] = {}
+    for (card_key, year, _area_key), card_days in days.items():
+        per_card.setdefault((card_key, year), []).extend(card_days)
     table = CardYear._meta.db_table
     added: list[CardYearRow] = []
+    existed = {(row[0], row[1]) for row in rows}
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 200):
             batch = rows[start : start + 200]
             cursor.execute(
-                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id, first_days, last_days, months) "  # noqa: S608
+                "VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
                 + " ON CONFLICT (card_key, year) DO NOTHING RETURNING card_key, year, card_site_id, card_area_id",
-                [v for row in batch for v in row],
+                [v for row in batch for v in (*row, *_with_months(pack_days(per_card.get((row[0], row[1]), []))))],
             )
             added += [tuple(r) for r in cursor.fetchall()]  # type: ignore[misc]
+        existed -= {(row[0], row[1]) for row in added}
+        areas = sorted(days.items())
+        table = AreaCardYear._meta.db_table
+        for start in range(0, len(areas), 200):
+            area_batch = areas[start : start + 200]
+            cursor.execute(
+                f"INSERT INTO {table} (venue_area_key, year, card_key, first_days, last_days) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(area_batch))
+                + " ON CONFLICT (venue_area_key, year, card_key) DO NOTHING RETURNING venue_area_key, year, card_key",
+                [
+                    v
+                    for (card_key, year, area_key), area_days in area_batch
+                    for v in (area_key, year, card_key, *pack_days(area_days))
+                ],
+            )
+            new_areas = {(card_key, year, area_key) for area_key, year, card_key in cursor.fetchall()}
+            existed |= {(key[0], key[1]) for key, _days in area_batch if key not in new_areas}
     card_years_added(added)
+    _recount_days(existed)
 
 
 def give_up_card_year(card_key: int, year: int) -> None:
@@ -437,12 +620,13 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
                 cursor.execute(
                     f"UPDATE {table} SET used = %s WHERE year = %s AND used = %s "  # noqa: S608
                     f"AND card_key IN ({', '.join(['%s'] * len(batch))}) "
-                    "RETURNING year, month, kind, card_site_id, card_area_id, site_municipality_id, card_kind",
+                    f"RETURNING year, month, {_day_of_month('day')}, kind, card_site_id, card_area_id, "
+                    "site_municipality_id, card_kind",
                     [sign > 0, year, sign < 0, *batch],
                 )
                 flipped += [
-                    (y, m, kind, site or 0, area or 0, muni or 0, card_kind)
-                    for y, m, kind, site, area, muni, card_kind in cursor.fetchall()
+                    (y, m, d, kind, site or 0, area or 0, muni or 0, card_kind)
+                    for y, m, d, kind, site, area, muni, card_kind in cursor.fetchall()
                 ]
     _add_card_rollup(flipped, [(0, sign)] * len(flipped))
 
@@ -494,12 +678,19 @@ def rebuild_card_rollup() -> int:
             [True],
         )
         cursor.execute(f"UPDATE {cards} SET shared_year = %s WHERE card_key IS NULL", [True])  # noqa: S608
+        day = _day_of_month("day").replace("%%", "%")  # no parameters here
+        rollup = CardRollup._meta.db_table
         cursor.execute(
-            f"INSERT INTO {CardRollup._meta.db_table} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
-            "SELECT year, month, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
+            f"INSERT INTO {rollup} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
+            f"SELECT year, month, {day}, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
             "COALESCE(site_municipality_id, 0), card_kind, COUNT(*), SUM(CASE WHEN used THEN 1 ELSE 0 END) "
-            f"FROM {cards} GROUP BY year, month, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
+            f"FROM {cards} GROUP BY year, month, {day}, kind, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), "
             "COALESCE(site_municipality_id, 0), card_kind"
+        )
+        keys = ", ".join(key for key in CARD_ROLLUP_KEYS if key != "day")
+        cursor.execute(
+            f"INSERT INTO {rollup} ({keys}, day, facts, used) "  # noqa: S608
+            f"SELECT {keys}, 0, SUM(facts), SUM(used) FROM {rollup} WHERE day > 0 GROUP BY {keys}"
         )
         cursor.execute(
             f"INSERT INTO {CardYearSummary._meta.db_table} (year, card_site_key, card_area_key, cards) "  # noqa: S608
@@ -510,7 +701,8 @@ def rebuild_card_rollup() -> int:
 
 
 def rebuild_rollup() -> int:
-    """Derive the monthly rollup from the use facts: one grouped insert per dimension."""
+    """Derive the rollup from the use facts: one grouped insert of the day rows per dimension,
+    then the month rows from the day rows."""
     UseRollup.objects.all().delete()
     table, facts = UseRollup._meta.db_table, UseFact._meta.db_table
     counted = "outcome = %s AND voided = %s"
@@ -518,6 +710,8 @@ def rebuild_rollup() -> int:
         "month": "''",
         "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')",
     }
+    day = _day_of_month("day")
+    amounts = ", ".join(ROLLUP_AMOUNTS)
     with connection.cursor() as cursor:
         for dim in ROLLUP_DIMS:
             value = expressions.get(dim, dim)
@@ -526,17 +720,53 @@ def rebuild_rollup() -> int:
             params += [UseFact.Outcome.ACCEPTED, False] * 4
             params += [UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
             cursor.execute(
-                f"INSERT INTO {table} (year, month, venue_area_key, dim, value, {', '.join(ROLLUP_AMOUNTS)}) "  # noqa: S608
-                f"SELECT year, month, COALESCE(venue_area_id, 0), %s, {value}, "
+                f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
+                f"SELECT year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, "
                 f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), "
                 f"SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
                 f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
                 f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
                 "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END) "
-                f"FROM {facts} GROUP BY year, month, COALESCE(venue_area_id, 0){group}",
+                f"FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group}",
                 params,
             )
+        sums = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
+        cursor.execute(
+            f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
+            f"SELECT year, month, 0, venue_area_key, dim, value, {sums} FROM {table} "
+            "WHERE day > 0 GROUP BY year, month, venue_area_key, dim, value"
+        )
     return UseRollup.objects.count()
+
+
+def _day_of_month(column: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"CAST(strftime('%%d', {column}) AS INTEGER)"
+    return f"CAST(EXTRACT(DAY FROM {column}) AS INTEGER)"
+
+
+def _days_of_use_sql(area: bool) -> tuple[str, list[Any]]:
+    """Counted facts grouped per card and year (and venue area, as ``area_key``): the packed first and
+    last days of use (``first_days``, ``last_days``), and the card's issuing site and area."""
+    packed = "BIT_OR" if connection.vendor == "postgresql" else "SUM"  # the months' fields do not overlap
+    area_key = ", COALESCE(venue_area_id, 0) AS area_key" if area else ""
+    area_group = ", COALESCE(venue_area_id, 0)" if area else ""
+    area_column = ", area_key" if area else ""
+    day = _day_of_month("day")
+    months = (
+        f"SELECT card_key, year{area_key}, month, MIN({day}) AS first_day, MAX({day}) AS last_day, "  # noqa: S608
+        f"MIN(card_site_id) AS site_id, MIN(card_area_id) AS card_area FROM {UseFact._meta.db_table} "
+        f"WHERE outcome = %s AND voided = %s AND card_key IS NOT NULL GROUP BY card_key, year{area_group}, month"
+    )
+    sql = (
+        f"SELECT card_key, year{area_column}, "  # noqa: S608
+        f"{packed}(CAST(first_day AS BIGINT) << (5 * (month - 1))) AS first_days, "
+        f"{packed}(CAST(last_day AS BIGINT) << (5 * (month - 1))) AS last_days, "
+        f"{packed}(1 << (month - 1)) AS months, "
+        f"MIN(site_id) AS card_site_id, MIN(card_area) AS card_area_id FROM ({months}) AS m "
+        f"GROUP BY card_key, year{area_column}"
+    )
+    return sql, [UseFact.Outcome.ACCEPTED, False]
 
 
 def rebuild_summaries() -> int:
@@ -560,14 +790,23 @@ def rebuild_summaries() -> int:
 
 
 def rebuild_card_years() -> int:
-    """Derive the cards taken into use per year from the use facts, in one statement."""
+    """Derive the cards taken into use per year, and per year and venue area, with their days of use,
+    from the use facts (in year order, as the use path writes them)."""
     CardYear.objects.all().delete()
+    AreaCardYear.objects.all().delete()
+    columns = "card_key, year, first_days, last_days"
     with connection.cursor() as cursor:
+        sql, params = _days_of_use_sql(area=False)
         cursor.execute(
-            f"INSERT INTO {CardYear._meta.db_table} (card_key, year, card_site_id, card_area_id) "  # noqa: S608
-            f"SELECT card_key, year, MIN(card_site_id), MIN(card_area_id) FROM {UseFact._meta.db_table} "
-            "WHERE outcome = %s AND voided = %s AND card_key IS NOT NULL GROUP BY card_key, year",
-            [UseFact.Outcome.ACCEPTED, False],
+            f"INSERT INTO {CardYear._meta.db_table} ({columns}, months, card_site_id, card_area_id) "  # noqa: S608
+            f"SELECT {columns}, months, card_site_id, card_area_id FROM ({sql}) AS d ORDER BY year, card_key",
+            params,
+        )
+        sql, params = _days_of_use_sql(area=True)
+        cursor.execute(
+            f"INSERT INTO {AreaCardYear._meta.db_table} ({columns}, venue_area_key) "  # noqa: S608
+            f"SELECT {columns}, area_key FROM ({sql}) AS d ORDER BY year, area_key, card_key",
+            params,
         )
     return CardYear.objects.count()
 

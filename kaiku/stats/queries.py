@@ -23,6 +23,7 @@ from kaiku.network.models import Area, Municipality, Sector, Site
 from kaiku.offers.models import ArtForm
 from kaiku.stats.models import (
     AgeBand,
+    AreaCardYear,
     CardFact,
     CardRollup,
     CardSummary,
@@ -385,28 +386,13 @@ UseTables = tuple[
 ]
 
 
-def split_period(
-    start: dt.date, end: dt.date, recorded: QuerySet[Any] | None = None
-) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
+def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
     """The whole months of a period, as (first, last) (year, month), and its other days.
 
     The other days are at most two ranges (before the first whole month and after the
     last), each as a ``Q`` on ``day``; a period within one month that is not the whole
     month has no whole months and is all "other days".
-
-    With ``recorded`` (facts with a ``day``), a month the period covers only in part
-    counts as whole when nothing at all is recorded on its days outside the period: its
-    monthly rows then hold exactly the period's part. "This year so far" is the usual
-    case: nothing is recorded after today, so the current month is read whole. One
-    probe of the day index per cut month.
     """
-    if recorded is not None:
-        month_start = start.replace(day=1)
-        if start > month_start and not recorded.filter(day__gte=month_start, day__lt=start).exists():
-            start = month_start
-        month_end = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        if end < month_end and not recorded.filter(day__gt=end, day__lte=month_end).exists():
-            end = month_end
     after_start_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     first = start if start.day == 1 else after_start_month
     following = end + dt.timedelta(days=1)
@@ -422,24 +408,10 @@ def split_period(
     return ((first.year, first.month), (last.year, last.month)), edges
 
 
-def _in_months(first: tuple[int, int], last: tuple[int, int]) -> Q:
-    (y0, m0), (y1, m1) = first, last
-    return (Q(year__gt=y0) | Q(year=y0, month__gte=m0)) & (Q(year__lt=y1) | Q(year=y1, month__lte=m1))
-
-
-def _any(edges: list[Q]) -> Q:
-    days = Q(pk__in=[])
-    for edge in edges:
-        days |= edge
-    return days
-
-
-def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], days: Q | None = None) -> UseTables:
-    """The use tables of a dashboard from the facts (of the period, or only of ``days`` in it)."""
+def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables:
+    """The use tables of a dashboard from the facts of the period."""
     uses = filters.apply_uses(scope.uses())
     across = filters.apply_uses(scope.uses_across()).counted()
-    if days is not None:
-        uses, across = uses.filter(days), across.filter(days)
     counted = uses.counted()
     groups = _people_groups(counted, dims)
     pairs = {
@@ -456,72 +428,101 @@ def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], days: 
     return groups, pairs, attempts, refused, totals
 
 
+def cut_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
+    """The whole months of a period, as (first, last) (year, month), and the days of the months it cuts.
+
+    The cut days are at most two ranges, each within one month, as a ``Q`` on the
+    rollup's ``year``, ``month`` and ``day`` (a period within one month is one range;
+    a period from 15 January to 14 February two, and no whole month).
+    """
+    whole, _edges = split_period(start, end)
+    cuts: list[Q] = []
+    for first, last in _cut_ranges(start, end, whole):
+        cuts.append(Q(year=first.year, month=first.month, day__gte=first.day, day__lte=last.day))
+    return whole, cuts
+
+
+def _rollup_period(start: dt.date, end: dt.date) -> Q:
+    """The rows of a rollup with month and day rows (``UseRollup``, ``CardRollup``) that make up a period.
+
+    Simple ranges, one per year of whole months and one per cut month, that the
+    indexes serve: the month rows' partial index and the (year, month, day, ...) key.
+    """
+    whole, cuts = cut_period(start, end)
+    period = Q(pk__in=[])
+    if whole is not None:
+        (y0, m0), (y1, m1) = whole
+        for year in range(y0, y1 + 1):
+            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
+            period |= Q(day=0, year=year, month__gte=first, month__lte=last)
+    for cut in cuts:
+        period |= cut
+    return period
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _cut_ranges(
+    start: dt.date, end: dt.date, whole: tuple[tuple[int, int], tuple[int, int]] | None
+) -> list[tuple[dt.date, dt.date]]:
+    """The days of the period outside its whole months, as ranges within one month each."""
+    ranges = []
+    day = start
+    while day <= end:
+        stop = min(_month_end(day), end)
+        if whole is None or not whole[0] <= (day.year, day.month) <= whole[1]:
+            ranges.append((day, stop))
+        day = stop + dt.timedelta(days=1)
+    return ranges
+
+
 def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
-    """The use tables of a national or area dashboard from the monthly rollup.
+    """The use tables of a national or area dashboard from the rollup.
 
     Only when the rollup can answer: no filter but the venue's area. The whole months
-    of the period come from the rollup in one query; the days before the first and
-    after the last whole month (a period ending today, say) from the facts of those
-    days, in the same queries as ``_use_tables``. Returns None otherwise, and the
-    facts are read instead.
+    of the period come from the rollup's month rows, the days of the months the
+    period cuts (a period ending today, say) from its day rows, in one query. Returns
+    None otherwise, and the facts are read instead.
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area") or filtered:
         return None
-    whole, edges = split_period(filters.start, filters.end, UseFact.objects.all())
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
-    if whole is not None:
-        qs = UseRollup.objects.filter(_in_months(*whole))
-        if filters.area is not None:
-            qs = qs.filter(venue_area_key=filters.area.pk)
-        if scope.level == "area":
-            assert scope.area is not None
-            qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
-        # Only the month and the cross-area table keep the month or the venue's area apart.
-        ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
-        venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
-        rows = (
-            qs.annotate(ym=ym, va=venue)
-            .values("dim", "value", "ym", "va")
-            .annotate(
-                **{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")}
-            )
-            .order_by()
-        )
-        for row in rows:
-            dim, value = row["dim"], row["value"]
-            if dim == "month":
-                groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
-                for name in totals:
-                    totals[name] += row[name]
-            elif dim in groups and row["uses"]:
-                groups[dim][value] = [row["adults"], row["children"]]
-            elif dim == "card_area" and row["uses"]:
-                pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
-            elif dim == "channel" and (row["accepted"] or row["refused"]):
-                attempts[value] = [row["accepted"], row["refused"]]
-            elif dim == "reason" and row["refused"]:
-                refused[value] = row["refused"]
-    if edges:
-        e_groups, e_pairs, e_attempts, e_refused, e_totals = _use_tables(scope, filters, dims, _any(edges))
-        for dim, data in e_groups.items():
-            for key, (adults, children) in data.items():
-                sums = groups[dim].setdefault(key, [0, 0])
-                sums[0] += adults
-                sums[1] += children
-        for pair, n in e_pairs.items():
-            pairs[pair] = pairs.get(pair, 0) + n
-        for channel, (accepted, refused_n) in e_attempts.items():
-            attempts[channel][0] += accepted
-            attempts[channel][1] += refused_n
-        for reason, n in e_refused.items():
-            refused[reason] = refused.get(reason, 0) + n
-        for name in totals:
-            totals[name] += e_totals[name]
+    qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
+    if filters.area is not None:
+        qs = qs.filter(venue_area_key=filters.area.pk)
+    if scope.level == "area":
+        assert scope.area is not None
+        qs = qs.filter(Q(venue_area_key=scope.area.pk) | Q(dim="card_area", value=str(scope.area.pk)))
+    # Only the month and the cross-area table keep the month or the venue's area apart.
+    ym = Case(When(dim="month", then=F("year") * 100 + F("month")), default=Value(0))
+    venue = Case(When(dim="card_area", then=F("venue_area_key")), default=Value(0))
+    rows = (
+        qs.annotate(ym=ym, va=venue)
+        .values("dim", "value", "ym", "va")
+        .annotate(**{name: Sum(name) for name in ("uses", "adults", "children", "assistants", "accepted", "refused")})
+        .order_by()
+    )
+    for row in rows:
+        dim, value = row["dim"], row["value"]
+        if dim == "month":
+            groups["month"][divmod(row["ym"], 100)] = [row["adults"], row["children"]]
+            for name in totals:
+                totals[name] += row[name]
+        elif dim in groups and row["uses"]:
+            groups[dim][value] = [row["adults"], row["children"]]
+        elif dim == "card_area" and row["uses"]:
+            pairs[(int(value) if value else None, row["va"] or None)] = row["adults"] + row["children"]
+        elif dim == "channel" and (row["accepted"] or row["refused"]):
+            attempts[value] = [row["accepted"], row["refused"]]
+        elif dim == "reason" and row["refused"]:
+            refused[value] = row["refused"]
     return groups, pairs, attempts, refused, totals
 
 
@@ -554,22 +555,13 @@ def _cards_from_rollup(
         facts = facts.filter(site_municipality=filters.municipality)
     if filters.card_kind:
         rollup, facts = rollup.filter(card_kind=filters.card_kind), facts.filter(card_kind=filters.card_kind)
-    whole, edges = split_period(filters.start, filters.end, CardFact.objects.all())
-    parts: list[QuerySet[Any]] = []
-    if whole is not None:
-        parts.append(
-            rollup.filter(_in_months(*whole)).values("year", "month", "kind").annotate(n=Sum("facts"), u=Sum("used"))
-        )
-    if edges:
-        edge_facts = facts.filter(_any(edges)).values("year", "month", "kind")
-        parts.append(edge_facts.annotate(n=Count("pk"), u=Count("pk", filter=Q(used=True))))
+    rolled = rollup.filter(_rollup_period(filters.start, filters.end)).values("year", "month", "kind")
     by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     n_facts = n_used = 0
-    for part in parts:
-        for row in part.order_by():
-            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
-            n_facts += row["n"]
-            n_used += row["u"]
+    for row in rolled.annotate(n=Sum("facts"), u=Sum("used")).order_by():
+        by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+        n_facts += row["n"]
+        n_used += row["u"]
     year = filters.start.year
     if filters.end.year != year:
         return by_kind, None
@@ -588,27 +580,31 @@ def _cards_from_rollup(
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
-    Without use filters, nationally or for a site, a period within one calendar year
-    that holds all of that year's counted uses in scope (the whole year, or this year
-    so far) counts the year's card-years (``CardYearSummary``); whole calendar years
-    count distinct card-years. Otherwise the distinct cards are counted from the facts
-    (as a DISTINCT subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
+    Without use filters (but the venue's area) the card-years answer, with their days
+    of use: nationally and for a site ``CardYear``, for an area or the national view of
+    one area ``AreaCardYear`` (the cards used at the area's venues). Nationally and for
+    a site, a period within one calendar year that holds all of that year's counted
+    uses in scope (the whole year, or this year so far: two short probes of the day
+    index) counts the year's card-years in ``CardYearSummary``. Otherwise, and for a
+    venue, the distinct cards are counted from the facts (as a DISTINCT subquery,
+    which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
     """
-    unfiltered = not (
-        filters.area
-        or filters.municipality
-        or filters.sector
-        or filters.art_form
-        or filters.card_kind
-        or filters.channel
-    )
-    if unfiltered and scope.level in ("national", "site"):
+    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
+    area = filters.area if scope.level == "national" else scope.area if scope.level == "area" else None
+    if not filtered and scope.level != "venue" and not (filters.area and scope.level != "national"):
         start, end = filters.start, filters.end
-        if start.year == end.year and _holds_the_year(scope, start, end):
-            return _card_year_counts(scope).get(start.year, 0)
-        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
-            years = scope.card_years().filter(year__gte=start.year, year__lte=end.year)
-            return years.values("card_key").distinct().count()
+        n: int | None
+        if area is not None:
+            n = _count_card_years(AreaCardYear._meta.db_table, "venue_area_key", area.pk, start, end)
+        elif start.year == end.year and _holds_the_year(scope, start, end):
+            n = _card_year_counts(scope).get(start.year, 0)
+        elif scope.level == "national" and start.year == end.year and _used_in(start, end)[3] >= 8:
+            n = _card_year_counts(scope).get(start.year, 0) - _card_years_not_used(start, end)
+        else:
+            site = scope.site.pk if scope.level == "site" and scope.site is not None else None
+            n = _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
+        if n is not None:
+            return n
     return counted.exclude(card_key=None).values("card_key").distinct().count()
 
 
@@ -622,6 +618,120 @@ def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:
     if start > first and counted.filter(day__gte=first, day__lt=start).exists():
         return False
     return not (end < last and counted.filter(day__gt=end, day__lte=last).exists())
+
+
+def _field(column: str, month: int) -> str:
+    """The day of ``month`` in a packed column of days (``CardYear.first_days``, ``last_days``), in SQL."""
+    return f"(({column} / {1 << (5 * (month - 1))}) & 31)"
+
+
+def _card_years_not_used(start: dt.date, end: dt.date) -> int:
+    """Card-years of the period's year with no counted use in the period (within one year).
+
+    Only card-years with no use in the period's whole months can be such: their months
+    (``CardYear.months``) are among the few subsets of the other months, which the
+    (year, months) index finds without a scan of the year.
+    """
+    condition, params, _unknown, _n_whole = _used_in(start, end)
+    whole = _whole_months(start, end)
+    others = [m for m in range(1, 1 << 12) if not m & whole]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {CardYear._meta.db_table} WHERE year = %s "  # noqa: S608
+            f"AND months IN ({', '.join(map(str, others))}) AND NOT {condition}",
+            [start.year, *params],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _whole_months(first: dt.date, last: dt.date) -> int:
+    """The months (bit 0: January) a period within one year covers whole."""
+    months = 0
+    for month in range(first.month, last.month + 1):
+        if not ((month == first.month and first.day > 1) or (month == last.month and last != _month_end(last))):
+            months |= 1 << (month - 1)
+    return months
+
+
+def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None, int]:
+    """SQL conditions on a card-year row (``first_days``, ``last_days``): a counted use from first to last.
+
+    ``first`` and ``last`` lie in the row's year. Returns the condition of the rows
+    used in the period, its parameters, (for a period within one month) the
+    condition of the rows that may or may not be: used before and after the period
+    that month, and the number of months the period covers whole.
+
+    Whole months are one bit test; the month the period starts in counts when its
+    last day of use is ``first`` or later, the month it ends in when its first day of
+    use is ``last`` or earlier. Within one month, a card whose first or last day of
+    use that month lies in the period counts.
+    """
+    if first.month == last.month and not (first.day == 1 and last == _month_end(last)):
+        f, lst = _field("first_days", first.month), _field("last_days", first.month)
+        unknown = f"({f} BETWEEN 1 AND {first.day - 1} AND {lst} > {last.day})"
+        return f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s)", [first.day, last.day] * 2, unknown, 0
+    whole, conditions, values = 0, [], []
+    for month in range(first.month, last.month + 1):
+        if month == first.month and first.day > 1:
+            conditions.append(f"{_field('last_days', month)} >= %s")
+            values.append(first.day)
+        elif month == last.month and last != _month_end(last):
+            conditions.append(f"{_field('first_days', month)} BETWEEN 1 AND %s")
+            values.append(last.day)
+        else:
+            whole |= 31 << (5 * (month - 1))
+    if whole:
+        conditions.insert(0, f"(first_days & {whole}) <> 0")
+    return "(" + " OR ".join(conditions) + ")", values, None, bin(_whole_months(first, last)).count("1")
+
+
+def _count_card_years(table: str, key: str, value: int | None, start: dt.date, end: dt.date) -> int | None:
+    """Distinct cards of the card-year rows of ``table`` (those with ``key`` = ``value`` when given)
+    with a counted use in the period: one count for a period within a calendar year, else
+    the union of the years' card keys.
+
+    A period within one month also counts, from the facts, the few cards used before
+    and after it that month. None for a period over two calendar years that is
+    within one month on either side.
+    """
+    scope = f" AND c.{key} = %s" if value is not None else ""
+    scope_params = [value] if value is not None else []
+    parts, params = [], []
+    unknowns = False
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
+        condition, condition_params, unknown, _whole = _used_in(first, last)
+        parts.append(f"SELECT c.card_key FROM {table} AS c WHERE c.year = %s AND {condition}{scope}")  # noqa: S608
+        params += [year, *condition_params, *scope_params]
+        unknowns = unknowns or unknown is not None
+    if unknowns and len(parts) > 1:
+        return None
+    with connection.cursor() as cursor:
+        if unknowns:
+            # One scan: the rows used in the period counted in one group (key NULL), and the
+            # keys of the rows that may be, one group each.
+            condition, condition_params, unknown, _whole = _used_in(start, end)
+            cursor.execute(
+                f"SELECT CASE WHEN {condition} THEN NULL ELSE c.card_key END AS k, COUNT(*) FROM {table} AS c "  # noqa: S608
+                f"WHERE c.year = %s AND ({condition} OR {unknown}){scope} GROUP BY 1",
+                [*condition_params, start.year, *condition_params, *scope_params],
+            )
+            rows = cursor.fetchall()
+            n = sum(count for card_key, count in rows if card_key is None)
+            maybe = [card_key for card_key, _count in rows if card_key is not None]
+        else:
+            if len(parts) == 1:
+                cursor.execute(parts[0].replace("SELECT c.card_key FROM", "SELECT COUNT(*) FROM", 1), params)
+            else:
+                cursor.execute(f"SELECT COUNT(*) FROM ({' UNION '.join(parts)}) AS cards", params)  # noqa: S608
+            return int(cursor.fetchone()[0])
+    if maybe:
+        facts = UseFact.objects.counted().filter(card_key__in=maybe, year=start.year, day__gte=start, day__lte=end)
+        column = {"venue_area_key": "venue_area_id", "card_site_id": "card_site_id"}[key]
+        if value is not None:
+            facts = facts.filter(**{column: value})
+        n += facts.values("card_key").distinct().count()
+    return n
 
 
 def _card_year_counts(scope: StatsScope) -> dict[int, int]:

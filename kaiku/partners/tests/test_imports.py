@@ -132,7 +132,7 @@ def test_it_imports_offline_registrations_dated_on_the_day_given(world):
 
     fact = CardFact.objects.get(card_key=card.pk)
     assert (fact.day, fact.month) == (day, day.month)
-    assert CardRollup.objects.filter(year=day.year, month=day.month, kind="registered").get().facts == 2
+    assert CardRollup.objects.filter(year=day.year, month=day.month, day=0, kind="registered").get().facts == 2
     assert not CardRollup.objects.filter(month=timezone.localdate().month, facts__gt=0).exists()
     # Registering the same numbers again names the rows and imports nothing.
     with pytest.raises(imports.ImportFailed) as exc:

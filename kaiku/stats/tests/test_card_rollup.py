@@ -19,7 +19,7 @@ from kaiku.cards.models import Card
 from kaiku.cards.services import CardError, HolderDetails, register_card, register_community_card, renew_card
 from kaiku.stats import queries
 from kaiku.stats.facts import rebuild_card_rollup, rebuild_derived
-from kaiku.stats.models import CardFact, CardRollup, CardYear, CardYearSummary, UseFact
+from kaiku.stats.models import AreaCardYear, CardFact, CardRollup, CardYear, CardYearSummary, UseFact
 from kaiku.stats.queries import Filters, StatsScope, dashboard, yearly_rows
 from kaiku.stats.tests.helpers import use
 from kaiku.visits.services import void_use
@@ -83,7 +83,16 @@ def _random_history(world, clock, seed, steps=90):
 
 def _card_rollup():
     rows = CardRollup.objects.exclude(facts=0, used=0).values_list(
-        "year", "month", "kind", "card_site_key", "card_area_key", "site_municipality_key", "card_kind", "facts", "used"
+        "year",
+        "month",
+        "day",
+        "kind",
+        "card_site_key",
+        "card_area_key",
+        "site_municipality_key",
+        "card_kind",
+        "facts",
+        "used",
     )
     return sorted(rows)
 
@@ -106,10 +115,11 @@ def _expected():
     flags = []
     for f in CardFact.objects.all():
         used = (f.card_key, f.year) in used_years
-        key = (f.year, f.month, f.kind, f.card_site_id or 0, f.card_area_id or 0, f.site_municipality_id or 0,
-               f.card_kind)  # fmt: skip
-        rollup[key][0] += 1
-        rollup[key][1] += used
+        for day in (0, f.day.day):  # the month's row and the day's
+            key = (f.year, f.month, day, f.kind, f.card_site_id or 0, f.card_area_id or 0, f.site_municipality_id or 0,
+                   f.card_kind)  # fmt: skip
+            rollup[key][0] += 1
+            rollup[key][1] += used
         flags.append((f.pk, used, f.card_key is None or per_card_year[(f.card_key, f.year)] > 1))
     summary = Counter((y.year, y.card_site_id or 0, y.card_area_id or 0) for y in CardYear.objects.all())
     return (
@@ -160,6 +170,7 @@ PERIODS = [
     (dt.date(2025, 6, 1), dt.date(2026, 5, 31)),  # two calendar years: distinct counts from the facts
     (dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
     (dt.date(2025, 11, 20), dt.date(2026, 2, 10)),
+    (dt.date(2025, 12, 20), dt.date(2026, 1, 10)),  # within a month on both sides: cards used from the facts
 ]
 
 
@@ -220,7 +231,7 @@ def test_a_card_taken_into_use_and_voided_moves_its_registration_in_and_out_of_u
     issued = register_card(world.distributor_a, HolderDetails(1990, world.muni_a, "33100"), world.users["distributor"])
 
     def counts():
-        row = CardRollup.objects.get(year=2026, month=6, kind="registered", card_site_key=world.distributor_a.pk)
+        row = CardRollup.objects.get(year=2026, month=6, day=0, kind="registered", card_site_key=world.distributor_a.pk)
         summary = CardYearSummary.objects.filter(year=2026, card_site_key=world.distributor_a.pk)
         return row.facts, row.used, sum(s.cards for s in summary), CardFact.objects.get(card_key=issued.card.pk).used
 
@@ -257,3 +268,150 @@ def test_a_batch_of_uses_keeps_the_card_rollups_as_single_uses_do(world):
     record_uses(requests)
     assert CardFact.objects.filter(used=True).count() == 2  # cards[0] and cards[1]; cards[2] unused
     assert (_card_rollup(), _card_year_summary(), _flags()) == _expected()
+
+
+def _card_days():
+    return (
+        sorted(
+            CardYear.objects.values_list("card_key", "year", "card_site_id", "card_area_id", "first_days", "last_days")
+        ),
+        sorted(AreaCardYear.objects.values_list("venue_area_key", "year", "card_key", "first_days", "last_days")),
+    )
+
+
+def _card_days_expected():
+    """The card-years and the cards' years per venue area with their days of use, by definition from the facts."""
+    per_card: dict[tuple, list] = defaultdict(list)
+    per_area: dict[tuple, list] = defaultdict(list)
+    sites = {}
+    for f in UseFact.objects.counted().exclude(card_key=None):
+        per_card[(f.card_key, f.year)].append(f.day)
+        per_area[(f.venue_area_id or 0, f.year, f.card_key)].append(f.day)
+        sites[f.card_key] = (f.card_site_id, f.card_area_id)
+
+    def packed(days):
+        first = {d.month: min(x.day for x in days if x.month == d.month) for d in days}
+        last = {d.month: max(x.day for x in days if x.month == d.month) for d in days}
+        return (
+            sum(day << (5 * (month - 1)) for month, day in first.items()),
+            sum(day << (5 * (month - 1)) for month, day in last.items()),
+        )
+
+    return (
+        sorted((card, year, *sites[card], *packed(days)) for (card, year), days in per_card.items()),
+        sorted((*key, *packed(days)) for key, days in per_area.items()),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_days_of_use_of_card_years_equal_their_definition_incrementally_and_after_a_rebuild(world, _clock, seed):
+    _random_history(world, _clock, seed)
+    assert UseFact.objects.filter(voided=True).exists()
+    incremental = _card_days()
+    assert incremental == _card_days_expected()
+    assert any(sum(first >> (5 * m) & 31 > 0 for m in range(12)) > 1 for *_k, first, _l in incremental[0])
+    assert len({area for area, *_rest in incremental[1]}) > 1
+    rebuild_derived()
+    assert _card_days() == incremental
+
+
+def test_a_batch_of_uses_sets_the_days_of_use_as_single_uses_do(world, _clock):
+    from kaiku.visits.models import Channel
+    from kaiku.visits.services import UseRequest, record_uses
+
+    for month, day in ((7, 20), (7, 5)):  # not in date order
+        _clock.move_to(dt.datetime(2026, month, day, 12, tzinfo=HELSINKI))
+        use(world, world.card_a, world.venue_a)
+    _clock.move_to(dt.datetime(2026, 7, 12, 12, tzinfo=HELSINKI))
+    requests = [
+        UseRequest(venue=venue, number=card.number, channel=Channel.SCAN, idempotency_key=f"days-{i}")
+        for i, (card, venue) in enumerate(
+            [(world.card_a, world.venue_a), (world.card_a, world.venue_b), (world.card_b, world.venue_b)]
+        )
+    ]
+    record_uses(requests)
+    _clock.move_to(dt.datetime(2026, 8, 2, 12, tzinfo=HELSINKI))
+    record_uses(
+        [UseRequest(venue=world.venue_a, number=world.card_a.number, channel=Channel.SCAN, idempotency_key="d")]
+    )
+    assert _card_days() == _card_days_expected()
+    first, last = CardYear.objects.filter(card_key=world.card_a.pk).values_list("first_days", "last_days").get()
+    assert (first, last) == ((5 << 30) + (2 << 35), (20 << 30) + (2 << 35))
+    assert AreaCardYear.objects.filter(card_key=world.card_a.pk).count() == 2
+
+
+def test_a_card_used_before_and_after_a_period_within_a_month_but_not_in_it_is_not_counted(world, _clock, monkeypatch):
+    """Its first and last day of use that month enclose the period: the facts tell."""
+    for day in (3, 25):
+        _clock.move_to(dt.datetime(2026, 9, day, 12, tzinfo=HELSINKI))
+        use(world, world.card_a, world.venue_a)
+        use(world, world.card_b, world.venue_a)
+    _clock.move_to(dt.datetime(2026, 9, 12, 12, tzinfo=HELSINKI))
+    use(world, world.card_b, world.venue_a)
+    cases = {
+        (dt.date(2026, 9, 10), dt.date(2026, 9, 20)): 1,  # card b only
+        (dt.date(2026, 9, 1), dt.date(2026, 9, 3)): 2,
+        (dt.date(2026, 9, 25), dt.date(2026, 9, 30)): 2,
+        (dt.date(2026, 9, 4), dt.date(2026, 9, 11)): 0,
+        (dt.date(2026, 9, 1), dt.date(2026, 9, 30)): 2,
+        (dt.date(2026, 8, 31), dt.date(2026, 9, 2)): 0,
+        (dt.date(2026, 9, 13), dt.date(2026, 10, 31)): 2,
+        (dt.date(2026, 9, 26), dt.date(2026, 12, 31)): 0,
+    }
+    national = StatsScope("national", threshold=None)
+    for (start, end), expected in cases.items():
+        filters = Filters(start, end)
+        assert queries._cards_used(national, filters, filters.apply_uses(national.uses()).counted()) == expected
+    for scope in (
+        StatsScope("national", threshold=None),
+        StatsScope("area", area=world.area_a, threshold=None),
+        StatsScope("site", site=world.card_a.site, threshold=None),
+    ):
+        for start, end in cases:
+            filters = Filters(start, end)
+            counted = filters.apply_uses(scope.uses()).counted()
+            assert queries._cards_used(scope, filters, counted) == _slow_cards_used(scope, filters, counted), (
+                scope.level,
+                start,
+                end,
+            )
+
+
+def test_a_long_period_cutting_months_counts_the_card_years_not_used_in_it(world, monkeypatch):
+    """15 January to 20 November: the year's card-years less those with no use in it, found by their months."""
+    rng = random.Random(11)
+    facts = []
+    for card_key in range(1, 120):
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.choice([rng.randrange(365), rng.randrange(20), 330]))
+            voided = rng.random() < 0.1
+            facts.append(
+                UseFact(
+                    day=day,
+                    year=day.year,
+                    month=day.month,
+                    card_key=card_key,
+                    sector="culture",
+                    channel="typed",
+                    outcome="accepted",
+                    voided=voided,
+                    venue_area=world.area_a,
+                )
+            )
+    UseFact.objects.bulk_create(facts)
+    rebuild_derived()
+    not_used = []
+    spy = queries._card_years_not_used
+    monkeypatch.setattr(queries, "_card_years_not_used", lambda *a: not_used.append(spy(*a)) or not_used[-1])
+    national = StatsScope("national", threshold=None)
+    for start, end in [
+        (dt.date(2025, 1, 15), dt.date(2025, 11, 20)),
+        (dt.date(2025, 1, 2), dt.date(2025, 10, 31)),
+        (dt.date(2025, 2, 1), dt.date(2025, 12, 30)),
+        (dt.date(2025, 3, 5), dt.date(2025, 11, 26)),  # fewer than eight whole months: one scan
+    ]:
+        filters = Filters(start, end)
+        counted = filters.apply_uses(national.uses()).counted()
+        expected = _slow_cards_used(national, filters, counted)
+        assert queries._cards_used(national, filters, counted) == expected, (start, end)
+    assert len(not_used) == 3 and all(not_used)

@@ -21,14 +21,14 @@ pytestmark = pytest.mark.django_db
 def _rollup():
     return sorted(
         UseRollup.objects.values_list(
-            "year", "month", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants",
+            "year", "month", "day", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants",
             "accepted", "refused",
         )
     )  # fmt: skip
 
 
 def _from_facts():
-    """The rollup derived here, in Python, from the facts."""
+    """The rollup derived here, in Python, from the facts: a month row (day 0) and a day row per fact."""
     rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
     for f in UseFact.objects.all():
         counted = f.outcome == "accepted" and not f.voided
@@ -36,8 +36,10 @@ def _from_facts():
             "", f.sector, f.art_form, f.card_kind, f.age_band, f.gender,
             "" if f.card_area_id is None else str(f.card_area_id), f.channel, f.reason,
         ]  # fmt: skip
-        for dim, value in zip(ROLLUP_DIMS, values, strict=True):
-            sums = rows[(f.year, f.month, f.venue_area_id or 0, dim, value)]
+        for dim, value, day in [
+            (d, v, day) for d, v in zip(ROLLUP_DIMS, values, strict=True) for day in (0, f.day.day)
+        ]:
+            sums = rows[(f.year, f.month, day, f.venue_area_id or 0, dim, value)]
             for i, amount in enumerate(
                 [
                     int(counted),
@@ -149,31 +151,26 @@ def test_it_splits_a_period_into_whole_months_and_other_days(start, end, whole, 
         assert in_whole != (d in in_edges)
 
 
-def test_a_month_cut_by_the_period_is_read_whole_when_nothing_is_recorded_on_its_other_days(world, _clock, monkeypatch):
-    """This year so far: nothing is recorded after today, so the current month comes from the rollup."""
-    _clock.move_to(dt.datetime(2026, 6, 3, 12, tzinfo=timezone.get_current_timezone()))
+def test_a_month_cut_by_the_period_is_read_from_the_day_rows_not_from_the_facts(world, _clock, monkeypatch):
+    """This year so far, or up to a day with uses after it: the cut month comes from the rollup's day rows."""
+    _clock.move_to(dt.datetime(2026, 6, 20, 12, tzinfo=timezone.get_current_timezone()))
     _random_uses(world, 1, n=6)
-    _clock.move_to(dt.datetime(2026, 6, 15, 12, tzinfo=timezone.get_current_timezone()))
+    _clock.move_to(dt.datetime(2026, 6, 28, 12, tzinfo=timezone.get_current_timezone()))
     _random_uses(world, 2, n=6)
     scope = StatsScope("national", threshold=None)
-    so_far = Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 15))
-    assert queries.split_period(so_far.start, so_far.end, UseFact.objects.all()) == (((2026, 1), (2026, 6)), [])
-    rolled = _published(*dashboard(scope, so_far))
-    with monkeypatch.context() as patched:
-        patched.setattr(queries, "_from_rollup", lambda *a: None)
-        assert rolled == _published(*dashboard(scope, so_far))
-    with monkeypatch.context() as patched:
+    for filters in (
+        Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 28)),
+        Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 25)),  # the uses of 28 June lie outside
+        Filters(dt.date(2026, 6, 20), dt.date(2026, 6, 20)),
+    ):
+        with monkeypatch.context() as patched:
 
-        def no_facts(*args, **kwargs):
-            raise AssertionError("the facts were read although the rollup holds the whole period")
+            def no_facts(*args, **kwargs):
+                raise AssertionError("the use facts were read")
 
-        patched.setattr(queries, "_use_tables", no_facts)
-        dashboard(scope, so_far)
-    # Up to 10 June the uses of 15 June lie outside the period: June's days come from the facts.
-    until_10th = Filters(dt.date(2026, 1, 1), dt.date(2026, 6, 10))
-    whole, edges = queries.split_period(until_10th.start, until_10th.end, UseFact.objects.all())
-    assert whole == ((2026, 1), (2026, 5)) and len(edges) == 1
-    rolled = _published(*dashboard(scope, until_10th))
-    with monkeypatch.context() as patched:
-        patched.setattr(queries, "_from_rollup", lambda *a: None)
-        assert rolled == _published(*dashboard(scope, until_10th))
+            patched.setattr(queries, "_use_tables", no_facts)
+            rolled = _published(*dashboard(scope, filters))
+        with monkeypatch.context() as patched:
+            patched.setattr(queries, "_from_rollup", lambda *a: None)
+            assert rolled == _published(*dashboard(scope, filters))
+        assert rolled[1]["uses"] > 0
