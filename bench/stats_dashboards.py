@@ -11,7 +11,9 @@ templates included) as the median of several rounds:
   the national, area and site ones for a period that cuts its first and last month
   (15 January to 20 November), whose cut months have uses outside the period;
 - the national and area dashboards as they open, for this year so far (1 January to
-  today: whole months from the rollups, this month's days from the facts);
+  today: whole months from the rollups' month rows, this month's days from their day rows);
+- the national and area dashboards for the last full year with a sector filter (which
+  the rollups do not cover: read from the facts);
 - the national yearly table (all years) and the open-data API;
 - baselines in the same run: ``/healthz`` and one ``COUNT(*)`` of a year's facts.
 
@@ -149,6 +151,8 @@ pages = [
     ("site dashboard", "distributor_staff", f"/stats/site/{{info['site']}}/{{period}}"),
     ("site dashboard, days cut", "distributor_staff", f"/stats/site/{{info['site']}}/{{cut}}"),
     ("venue dashboard", "venue_staff", f"/stats/venue/{{info['venue']}}/{{period}}"),
+    ("national dashboard, sector filter", "national_admin", f"/stats/national/{{period}}&sector=sports"),
+    ("area dashboard, sector filter", "area_coordinator", f"/stats/area/{{info['area']}}/{{period}}&sector=culture"),
     ("national yearly table", "national_admin", "/stats/national/yearly/"),
     ("area export (xlsx)", "area_coordinator", f"/stats/area/{{info['area']}}/export/{{period}}&table=sectors&format=xlsx"),
     ("open data API (one year)", None, f"/api/stats/open-data/uses/?year={{year}}"),
@@ -192,6 +196,8 @@ GOALS_MS = {
     "site dashboard": 300,
     "site dashboard, days cut": 300,
     "venue dashboard": 300,
+    "national dashboard, sector filter": 300,
+    "area dashboard, sector filter": 300,
     "national yearly table": 1000,
 }
 
