@@ -25,6 +25,8 @@ from kaiku.stats.models import (
     CardSummary,
     CardYear,
     CardYearSummary,
+    PendingFact,
+    SliceRollup,
     UseFact,
     UseRollup,
     UseSummary,
@@ -254,6 +256,16 @@ def _days_upsert_params(columns: list[Any], month: int, day: int) -> list[Any]:
     return [*columns, bits, bits, field, field, field, field, field, field, field, field]
 
 
+def _enqueue(fact_ids: list[int]) -> None:
+    """Note new facts as waiting to be folded into the slices (``kaiku.stats.slices``): one short insert."""
+    table = PendingFact._meta.db_table
+    with connection.cursor() as cursor:
+        if len(fact_ids) == 1:
+            cursor.execute(f"INSERT INTO {table} (fact_id) VALUES (%s)", fact_ids)  # noqa: S608
+        elif fact_ids:
+            cursor.executemany(f"INSERT INTO {table} (fact_id) VALUES (%s)", [[pk] for pk in fact_ids])  # noqa: S608
+
+
 def record_use_fact(use: Use) -> None:
     """The facts of one recorded use: its fact row, the rollup, the summary, the card-years.
 
@@ -264,6 +276,7 @@ def record_use_fact(use: Use) -> None:
     """
     fact = use_fact_for(use)
     insert(fact)
+    _enqueue([fact.pk])
     add_to_rollup([fact])
     if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
         return
@@ -302,6 +315,7 @@ def record_use_facts(uses: list[Use]) -> None:
         return
     facts = [use_fact_for(use) for use in uses]
     UseFact.objects.bulk_create(facts)
+    _enqueue([fact.pk for fact in facts])
     add_to_rollup(facts)
     sums: dict[tuple[int, int | None, int | None, str], list[int]] = {}
     card_years: dict[tuple[int, int], tuple[int, int, int | None, int | None]] = {}
@@ -333,6 +347,9 @@ def void_use_fact(use: Use) -> None:
         return
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
     add_to_rollup([fact], sign=-1, attempts=False)
+    from kaiku.stats import slices  # slices reads this module's rollup helpers
+
+    slices.void(fact)
     if fact.outcome != UseFact.Outcome.ACCEPTED:
         return
     _bump_summary(fact, -1)
@@ -488,7 +505,7 @@ def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
 
 
 def _upsert(
-    model: type[UseRollup] | type[CardRollup] | type[CardYearSummary],
+    model: type[UseRollup] | type[SliceRollup] | type[CardRollup] | type[CardYearSummary],
     keys: tuple[str, ...],
     amounts: tuple[str, ...],
     rows: dict[tuple[Any, ...], list[int]],
@@ -643,12 +660,16 @@ def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]
 
 
 def rebuild_derived() -> dict[str, int]:
-    """Derive the per-year tables (cards taken into use, use summaries) from the use facts."""
+    """Derive the per-year tables (cards taken into use, use summaries), the rollups and the slices
+    from the use facts."""
+    from kaiku.stats.slices import rebuild_slices
+
     return {
         "cards_taken_into_use": rebuild_card_years(),
         "use_summaries": rebuild_summaries(),
         "use_rollup": rebuild_rollup(),
         "card_rollup": rebuild_card_rollup(),
+        "slice_rollup": rebuild_slices(),
     }
 
 

@@ -389,3 +389,93 @@ class CardYearSummary(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class PendingFact(models.Model):
+    """A use fact not yet folded into the slices (``SliceRollup``, ``SliceCards``).
+
+    The use path adds one row per fact, in the use's transaction; ``slices.fold``
+    takes the rows out and adds their facts to the slices, before a sliced dashboard
+    is read and whenever ``manage.py fold_stats`` runs.
+    """
+
+    fact_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("fact waiting to be folded")
+        verbose_name_plural = _("facts waiting to be folded")
+
+    def __str__(self) -> str:
+        return str(self.fact_id)
+
+
+class SliceRollup(models.Model):
+    """``UseRollup`` once more for each value of one use filter: sector, art form, card kind or channel.
+
+    One row per (filter, filter value, year, month, day, venue area, dimension,
+    value), with ``day`` 0 for the month's row, so that the national and area
+    dashboards filtered by one of these read a few thousand rows instead of the
+    facts. Folded from the facts (``slices.fold``), not written on the use path.
+    """
+
+    filter = models.CharField(_("filter"), max_length=20)
+    fvalue = models.CharField(_("filter value"), max_length=40, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
+    venue_area_key = models.IntegerField(_("venue's area"), default=0)
+    dim = models.CharField(_("dimension"), max_length=20)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+    uses = models.IntegerField(_("counted uses"), default=0)
+    adults = models.IntegerField(_("adults"), default=0)
+    children = models.IntegerField(_("children and community card clients"), default=0)
+    assistants = models.IntegerField(_("assistants"), default=0)
+    accepted = models.IntegerField(_("accepted attempts"), default=0)
+    refused = models.IntegerField(_("refused attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("sliced use rollup")
+        verbose_name_plural = _("sliced use rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filter", "fvalue", "year", "month", "day", "venue_area_key", "dim", "value"],
+                name="slicerollup_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["filter", "fvalue", "year", "month"], name="slicerollup_months", condition=models.Q(day=0)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filter}={self.fvalue} {self.year}-{self.month:02d} {self.dim}={self.value}"
+
+
+class SliceCards(models.Model):
+    """The cards with a counted use in a year, month or day at an area's venues, for one value of one use filter.
+
+    ``month`` 0 is the year's row, ``day`` 0 a month's; ``cards`` holds the card keys
+    as a compressed set (``slices.encode``), so that the distinct cards used in a
+    period under a filter are the union of a few rows. Folded like ``SliceRollup``.
+    """
+
+    filter = models.CharField(_("filter"), max_length=20)
+    fvalue = models.CharField(_("filter value"), max_length=40, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), default=0)
+    day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
+    venue_area_key = models.IntegerField(_("venue's area"), default=0)
+    cards = models.BinaryField(_("card keys"))
+
+    class Meta:
+        verbose_name = _("sliced cards used")
+        verbose_name_plural = _("sliced cards used")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filter", "fvalue", "year", "month", "day", "venue_area_key"], name="slicecards_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filter}={self.fvalue} {self.year}-{self.month:02d}-{self.day:02d}"

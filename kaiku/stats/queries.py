@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.cards.models import Card, Gender
 from kaiku.network.models import Area, Municipality, Sector, Site
 from kaiku.offers.models import ArtForm
+from kaiku.stats import slices
 from kaiku.stats.models import (
     AgeBand,
     AreaCardYear,
@@ -29,6 +30,7 @@ from kaiku.stats.models import (
     CardSummary,
     CardYear,
     CardYearSummary,
+    SliceRollup,
     UseFact,
     UseFactQuerySet,
     UseRollup,
@@ -479,22 +481,30 @@ def _cut_ranges(
 
 
 def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
-    """The use tables of a national or area dashboard from the rollup.
+    """The use tables of a national or area dashboard from the rollup, or under one use filter from its slices.
 
-    Only when the rollup can answer: no filter but the venue's area. The whole months
+    Only when they can answer: no filter but the venue's area (``UseRollup``), or one of
+    the sector, art form, card kind and channel besides (``SliceRollup``). The whole months
     of the period come from the rollup's month rows, the days of the months the
     period cuts (a period ending today, say) from its day rows, in one query. Returns
     None otherwise, and the facts are read instead.
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
-    if scope.level not in ("national", "area") or filtered:
+    if scope.level not in ("national", "area"):
         return None
+    qs: QuerySet[Any]
+    if not filtered:
+        qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
+    else:
+        chosen = slices.answers(scope, filters)
+        if chosen is None:
+            return None
+        qs = SliceRollup.objects.filter(_rollup_period(filters.start, filters.end), filter=chosen[0], fvalue=chosen[1])
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
-    qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
     if filters.area is not None:
         qs = qs.filter(venue_area_key=filters.area.pk)
     if scope.level == "area":
@@ -605,7 +615,21 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
             n = _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
         if n is not None:
             return n
+    sliced = _cards_from_slices(scope, filters)
+    if sliced is not None:
+        return sliced
     return counted.exclude(card_key=None).values("card_key").distinct().count()
+
+
+def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
+    """Distinct cards used under one use filter, from the slices' card sets (None when they do not answer)."""
+    if filters.area and scope.level != "national":
+        return None
+    chosen = slices.answers(scope, filters)
+    if chosen is None:
+        return None
+    area = filters.area if scope.level == "national" else scope.area
+    return slices.cards_used(chosen, area.pk if area is not None else None, filters.start, filters.end)
 
 
 def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:

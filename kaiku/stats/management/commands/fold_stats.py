@@ -1,0 +1,33 @@
+"""Fold the use facts recorded since the last fold into the filtered dashboards' slices."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from kaiku.stats.slices import fold
+
+
+class Command(BaseCommand):
+    help = (
+        "Fold new use facts into the slices that the national and area dashboards read under a sector, "
+        "art form, card kind or channel filter. A filtered dashboard folds what waits before it reads, "
+        "so this only keeps that wait short: run it every few minutes (cron, a systemd timer), or with "
+        "--every to keep running."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--every", type=float, default=0, help="fold again every so many seconds, until stopped")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            began = time.perf_counter()
+            folded = fold()
+            if folded or not options["every"]:
+                took = (time.perf_counter() - began) * 1000
+                self.stdout.write(f"Folded {folded} use facts in {took:.0f} ms.")
+            if not options["every"]:
+                return
+            time.sleep(options["every"])

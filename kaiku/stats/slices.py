@@ -1,0 +1,383 @@
+"""Slices: the national and area dashboards under one use filter, without the facts.
+
+The rollup (``UseRollup``) and the card-years answer a dashboard with no filter but
+the venue's area. A filter on the sector, art form, card kind or channel cuts
+across every row of them, and the facts of a year are millions of rows at the
+scale DESIGN §1 plans for. So each of these four filters has its own copy of the
+rollup per filter value (``SliceRollup``), and the cards used under it are kept as
+sets of card keys per year, month and day (``SliceCards``), whose union counts the
+distinct cards of any period.
+
+Writing 72 rollup rows and a dozen card sets for every use would double the use
+path's cost, so the use path only notes the fact as pending (a ``PendingFact``,
+one short insert) and ``fold`` adds the pending facts to the slices in batches: before
+a sliced dashboard is read (so what it shows is always current) and whenever
+``manage.py fold_stats`` runs. Folds and voids of folded facts take one lock
+(PostgreSQL: an advisory lock; SQLite: its single writer), so a set is never
+rewritten by two transactions at once.
+
+A filter on the venue's municipality selects few facts and reads them through the
+municipality index; two filters at once, or the site and venue dashboards, read
+the facts as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from kaiku.stats.facts import ROLLUP_AMOUNTS, ROLLUP_DIMS, _day_of_month, _rollup_amounts, _rollup_values, _upsert
+from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
+
+if TYPE_CHECKING:
+    from kaiku.stats.queries import Filters, StatsScope
+
+FILTERS = ("sector", "art_form", "card_kind", "channel")
+SLICE_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key", "dim", "value")
+CARD_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key")
+FOLD_BATCH = 5000
+# pg_advisory_xact_lock's key for folds and voids of folded facts ("kaiku" in ASCII).
+_LOCK = 0x6B61696B75
+
+
+# --- Sets of card keys --------------------------------------------------------------
+
+
+def encode(keys: Iterable[int], bits: int = 0) -> bytes:
+    """A set of card keys (and a bitmap of more, as an int) as compressed bytes.
+
+    Few keys for their range are kept as a sorted array ("s"); many as a bitmap ("d"),
+    bit k for key k. A day at an area's venues is a few hundred keys, a year tens of thousands.
+    """
+    keys = set(keys)
+    if not bits and (not keys or len(keys) * 64 < max(keys)):
+        return b"s" + zlib.compress(array("q", sorted(keys)).tobytes(), 1)
+    raw = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "little"))
+    top = max(keys, default=0) // 8 + 1
+    if len(raw) < top:
+        raw.extend(bytes(top - len(raw)))
+    for key in keys:
+        raw[key >> 3] |= 1 << (key & 7)
+    return b"d" + zlib.compress(bytes(raw), 1)
+
+
+class CardUnion:
+    """The union of encoded sets: bitmaps are OR'ed as ints, arrays gathered in a set."""
+
+    def __init__(self) -> None:
+        self.bits = 0
+        self.keys: set[int] = set()
+
+    def add(self, blob: bytes) -> None:
+        body = zlib.decompress(blob[1:])
+        if blob[:1] == b"d":
+            self.bits |= int.from_bytes(body, "little")
+        else:
+            keys = array("q")
+            keys.frombytes(body)
+            self.keys.update(keys)
+
+    def count(self) -> int:
+        if not self.bits:
+            return len(self.keys)
+        raw = self.bits.to_bytes((self.bits.bit_length() + 7) // 8, "little")
+        extra = sum(1 for k in self.keys if k >> 3 >= len(raw) or not raw[k >> 3] >> (k & 7) & 1)
+        return self.bits.bit_count() + extra
+
+    def encode(self, more: Iterable[int] = (), less: Iterable[int] = ()) -> bytes:
+        keys = self.keys | set(more)
+        bits = self.bits
+        for key in less:
+            keys.discard(key)
+            bits &= ~(1 << key)
+        return encode(keys, bits)
+
+
+# --- Keeping the slices ------------------------------------------------------------------
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+
+
+def fold(batch: int = FOLD_BATCH) -> int:
+    """Add every pending fact to the slices, ``batch`` facts a transaction; the number folded."""
+    table = PendingFact._meta.db_table
+    folded = 0
+    while True:
+        with transaction.atomic():
+            _lock()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE fact_id IN "  # noqa: S608
+                    f"(SELECT fact_id FROM {table} ORDER BY fact_id LIMIT %s) RETURNING fact_id",
+                    [batch],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                _add(list(UseFact.objects.filter(pk__in=ids)), sign=1, attempts=True)
+        folded += len(ids)
+        if len(ids) < batch:
+            return folded
+
+
+def fold_pending() -> None:
+    """Fold before a sliced read, when anything waits (one short probe otherwise)."""
+    if PendingFact.objects.exists():
+        fold()
+
+
+def void(fact: UseFact) -> None:
+    """Take a voided use out of the slices (after its fact is marked voided, in the same transaction).
+
+    A pending fact needs nothing: the fold will read it voided. A folded one leaves
+    the counted sums, its attempt stays; its card leaves the sets of the year, month
+    and day in which the card has no other counted use under the same filter value.
+    """
+    _lock()
+    if PendingFact.objects.filter(fact_id=fact.pk).exists():
+        return
+    _add([fact], sign=-1, attempts=False)
+    if fact.outcome != UseFact.Outcome.ACCEPTED or fact.card_key is None:
+        return
+    others = UseFact.objects.counted().filter(card_key=fact.card_key, year=fact.year).exclude(pk=fact.pk)
+    still: set[tuple[Any, ...]] = set()
+    for other in others:
+        still.update(_cells(other))
+    gone = [cell for cell in _cells(fact) if cell not in still]
+    _merge_cards({}, {cell: {fact.card_key} for cell in gone})
+
+
+def _cells(fact: UseFact) -> list[tuple[Any, ...]]:
+    """The card-set rows (``CARD_KEYS``) a counted use puts its card in: year, month and day, per filter."""
+    area = fact.venue_area_id or 0
+    out = []
+    for name in FILTERS:
+        value = getattr(fact, name)
+        for month, day in ((0, 0), (fact.month, 0), (fact.month, fact.day.day)):
+            out.append((name, value, fact.year, month, day, area))
+    return out
+
+
+def _add(facts: list[UseFact], sign: int, attempts: bool) -> None:
+    deltas: dict[tuple[Any, ...], list[int]] = {}
+    cards: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+    for fact in facts:
+        amounts = _rollup_amounts(fact, sign, attempts)
+        if amounts is None:
+            continue
+        dims = list(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
+        area = fact.venue_area_id or 0
+        for name in FILTERS:
+            value = getattr(fact, name)
+            for day in (0, fact.day.day):
+                for dim, dim_value in dims:
+                    sums = deltas.setdefault((name, value, fact.year, fact.month, day, area, dim, dim_value), [0] * 6)
+                    for i, amount in enumerate(amounts):
+                        sums[i] += amount
+        if sign > 0 and amounts[0] and fact.card_key is not None:
+            for cell in _cells(fact):
+                cards[cell].add(fact.card_key)
+    if deltas:
+        _upsert(SliceRollup, SLICE_KEYS, ROLLUP_AMOUNTS, deltas)
+    if cards:
+        _merge_cards(cards, {})
+
+
+def _merge_cards(add: dict[tuple[Any, ...], set[int]], remove: dict[tuple[Any, ...], set[int]]) -> None:
+    """Add keys to and take keys out of card-set rows, creating the rows that do not exist."""
+    cells = sorted(set(add) | set(remove))
+    if not cells:
+        return
+    existing: dict[tuple[Any, ...], bytes] = {}
+    groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    for cell in cells:
+        groups[cell[:4]].append(cell)
+    for (name, value, year, month), members in groups.items():
+        rows = SliceCards.objects.filter(
+            filter=name,
+            fvalue=value,
+            year=year,
+            month=month,
+            day__in={c[4] for c in members},
+            venue_area_key__in={c[5] for c in members},
+        ).values_list(*CARD_KEYS, "cards")
+        for row in rows:
+            existing[tuple(row[:-1])] = bytes(row[-1])
+    objs = []
+    for cell in cells:
+        union = CardUnion()
+        if cell in existing:
+            union.add(existing[cell])
+        elif cell not in add:
+            continue
+        objs.append(
+            SliceCards(
+                **dict(zip(CARD_KEYS, cell, strict=True)), cards=union.encode(add.get(cell, ()), remove.get(cell, ()))
+            )
+        )
+    SliceCards.objects.bulk_create(
+        objs, batch_size=500, update_conflicts=True, unique_fields=list(CARD_KEYS), update_fields=["cards"]
+    )
+
+
+# --- Rebuilding --------------------------------------------------------------------------
+
+
+def rebuild_slices() -> int:
+    """Derive the slices from the use facts: the rollup in SQL, the card sets a month of facts at a time."""
+    PendingFact.objects.all().delete()
+    SliceRollup.objects.all().delete()
+    SliceCards.objects.all().delete()
+    table, facts = SliceRollup._meta.db_table, UseFact._meta.db_table
+    counted = "outcome = %s AND voided = %s"
+    expressions = {"month": "''", "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')"}
+    day = _day_of_month("day")
+    amounts = ", ".join(ROLLUP_AMOUNTS)
+    sums = (
+        f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
+        f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
+        f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
+        "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END)"
+    )
+    sum_params: list[Any] = [UseFact.Outcome.ACCEPTED, False] * 4 + [UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
+    insert = f"INSERT INTO {table} ({', '.join(SLICE_KEYS)}, {amounts}) "
+    with connection.cursor() as cursor:
+        for dim in ROLLUP_DIMS:
+            value = expressions.get(dim, dim)
+            group = "" if dim == "month" else f", {value}"
+            if connection.vendor == "postgresql":
+                # One scan per dimension: a grouping set per filter. A dimension that is also a
+                # filter is grouped by as an expression, so that GROUPING() tells the sets apart.
+                if dim in FILTERS:
+                    value = f"({dim} || '')"
+                    group = f", {value}"
+                which = " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in FILTERS)
+                select = (
+                    f"SELECT CASE {which} END, COALESCE({', '.join(FILTERS)}), year, month, {day}, "  # noqa: S608
+                    f"COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
+                    f"GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group}, "
+                    f"GROUPING SETS ({', '.join(f'({name})' for name in FILTERS)})"
+                )
+                cursor.execute(insert + select, [dim, *sum_params])
+                continue
+            for name in FILTERS:
+                select = (
+                    f"SELECT %s, {name}, year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, {sums} "  # noqa: S608
+                    f"FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0), {name}{group}"
+                )
+                cursor.execute(insert + select, [name, dim, *sum_params])
+        totals = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
+        keys = ", ".join(key for key in SLICE_KEYS if key != "day")
+        cursor.execute(
+            f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
+            f"SELECT {keys}, 0, {totals} FROM {table} WHERE day > 0 GROUP BY {keys}"
+        )
+    _rebuild_cards()
+    return SliceRollup.objects.count()
+
+
+def _rebuild_cards() -> None:
+    months = (
+        UseFact.objects.counted()
+        .exclude(card_key=None)
+        .values_list("year", "month")
+        .distinct()
+        .order_by("year", "month")
+    )
+    by_year: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+    current_year = None
+    for year, month in list(months):
+        if year != current_year and by_year:
+            _write_sets(by_year)
+            by_year = defaultdict(set)
+        current_year = year
+        cells: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+        rows = (
+            UseFact.objects.counted()
+            .filter(year=year, month=month)
+            .exclude(card_key=None)
+            .values_list("day", "venue_area_id", *FILTERS, "card_key")
+            .iterator(chunk_size=20000)
+        )
+        for day, area, *values, key in rows:
+            area = area or 0
+            d = day.day
+            for name, value in zip(FILTERS, values, strict=True):
+                cells[(name, value, year, month, d, area)].add(key)
+        months_cells: dict[tuple[Any, ...], set[int]] = defaultdict(set)
+        for cell, keys in cells.items():
+            months_cells[(*cell[:4], 0, cell[5])].update(keys)
+        for cell, keys in months_cells.items():
+            by_year[(cell[0], cell[1], year, 0, 0, cell[5])].update(keys)
+        _write_sets(cells)
+        _write_sets(months_cells)
+    if by_year:
+        _write_sets(by_year)
+
+
+def _write_sets(cells: dict[tuple[Any, ...], set[int]]) -> None:
+    SliceCards.objects.bulk_create(
+        [SliceCards(**dict(zip(CARD_KEYS, cell, strict=True)), cards=encode(keys)) for cell, keys in cells.items()],
+        batch_size=1000,
+    )
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+def single_filter(filters: Filters) -> tuple[str, str] | None:
+    """The one use filter the slices answer, or None (no filter, two, or a municipality)."""
+    chosen = [(name, getattr(filters, name)) for name in FILTERS if getattr(filters, name)]
+    if len(chosen) != 1 or filters.municipality is not None:
+        return None
+    return chosen[0]
+
+
+def answers(scope: StatsScope, filters: Filters) -> tuple[str, str] | None:
+    """The filter, when the slices answer this dashboard (national or area, one filter); folds first."""
+    chosen = single_filter(filters)
+    if chosen is None or scope.level not in ("national", "area"):
+        return None
+    fold_pending()
+    return chosen
+
+
+def _period_cells(start: dt.date, end: dt.date) -> Q:
+    """The card-set rows of a period: its whole years, its other whole months, the days of the months it cuts."""
+    from kaiku.stats.queries import cut_period
+
+    whole, cuts = cut_period(start, end)
+    period = Q(pk__in=[])
+    if whole is not None:
+        (y0, m0), (y1, m1) = whole
+        for year in range(y0, y1 + 1):
+            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
+            if (first, last) == (1, 12):
+                period |= Q(year=year, month=0)
+            else:
+                period |= Q(year=year, month__gte=first, month__lte=last, day=0)
+    for cut in cuts:
+        period |= cut
+    return period
+
+
+def cards_used(chosen: tuple[str, str], area_key: int | None, start: dt.date, end: dt.date) -> int:
+    """Distinct cards with a counted use in the period under the filter, at one area's venues or anywhere."""
+    name, value = chosen
+    rows = SliceCards.objects.filter(_period_cells(start, end), filter=name, fvalue=value)
+    if area_key is not None:
+        rows = rows.filter(venue_area_key=area_key)
+    union = CardUnion()
+    for blob in rows.values_list("cards", flat=True).iterator(chunk_size=500):
+        union.add(bytes(blob))
+    return union.count()

@@ -1,0 +1,254 @@
+"""The slices follow the facts through uses, folds and voids, and a filtered dashboard reads them unchanged."""
+
+import datetime as dt
+import random
+from collections import defaultdict
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kaiku.network.models import Sector
+from kaiku.offers.models import ArtForm
+from kaiku.offers.tests.factories import OfferFactory
+from kaiku.stats import queries, slices
+from kaiku.stats.facts import ROLLUP_DIMS
+from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
+from kaiku.stats.queries import Filters, StatsScope, dashboard
+from kaiku.stats.tests.helpers import use
+from kaiku.visits.models import Channel
+from kaiku.visits.services import void_use
+
+pytestmark = pytest.mark.django_db
+
+
+def _keys(blob: bytes) -> set[int]:
+    union = slices.CardUnion()
+    union.add(blob)
+    return union.keys | {k for k in range(union.bits.bit_length()) if union.bits >> k & 1}
+
+
+def _stored():
+    rollup = sorted(
+        SliceRollup.objects.values_list(
+            *slices.SLICE_KEYS, "uses", "adults", "children", "assistants", "accepted", "refused"
+        )
+    )
+    cards = {}
+    for row in SliceCards.objects.values_list(*slices.CARD_KEYS, "cards"):
+        keys = _keys(bytes(row[-1]))
+        if keys:  # a void may leave a set empty; a rebuild writes none
+            cards[tuple(row[:-1])] = keys
+    return rollup, cards
+
+
+def _from_facts():
+    """The slices derived here, in Python, from the facts."""
+    rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
+    cards: dict[tuple, set[int]] = defaultdict(set)
+    for f in UseFact.objects.all():
+        counted = f.outcome == "accepted" and not f.voided
+        values = [
+            "", f.sector, f.art_form, f.card_kind, f.age_band, f.gender,
+            "" if f.card_area_id is None else str(f.card_area_id), f.channel, f.reason,
+        ]  # fmt: skip
+        amounts = [
+            int(counted),
+            f.adults * counted,
+            (f.children + f.community_clients) * counted,
+            f.assistants * counted,
+            int(f.outcome == "accepted"),
+            int(f.outcome == "refused"),
+        ]
+        area = f.venue_area_id or 0
+        for name in slices.FILTERS:
+            fvalue = getattr(f, name)
+            for dim, value in zip(ROLLUP_DIMS, values, strict=True):
+                for day in (0, f.day.day):
+                    sums = rows[(name, fvalue, f.year, f.month, day, area, dim, value)]
+                    for i, amount in enumerate(amounts):
+                        sums[i] += amount
+            if counted and f.card_key is not None:
+                for month, day in ((0, 0), (f.month, 0), (f.month, f.day.day)):
+                    cards[(name, fvalue, f.year, month, day, area)].add(f.card_key)
+    return sorted((*key, *sums) for key, sums in rows.items()), dict(cards)
+
+
+@pytest.fixture
+def offers(world):
+    """Offers of several art forms and sectors at each venue, and none (no art form)."""
+    out = {}
+    for venue in (world.venue_a, world.venue_b, world.venue_l):
+        out[venue.pk] = [
+            None,
+            OfferFactory(venue=venue, art_form=ArtForm.THEATRE),
+            OfferFactory(venue=venue, art_form=ArtForm.MUSIC, sector=Sector.EDUCATION),
+            OfferFactory(venue=venue, art_form=ArtForm.SPORTS, sector=Sector.SPORTS),
+        ]
+    return out
+
+
+def _random_uses(world, offers, rng, n=30, fold_sometimes=True):
+    done = []
+    for _ in range(n):
+        card, venue = rng.choice(
+            [
+                (world.card_a, world.venue_a),
+                (world.card_a, world.venue_b),
+                (world.card_b, world.venue_a),
+                (world.card_b, world.venue_b),
+                (world.card_l, world.venue_l),
+                (world.card_l, world.venue_a),  # a local-only card elsewhere: refused
+                ("AAAA-BBBB-C", world.venue_b),  # malformed: refused
+            ]
+        )
+        offer = rng.choice(offers[venue.pk])
+        done.append(
+            use(
+                world,
+                card,
+                venue,
+                offer=offer,
+                children=rng.choice([0, 0, 1, 9]),  # 9: too many, refused
+                channel=rng.choice([Channel.TYPED, Channel.SCAN]),
+            )
+        )
+        if rng.random() < 0.3:
+            victim = rng.choice(done)
+            if victim.outcome == "accepted" and victim.voided_at is None:
+                void_use(victim, "typo", None)  # a pending fact or a folded one
+                victim.refresh_from_db()
+        if fold_sometimes and rng.random() < 0.2:
+            slices.fold()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_folded_slices_equal_the_facts_after_uses_and_voids_and_after_a_rebuild(world, offers, _clock, seed):
+    rng = random.Random(seed)
+    for day in (dt.date(2026, 6, 29), dt.date(2026, 7, 2), dt.date(2026, 7, 9)):
+        _clock.move_to(dt.datetime(day.year, day.month, day.day, 12, tzinfo=timezone.get_current_timezone()))
+        _random_uses(world, offers, rng)
+    assert UseFact.objects.filter(voided=True).exists()
+    assert UseFact.objects.values("art_form").distinct().count() >= 3
+    assert UseFact.objects.values("sector").distinct().count() >= 3
+    slices.fold()
+    assert not PendingFact.objects.exists()
+    folded = _stored()
+    assert folded == _from_facts()
+    slices.rebuild_slices()
+    assert _stored() == folded
+
+
+def test_a_use_waits_until_it_is_folded_and_the_fold_batches_are_whole(world, offers):
+    for _ in range(5):
+        use(world, world.card_a, world.venue_a, offer=offers[world.venue_a.pk][1])
+    assert PendingFact.objects.count() == 5
+    assert not SliceRollup.objects.exists()
+    assert slices.fold(batch=2) == 5  # three transactions: 2 + 2 + 1
+    assert not PendingFact.objects.exists()
+    assert _stored() == _from_facts()
+    assert slices.fold() == 0
+
+
+def test_voiding_a_folded_use_takes_its_card_out_only_where_it_has_no_other_use(world, offers, _clock):
+    theatre = offers[world.venue_a.pk][1]
+    first = use(world, world.card_a, world.venue_a, offer=theatre)
+    _clock.move_to(dt.datetime(2026, 7, 10, 12, tzinfo=timezone.get_current_timezone()))
+    second = use(world, world.card_a, world.venue_a, offer=theatre)
+    slices.fold()
+    void_use(second, "typo", None)
+    _, cards = _stored()
+    year = first.used_on.year
+    area = world.venue_a.area_id
+    cell = ("art_form", "theatre", year, 0, 0, area)
+    assert cards[cell] == {world.card_a.pk}  # still used that year (the first use)
+    assert ("art_form", "theatre", year, 7, 10, area) not in cards  # the voided day's set is empty
+    assert _stored() == _from_facts()
+
+
+@pytest.mark.parametrize("level", ["national", "area"])
+def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the_facts(
+    world, offers, _clock, monkeypatch, level
+):
+    rng = random.Random(11)
+    # From the cards' registration (15 June 2026, the tests' today) into the next year.
+    for day in sorted(dt.date(2026, 6, 15) + dt.timedelta(days=rng.randrange(250)) for _ in range(7)):
+        _clock.move_to(dt.datetime(day.year, day.month, day.day, 12, tzinfo=timezone.get_current_timezone()))
+        _random_uses(world, offers, rng, n=10, fold_sometimes=False)  # the dashboard folds what waits
+    scope = StatsScope(level, area=world.area_a if level == "area" else None, threshold=None)
+    periods = [
+        (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),  # a whole year: the year's card sets
+        (dt.date(2026, 6, 1), dt.date(2026, 11, 30)),  # whole months
+        (dt.date(2026, 6, 20), dt.date(2026, 10, 20)),  # whole months and cut days
+        (dt.date(2026, 8, 5), dt.date(2026, 9, 2)),  # cut days only
+        (dt.date(2026, 12, 10), dt.date(2027, 2, 10)),  # over New Year
+        (dt.date(2026, 1, 1), dt.date(2027, 12, 31)),  # two whole years
+    ]
+    chosen = [
+        {"sector": Sector.CULTURE},
+        {"sector": Sector.SPORTS},
+        {"art_form": ArtForm.THEATRE},
+        {"art_form": ArtForm.MUSIC},
+        {"card_kind": "personal"},
+        {"channel": Channel.SCAN},
+    ]
+    seen = 0
+    for start, end in periods:
+        for kwargs in chosen:
+            for area in (None, world.area_b) if level == "national" else (None,):
+                filters = Filters(start, end, area=area, **kwargs)
+                assert slices.answers(scope, filters) is not None
+                with monkeypatch.context() as patched:
+
+                    def no_facts(*args, **kwargs):
+                        raise AssertionError("the use facts were read")
+
+                    patched.setattr(queries, "_use_tables", no_facts)
+                    sliced = _published(*dashboard(scope, filters))
+                with monkeypatch.context() as patched:
+                    patched.setattr(slices, "answers", lambda *a: None)
+                    assert sliced == _published(*dashboard(scope, filters)), (start, end, kwargs, area)
+                seen += sliced[1]["uses"] > 0 and sliced[1]["cards_used"] > 0
+    assert seen > 20  # most views have uses to compare
+
+
+def test_two_filters_or_a_municipality_or_a_site_read_the_facts(world):
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    national = StatsScope("national", threshold=None)
+    assert slices.answers(national, Filters(start, end, sector="culture", channel="scan")) is None
+    assert (
+        slices.answers(national, Filters(start, end, sector="culture", municipality=world.venue_a.municipality)) is None
+    )
+    assert slices.answers(StatsScope("site", site=world.distributor_a), Filters(start, end, sector="culture")) is None
+    assert slices.answers(national, Filters(start, end)) is None
+
+
+def test_the_fold_command_folds_what_waits(world, offers):
+    use(world, world.card_a, world.venue_a)
+    call_command("fold_stats")
+    assert not PendingFact.objects.exists()
+    assert _stored() == _from_facts()
+
+
+def _published(tables, figures):
+    return [(t.key, t.rows, t.columns, t.values) for t in tables], figures
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sets=st.lists(st.sets(st.integers(min_value=0, max_value=5000), max_size=300), min_size=1, max_size=5),
+    more=st.sets(st.integers(min_value=0, max_value=6000), max_size=20),
+    less=st.sets(st.integers(min_value=0, max_value=6000), max_size=20),
+)
+def test_a_union_of_encoded_sets_counts_every_key_once(sets, more, less):
+    union = slices.CardUnion()
+    for keys in sets:
+        union.add(slices.encode(keys))
+    everything = set().union(*sets)
+    assert union.count() == len(everything)
+    again = slices.CardUnion()
+    again.add(union.encode(more, less))
+    assert _keys(union.encode(more, less)) == (everything | more) - less
+    assert again.count() == len((everything | more) - less)
