@@ -2,7 +2,7 @@
 
 Generates a network the size DESIGN §1 plans for (5,000 venues, 400 distributor
 sites, 300 municipalities in 20 areas, 1 M cards) and N use facts spread from
-1 January 2021 to today, inside the database with one INSERT ... SELECT (generate_series on
+1 January 2021 to today, in day order as the use path writes them, inside the database with one INSERT ... SELECT (generate_series on
 PostgreSQL, a recursive CTE on SQLite), so that 10 M rows load in minutes. Then
 it times, in a Django process, each view's server time (request to response,
 templates included) as the median of several rounds:
@@ -12,8 +12,10 @@ templates included) as the median of several rounds:
   (15 January to 20 November), whose cut months have uses outside the period;
 - the national and area dashboards as they open, for this year so far (1 January to
   today: whole months from the rollups' month rows, this month's days from their day rows);
-- the national and area dashboards for the last full year with a sector filter (which
-  the rollups do not cover: read from the facts);
+- the national and area dashboards for the last full year, and for the cut period, with
+  a sector filter; the national one with an art form, card kind, channel or municipality
+  filter, and with two filters at once (sector and channel: read from the facts);
+- folding 1,000 new uses into the slices (``slices.fold``), measured last;
 - the national yearly table (all years) and the open-data API;
 - baselines in the same run: ``/healthz`` and one ``COUNT(*)`` of a year's facts.
 
@@ -38,7 +40,8 @@ import json, time
 from django.db import connection
 from kaiku.accounts.models import Role, RoleAssignment, User
 from kaiku.network.models import Area, Municipality, Site
-from kaiku.stats.facts import rebuild_derived
+from kaiku.stats.facts import rebuild_card_rollup, rebuild_card_years, rebuild_rollup, rebuild_summaries
+from kaiku.stats.slices import rebuild_slices
 
 N = {uses}
 import datetime as _dt
@@ -69,18 +72,18 @@ pg = connection.vendor == "postgresql"
 PRIMES = iter([2654435761, 2246822519, 3266489917, 668265263, 374761393, 1181783497, 2869860233, 3575712277])
 if pg:
     src = f"FROM generate_series(1, {{N}}) AS s(i) CROSS JOIN LATERAL (SELECT i::bigint AS g) AS gg"
-    day = "(date '2021-01-01' + (g % {{DAYS}})::int)"
+    day = "(date '2021-01-01' + ((g - 1) * {{DAYS}} / {{N}})::int)"
     y, mo = "extract(year from d)::int", "extract(month from d)::int"
 else:
     src = f"FROM (WITH RECURSIVE c(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM c WHERE g < {{N}}) SELECT g FROM c)"
-    day = "date('2021-01-01', '+' || (g % {{DAYS}}) || ' days')"
+    day = "date('2021-01-01', '+' || ((g - 1) * {{DAYS}} / {{N}}) || ' days')"
     y, mo = "CAST(strftime('%Y', d) AS INTEGER)", "CAST(strftime('%m', d) AS INTEGER)"
 R = lambda n: f"((g * {{next(PRIMES)}}) % {{n}})"
 sectors = "CASE WHEN sx < 38 THEN 'culture' WHEN sx < 43 THEN 'education' WHEN sx < 48 THEN 'science' ELSE 'sports' END"
 art = "CASE WHEN ax < 40 THEN '' WHEN ax < 55 THEN 'music' WHEN ax < 70 THEN 'theatre' WHEN ax < 85 THEN 'museum' ELSE 'sports' END"
 ages = "CASE WHEN gx < 20 THEN '16-24' WHEN gx < 40 THEN '25-34' WHEN gx < 65 THEN '35-49' WHEN gx < 90 THEN '50-64' ELSE '65+' END"
 inner = (
-    f"SELECT {{day.format(DAYS=DAYS)}} AS d, {{R(VENUES)}} AS v, {{R(CARDS)}} AS k, {{R(100)}} AS sx, {{R(100)}} AS ax, "
+    f"SELECT {{day.format(DAYS=DAYS, N=N)}} AS d, {{R(VENUES)}} AS v, {{R(CARDS)}} AS k, {{R(100)}} AS sx, {{R(100)}} AS ax, "
     f"{{R(100)}} AS gx, {{R(100)}} AS ox, {{R(10)}} AS cx {{src}}"
 )
 sql = (
@@ -105,11 +108,17 @@ card_sql = (
     "card_municipality_id, age_band, gender, card_kind) "
     f"SELECT CASE WHEN g % 4 = 0 THEN 'renewed' ELSE 'registered' END, d, {{y}}, {{mo}}, g, {{d0}} + g % {{DISTRIBUTORS}}, "
     f"{{a0}} + (g % {{DISTRIBUTORS}}) % {{MUNIS}} % {{AREAS}}, {{m0}} + (g % {{DISTRIBUTORS}}) % {{MUNIS}}, {{m0}} + g % {{MUNIS}}, "
-    f"'35-49', '', 'personal' FROM (SELECT g, {{day.format(DAYS=DAYS)}} AS d {{src.replace(str(N), str(n_cards))}}) AS x"
+    f"'35-49', '', 'personal' FROM (SELECT g, {{day.format(DAYS=DAYS, N=n_cards)}} AS d {{src.replace(str(N), str(n_cards))}}) AS x"
 )
 with connection.cursor() as cur:
     cur.execute(card_sql)
-rebuild_derived()
+t1 = time.perf_counter()
+# rebuild_derived(), step by step, to time the slices apart
+rebuild_card_years(); rebuild_summaries(); rebuild_rollup(); rebuild_card_rollup()
+t_derive = time.perf_counter() - t1
+t1 = time.perf_counter()
+rebuild_slices()
+t_slices = time.perf_counter() - t1
 with connection.cursor() as cur:
     cur.execute("ANALYZE")
 t_all = time.perf_counter() - t0
@@ -123,7 +132,8 @@ for role, kw in [
     u = User.objects.create_user(f"{{role}}@bench.example", "x")
     RoleAssignment.objects.create(user=u, role=role, **kw)
     users[role] = u.pk
-print(json.dumps({{"load_uses_s": t_uses, "load_all_s": t_all, "users": users, "area": areas[3].pk,
+print(json.dumps({{"load_uses_s": t_uses, "load_all_s": t_all, "derive_s": t_derive, "slices_s": t_slices,
+                  "users": users, "area": areas[3].pk, "municipality": munis[3].pk,
                   "site": dists[7].pk, "venue": venues[11].pk}}))
 """
 
@@ -152,7 +162,14 @@ pages = [
     ("site dashboard, days cut", "distributor_staff", f"/stats/site/{{info['site']}}/{{cut}}"),
     ("venue dashboard", "venue_staff", f"/stats/venue/{{info['venue']}}/{{period}}"),
     ("national dashboard, sector filter", "national_admin", f"/stats/national/{{period}}&sector=sports"),
+    ("national dashboard, sector filter, days cut", "national_admin", f"/stats/national/{{cut}}&sector=sports"),
+    ("national dashboard, art form filter", "national_admin", f"/stats/national/{{period}}&art_form=music"),
+    ("national dashboard, card kind filter", "national_admin", f"/stats/national/{{period}}&card_kind=personal"),
+    ("national dashboard, channel filter", "national_admin", f"/stats/national/{{period}}&channel=scan"),
+    ("national dashboard, municipality filter", "national_admin", f"/stats/national/{{period}}&municipality={{info['municipality']}}"),
+    ("national dashboard, sector and channel", "national_admin", f"/stats/national/{{period}}&sector=sports&channel=scan"),
     ("area dashboard, sector filter", "area_coordinator", f"/stats/area/{{info['area']}}/{{period}}&sector=culture"),
+    ("area dashboard, sector filter, days cut", "area_coordinator", f"/stats/area/{{info['area']}}/{{cut}}&sector=culture"),
     ("national yearly table", "national_admin", "/stats/national/yearly/"),
     ("area export (xlsx)", "area_coordinator", f"/stats/area/{{info['area']}}/export/{{period}}&table=sectors&format=xlsx"),
     ("open data API (one year)", None, f"/api/stats/open-data/uses/?year={{year}}"),
@@ -182,6 +199,31 @@ for i in range(rounds + 1):
     if i:
         times.append((time.perf_counter() - began) * 1000)
 out["COUNT(*) of a year's facts (baseline)"] = {{"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}}
+# Folding new uses into the slices: copies of a year's facts dated today, 1,000 a round, noted
+# as pending as the use path does; then one fold, timed. (They stay: measured last.)
+from kaiku.stats.models import PendingFact
+from kaiku.stats.slices import fold
+from django.utils import timezone
+today = timezone.localdate()
+columns = [f.column for f in UseFact._meta.local_concrete_fields if f.column not in ("id", "use_id", "day", "year", "month")]
+times = []
+for i in range(rounds + 1):
+    with connection.cursor() as cur:
+        cur.execute("SELECT MAX(id) FROM stats_usefact")
+        last = cur.fetchone()[0]
+        cur.execute(
+            f"INSERT INTO stats_usefact (day, year, month, {{', '.join(columns)}}) "
+            f"SELECT %s, %s, %s, {{', '.join(columns)}} FROM stats_usefact WHERE year = %s ORDER BY id LIMIT 1000 OFFSET %s",
+            [today, today.year, today.month, year, 1000 * i],
+        )
+        cur.execute("INSERT INTO stats_pendingfact (fact_id) SELECT id FROM stats_usefact WHERE id > %s", [last])
+    began = time.perf_counter()
+    folded = fold()
+    took = (time.perf_counter() - began) * 1000
+    assert folded == 1000, folded
+    if i:
+        times.append(took)
+out["fold 1,000 new uses into the slices"] = {{"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}}
 out["_facts"] = UseFact.objects.count()
 print(json.dumps(out))
 """
@@ -197,7 +239,14 @@ GOALS_MS = {
     "site dashboard, days cut": 300,
     "venue dashboard": 300,
     "national dashboard, sector filter": 300,
+    "national dashboard, sector filter, days cut": 300,
+    "national dashboard, art form filter": 300,
+    "national dashboard, card kind filter": 300,
+    "national dashboard, channel filter": 300,
+    "national dashboard, municipality filter": 300,
+    "national dashboard, sector and channel": 300,
     "area dashboard, sector filter": 300,
+    "area dashboard, sector filter, days cut": 300,
     "national yearly table": 1000,
 }
 
@@ -220,7 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         migrate(env)
         began = time.perf_counter()
         info = json.loads(django_script(SETUP.format(uses=uses), env).strip().splitlines()[-1])
-        print(f"loaded {uses:,} use facts in {info['load_uses_s']:.0f} s ({time.perf_counter() - began:.0f} s in all)")
+        print(
+            f"loaded {uses:,} use facts in {info['load_uses_s']:.0f} s ({time.perf_counter() - began:.0f} s in all; "
+            f"derived tables {info['derive_s']:.0f} s, then the slices {info['slices_s']:.0f} s)"
+        )
         measured = json.loads(django_script(MEASURE.format(info=json.dumps(info), rounds=args.rounds), env).strip())
     facts = measured.pop("_facts")
     healthz = measured["healthz (baseline)"]["median_ms"] or 1

@@ -410,19 +410,19 @@ class PendingFact(models.Model):
 
 
 class SliceRollup(models.Model):
-    """``UseRollup`` once more for each value of one use filter: sector, art form, card kind or channel.
+    """``UseRollup``'s month rows once more for each value of one use filter: sector, art form, card kind or channel.
 
-    One row per (filter, filter value, year, month, day, venue area, dimension,
-    value), with ``day`` 0 for the month's row, so that the national and area
-    dashboards filtered by one of these read a few thousand rows instead of the
-    facts. Folded from the facts (``slices.fold``), not written on the use path.
+    One row per (filter, filter value, year, month, venue area, dimension, value), so
+    that the national and area dashboards filtered by one of these read a few thousand
+    rows instead of a year of facts; the days of a month that a period cuts are read
+    from the facts of those days. Folded from the facts (``slices.fold``), not written
+    on the use path.
     """
 
     filter = models.CharField(_("filter"), max_length=20)
     fvalue = models.CharField(_("filter value"), max_length=40, blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
-    day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
     venue_area_key = models.IntegerField(_("venue's area"), default=0)
     dim = models.CharField(_("dimension"), max_length=20)
     value = models.CharField(_("value"), max_length=40, blank=True)
@@ -438,13 +438,8 @@ class SliceRollup(models.Model):
         verbose_name_plural = _("sliced use rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["filter", "fvalue", "year", "month", "day", "venue_area_key", "dim", "value"],
+                fields=["filter", "fvalue", "year", "month", "venue_area_key", "dim", "value"],
                 name="slicerollup_unique",
-            )
-        ]
-        indexes = [
-            models.Index(
-                fields=["filter", "fvalue", "year", "month"], name="slicerollup_months", condition=models.Q(day=0)
             )
         ]
 

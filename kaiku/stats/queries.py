@@ -410,10 +410,13 @@ def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], t
     return ((first.year, first.month), (last.year, last.month)), edges
 
 
-def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables:
-    """The use tables of a dashboard from the facts of the period."""
+def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within: Q | None = None) -> UseTables:
+    """The use tables of a dashboard from the facts of the period (only of its days ``within``, if given)."""
     uses = filters.apply_uses(scope.uses())
-    across = filters.apply_uses(scope.uses_across()).counted()
+    across = filters.apply_uses(scope.uses_across())
+    if within is not None:
+        uses, across = uses.filter(within), across.filter(within)
+    across = across.counted()
     counted = uses.counted()
     groups = _people_groups(counted, dims)
     pairs = {
@@ -451,15 +454,41 @@ def _rollup_period(start: dt.date, end: dt.date) -> Q:
     indexes serve: the month rows' partial index and the (year, month, day, ...) key.
     """
     whole, cuts = cut_period(start, end)
+    period = _month_ranges(whole, day=0)
+    for cut in cuts:
+        period |= cut
+    return period
+
+
+def _month_ranges(whole: tuple[tuple[int, int], tuple[int, int]] | None, **also: Any) -> Q:
+    """Whole months, (first, last) (year, month), as one range of ``year`` and ``month`` per calendar year."""
     period = Q(pk__in=[])
     if whole is not None:
         (y0, m0), (y1, m1) = whole
         for year in range(y0, y1 + 1):
             first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
-            period |= Q(day=0, year=year, month__gte=first, month__lte=last)
-    for cut in cuts:
-        period |= cut
+            period |= Q(**also, year=year, month__gte=first, month__lte=last)
     return period
+
+
+def _merged(tables: UseTables, more: UseTables) -> UseTables:
+    """Use tables of two disjoint sets of uses, added up."""
+    groups, pairs, attempts, refused, totals = tables
+    more_groups, more_pairs, more_attempts, more_refused, more_totals = more
+    for dim, values in more_groups.items():
+        for key, (adults, children) in values.items():
+            sums = groups.setdefault(dim, {}).setdefault(key, [0, 0])
+            sums[0] += adults
+            sums[1] += children
+    for pair, n in more_pairs.items():
+        pairs[pair] = pairs.get(pair, 0) + n
+    for channel, (accepted, refused_n) in more_attempts.items():
+        sums = attempts.setdefault(channel, [0, 0])
+        sums[0] += accepted
+        sums[1] += refused_n
+    for reason, n in more_refused.items():
+        refused[reason] = refused.get(reason, 0) + n
+    return groups, pairs, attempts, refused, {name: totals[name] + more_totals[name] for name in totals}
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -484,7 +513,9 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     """The use tables of a national or area dashboard from the rollup, or under one use filter from its slices.
 
     Only when they can answer: no filter but the venue's area (``UseRollup``), or one of
-    the sector, art form, card kind and channel besides (``SliceRollup``). The whole months
+    the sector, art form, card kind and channel besides (``SliceRollup``, whose month rows
+    give the whole months; the days of the months the period cuts come from the facts of
+    those days, and a period within one month from the facts alone). The whole months
     of the period come from the rollup's month rows, the days of the months the
     period cuts (a period ending today, say) from its day rows, in one query. Returns
     None otherwise, and the facts are read instead.
@@ -493,13 +524,17 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     if scope.level not in ("national", "area"):
         return None
     qs: QuerySet[Any]
+    edges: list[Q] = []
     if not filtered:
         qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
     else:
         chosen = slices.answers(scope, filters)
         if chosen is None:
             return None
-        qs = SliceRollup.objects.filter(_rollup_period(filters.start, filters.end), filter=chosen[0], fvalue=chosen[1])
+        whole, edges = split_period(filters.start, filters.end)
+        if whole is None:  # within a month: its facts
+            return None
+        qs = SliceRollup.objects.filter(_month_ranges(whole), filter=chosen[0], fvalue=chosen[1])
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -533,6 +568,9 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
             attempts[value] = [row["accepted"], row["refused"]]
         elif dim == "reason" and row["refused"]:
             refused[value] = row["refused"]
+    if edges:  # the slices have month rows only: the days of the months the period cuts are read from the facts
+        within = edges[0] if len(edges) == 1 else edges[0] | edges[1]
+        return _merged((groups, pairs, attempts, refused, totals), _use_tables(scope, filters, dims, within))
     return groups, pairs, attempts, refused, totals
 
 

@@ -4,11 +4,12 @@ The rollup (``UseRollup``) and the card-years answer a dashboard with no filter 
 the venue's area. A filter on the sector, art form, card kind or channel cuts
 across every row of them, and the facts of a year are millions of rows at the
 scale DESIGN §1 plans for. So each of these four filters has its own copy of the
-rollup per filter value (``SliceRollup``), and the cards used under it are kept as
-sets of card keys per year, month and day (``SliceCards``), whose union counts the
-distinct cards of any period.
+rollup's month rows per filter value (``SliceRollup``; the days of a month that a
+period cuts are read from the facts of those days, which lie together), and the cards
+used under it are kept as sets of card keys per year, month and day (``SliceCards``),
+whose union counts the distinct cards of any period.
 
-Writing 72 rollup rows and a dozen card sets for every use would double the use
+Writing 36 rollup rows and a dozen card sets for every use would double the use
 path's cost, so the use path only notes the fact as pending (a ``PendingFact``,
 one short insert) and ``fold`` adds the pending facts to the slices in batches: before
 a sliced dashboard is read (so what it shows is always current) and whenever
@@ -33,14 +34,14 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from kaiku.stats.facts import ROLLUP_AMOUNTS, ROLLUP_DIMS, _day_of_month, _rollup_amounts, _rollup_values, _upsert
+from kaiku.stats.facts import ROLLUP_AMOUNTS, ROLLUP_DIMS, _rollup_amounts, _rollup_values, _upsert
 from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
 
 if TYPE_CHECKING:
     from kaiku.stats.queries import Filters, StatsScope
 
 FILTERS = ("sector", "art_form", "card_kind", "channel")
-SLICE_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key", "dim", "value")
+SLICE_KEYS = ("filter", "fvalue", "year", "month", "venue_area_key", "dim", "value")
 CARD_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key")
 FOLD_BATCH = 5000
 # pg_advisory_xact_lock's key for folds and voids of folded facts ("kaiku" in ASCII).
@@ -179,11 +180,10 @@ def _add(facts: list[UseFact], sign: int, attempts: bool) -> None:
         area = fact.venue_area_id or 0
         for name in FILTERS:
             value = getattr(fact, name)
-            for day in (0, fact.day.day):
-                for dim, dim_value in dims:
-                    sums = deltas.setdefault((name, value, fact.year, fact.month, day, area, dim, dim_value), [0] * 6)
-                    for i, amount in enumerate(amounts):
-                        sums[i] += amount
+            for dim, dim_value in dims:
+                sums = deltas.setdefault((name, value, fact.year, fact.month, area, dim, dim_value), [0] * 6)
+                for i, amount in enumerate(amounts):
+                    sums[i] += amount
         if sign > 0 and amounts[0] and fact.card_key is not None:
             for cell in _cells(fact):
                 cards[cell].add(fact.card_key)
@@ -234,14 +234,14 @@ def _merge_cards(add: dict[tuple[Any, ...], set[int]], remove: dict[tuple[Any, .
 
 
 def rebuild_slices() -> int:
-    """Derive the slices from the use facts: the rollup in SQL, the card sets a month of facts at a time."""
+    """Derive the slices from the use facts: the rollup in SQL (on PostgreSQL one scan per dimension),
+    the card sets a month of facts at a time."""
     PendingFact.objects.all().delete()
     SliceRollup.objects.all().delete()
     SliceCards.objects.all().delete()
     table, facts = SliceRollup._meta.db_table, UseFact._meta.db_table
     counted = "outcome = %s AND voided = %s"
     expressions = {"month": "''", "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')"}
-    day = _day_of_month("day")
     amounts = ", ".join(ROLLUP_AMOUNTS)
     sums = (
         f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
@@ -263,25 +263,19 @@ def rebuild_slices() -> int:
                     group = f", {value}"
                 which = " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in FILTERS)
                 select = (
-                    f"SELECT CASE {which} END, COALESCE({', '.join(FILTERS)}), year, month, {day}, "  # noqa: S608
+                    f"SELECT CASE {which} END, COALESCE({', '.join(FILTERS)}), year, month, "  # noqa: S608
                     f"COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
-                    f"GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group}, "
+                    f"GROUP BY year, month, COALESCE(venue_area_id, 0){group}, "
                     f"GROUPING SETS ({', '.join(f'({name})' for name in FILTERS)})"
                 )
                 cursor.execute(insert + select, [dim, *sum_params])
                 continue
             for name in FILTERS:
                 select = (
-                    f"SELECT %s, {name}, year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, {sums} "  # noqa: S608
-                    f"FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0), {name}{group}"
+                    f"SELECT %s, {name}, year, month, COALESCE(venue_area_id, 0), %s, {value}, {sums} "  # noqa: S608
+                    f"FROM {facts} GROUP BY year, month, COALESCE(venue_area_id, 0), {name}{group}"
                 )
                 cursor.execute(insert + select, [name, dim, *sum_params])
-        totals = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
-        keys = ", ".join(key for key in SLICE_KEYS if key != "day")
-        cursor.execute(
-            f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
-            f"SELECT {keys}, 0, {totals} FROM {table} WHERE day > 0 GROUP BY {keys}"
-        )
     _rebuild_cards()
     return SliceRollup.objects.count()
 
