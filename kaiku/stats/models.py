@@ -83,7 +83,7 @@ class UseFact(models.Model):
     # through the (scope, day) indexes below, so they have no index of their own.
     venue = _fk("network.Site", _("venue"), index=False)
     venue_area = _fk("network.Area", _("venue's area"), index=False)
-    venue_municipality = _fk("network.Municipality", _("venue's municipality"))
+    venue_municipality = _fk("network.Municipality", _("venue's municipality"), index=False)
     card_key = models.BigIntegerField(null=True, blank=True)
     card_site = _fk("network.Site", _("issuing site"), index=False)
     card_area = _fk("network.Area", _("card's area"), index=False)
@@ -113,6 +113,8 @@ class UseFact(models.Model):
             models.Index(fields=["venue_area", "day"], name="usefact_varea_day"),
             models.Index(fields=["card_area", "day"], name="usefact_carea_day"),
             models.Index(fields=["venue", "day"], name="usefact_venue_day"),
+            # A municipality filter reads the municipality's facts of the period.
+            models.Index(fields=["venue_municipality", "day"], name="usefact_vmuni_day"),
             models.Index(fields=["card_site", "day"], name="usefact_csite_day"),
             models.Index(fields=["card_key", "year"], name="usefact_card_year"),
         ]

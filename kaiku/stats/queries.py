@@ -121,8 +121,10 @@ class Filters:
     card_kind: str = ""
     channel: str = ""
 
-    def apply_uses(self, qs: UseFactQuerySet) -> UseFactQuerySet:
-        qs = qs.filter(day__gte=self.start, day__lte=self.end)
+    def apply_uses(self, qs: UseFactQuerySet, period: bool = True) -> UseFactQuerySet:
+        """The uses of the period (unless ``period`` is false: the caller names the days) that pass the filters."""
+        if period:
+            qs = qs.filter(day__gte=self.start, day__lte=self.end)
         if self.area is not None:
             qs = qs.filter(venue_area=self.area)
         if self.municipality is not None:
@@ -411,9 +413,14 @@ def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], t
 
 
 def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within: Q | None = None) -> UseTables:
-    """The use tables of a dashboard from the facts of the period (only of its days ``within``, if given)."""
-    uses = filters.apply_uses(scope.uses())
-    across = filters.apply_uses(scope.uses_across())
+    """The use tables of a dashboard from the facts of the period, or of the days ``within`` it.
+
+    ``within`` replaces the period's range rather than narrowing it, so that the day
+    index is searched for those days only.
+    """
+    period = within is None
+    uses = filters.apply_uses(scope.uses(), period)
+    across = filters.apply_uses(scope.uses_across(), period)
     if within is not None:
         uses, across = uses.filter(within), across.filter(within)
     across = across.counted()
