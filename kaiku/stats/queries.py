@@ -420,9 +420,13 @@ def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within
     """
     period = within is None
     uses = filters.apply_uses(scope.uses(), period)
+    if within is not None:
+        uses = uses.filter(within)
+    if connection.vendor == "postgresql" and scope.level != "area":
+        return _use_tables_in_one_scan(uses, dims)
     across = filters.apply_uses(scope.uses_across(), period)
     if within is not None:
-        uses, across = uses.filter(within), across.filter(within)
+        across = across.filter(within)
     across = across.counted()
     counted = uses.counted()
     groups = _people_groups(counted, dims)
@@ -437,6 +441,66 @@ def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within
     totals = counted.aggregate(
         adults=Coalesce(Sum("adults"), 0), children=_child_sum(), assistants=Coalesce(Sum("assistants"), 0)
     )
+    return groups, pairs, attempts, refused, totals
+
+
+def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTables:
+    """``_use_tables`` on PostgreSQL in one scan of the facts, with a grouping set per table.
+
+    Not for an area, whose cross-area table reads other facts (its cards used elsewhere).
+    A group counts in a people table or the cross-area table only when it has counted
+    uses, as when those tables are grouped from the counted facts alone.
+    """
+    sets = ["year, month", *dims, "card_area, venue_area", "channel", "reason"]
+    columns = ["year", *dims, "card_area", "channel", "reason"]
+    inner, params = (
+        uses.values(
+            "year", "month", *dims, "card_area", "venue_area", "channel", "reason", "outcome", "voided",
+            "adults", "children", "community_clients", "assistants",
+        )
+        .order_by()
+        .query.sql_with_params()
+    )  # fmt: skip
+    counted = "outcome = %s AND NOT voided"
+    sql = (
+        f"SELECT month, card_area, venue_area, {', '.join(columns)}, "  # noqa: S608
+        f"{', '.join(f'GROUPING({c})' for c in columns)}, "
+        f"COUNT(*) FILTER (WHERE {counted}), SUM(adults) FILTER (WHERE {counted}), "
+        f"SUM(children + community_clients) FILTER (WHERE {counted}), SUM(assistants) FILTER (WHERE {counted}), "
+        "COUNT(*) FILTER (WHERE outcome = %s), COUNT(*) FILTER (WHERE outcome = %s) "
+        f"FROM ({inner}) AS f GROUP BY GROUPING SETS ({', '.join(f'({s})' for s in sets)}, ())"
+    )
+    accepted, refused_outcome = UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED
+    groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *dims)}
+    pairs: dict[tuple[Any, Any], int] = {}
+    attempts: dict[Any, list[int]] = {}
+    refused: dict[Any, int] = {}
+    totals = {"adults": 0, "children": 0, "assistants": 0}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [accepted] * 4 + [accepted, refused_outcome, *params])
+        for row in cursor.fetchall():
+            month, card_area, venue_area = row[:3]
+            values = row[3 : 3 + len(columns)]
+            grouped = [flag == 0 for flag in row[3 + len(columns) : 3 + 2 * len(columns)]]
+            n, adults, children, assistants, n_accepted, n_refused = (int(v or 0) for v in row[-6:])
+            if not any(grouped):
+                totals = {"adults": adults, "children": children, "assistants": assistants}
+                continue
+            at = grouped.index(True)
+            name, value = columns[at], values[at]
+            if name == "year":
+                if n:
+                    groups["month"][(value, month)] = [adults, children]
+            elif name == "card_area":
+                if n:
+                    pairs[(card_area, venue_area)] = adults + children
+            elif name == "channel":
+                attempts[value] = [n_accepted, n_refused]
+            elif name == "reason":
+                if n_refused:
+                    refused[value] = n_refused
+            elif n:
+                groups[name][value] = [adults, children]
     return groups, pairs, attempts, refused, totals
 
 
