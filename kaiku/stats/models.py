@@ -281,7 +281,21 @@ class CardSummary(models.Model):
         return f"{self.year} {self.kind}"
 
 
-class UseRollup(models.Model):
+class RollupAmounts(models.Model):
+    """The sums a use rollup keeps per row (``UseRollup``, ``SliceRollup``)."""
+
+    uses = models.IntegerField(_("counted uses"), default=0)
+    adults = models.IntegerField(_("adults"), default=0)
+    children = models.IntegerField(_("children and community card clients"), default=0)
+    assistants = models.IntegerField(_("assistants"), default=0)
+    accepted = models.IntegerField(_("accepted attempts"), default=0)
+    refused = models.IntegerField(_("refused attempts"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class UseRollup(RollupAmounts):
     """Uses pre-summed per month and per day, venue area and one dimension of the dashboards.
 
     One row per (year, month, venue area, dimension, value) with ``day`` 0, and one
@@ -301,12 +315,6 @@ class UseRollup(models.Model):
     venue_area_key = models.IntegerField(_("venue's area"), default=0)
     dim = models.CharField(_("dimension"), max_length=20)
     value = models.CharField(_("value"), max_length=40, blank=True)
-    uses = models.IntegerField(_("counted uses"), default=0)
-    adults = models.IntegerField(_("adults"), default=0)
-    children = models.IntegerField(_("children and community card clients"), default=0)
-    assistants = models.IntegerField(_("assistants"), default=0)
-    accepted = models.IntegerField(_("accepted attempts"), default=0)
-    refused = models.IntegerField(_("refused attempts"), default=0)
 
     class Meta:
         verbose_name = _("use rollup")
@@ -411,7 +419,7 @@ class PendingFact(models.Model):
         return str(self.fact_id)
 
 
-class SliceRollup(models.Model):
+class SliceRollup(RollupAmounts):
     """``UseRollup``'s month rows once more for each value of one use filter: sector, art form, card kind or channel.
 
     One row per (filter, filter value, year, month, venue area, dimension, value), so
@@ -428,12 +436,6 @@ class SliceRollup(models.Model):
     venue_area_key = models.IntegerField(_("venue's area"), default=0)
     dim = models.CharField(_("dimension"), max_length=20)
     value = models.CharField(_("value"), max_length=40, blank=True)
-    uses = models.IntegerField(_("counted uses"), default=0)
-    adults = models.IntegerField(_("adults"), default=0)
-    children = models.IntegerField(_("children and community card clients"), default=0)
-    assistants = models.IntegerField(_("assistants"), default=0)
-    accepted = models.IntegerField(_("accepted attempts"), default=0)
-    refused = models.IntegerField(_("refused attempts"), default=0)
 
     class Meta:
         verbose_name = _("sliced use rollup")

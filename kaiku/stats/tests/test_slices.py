@@ -18,6 +18,7 @@ from kaiku.stats.facts import ROLLUP_DIMS
 from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
 from kaiku.stats.queries import Filters, StatsScope, dashboard
 from kaiku.stats.tests.helpers import use
+from kaiku.stats.tests.test_rollup import _published
 from kaiku.visits.models import Channel
 from kaiku.visits.services import void_use
 
@@ -231,10 +232,6 @@ def test_the_fold_command_folds_what_waits(world, offers):
     call_command("fold_stats")
     assert not PendingFact.objects.exists()
     assert _stored() == _from_facts()
-
-
-def _published(tables, figures):
-    return [(t.key, t.rows, t.columns, t.values) for t in tables], figures
 
 
 @settings(max_examples=60, deadline=None)
