@@ -721,35 +721,41 @@ def rebuild_card_rollup() -> int:
     return CardRollup.objects.count()
 
 
+def rollup_value_sql(dim: str) -> str:
+    """A fact's value of a rollup dimension (``ROLLUP_DIMS``), in SQL, as ``_rollup_values`` gives it."""
+    return {"month": "''", "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')"}.get(dim, dim)
+
+
+def rollup_sums_sql() -> tuple[str, list[Any]]:
+    """The rollup's sums (``ROLLUP_AMOUNTS``) over grouped facts, in SQL, and their parameters."""
+    counted = "outcome = %s AND voided = %s"
+    sql = (
+        f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
+        f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
+        f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
+        "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END)"
+    )
+    params: list[Any] = [UseFact.Outcome.ACCEPTED, False] * 4
+    return sql, [*params, UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
+
+
 def rebuild_rollup() -> int:
     """Derive the rollup from the use facts: one grouped insert of the day rows per dimension,
     then the month rows from the day rows."""
     UseRollup.objects.all().delete()
     table, facts = UseRollup._meta.db_table, UseFact._meta.db_table
-    counted = "outcome = %s AND voided = %s"
-    expressions = {
-        "month": "''",
-        "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')",
-    }
     day = _day_of_month("day")
     amounts = ", ".join(ROLLUP_AMOUNTS)
+    sums, sum_params = rollup_sums_sql()
     with connection.cursor() as cursor:
         for dim in ROLLUP_DIMS:
-            value = expressions.get(dim, dim)
+            value = rollup_value_sql(dim)
             group = "" if dim == "month" else f", {value}"
-            params: list[Any] = [dim]
-            params += [UseFact.Outcome.ACCEPTED, False] * 4
-            params += [UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
             cursor.execute(
                 f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
-                f"SELECT year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, "
-                f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
-                f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
-                f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
-                "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END) "
+                f"SELECT year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, {sums} "
                 f"FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group}",
-                params,
+                [dim, *sum_params],
             )
         sums = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
         cursor.execute(

@@ -34,7 +34,15 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from kaiku.stats.facts import ROLLUP_AMOUNTS, ROLLUP_DIMS, _rollup_amounts, _rollup_values, _upsert
+from kaiku.stats.facts import (
+    ROLLUP_AMOUNTS,
+    ROLLUP_DIMS,
+    _rollup_amounts,
+    _rollup_values,
+    _upsert,
+    rollup_sums_sql,
+    rollup_value_sql,
+)
 from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
 
 if TYPE_CHECKING:
@@ -240,20 +248,12 @@ def rebuild_slices() -> int:
     SliceRollup.objects.all().delete()
     SliceCards.objects.all().delete()
     table, facts = SliceRollup._meta.db_table, UseFact._meta.db_table
-    counted = "outcome = %s AND voided = %s"
-    expressions = {"month": "''", "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')"}
     amounts = ", ".join(ROLLUP_AMOUNTS)
-    sums = (
-        f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
-        f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
-        f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
-        "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END)"
-    )
-    sum_params: list[Any] = [UseFact.Outcome.ACCEPTED, False] * 4 + [UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
+    sums, sum_params = rollup_sums_sql()
     insert = f"INSERT INTO {table} ({', '.join(SLICE_KEYS)}, {amounts}) "
     with connection.cursor() as cursor:
         for dim in ROLLUP_DIMS:
-            value = expressions.get(dim, dim)
+            value = rollup_value_sql(dim)
             group = "" if dim == "month" else f", {value}"
             if connection.vendor == "postgresql":
                 # One scan per dimension: a grouping set per filter. A dimension that is also a
