@@ -420,19 +420,26 @@ class PendingFact(models.Model):
 
 
 class SliceRollup(RollupAmounts):
-    """``UseRollup``'s month rows once more for each value of one use filter: sector, art form, card kind or channel.
+    """``UseRollup``'s sums once more for each value of the use filters: sector, art form, card kind, channel.
 
-    One row per (filter, filter value, year, month, venue area, dimension, value), so
-    that the national and area dashboards filtered by one of these read a few thousand
-    rows instead of a year of facts; the days of a month that a period cuts are read
-    from the facts of those days. Folded from the facts (``slices.fold``), not written
-    on the use path.
+    One row per (filter, filter value, year, month, day, venue area, dimension, value).
+    ``filter`` names one of the four filters, or is ``*`` for the combined slice, whose
+    ``fvalue`` is the four values at once (``slices.combined_value``), so that any two
+    or more filters together are a sum over the combinations they allow. ``day`` 0 is
+    the whole month's row; otherwise the row of the part of the month (five days; the
+    31st is a part of its own) that begins on that day. A filtered national or area
+    dashboard reads a few thousand rows instead of a year of facts: whole months from
+    the month rows, whole parts of the months a period cuts from the part rows, and at
+    most four days at each end from the facts of those days. Folded from the facts
+    (``slices.fold``), not written on the use path.
     """
 
     filter = models.CharField(_("filter"), max_length=20)
-    fvalue = models.CharField(_("filter value"), max_length=40, blank=True)
+    fvalue = models.CharField(_("filter value"), max_length=80, blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
+    # 0: the whole month's row; 1, 6, 11, 16, 21, 26, 31: the row of the part beginning that day.
+    day = models.PositiveSmallIntegerField(_("first day of the part of the month"), default=0)
     venue_area_key = models.IntegerField(_("venue's area"), default=0)
     dim = models.CharField(_("dimension"), max_length=20)
     value = models.CharField(_("value"), max_length=40, blank=True)
@@ -442,28 +449,32 @@ class SliceRollup(RollupAmounts):
         verbose_name_plural = _("sliced use rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["filter", "fvalue", "year", "month", "venue_area_key", "dim", "value"],
-                name="slicerollup_unique",
+                fields=["filter", "fvalue", "year", "month", "day", "venue_area_key", "dim", "value"],
+                name="slicerollup_unique_parts",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.filter}={self.fvalue} {self.year}-{self.month:02d} {self.dim}={self.value}"
+        return f"{self.filter}={self.fvalue} {self.year}-{self.month:02d}/{self.day} {self.dim}={self.value}"
 
 
 class SliceCards(models.Model):
-    """The cards with a counted use in a year, month or day at an area's venues, for one value of one use filter.
+    """The cards with a counted use in a year, month or part of a month at an area's venues, under one slice value.
 
-    ``month`` 0 is the year's row, ``day`` 0 a month's; ``cards`` holds the card keys
-    as a compressed set (``slices.encode``), so that the distinct cards used in a
-    period under a filter are the union of a few rows. Folded like ``SliceRollup``.
+    Keyed like ``SliceRollup``: ``month`` 0 is the year's row, ``day`` 0 a month's,
+    otherwise ``day`` is the first day of the part of the month; ``venue_area_key`` -1
+    is the set of every area's venues (``slices.EVERY_AREA``), which the national
+    dashboard reads. ``cards`` holds the
+    card keys as a compressed set (``slices.encode``), so that the distinct cards used
+    in a period under the filters are the union of a few rows and of the card keys
+    of the period's days outside whole parts. Folded like ``SliceRollup``.
     """
 
     filter = models.CharField(_("filter"), max_length=20)
-    fvalue = models.CharField(_("filter value"), max_length=40, blank=True)
+    fvalue = models.CharField(_("filter value"), max_length=80, blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), default=0)
-    day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
+    day = models.PositiveSmallIntegerField(_("first day of the part of the month"), default=0)
     venue_area_key = models.IntegerField(_("venue's area"), default=0)
     cards = models.BinaryField(_("card keys"))
 

@@ -581,31 +581,30 @@ def _cut_ranges(
 
 
 def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
-    """The use tables of a national or area dashboard from the rollup, or under one use filter from its slices.
+    """The use tables of a national or area dashboard from the rollup, or under use filters from the slices.
 
-    Only when they can answer: no filter but the venue's area (``UseRollup``), or one of
-    the sector, art form, card kind and channel besides (``SliceRollup``, whose month rows
-    give the whole months; the days of the months the period cuts come from the facts of
-    those days, and a period within one month from the facts alone). The whole months
-    of the period come from the rollup's month rows, the days of the months the
-    period cuts (a period ending today, say) from its day rows, in one query. Returns
-    None otherwise, and the facts are read instead.
+    Only when they can answer: no filter but the venue's area (``UseRollup``: whole
+    months from its month rows, the days of the months the period cuts (a period
+    ending today, say) from its day rows, in one query), or any of the sector, art
+    form, card kind and channel besides, but no municipality (``SliceRollup``: whole
+    months from its month rows, whole parts of the months the period cuts from its part
+    rows, and the days left over, at most four at each end, from the facts of those
+    days). Returns None otherwise, and the facts are read instead.
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area"):
         return None
     qs: QuerySet[Any]
-    edges: list[Q] = []
+    other_days: Q | None = None
     if not filtered:
         qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
     else:
         chosen = slices.answers(scope, filters)
         if chosen is None:
             return None
-        whole, edges = split_period(filters.start, filters.end)
-        if whole is None:  # within a month: its facts
-            return None
-        qs = SliceRollup.objects.filter(_month_ranges(whole), filter=chosen[0], fvalue=chosen[1])
+        cut = slices.pieces(filters.start, filters.end)
+        qs = SliceRollup.objects.filter(cut.rollup_rows(), filter=chosen[0], fvalue__in=chosen[1])
+        other_days = cut.other_days()
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -639,9 +638,8 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
             attempts[value] = [row["accepted"], row["refused"]]
         elif dim == "reason" and row["refused"]:
             refused[value] = row["refused"]
-    if edges:  # the slices have month rows only: the days of the months the period cuts are read from the facts
-        within = edges[0] if len(edges) == 1 else edges[0] | edges[1]
-        return _merged((groups, pairs, attempts, refused, totals), _use_tables(scope, filters, dims, within))
+    if other_days is not None:  # the days outside whole parts of months are read from the facts
+        return _merged((groups, pairs, attempts, refused, totals), _use_tables(scope, filters, dims, other_days))
     return groups, pairs, attempts, refused, totals
 
 
@@ -731,14 +729,21 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
 
 
 def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
-    """Distinct cards used under one use filter, from the slices' card sets (None when they do not answer)."""
+    """Distinct cards used under the use filters, from the slices' card sets and the facts of the days
+    outside whole parts of months (None when the slices do not answer)."""
     if filters.area and scope.level != "national":
         return None
     chosen = slices.answers(scope, filters)
     if chosen is None:
         return None
     area = filters.area if scope.level == "national" else scope.area
-    return slices.cards_used(chosen, area.pk if area is not None else None, filters.start, filters.end)
+    cut = slices.pieces(filters.start, filters.end)
+    other_days = cut.other_days()
+    more: Iterable[int] = ()
+    if other_days is not None:  # the days outside whole parts of months: their cards from the facts
+        uses = filters.apply_uses(scope.uses(), period=False).filter(other_days).counted()
+        more = [key for key in uses.exclude(card_key=None).values_list("card_key", flat=True) if key is not None]
+    return slices.cards_used(chosen, area.pk if area is not None else None, cut, more)
 
 
 def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:

@@ -1,39 +1,49 @@
-"""Slices: the national and area dashboards under one use filter, without the facts.
+"""Slices: the national and area dashboards under the use filters, without the facts.
 
 The rollup (``UseRollup``) and the card-years answer a dashboard with no filter but
 the venue's area. A filter on the sector, art form, card kind or channel cuts
 across every row of them, and the facts of a year are millions of rows at the
 scale DESIGN §1 plans for. So each of these four filters has its own copy of the
-rollup's month rows per filter value (``SliceRollup``; the days of a month that a
-period cuts are read from the facts of those days, which lie together), and the cards
-used under it are kept as sets of card keys per year, month and day (``SliceCards``),
-whose union counts the distinct cards of any period.
+rollup's rows per filter value (``SliceRollup``), and one more copy, the combined
+slice (filter ``*``), is keyed by all four values at once: two or more filters
+together are the sum over the combinations of values they allow. The cards used
+under each slice value are kept as sets of card keys per year, month and part of a
+month (``SliceCards``), whose union counts the distinct cards of any period.
 
-Writing 36 rollup rows and a dozen card sets for every use would double the use
-path's cost, so the use path only notes the fact as pending (a ``PendingFact``,
-one short insert) and ``fold`` adds the pending facts to the slices in batches: before
-a sliced dashboard is read (so what it shows is always current) and whenever
-``manage.py fold_stats`` runs. Folds and voids of folded facts take one lock
-(PostgreSQL: an advisory lock; SQLite: its single writer), so a set is never
+Time is kept in months and parts of months (five days each, and the 31st alone), not
+days: whole months come from the month rows, whole parts of the
+months a period cuts from the part rows, and the at most four days at each end of
+the period outside whole parts from the facts of those days (sums and card keys).
+
+Writing some ninety rollup rows and fifteen card sets for every use would double
+the use path's cost, so the use path only notes the fact as pending (a
+``PendingFact``, one short insert) and ``fold`` adds the pending facts to the slices
+in batches: before a sliced dashboard is read (so what it shows is always current)
+and whenever ``manage.py fold_stats`` runs. Folds and voids of folded facts take one
+lock (PostgreSQL: an advisory lock; SQLite: its single writer), so a set is never
 rewritten by two transactions at once.
 
 A filter on the venue's municipality selects few facts and reads them through the
-municipality index; two filters at once, or the site and venue dashboards, read
-the facts as before.
+municipality index, as do the site and venue dashboards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Q
 
+from kaiku.cards.models import Card
+from kaiku.network.models import Sector
+from kaiku.offers.models import ArtForm
 from kaiku.stats.facts import (
     ROLLUP_AMOUNTS,
     ROLLUP_DIMS,
@@ -44,16 +54,53 @@ from kaiku.stats.facts import (
     rollup_value_sql,
 )
 from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
+from kaiku.visits.models import Channel
 
 if TYPE_CHECKING:
     from kaiku.stats.queries import Filters, StatsScope
 
 FILTERS = ("sector", "art_form", "card_kind", "channel")
-SLICE_KEYS = ("filter", "fvalue", "year", "month", "venue_area_key", "dim", "value")
+COMBINED = "*"  # the combined slice's filter name: its value is every filter's value at once
+# Every value a fact can hold under each filter (the choices, and "" where a fact may have none):
+# the combinations two or more filters allow are the product of these.
+FILTER_VALUES = {
+    "sector": ["", *Sector.values],
+    "art_form": ["", *ArtForm.values],
+    "card_kind": ["", *Card.Kind.values],
+    "channel": ["", *Channel.values],
+}
+SLICE_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key", "dim", "value")
 CARD_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key")
+# The card sets' venue_area_key of the sets of every area's venues, which the national dashboard
+# reads: one set of a month instead of one per area, and a large set is a bitmap (one OR).
+EVERY_AREA = -1
+PART_DAYS = 5  # a month's parts: days 1-5, 6-10, ..., 26-30, and 31 on its own
+PART_STARTS = (1, 6, 11, 16, 21, 26, 31)
 FOLD_BATCH = 5000
 # pg_advisory_xact_lock's key for folds and voids of folded facts ("kaiku" in ASCII).
 _LOCK = 0x6B61696B75
+
+
+def part(day: int) -> int:
+    """The first day of the part of its month that a day of the month falls in."""
+    return (day - 1) // PART_DAYS * PART_DAYS + 1
+
+
+def part_sql(day: str) -> str:
+    """``part`` in SQL, of a date column."""
+    of_month = f"EXTRACT(DAY FROM {day})" if connection.vendor == "postgresql" else f"strftime('%d', {day})"
+    return f"((CAST({of_month} AS INTEGER) - 1) / {PART_DAYS} * {PART_DAYS} + 1)"
+
+
+def combined_value(values: Iterable[str]) -> str:
+    """The combined slice's value of a fact's four filter values (in ``FILTERS`` order)."""
+    return "|".join(values)
+
+
+def _slice_values(fact: UseFact) -> list[tuple[str, str]]:
+    """The slice values a fact counts under: one per filter, and the combined one."""
+    values = [(name, getattr(fact, name)) for name in FILTERS]
+    return [*values, (COMBINED, combined_value(v for _name, v in values))]
 
 
 # --- Sets of card keys --------------------------------------------------------------
@@ -167,13 +214,13 @@ def void(fact: UseFact) -> None:
 
 
 def _cells(fact: UseFact) -> list[tuple[Any, ...]]:
-    """The card-set rows (``CARD_KEYS``) a counted use puts its card in: year, month and day, per filter."""
-    area = fact.venue_area_id or 0
+    """The card-set rows (``CARD_KEYS``) a counted use puts its card in: year, month and part, at its venue's
+    area and at every area, per slice value."""
     out = []
-    for name in FILTERS:
-        value = getattr(fact, name)
-        for month, day in ((0, 0), (fact.month, 0), (fact.month, fact.day.day)):
-            out.append((name, value, fact.year, month, day, area))
+    for name, value in _slice_values(fact):
+        for month, day in ((0, 0), (fact.month, 0), (fact.month, part(fact.day.day))):
+            for area in (fact.venue_area_id or 0, EVERY_AREA):
+                out.append((name, value, fact.year, month, day, area))
     return out
 
 
@@ -186,12 +233,14 @@ def _add(facts: list[UseFact], sign: int, attempts: bool) -> None:
             continue
         dims = list(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
         area = fact.venue_area_id or 0
-        for name in FILTERS:
-            value = getattr(fact, name)
-            for dim, dim_value in dims:
-                sums = deltas.setdefault((name, value, fact.year, fact.month, area, dim, dim_value), [0] * 6)
-                for i, amount in enumerate(amounts):
-                    sums[i] += amount
+        days = (0, part(fact.day.day))
+        for name, value in _slice_values(fact):
+            for day in days:
+                for dim, dim_value in dims:
+                    key = (name, value, fact.year, fact.month, day, area, dim, dim_value)
+                    sums = deltas.setdefault(key, [0] * 6)
+                    for i, amount in enumerate(amounts):
+                        sums[i] += amount
         if sign > 0 and amounts[0] and fact.card_key is not None:
             for cell in _cells(fact):
                 cards[cell].add(fact.card_key)
@@ -243,7 +292,7 @@ def _merge_cards(add: dict[tuple[Any, ...], set[int]], remove: dict[tuple[Any, .
 
 def rebuild_slices() -> int:
     """Derive the slices from the use facts: the rollup in SQL (on PostgreSQL one scan per dimension),
-    the card sets a month of facts at a time."""
+    the part rows from the facts and the month rows from the part rows; the card sets a month of facts at a time."""
     PendingFact.objects.all().delete()
     SliceRollup.objects.all().delete()
     SliceCards.objects.all().delete()
@@ -251,31 +300,42 @@ def rebuild_slices() -> int:
     amounts = ", ".join(ROLLUP_AMOUNTS)
     sums, sum_params = rollup_sums_sql()
     insert = f"INSERT INTO {table} ({', '.join(SLICE_KEYS)}, {amounts}) "
+    day = part_sql("day")
+    combined = " || '|' || ".join(FILTERS)
     with connection.cursor() as cursor:
         for dim in ROLLUP_DIMS:
             value = rollup_value_sql(dim)
             group = "" if dim == "month" else f", {value}"
             if connection.vendor == "postgresql":
-                # One scan per dimension: a grouping set per filter. A dimension that is also a
-                # filter is grouped by as an expression, so that GROUPING() tells the sets apart.
+                # One scan per dimension: a grouping set per filter and one of all four. A
+                # dimension that is also a filter is grouped by as an expression, so that
+                # GROUPING() tells the sets apart.
                 if dim in FILTERS:
                     value = f"({dim} || '')"
                     group = f", {value}"
                 which = " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in FILTERS)
+                everything = f"GROUPING({', '.join(FILTERS)}) = 0"
                 select = (
-                    f"SELECT CASE {which} END, COALESCE({', '.join(FILTERS)}), year, month, "  # noqa: S608
-                    f"COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
-                    f"GROUP BY year, month, COALESCE(venue_area_id, 0){group}, "
-                    f"GROUPING SETS ({', '.join(f'({name})' for name in FILTERS)})"
+                    f"SELECT CASE WHEN {everything} THEN '{COMBINED}' {which} END, "  # noqa: S608
+                    f"CASE WHEN {everything} THEN {combined} ELSE COALESCE({', '.join(FILTERS)}) END, "
+                    f"year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
+                    f"GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group}, "
+                    f"GROUPING SETS ({', '.join(f'({name})' for name in FILTERS)}, ({', '.join(FILTERS)}))"
                 )
                 cursor.execute(insert + select, [dim, *sum_params])
                 continue
-            for name in FILTERS:
+            for name, expression in [*((name, name) for name in FILTERS), (COMBINED, combined)]:
                 select = (
-                    f"SELECT %s, {name}, year, month, COALESCE(venue_area_id, 0), %s, {value}, {sums} "  # noqa: S608
-                    f"FROM {facts} GROUP BY year, month, COALESCE(venue_area_id, 0), {name}{group}"
+                    f"SELECT %s, {expression}, year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, "  # noqa: S608
+                    f"{sums} FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0), {expression}{group}"
                 )
                 cursor.execute(insert + select, [name, dim, *sum_params])
+        keys = ", ".join(key for key in SLICE_KEYS if key != "day")
+        cursor.execute(
+            f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
+            f"SELECT {keys}, 0, {', '.join(f'SUM({name})' for name in ROLLUP_AMOUNTS)} FROM {table} "
+            f"WHERE day > 0 GROUP BY {keys}"
+        )
     _rebuild_cards()
     return SliceRollup.objects.count()
 
@@ -290,6 +350,7 @@ def _rebuild_cards() -> None:
     )
     by_year: dict[tuple[Any, ...], set[int]] = defaultdict(set)
     current_year = None
+    names = (*FILTERS, COMBINED)
     for year, month in list(months):
         if year != current_year and by_year:
             _write_sets(by_year)
@@ -305,9 +366,11 @@ def _rebuild_cards() -> None:
         )
         for day, area, *values, key in rows:
             area = area or 0
-            d = day.day
-            for name, value in zip(FILTERS, values, strict=True):
-                cells[(name, value, year, month, d, area)].add(key)
+            first = part(day.day)
+            for name, value in zip(names, (*values, combined_value(values)), strict=True):
+                cells[(name, value, year, month, first, area)].add(key)
+        for cell, keys in list(cells.items()):
+            cells[(*cell[:5], EVERY_AREA)].update(keys)
         months_cells: dict[tuple[Any, ...], set[int]] = defaultdict(set)
         for cell, keys in cells.items():
             months_cells[(*cell[:4], 0, cell[5])].update(keys)
@@ -329,49 +392,110 @@ def _write_sets(cells: dict[tuple[Any, ...], set[int]]) -> None:
 # --- Reading -----------------------------------------------------------------------------
 
 
-def single_filter(filters: Filters) -> tuple[str, str] | None:
-    """The one use filter the slices answer, or None (no filter, two, or a municipality)."""
-    chosen = [(name, getattr(filters, name)) for name in FILTERS if getattr(filters, name)]
-    if len(chosen) != 1 or filters.municipality is not None:
+def chosen(filters: Filters) -> tuple[str, list[str]] | None:
+    """The slice that answers the use filters, as (filter, values whose rows add up to the answer).
+
+    One filter: its own slice, one value. Two or more: the combined slice, every
+    combination of values they allow. None with no use filter or with a municipality.
+    """
+    picked = {name: getattr(filters, name) for name in FILTERS if getattr(filters, name)}
+    if not picked or filters.municipality is not None:
         return None
-    return chosen[0]
+    if len(picked) == 1:
+        ((name, value),) = picked.items()
+        return name, [value]
+    allowed = [[picked[name]] if name in picked else FILTER_VALUES[name] for name in FILTERS]
+    return COMBINED, [combined_value(values) for values in itertools.product(*allowed)]
 
 
-def answers(scope: StatsScope, filters: Filters) -> tuple[str, str] | None:
-    """The filter, when the slices answer this dashboard (national or area, one filter); folds first."""
-    chosen = single_filter(filters)
-    if chosen is None or scope.level not in ("national", "area"):
+def answers(scope: StatsScope, filters: Filters) -> tuple[str, list[str]] | None:
+    """The slice, when the slices answer this dashboard (national or area, use filters); folds first."""
+    picked = chosen(filters)
+    if picked is None or scope.level not in ("national", "area"):
         return None
     fold_pending()
-    return chosen
+    return picked
 
 
-def _period_cells(start: dt.date, end: dt.date) -> Q:
-    """The card-set rows of a period: its whole years, its other whole months, the days of the months it cuts."""
-    from kaiku.stats.queries import cut_period
+@dataclass
+class Pieces:
+    """A period as the slices keep it: whole months, whole parts of the months it cuts, and other days."""
 
-    whole, cuts = cut_period(start, end)
-    period = Q(pk__in=[])
-    if whole is not None:
-        (y0, m0), (y1, m1) = whole
-        for year in range(y0, y1 + 1):
-            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
-            if (first, last) == (1, 12):
-                period |= Q(year=year, month=0)
+    whole: tuple[tuple[int, int], tuple[int, int]] | None  # (first, last) (year, month)
+    parts: list[tuple[int, int, int]] = field(default_factory=list)  # (year, month, first day)
+    days: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # ranges: at most four days at each end
+
+    def rollup_rows(self) -> Q:
+        """``SliceRollup``'s rows of the whole months and the whole parts."""
+        from kaiku.stats.queries import _month_ranges
+
+        rows = _month_ranges(self.whole, day=0)
+        for (year, month), group in itertools.groupby(self.parts, key=lambda p: p[:2]):
+            rows |= Q(year=year, month=month, day__in=[p[2] for p in group])
+        return rows
+
+    def card_rows(self) -> Q:
+        """``SliceCards``' rows of the whole years, the other whole months and the whole parts."""
+        rows = Q(pk__in=[])
+        if self.whole is not None:
+            (y0, m0), (y1, m1) = self.whole
+            for year in range(y0, y1 + 1):
+                first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
+                if (first, last) == (1, 12):
+                    rows |= Q(year=year, month=0)
+                else:
+                    rows |= Q(year=year, month__gte=first, month__lte=last, day=0)
+        for (year, month), group in itertools.groupby(self.parts, key=lambda p: p[:2]):
+            rows |= Q(year=year, month=month, day__in=[p[2] for p in group])
+        return rows
+
+    def other_days(self) -> Q | None:
+        """The other days, as a ``Q`` on the facts' ``day``; None when there are none."""
+        if not self.days:
+            return None
+        ranges = [Q(day__gte=first, day__lte=last) for first, last in self.days]
+        out = ranges[0]
+        for more in ranges[1:]:
+            out |= more
+        return out
+
+
+def pieces(start: dt.date, end: dt.date) -> Pieces:
+    """A period cut into whole months, whole parts of the months it cuts, and the days left over."""
+    from kaiku.stats.queries import _cut_ranges, _month_end, split_period
+
+    whole, _edges = split_period(start, end)
+    cut = Pieces(whole)
+    for first, last in _cut_ranges(start, end, whole):
+        month_end = _month_end(first)
+        for begins in PART_STARTS:
+            if begins > month_end.day:
+                break
+            part_first = first.replace(day=begins)
+            part_last = first.replace(day=min(begins + PART_DAYS - 1, month_end.day))
+            lo, hi = max(first, part_first), min(last, part_last)
+            if lo > hi:
+                continue
+            if (lo, hi) == (part_first, part_last):
+                cut.parts.append((first.year, first.month, begins))
+            elif cut.days and cut.days[-1][1] + dt.timedelta(days=1) == lo:
+                cut.days[-1] = (cut.days[-1][0], hi)
             else:
-                period |= Q(year=year, month__gte=first, month__lte=last, day=0)
-    for cut in cuts:
-        period |= cut
-    return period
+                cut.days.append((lo, hi))
+    return cut
 
 
-def cards_used(chosen: tuple[str, str], area_key: int | None, start: dt.date, end: dt.date) -> int:
-    """Distinct cards with a counted use in the period under the filter, at one area's venues or anywhere."""
-    name, value = chosen
-    rows = SliceCards.objects.filter(_period_cells(start, end), filter=name, fvalue=value)
-    if area_key is not None:
-        rows = rows.filter(venue_area_key=area_key)
+def cards_used(chosen: tuple[str, list[str]], area_key: int | None, cut: Pieces, more: Iterable[int] = ()) -> int:
+    """Distinct cards with a counted use in the period under the slice, at one area's venues or anywhere.
+
+    ``more`` are the card keys used on the period's other days (``cut.days``), read from the facts.
+    """
+    name, values = chosen
+    rows = SliceCards.objects.filter(
+        cut.card_rows(), filter=name, fvalue__in=values, venue_area_key=EVERY_AREA if area_key is None else area_key
+    )
     union = CardUnion()
     for blob in rows.values_list("cards", flat=True).iterator(chunk_size=500):
         union.add(bytes(blob))
+    union.keys.update(more)
     return union.count()

@@ -64,15 +64,18 @@ def _from_facts():
             int(f.outcome == "refused"),
         ]
         area = f.venue_area_id or 0
-        for name in slices.FILTERS:
-            fvalue = getattr(f, name)
-            for dim, value in zip(ROLLUP_DIMS, values, strict=True):
-                sums = rows[(name, fvalue, f.year, f.month, area, dim, value)]
-                for i, amount in enumerate(amounts):
-                    sums[i] += amount
+        part = (f.day.day - 1) // 5 * 5 + 1  # 1, 6, 11, 16, 21, 26 or 31
+        four = [f.sector, f.art_form, f.card_kind, f.channel]
+        for name, fvalue in [*zip(slices.FILTERS, four, strict=True), ("*", "|".join(four))]:
+            for day in (0, part):
+                for dim, value in zip(ROLLUP_DIMS, values, strict=True):
+                    sums = rows[(name, fvalue, f.year, f.month, day, area, dim, value)]
+                    for i, amount in enumerate(amounts):
+                        sums[i] += amount
             if counted and f.card_key is not None:
-                for month, day in ((0, 0), (f.month, 0), (f.month, f.day.day)):
-                    cards[(name, fvalue, f.year, month, day, area)].add(f.card_key)
+                for month, day in ((0, 0), (f.month, 0), (f.month, part)):
+                    for key_area in (area, -1):  # the venue's area, and every area's
+                        cards[(name, fvalue, f.year, month, day, key_area)].add(f.card_key)
     return sorted((*key, *sums) for key, sums in rows.items()), dict(cards)
 
 
@@ -164,7 +167,8 @@ def test_voiding_a_folded_use_takes_its_card_out_only_where_it_has_no_other_use(
     area = world.venue_a.area_id
     cell = ("art_form", "theatre", year, 0, 0, area)
     assert cards[cell] == {world.card_a.pk}  # still used that year (the first use)
-    assert ("art_form", "theatre", year, 7, 10, area) not in cards  # the voided day's set is empty
+    assert ("art_form", "theatre", year, 7, 6, area) not in cards  # the voided part's set (6-10 July) is empty
+    assert ("*", "culture|theatre|personal|typed", year, 7, 0, area) not in cards  # and the combined slice's month
     assert _stored() == _from_facts()
 
 
@@ -181,8 +185,10 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
     periods = [
         (dt.date(2026, 1, 1), dt.date(2026, 12, 31)),  # a whole year: the year's card sets, no fact read
         (dt.date(2026, 6, 1), dt.date(2026, 11, 30)),  # whole months: no fact read
-        (dt.date(2026, 6, 20), dt.date(2026, 10, 20)),  # whole months and cut days (from the facts)
-        (dt.date(2026, 8, 5), dt.date(2026, 9, 2)),  # cut days only
+        (dt.date(2026, 6, 20), dt.date(2026, 10, 20)),  # whole months, whole parts and a day (from the facts)
+        (dt.date(2026, 6, 16), dt.date(2026, 10, 25)),  # whole months and whole parts: no fact read
+        (dt.date(2026, 8, 5), dt.date(2026, 9, 2)),  # parts of months and days only
+        (dt.date(2026, 8, 7), dt.date(2026, 8, 9)),  # a few days within one part
         (dt.date(2026, 12, 10), dt.date(2027, 2, 10)),  # over New Year
         (dt.date(2026, 1, 1), dt.date(2027, 12, 31)),  # two whole years
     ]
@@ -193,6 +199,10 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
         {"art_form": ArtForm.MUSIC},
         {"card_kind": "personal"},
         {"channel": Channel.SCAN},
+        {"sector": Sector.CULTURE, "channel": Channel.TYPED},  # two or more filters: the combined slice
+        {"art_form": ArtForm.THEATRE, "card_kind": "personal"},
+        {"sector": Sector.SPORTS, "art_form": ArtForm.SPORTS, "channel": Channel.SCAN},
+        {"sector": Sector.CULTURE, "art_form": "", "card_kind": "personal", "channel": Channel.SCAN},
     ]
     seen = 0
     for start, end in periods:
@@ -200,9 +210,9 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
             for area in (None, world.area_b) if level == "national" else (None,):
                 filters = Filters(start, end, area=area, **kwargs)
                 assert slices.answers(scope, filters) is not None
-                whole_months = not queries.split_period(start, end)[1]
+                whole_parts = not slices.pieces(start, end).days
                 with monkeypatch.context() as patched:
-                    if whole_months:
+                    if whole_parts:
 
                         def no_facts(*args, **kwargs):
                             raise AssertionError("the use facts were read")
@@ -213,18 +223,54 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
                     patched.setattr(slices, "answers", lambda *a: None)
                     assert sliced == _published(*dashboard(scope, filters)), (start, end, kwargs, area)
                 seen += sliced[1]["uses"] > 0 and sliced[1]["cards_used"] > 0
-    assert seen > 20  # most views have uses to compare
+    assert seen > 40  # most views have uses to compare
 
 
-def test_two_filters_or_a_municipality_or_a_site_read_the_facts(world):
+def test_two_filters_read_the_combined_slice_and_a_municipality_or_a_site_the_facts(world):
     start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     national = StatsScope("national", threshold=None)
-    assert slices.answers(national, Filters(start, end, sector="culture", channel="scan")) is None
+    assert slices.answers(national, Filters(start, end, sector="culture")) == ("sector", ["culture"])
+    name, values = slices.answers(national, Filters(start, end, sector="culture", channel="scan"))
+    # Every art form (and none) with every card kind (and none).
+    assert name == "*" and len(values) == len(slices.FILTER_VALUES["art_form"]) * len(slices.FILTER_VALUES["card_kind"])
+    assert "culture|music|personal|scan" in values and "culture||personal|scan" in values
+    assert all(v.startswith("culture|") and v.endswith("|scan") for v in values)
     assert (
         slices.answers(national, Filters(start, end, sector="culture", municipality=world.venue_a.municipality)) is None
     )
     assert slices.answers(StatsScope("site", site=world.distributor_a), Filters(start, end, sector="culture")) is None
     assert slices.answers(national, Filters(start, end)) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 12, 31)),
+    length=st.integers(min_value=0, max_value=500),
+)
+def test_the_pieces_of_a_period_cover_each_of_its_days_once_and_leave_at_most_four_at_each_end(start, length):
+    end = start + dt.timedelta(days=length)
+    cut = slices.pieces(start, end)
+    days: list[dt.date] = []
+    if cut.whole is not None:
+        (y0, m0), (y1, m1) = cut.whole
+        day = dt.date(y0, m0, 1)
+        while (day.year, day.month) <= (y1, m1):
+            days.append(day)
+            day += dt.timedelta(days=1)
+    for year, month, first in cut.parts:
+        assert first in slices.PART_STARTS
+        day = dt.date(year, month, first)
+        while day.month == month and day.day < first + 5:
+            days.append(day)
+            day += dt.timedelta(days=1)
+    left_over = []
+    for first, last in cut.days:
+        assert first <= last
+        left_over += [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    days += left_over
+    assert sorted(days) == [start + dt.timedelta(days=i) for i in range(length + 1)]
+    assert len(cut.days) <= 2
+    assert len(left_over) <= 8  # at most four days at each end (one range when they touch)
 
 
 def test_the_fold_command_folds_what_waits(world, offers):
