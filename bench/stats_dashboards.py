@@ -69,7 +69,10 @@ assert [d.pk for d in dists] == list(range(d0, d0 + DISTRIBUTORS))
 assert [m.pk for m in munis] == list(range(m0, m0 + MUNIS))
 pg = connection.vendor == "postgresql"
 # Deterministic hashes of the row number: SQLite may evaluate a subquery's column once
-# per reference, so random() would not give one value per row.
+# per reference, so random() would not give one value per row. Each is taken modulo a
+# large prime first, so that the columns are independent of one another (before
+# 2026-11-28 every column was a function of g mod 100, which tied each venue to one
+# sector, art form, age band and channel: 36 of the 120 filter combinations occurred).
 PRIMES = iter([2654435761, 2246822519, 3266489917, 668265263, 374761393, 1181783497, 2869860233, 3575712277])
 if pg:
     src = f"FROM generate_series(1, {{N}}) AS s(i) CROSS JOIN LATERAL (SELECT i::bigint AS g) AS gg"
@@ -79,7 +82,7 @@ else:
     src = f"FROM (WITH RECURSIVE c(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM c WHERE g < {{N}}) SELECT g FROM c)"
     day = "date('2021-01-01', '+' || ((g - 1) * {{DAYS}} / {{N}}) || ' days')"
     y, mo = "CAST(strftime('%Y', d) AS INTEGER)", "CAST(strftime('%m', d) AS INTEGER)"
-R = lambda n: f"((g * {{next(PRIMES)}}) % {{n}})"
+R = lambda n: f"(((g * {{next(PRIMES)}}) % 1000003) % {{n}})"
 sectors = "CASE WHEN sx < 38 THEN 'culture' WHEN sx < 43 THEN 'education' WHEN sx < 48 THEN 'science' ELSE 'sports' END"
 art = "CASE WHEN ax < 40 THEN '' WHEN ax < 55 THEN 'music' WHEN ax < 70 THEN 'theatre' WHEN ax < 85 THEN 'museum' ELSE 'sports' END"
 ages = "CASE WHEN gx < 20 THEN '16-24' WHEN gx < 40 THEN '25-34' WHEN gx < 65 THEN '35-49' WHEN gx < 90 THEN '50-64' ELSE '65+' END"

@@ -589,7 +589,8 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     form, card kind and channel besides, but no municipality (``SliceRollup``: whole
     months from its month rows, whole parts of the months the period cuts from its part
     rows, and the days left over, at most four at each end, from the facts of those
-    days). Returns None otherwise, and the facts are read instead.
+    days; under two or more filters, the combined slice's month rows and the days of the
+    months the period cuts from the facts). Returns None otherwise, and the facts are read instead.
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area"):
@@ -602,7 +603,7 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
         chosen = slices.answers(scope, filters)
         if chosen is None:
             return None
-        cut = slices.pieces(filters.start, filters.end)
+        cut = slices.pieces(filters.start, filters.end, parts=chosen[0] != slices.COMBINED)
         qs = SliceRollup.objects.filter(cut.rollup_rows(), filter=chosen[0], fvalue__in=chosen[1])
         other_days = cut.other_days()
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
@@ -737,7 +738,7 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
     if chosen is None:
         return None
     area = filters.area if scope.level == "national" else scope.area
-    cut = slices.pieces(filters.start, filters.end)
+    cut = slices.pieces(filters.start, filters.end, parts=chosen[0] != slices.COMBINED)
     other_days = cut.other_days()
     more: Iterable[int] = ()
     if other_days is not None:  # the days outside whole parts of months: their cards from the facts

@@ -11,11 +11,14 @@ under each slice value are kept as sets of card keys per year, month and part of
 month (``SliceCards``), whose union counts the distinct cards of any period.
 
 Time is kept in months and parts of months (five days each, and the 31st alone), not
-days: whole months come from the month rows, whole parts of the
-months a period cuts from the part rows, and the at most four days at each end of
-the period outside whole parts from the facts of those days (sums and card keys).
+days: whole months come from the month rows, whole parts of the months a period cuts
+from the part rows, and the at most four days at each end of the period outside
+whole parts from the facts of those days (sums and card keys). The combined slice
+keeps month rows only: split by every combination of values, its part rows would
+outnumber the facts they sum, so the days of the months a period cuts are read from
+the facts under all the filters.
 
-Writing some ninety rollup rows and fifteen card sets for every use would double
+Writing some eighty rollup rows and twenty-eight card sets for every use would double
 the use path's cost, so the use path only notes the fact as pending (a
 ``PendingFact``, one short insert) and ``fold`` adds the pending facts to the slices
 in batches: before a sliced dashboard is read (so what it shows is always current)
@@ -110,10 +113,13 @@ def encode(keys: Iterable[int], bits: int = 0) -> bytes:
     """A set of card keys (and a bitmap of more, as an int) as compressed bytes.
 
     Few keys for their range are kept as a sorted array ("s"); many as a bitmap ("d"),
-    bit k for key k. A day at an area's venues is a few hundred keys, a year tens of thousands.
+    bit k for key k. A part of a month at an area's venues is a few hundred keys, a year
+    tens of thousands. From about one key in 256 of the range a bitmap is quicker to
+    add to a union (one OR) than an array (a set of integers): at a million keys the two
+    take the same time at about 3,000 keys, and the bitmap half the time at 8,000.
     """
     keys = set(keys)
-    if not bits and (not keys or len(keys) * 64 < max(keys)):
+    if not bits and (not keys or len(keys) * 256 < max(keys)):
         return b"s" + zlib.compress(array("q", sorted(keys)).tobytes(), 1)
     raw = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "little"))
     top = max(keys, default=0) // 8 + 1
@@ -213,12 +219,17 @@ def void(fact: UseFact) -> None:
     _merge_cards({}, {cell: {fact.card_key} for cell in gone})
 
 
+def _days(name: str, day: dt.date) -> tuple[int, ...]:
+    """The ``day`` keys of a slice's rows for a fact of this day: the month's (0), and its part's but in the combined slice."""
+    return (0,) if name == COMBINED else (0, part(day.day))
+
+
 def _cells(fact: UseFact) -> list[tuple[Any, ...]]:
-    """The card-set rows (``CARD_KEYS``) a counted use puts its card in: year, month and part, at its venue's
-    area and at every area, per slice value."""
+    """The card-set rows (``CARD_KEYS``) a counted use puts its card in: year, month and (but in the combined
+    slice) part, at its venue's area and at every area, per slice value."""
     out = []
     for name, value in _slice_values(fact):
-        for month, day in ((0, 0), (fact.month, 0), (fact.month, part(fact.day.day))):
+        for month, day in ((0, 0), *((fact.month, d) for d in _days(name, fact.day))):
             for area in (fact.venue_area_id or 0, EVERY_AREA):
                 out.append((name, value, fact.year, month, day, area))
     return out
@@ -233,9 +244,8 @@ def _add(facts: list[UseFact], sign: int, attempts: bool) -> None:
             continue
         dims = list(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
         area = fact.venue_area_id or 0
-        days = (0, part(fact.day.day))
         for name, value in _slice_values(fact):
-            for day in days:
+            for day in _days(name, fact.day):
                 for dim, dim_value in dims:
                     key = (name, value, fact.year, fact.month, day, area, dim, dim_value)
                     sums = deltas.setdefault(key, [0] * 6)
@@ -318,23 +328,24 @@ def rebuild_slices() -> int:
                 select = (
                     f"SELECT CASE WHEN {everything} THEN '{COMBINED}' {which} END, "  # noqa: S608
                     f"CASE WHEN {everything} THEN {combined} ELSE COALESCE({', '.join(FILTERS)}) END, "
-                    f"year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
-                    f"GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group}, "
-                    f"GROUPING SETS ({', '.join(f'({name})' for name in FILTERS)}, ({', '.join(FILTERS)}))"
+                    f"year, month, COALESCE({day}, 0), COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
+                    f"GROUP BY year, month, COALESCE(venue_area_id, 0){group}, "
+                    f"GROUPING SETS ({', '.join(f'({name}, {day})' for name in FILTERS)}, ({', '.join(FILTERS)}))"
                 )
                 cursor.execute(insert + select, [dim, *sum_params])
                 continue
-            for name, expression in [*((name, name) for name in FILTERS), (COMBINED, combined)]:
+            for name, expression, by in [*((name, name, day) for name in FILTERS), (COMBINED, combined, None)]:
+                parts = f"{by}, " if by else ""  # the combined slice: month rows only
                 select = (
-                    f"SELECT %s, {expression}, year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, "  # noqa: S608
-                    f"{sums} FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0), {expression}{group}"
+                    f"SELECT %s, {expression}, year, month, {by or 0}, COALESCE(venue_area_id, 0), %s, {value}, "  # noqa: S608
+                    f"{sums} FROM {facts} GROUP BY year, month, {parts}COALESCE(venue_area_id, 0), {expression}{group}"
                 )
                 cursor.execute(insert + select, [name, dim, *sum_params])
         keys = ", ".join(key for key in SLICE_KEYS if key != "day")
         cursor.execute(
             f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
             f"SELECT {keys}, 0, {', '.join(f'SUM({name})' for name in ROLLUP_AMOUNTS)} FROM {table} "
-            f"WHERE day > 0 GROUP BY {keys}"
+            f"WHERE day > 0 GROUP BY {keys}"  # the combined slice has month rows only
         )
     _rebuild_cards()
     return SliceRollup.objects.count()
@@ -366,14 +377,16 @@ def _rebuild_cards() -> None:
         )
         for day, area, *values, key in rows:
             area = area or 0
-            first = part(day.day)
             for name, value in zip(names, (*values, combined_value(values)), strict=True):
-                cells[(name, value, year, month, first, area)].add(key)
+                cells[(name, value, year, month, _days(name, day)[-1], area)].add(key)
         for cell, keys in list(cells.items()):
             cells[(*cell[:5], EVERY_AREA)].update(keys)
         months_cells: dict[tuple[Any, ...], set[int]] = defaultdict(set)
-        for cell, keys in cells.items():
-            months_cells[(*cell[:4], 0, cell[5])].update(keys)
+        for cell, keys in list(cells.items()):
+            if cell[4]:  # a part's set (the combined slice's cells are already the month's)
+                months_cells[(*cell[:4], 0, cell[5])].update(keys)
+            else:
+                months_cells[cell] = cells.pop(cell)
         for cell, keys in months_cells.items():
             by_year[(cell[0], cell[1], year, 0, 0, cell[5])].update(keys)
         _write_sets(cells)
@@ -423,7 +436,7 @@ class Pieces:
 
     whole: tuple[tuple[int, int], tuple[int, int]] | None  # (first, last) (year, month)
     parts: list[tuple[int, int, int]] = field(default_factory=list)  # (year, month, first day)
-    days: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # ranges: at most four days at each end
+    days: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # at most four at each end with parts
 
     def rollup_rows(self) -> Q:
         """``SliceRollup``'s rows of the whole months and the whole parts."""
@@ -460,13 +473,19 @@ class Pieces:
         return out
 
 
-def pieces(start: dt.date, end: dt.date) -> Pieces:
-    """A period cut into whole months, whole parts of the months it cuts, and the days left over."""
+def pieces(start: dt.date, end: dt.date, parts: bool = True) -> Pieces:
+    """A period cut into whole months, whole parts of the months it cuts, and the days left over.
+
+    Without ``parts`` (the combined slice), the days of the months it cuts are left over.
+    """
     from kaiku.stats.queries import _cut_ranges, _month_end, split_period
 
     whole, _edges = split_period(start, end)
     cut = Pieces(whole)
     for first, last in _cut_ranges(start, end, whole):
+        if not parts:
+            cut.days.append((first, last))
+            continue
         month_end = _month_end(first)
         for begins in PART_STARTS:
             if begins > month_end.day:
