@@ -285,10 +285,7 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
 
     months = months_between(filters.start, filters.end)
     dims = PEOPLE_DIMS if scope.shows_holders else PEOPLE_DIMS[:3]
-    # The card keys used on the days the slices leave to the facts, when the use tables'
-    # scan of those days gathered them (``_cards_from_slices`` reads them otherwise).
-    day_keys: dict[str, list[int]] = {}
-    rolled = _from_rollup(scope, filters, dims, day_keys)
+    rolled = _from_rollup(scope, filters, dims)
     groups, pairs, attempts, refused, totals = rolled if rolled is not None else _use_tables(scope, filters, dims)
     by_month = groups["month"]
     tables.append(
@@ -367,7 +364,7 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
         "adults": totals["adults"],
         "children": totals["children"],
         "assistants": totals["assistants"],
-        "cards_used": _cards_used(scope, filters, counted, day_keys),
+        "cards_used": _cards_used(scope, filters, counted),
     }
     if scope.has_cards:
         cards = filters.apply_cards(scope.card_facts())
@@ -438,25 +435,18 @@ def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], t
     return ((first.year, first.month), (last.year, last.month)), edges
 
 
-def _use_tables(
-    scope: StatsScope,
-    filters: Filters,
-    dims: Sequence[str],
-    within: Q | None = None,
-    day_keys: dict[str, list[int]] | None = None,
-) -> UseTables:
+def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within: Q | None = None) -> UseTables:
     """The use tables of a dashboard from the facts of the period, or of the days ``within`` it.
 
     ``within`` replaces the period's range rather than narrowing it, so that the day
-    index is searched for those days only. With ``day_keys``, the scan on PostgreSQL
-    also gathers the card keys with a counted use into ``day_keys["keys"]``.
+    index is searched for those days only.
     """
     period = within is None
     uses = filters.apply_uses(scope.uses(), period)
     if within is not None:
         uses = uses.filter(within)
     if connection.vendor == "postgresql" and scope.level != "area":
-        return _use_tables_in_one_scan(uses, dims, day_keys)
+        return _use_tables_in_one_scan(uses, dims)
     across = filters.apply_uses(scope.uses_across(), period)
     if within is not None:
         across = across.filter(within)
@@ -477,22 +467,19 @@ def _use_tables(
     return groups, pairs, attempts, refused, totals
 
 
-def _use_tables_in_one_scan(
-    uses: UseFactQuerySet, dims: Sequence[str], day_keys: dict[str, list[int]] | None = None
-) -> UseTables:
+def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTables:
     """``_use_tables`` on PostgreSQL in one scan of the facts, with a grouping set per table.
 
     Not for an area, whose cross-area table reads other facts (its cards used elsewhere).
     A group counts in a people table or the cross-area table only when it has counted
     uses, as when those tables are grouped from the counted facts alone.
     """
-    keys = ["card_key"] if day_keys is not None else []  # one more grouping set: the cards used
-    sets = ["year, month", *dims, "card_area, venue_area", "channel", "reason", *keys]
-    columns = ["year", *dims, "card_area", "channel", "reason", *keys]
+    sets = ["year, month", *dims, "card_area, venue_area", "channel", "reason"]
+    columns = ["year", *dims, "card_area", "channel", "reason"]
     inner, params = (
         uses.values(
             "year", "month", *dims, "card_area", "venue_area", "channel", "reason", "outcome", "voided",
-            "adults", "children", "community_clients", "assistants", *keys,
+            "adults", "children", "community_clients", "assistants",
         )
         .order_by()
         .query.sql_with_params()
@@ -512,7 +499,6 @@ def _use_tables_in_one_scan(
     attempts: dict[Any, list[int]] = {}
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
-    cards: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, [accepted] * 4 + [accepted, refused_outcome, *params])
         for row in cursor.fetchall():
@@ -536,13 +522,8 @@ def _use_tables_in_one_scan(
             elif name == "reason":
                 if n_refused:
                     refused[value] = n_refused
-            elif name == "card_key":
-                if n and value is not None:
-                    cards.append(value)
             elif n:
                 groups[name][value] = [adults, children]
-    if day_keys is not None:
-        day_keys["keys"] = cards
     return groups, pairs, attempts, refused, totals
 
 
@@ -622,9 +603,7 @@ def _cut_ranges(
     return ranges
 
 
-def _from_rollup(
-    scope: StatsScope, filters: Filters, dims: Sequence[str], day_keys: dict[str, list[int]] | None = None
-) -> UseTables | None:
+def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
     """The use tables of a national or area dashboard from the rollup, or under use filters from the slices.
 
     Only when they can answer: no filter but the venue's area (``UseRollup``: whole
@@ -684,8 +663,7 @@ def _from_rollup(
         elif dim == "reason" and row["refused"]:
             refused[value] = row["refused"]
     if other_days is not None:  # the days outside whole parts of months are read from the facts
-        more = _use_tables(scope, filters, dims, other_days, day_keys)
-        return _merged((groups, pairs, attempts, refused, totals), more)
+        return _merged((groups, pairs, attempts, refused, totals), _use_tables(scope, filters, dims, other_days))
     return groups, pairs, attempts, refused, totals
 
 
@@ -740,9 +718,7 @@ def _cards_from_rollup(
     return by_kind, (n_facts, n_used)
 
 
-def _cards_used(
-    scope: StatsScope, filters: Filters, counted: QuerySet[UseFact], day_keys: dict[str, list[int]] | None = None
-) -> int:
+def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
     Without use filters (but the venue's area) the card-years answer, with their days
@@ -770,13 +746,13 @@ def _cards_used(
             n = _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
         if n is not None:
             return n
-    sliced = _cards_from_slices(scope, filters, day_keys)
+    sliced = _cards_from_slices(scope, filters)
     if sliced is not None:
         return sliced
     return counted.exclude(card_key=None).values("card_key").distinct().count()
 
 
-def _cards_from_slices(scope: StatsScope, filters: Filters, day_keys: dict[str, list[int]] | None = None) -> int | None:
+def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
     """Distinct cards used under the use filters, from the slices' card sets and the facts of the days
     outside whole parts of months (None when the slices do not answer)."""
     if filters.area and scope.level != "national":
@@ -788,9 +764,7 @@ def _cards_from_slices(scope: StatsScope, filters: Filters, day_keys: dict[str, 
     cut = slices.pieces(filters.start, filters.end, parts=chosen[0] != slices.COMBINED)
     other_days = cut.other_days()
     more: Iterable[int] = ()
-    if day_keys and "keys" in day_keys:  # gathered by the use tables' scan of those days
-        more = day_keys["keys"]
-    elif other_days is not None:  # the days outside whole parts of months: their cards from the facts
+    if other_days is not None:  # the days outside whole parts of months: their cards from the facts
         uses = filters.apply_uses(scope.uses(), period=False).filter(other_days).counted().exclude(card_key=None)
         sql, params = uses.values_list("card_key").query.sql_with_params()
         with connection.cursor() as cursor:  # tens of thousands of keys: without a model row each

@@ -154,7 +154,7 @@ def _slow_card_year_counts(scope):
     return dict(scope.card_years().values("year").annotate(n=Count("pk")).order_by().values_list("year", "n"))
 
 
-def _slow_cards_used(scope, filters, counted, day_keys=None):
+def _slow_cards_used(scope, filters, counted):
     return counted.exclude(card_key=None).values("card_key").distinct().count()
 
 
