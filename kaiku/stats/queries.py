@@ -626,7 +626,7 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
         chosen = slices.answers(scope, filters)
         if chosen is None:
             return None
-        cut = slices.pieces(filters.start, filters.end, parts=chosen[0] != slices.COMBINED)
+        cut = slices.slice_pieces(chosen, filters.start, filters.end)
         qs = SliceRollup.objects.filter(cut.rollup_rows(), filter=chosen[0], fvalue__in=chosen[1])
         other_days = cut.other_days()
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
@@ -761,7 +761,7 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
     if chosen is None:
         return None
     area = filters.area if scope.level == "national" else scope.area
-    cut = slices.pieces(filters.start, filters.end, parts=chosen[0] != slices.COMBINED)
+    cut = slices.slice_pieces(chosen, filters.start, filters.end)
     other_days = cut.other_days()
     more: Iterable[int] = ()
     if other_days is not None:  # the days outside whole parts of months: their cards from the facts

@@ -219,9 +219,14 @@ def void(fact: UseFact) -> None:
     _merge_cards({}, {cell: {fact.card_key} for cell in gone})
 
 
+def _has_parts(name: str) -> bool:
+    """Whether a slice keeps rows per part of a month: every slice but the combined one."""
+    return name != COMBINED
+
+
 def _days(name: str, day: dt.date) -> tuple[int, ...]:
-    """The ``day`` keys of a slice's rows for a fact of this day: the month's (0), and its part's but in the combined slice."""
-    return (0,) if name == COMBINED else (0, part(day.day))
+    """The ``day`` keys of a slice's rows for a fact of this day: the month's (0), and its part's where it has parts."""
+    return (0, part(day.day)) if _has_parts(name) else (0,)
 
 
 def _cells(fact: UseFact) -> list[tuple[Any, ...]]:
@@ -502,6 +507,11 @@ def pieces(start: dt.date, end: dt.date, parts: bool = True) -> Pieces:
             else:
                 cut.days.append((lo, hi))
     return cut
+
+
+def slice_pieces(chosen: tuple[str, list[str]], start: dt.date, end: dt.date) -> Pieces:
+    """A period cut as the chosen slice keeps it: with parts of months, but in the combined slice."""
+    return pieces(start, end, parts=_has_parts(chosen[0]))
 
 
 def cards_used(chosen: tuple[str, list[str]], area_key: int | None, cut: Pieces, more: Iterable[int] = ()) -> int:
