@@ -427,8 +427,9 @@ class SliceRollup(RollupAmounts):
     ``fvalue`` is the four values at once (``slices.combined_value``), so that any two
     or more filters together are a sum over the combinations they allow. ``day`` 0 is
     the whole month's row; otherwise the row of the part of the month (five days; the
-    31st is a part of its own) that begins on that day (the combined slice has month
-    rows only: the days of the months a period cuts are read from the facts). A filtered national or area
+    31st is a part of its own) that begins on that day. The combined slice has month rows
+    at each area, and month and part rows at every area's venues (``venue_area_key`` -1,
+    ``slices.EVERY_AREA``) without the cross-area dimension. A filtered national or area
     dashboard reads a few thousand rows instead of a year of facts: whole months from
     the month rows, whole parts of the months a period cuts from the part rows, and at
     most four days at each end from the facts of those days. Folded from the facts

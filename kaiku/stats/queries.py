@@ -31,7 +31,6 @@ from kaiku.stats.models import (
     CardSummary,
     CardYear,
     CardYearSummary,
-    SliceRollup,
     UseFact,
     UseFactQuerySet,
     UseRollup,
@@ -450,15 +449,9 @@ def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within
     across = filters.apply_uses(scope.uses_across(), period)
     if within is not None:
         across = across.filter(within)
-    across = across.counted()
     counted = uses.counted()
     groups = _people_groups(counted, dims)
-    pairs = {
-        (r["card_area"], r["venue_area"]): r["n"]
-        for r in across.values("card_area", "venue_area")
-        .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
-        .order_by()
-    }
+    pairs = _pairs(across)
     attempts = _attempts(uses, "channel")
     refused = {r["reason"]: r["n"] for r in uses.refused().values("reason").annotate(n=Count("pk")).order_by()}
     totals = counted.aggregate(
@@ -612,23 +605,28 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     form, card kind and channel besides, but no municipality (``SliceRollup``: whole
     months from its month rows, whole parts of the months the period cuts from its part
     rows, and the days left over, at most four at each end, from the facts of those
-    days; under two or more filters, the combined slice's month rows and the days of the
-    months the period cuts from the facts). Returns None otherwise, and the facts are read instead.
+    days; under two or more filters the combined slice, which nationally keeps parts of
+    months but not the cross-area table's, read for those parts from the facts, and for one
+    area only months, the days of the months the period cuts read from the facts).
+    Returns None otherwise, and the facts are read instead.
     """
     filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
     if scope.level not in ("national", "area"):
         return None
     qs: QuerySet[Any]
-    other_days: Q | None = None
+    other_days = pair_days = None
     if not filtered:
         qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
     else:
         chosen = slices.answers(scope, filters)
         if chosen is None:
             return None
-        cut = slices.slice_pieces(chosen, filters.start, filters.end)
-        qs = SliceRollup.objects.filter(cut.rollup_rows(), filter=chosen[0], fvalue__in=chosen[1])
+        area_key = _slice_area_key(scope, filters)
+        cut = slices.slice_pieces(chosen, filters.start, filters.end, area_key)
+        qs = slices.rollup(chosen, cut, area_key)
         other_days = cut.other_days()
+        if not slices.cross_area_by_parts(chosen[0], area_key):
+            pair_days = cut.part_days()
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -662,9 +660,35 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
             attempts[value] = [row["accepted"], row["refused"]]
         elif dim == "reason" and row["refused"]:
             refused[value] = row["refused"]
+    if pair_days is not None:
+        for pair, n in _pairs_of_days(scope, filters, pair_days).items():
+            pairs[pair] = pairs.get(pair, 0) + n
     if other_days is not None:  # the days outside whole parts of months are read from the facts
         return _merged((groups, pairs, attempts, refused, totals), _use_tables(scope, filters, dims, other_days))
     return groups, pairs, attempts, refused, totals
+
+
+def _slice_area_key(scope: StatsScope, filters: Filters) -> int | None:
+    """The area whose venues a sliced dashboard counts, None for every area's (the national dashboard)."""
+    area = filters.area if scope.level == "national" else scope.area
+    return area.pk if area is not None else None
+
+
+def _pairs_of_days(scope: StatsScope, filters: Filters, days: Q) -> dict[tuple[Any, Any], int]:
+    """The cross-area table of some days of the period from the facts: the parts of months whose
+    cross-area rows the combined slice does not keep."""
+    return _pairs(filters.apply_uses(scope.uses_across(), period=False).filter(days))
+
+
+def _pairs(across: UseFactQuerySet) -> dict[tuple[Any, Any], int]:
+    """Counted uses per (card's area, venue's area): the cross-area table."""
+    return {
+        (r["card_area"], r["venue_area"]): r["n"]
+        for r in across.counted()
+        .values("card_area", "venue_area")
+        .annotate(n=Coalesce(Sum("adults"), 0) + _child_sum())
+        .order_by()
+    }
 
 
 def _cards_from_rollup(
@@ -760,8 +784,8 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
     chosen = slices.answers(scope, filters)
     if chosen is None:
         return None
-    area = filters.area if scope.level == "national" else scope.area
-    cut = slices.slice_pieces(chosen, filters.start, filters.end)
+    area_key = _slice_area_key(scope, filters)
+    cut = slices.slice_pieces(chosen, filters.start, filters.end, area_key)
     other_days = cut.other_days()
     more: Iterable[int] = ()
     if other_days is not None:  # the days outside whole parts of months: their cards from the facts
@@ -770,7 +794,7 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
         with connection.cursor() as cursor:  # tens of thousands of keys: without a model row each
             cursor.execute(sql, params)
             more = [row[0] for row in cursor.fetchall()]
-    return slices.cards_used(chosen, area.pk if area is not None else None, cut, more)
+    return slices.cards_used(chosen, area_key, cut, more)
 
 
 def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:

@@ -13,10 +13,15 @@ month (``SliceCards``), whose union counts the distinct cards of any period.
 Time is kept in months and parts of months (five days each, and the 31st alone), not
 days: whole months come from the month rows, whole parts of the months a period cuts
 from the part rows, and the at most four days at each end of the period outside
-whole parts from the facts of those days (sums and card keys). The combined slice
-keeps month rows only: split by every combination of values, its part rows would
-outnumber the facts they sum, so the days of the months a period cuts are read from
-the facts under all the filters.
+whole parts from the facts of those days (sums and card keys).
+
+The combined slice is split by every combination of values, so it keeps less. At
+each area it keeps month rows only: with parts its rows would outnumber the facts
+they sum, so an area's dashboard (or the national one of one area) under two or more
+filters reads the days of the months a period cuts from the facts. For the national
+dashboard it keeps month and part rows of every area's venues together
+(``venue_area_key`` ``EVERY_AREA``), of every dimension but the cross-area one, which
+needs the venue's area: that table's parts of months are read from the facts.
 
 Writing some eighty rollup rows and twenty-eight card sets for every use would double
 the use path's cost, so the use path only notes the fact as pending (a
@@ -42,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kaiku.cards.models import Card
 from kaiku.network.models import Sector
@@ -219,24 +224,38 @@ def void(fact: UseFact) -> None:
     _merge_cards({}, {cell: {fact.card_key} for cell in gone})
 
 
-def _has_parts(name: str) -> bool:
-    """Whether a slice keeps rows per part of a month: every slice but the combined one."""
-    return name != COMBINED
+def _has_parts(name: str, area_key: int) -> bool:
+    """Whether a slice keeps parts of months for one area's venues (``area_key``) or every area's
+    (``EVERY_AREA``): every slice does but the combined one, which has them only for every area's."""
+    return name != COMBINED or area_key == EVERY_AREA
 
 
-def _days(name: str, day: dt.date) -> tuple[int, ...]:
-    """The ``day`` keys of a slice's rows for a fact of this day: the month's (0), and its part's where it has parts."""
-    return (0, part(day.day)) if _has_parts(name) else (0,)
+def cross_area_by_parts(name: str, area_key: int | None) -> bool:
+    """Whether the slice's part rows hold the cross-area table: not the combined slice's (every area's)."""
+    return name != COMBINED or area_key is not None
+
+
+def _placements(name: str, day: dt.date, area: int) -> list[tuple[int, int, bool]]:
+    """The rows a fact of this day at a venue of this area adds to in a slice: (day key, area key,
+    whether the cross-area dimension's row too). The month's row (day 0) and its part's, at the
+    venue's area; in the combined slice the month's at the venue's area, and the month's and the
+    part's at every area (without the cross-area row)."""
+    if name != COMBINED:
+        return [(0, area, True), (part(day.day), area, True)]
+    return [(0, area, True), (0, EVERY_AREA, False), (part(day.day), EVERY_AREA, False)]
 
 
 def _cells(fact: UseFact) -> list[tuple[Any, ...]]:
-    """The card-set rows (``CARD_KEYS``) a counted use puts its card in: year, month and (but in the combined
-    slice) part, at its venue's area and at every area, per slice value."""
+    """The card-set rows (``CARD_KEYS``) a counted use puts its card in, per slice value: the year's
+    and the month's at its venue's area and at every area, and the part of the month's where the
+    slice keeps parts."""
     out = []
+    area = fact.venue_area_id or 0
     for name, value in _slice_values(fact):
-        for month, day in ((0, 0), *((fact.month, d) for d in _days(name, fact.day))):
-            for area in (fact.venue_area_id or 0, EVERY_AREA):
-                out.append((name, value, fact.year, month, day, area))
+        for month, day in ((0, 0), (fact.month, 0), (fact.month, part(fact.day.day))):
+            for key in (area, EVERY_AREA):
+                if not day or _has_parts(name, key):
+                    out.append((name, value, fact.year, month, day, key))
     return out
 
 
@@ -248,10 +267,11 @@ def _add(facts: list[UseFact], sign: int, attempts: bool) -> None:
         if amounts is None:
             continue
         dims = list(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
-        area = fact.venue_area_id or 0
         for name, value in _slice_values(fact):
-            for day in _days(name, fact.day):
+            for day, area, cross in _placements(name, fact.day, fact.venue_area_id or 0):
                 for dim, dim_value in dims:
+                    if dim == "card_area" and not cross:
+                        continue
                     key = (name, value, fact.year, fact.month, day, area, dim, dim_value)
                     sums = deltas.setdefault(key, [0] * 6)
                     for i, amount in enumerate(amounts):
@@ -317,40 +337,49 @@ def rebuild_slices() -> int:
     insert = f"INSERT INTO {table} ({', '.join(SLICE_KEYS)}, {amounts}) "
     day = part_sql("day")
     combined = " || '|' || ".join(FILTERS)
+    area = "COALESCE(venue_area_id, 0)"
     with connection.cursor() as cursor:
         for dim in ROLLUP_DIMS:
             value = rollup_value_sql(dim)
             group = "" if dim == "month" else f", {value}"
+            every_area = dim != "card_area"  # the combined slice's rows of every area: not the cross-area table's
             if connection.vendor == "postgresql":
-                # One scan per dimension: a grouping set per filter and one of all four. A
-                # dimension that is also a filter is grouped by as an expression, so that
-                # GROUPING() tells the sets apart.
+                # One scan per dimension: a grouping set per filter, one of all four at each
+                # area and one of all four at every area. A dimension that is also a filter is
+                # grouped by as an expression, so that GROUPING() tells the sets apart.
                 if dim in FILTERS:
                     value = f"({dim} || '')"
                     group = f", {value}"
                 which = " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in FILTERS)
                 everything = f"GROUPING({', '.join(FILTERS)}) = 0"
+                sets = [*(f"({area}, {name}, {day})" for name in FILTERS), f"({area}, {', '.join(FILTERS)})"]
+                if every_area:
+                    sets.append(f"({', '.join(FILTERS)}, {day})")
                 select = (
                     f"SELECT CASE WHEN {everything} THEN '{COMBINED}' {which} END, "  # noqa: S608
                     f"CASE WHEN {everything} THEN {combined} ELSE COALESCE({', '.join(FILTERS)}) END, "
-                    f"year, month, COALESCE({day}, 0), COALESCE(venue_area_id, 0), %s, {value}, {sums} FROM {facts} "
-                    f"GROUP BY year, month, COALESCE(venue_area_id, 0){group}, "
-                    f"GROUPING SETS ({', '.join(f'({name}, {day})' for name in FILTERS)}, ({', '.join(FILTERS)}))"
+                    f"year, month, COALESCE({day}, 0), CASE WHEN GROUPING({area}) = 0 THEN {area} ELSE {EVERY_AREA} END, "
+                    f"%s, {value}, {sums} FROM {facts} GROUP BY year, month{group}, GROUPING SETS ({', '.join(sets)})"
                 )
                 cursor.execute(insert + select, [dim, *sum_params])
                 continue
-            for name, expression, by in [*((name, name, day) for name in FILTERS), (COMBINED, combined, None)]:
-                parts = f"{by}, " if by else ""  # the combined slice: month rows only
+            statements: list[tuple[str, str, str | None, str | None]] = [(name, name, day, area) for name in FILTERS]
+            statements.append((COMBINED, combined, None, area))  # at each area: month rows only
+            if every_area:
+                statements.append((COMBINED, combined, day, None))
+            for name, expression, by, at in statements:
+                groups = ", ".join(g for g in (by, at, expression) if g)
                 select = (
-                    f"SELECT %s, {expression}, year, month, {by or 0}, COALESCE(venue_area_id, 0), %s, {value}, "  # noqa: S608
-                    f"{sums} FROM {facts} GROUP BY year, month, {parts}COALESCE(venue_area_id, 0), {expression}{group}"
+                    f"SELECT %s, {expression}, year, month, {by or 0}, {at or EVERY_AREA}, %s, {value}, "  # noqa: S608
+                    f"{sums} FROM {facts} GROUP BY year, month, {groups}{group}"
                 )
                 cursor.execute(insert + select, [name, dim, *sum_params])
+        # The month rows of the part rows (the combined slice's at each area came with the facts).
         keys = ", ".join(key for key in SLICE_KEYS if key != "day")
         cursor.execute(
             f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
             f"SELECT {keys}, 0, {', '.join(f'SUM({name})' for name in ROLLUP_AMOUNTS)} FROM {table} "
-            f"WHERE day > 0 GROUP BY {keys}"  # the combined slice has month rows only
+            f"WHERE day > 0 GROUP BY {keys}"
         )
     _rebuild_cards()
     return SliceRollup.objects.count()
@@ -383,15 +412,14 @@ def _rebuild_cards() -> None:
         for day, area, *values, key in rows:
             area = area or 0
             for name, value in zip(names, (*values, combined_value(values)), strict=True):
-                cells[(name, value, year, month, _days(name, day)[-1], area)].add(key)
+                cells[(name, value, year, month, part(day.day), area)].add(key)
         for cell, keys in list(cells.items()):
             cells[(*cell[:5], EVERY_AREA)].update(keys)
         months_cells: dict[tuple[Any, ...], set[int]] = defaultdict(set)
         for cell, keys in list(cells.items()):
-            if cell[4]:  # a part's set (the combined slice's cells are already the month's)
-                months_cells[(*cell[:4], 0, cell[5])].update(keys)
-            else:
-                months_cells[cell] = cells.pop(cell)
+            months_cells[(*cell[:4], 0, cell[5])].update(keys)
+            if not _has_parts(cell[0], cell[5]):
+                del cells[cell]
         for cell, keys in months_cells.items():
             by_year[(cell[0], cell[1], year, 0, 0, cell[5])].update(keys)
         _write_sets(cells)
@@ -443,11 +471,15 @@ class Pieces:
     parts: list[tuple[int, int, int]] = field(default_factory=list)  # (year, month, first day)
     days: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # at most four at each end with parts
 
-    def rollup_rows(self) -> Q:
-        """``SliceRollup``'s rows of the whole months and the whole parts."""
+    def month_rows(self) -> Q:
+        """``SliceRollup``'s rows of the whole months."""
         from kaiku.stats.queries import _month_ranges
 
-        rows = _month_ranges(self.whole, day=0)
+        return _month_ranges(self.whole, day=0)
+
+    def rollup_rows(self) -> Q:
+        """``SliceRollup``'s rows of the whole months and the whole parts."""
+        rows = self.month_rows()
         for (year, month), group in itertools.groupby(self.parts, key=lambda p: p[:2]):
             rows |= Q(year=year, month=month, day__in=[p[2] for p in group])
         return rows
@@ -469,13 +501,31 @@ class Pieces:
 
     def other_days(self) -> Q | None:
         """The other days, as a ``Q`` on the facts' ``day``; None when there are none."""
-        if not self.days:
-            return None
-        ranges = [Q(day__gte=first, day__lte=last) for first, last in self.days]
-        out = ranges[0]
-        for more in ranges[1:]:
-            out |= more
-        return out
+        return _day_ranges(self.days)
+
+    def part_days(self) -> Q | None:
+        """The days of the whole parts, as a ``Q`` on the facts' ``day`` (a range per run of
+        neighbouring parts); None when there are none."""
+        ranges: list[tuple[dt.date, dt.date]] = []
+        for year, month, begins in self.parts:
+            first = dt.date(year, month, begins)
+            last = first + dt.timedelta(days=PART_DAYS - 1)
+            while last.month != month:  # the month ends within the part
+                last -= dt.timedelta(days=1)
+            if ranges and ranges[-1][1] + dt.timedelta(days=1) == first:
+                ranges[-1] = (ranges[-1][0], last)
+            else:
+                ranges.append((first, last))
+        return _day_ranges(ranges)
+
+
+def _day_ranges(ranges: list[tuple[dt.date, dt.date]]) -> Q | None:
+    if not ranges:
+        return None
+    out = Q(day__gte=ranges[0][0], day__lte=ranges[0][1])
+    for first, last in ranges[1:]:
+        out |= Q(day__gte=first, day__lte=last)
+    return out
 
 
 def pieces(start: dt.date, end: dt.date, parts: bool = True) -> Pieces:
@@ -509,9 +559,25 @@ def pieces(start: dt.date, end: dt.date, parts: bool = True) -> Pieces:
     return cut
 
 
-def slice_pieces(chosen: tuple[str, list[str]], start: dt.date, end: dt.date) -> Pieces:
-    """A period cut as the chosen slice keeps it: with parts of months, but in the combined slice."""
-    return pieces(start, end, parts=_has_parts(chosen[0]))
+def slice_pieces(chosen: tuple[str, list[str]], start: dt.date, end: dt.date, area_key: int | None) -> Pieces:
+    """A period cut as the chosen slice keeps it for one area's venues (``area_key``) or every area's (None):
+    with parts of months, but in the combined slice at one area."""
+    return pieces(start, end, parts=_has_parts(chosen[0], EVERY_AREA if area_key is None else area_key))
+
+
+def rollup(chosen: tuple[str, list[str]], cut: Pieces, area_key: int | None) -> QuerySet[SliceRollup]:
+    """The slice's rows that add up to the period's use tables, cut by ``slice_pieces``.
+
+    For the national dashboard of every area (``area_key`` None) the combined slice's rows
+    of every area, and the cross-area table's month rows of each area (its parts of
+    months are not kept: see ``cross_area_by_parts``). Otherwise the rows of every area,
+    which the caller narrows to its areas.
+    """
+    name, values = chosen
+    rows = SliceRollup.objects.filter(filter=name, fvalue__in=values)
+    if name == COMBINED and area_key is None:
+        return rows.filter(Q(cut.rollup_rows(), venue_area_key=EVERY_AREA) | Q(cut.month_rows(), dim="card_area"))
+    return rows.filter(cut.rollup_rows())
 
 
 def cards_used(chosen: tuple[str, list[str]], area_key: int | None, cut: Pieces, more: Iterable[int] = ()) -> int:

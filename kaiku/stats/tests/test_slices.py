@@ -67,15 +67,24 @@ def _from_facts():
         part = (f.day.day - 1) // 5 * 5 + 1  # 1, 6, 11, 16, 21, 26 or 31
         four = [f.sector, f.art_form, f.card_kind, f.channel]
         for name, fvalue in [*zip(slices.FILTERS, four, strict=True), ("*", "|".join(four))]:
-            days = (0,) if name == "*" else (0, part)  # the combined slice: month rows only
-            for day in days:
+            if name == "*":
+                # The combined slice: month rows at the venue's area; month and part rows at every
+                # area's (-1), without the cross-area table's.
+                places = [(0, area, True), (0, -1, False), (part, -1, False)]
+            else:
+                places = [(0, area, True), (part, area, True)]
+            for day, key_area, cross in places:
                 for dim, value in zip(ROLLUP_DIMS, values, strict=True):
-                    sums = rows[(name, fvalue, f.year, f.month, day, area, dim, value)]
+                    if dim == "card_area" and not cross:
+                        continue
+                    sums = rows[(name, fvalue, f.year, f.month, day, key_area, dim, value)]
                     for i, amount in enumerate(amounts):
                         sums[i] += amount
             if counted and f.card_key is not None:
-                for month, day in ((0, 0), *((f.month, d) for d in days)):
+                for month, day in ((0, 0), (f.month, 0), (f.month, part)):
                     for key_area in (area, -1):  # the venue's area, and every area's
+                        if day and name == "*" and key_area != -1:
+                            continue  # the combined slice's parts: every area's only
                         cards[(name, fvalue, f.year, month, day, key_area)].add(f.card_key)
     return sorted((*key, *sums) for key, sums in rows.items()), dict(cards)
 
@@ -173,6 +182,14 @@ def test_voiding_a_folded_use_takes_its_card_out_only_where_it_has_no_other_use(
     assert _stored() == _from_facts()
 
 
+def _recording(function, calls):
+    def recorded(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return recorded
+
+
 @pytest.mark.parametrize("level", ["national", "area"])
 def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the_facts(
     world, offers, _clock, monkeypatch, level
@@ -211,15 +228,22 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
             for area in (None, world.area_b) if level == "national" else (None,):
                 filters = Filters(start, end, area=area, **kwargs)
                 assert slices.answers(scope, filters) is not None
-                whole_parts = not slices.pieces(start, end, parts=len(kwargs) == 1).days
+                # Parts of months: every slice but the combined one at one area's venues.
+                one_area = area is not None or level == "area"
+                cut = slices.pieces(start, end, parts=len(kwargs) == 1 or not one_area)
+                read_pairs = []
                 with monkeypatch.context() as patched:
-                    if whole_parts:
+                    if not cut.days:
 
                         def no_facts(*args, **kwargs):
                             raise AssertionError("the use facts were read")
 
                         patched.setattr(queries, "_use_tables", no_facts)
+                    patched.setattr(queries, "_pairs_of_days", _recording(queries._pairs_of_days, read_pairs))
                     sliced = _published(*dashboard(scope, filters))
+                # The cross-area table's parts of months are read from the facts for the combined
+                # slice's national dashboard of every area only.
+                assert len(read_pairs) == (len(kwargs) > 1 and not one_area and bool(cut.parts)), (start, end, kwargs)
                 with monkeypatch.context() as patched:
                     patched.setattr(slices, "answers", lambda *a: None)
                     assert sliced == _published(*dashboard(scope, filters)), (start, end, kwargs, area)
