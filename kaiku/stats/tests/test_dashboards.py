@@ -124,6 +124,10 @@ def test_it_lists_open_data_in_the_openapi_schema(world):
 # Query budgets: every dashboard and export costs a fixed number of queries, whatever the data.
 BUDGET_DASHBOARD = 26
 BUDGET_EXPORT = 26
+# A filtered dashboard over a period that cuts months also reads the facts of the days
+# the slices do not keep: an area's under two filters in five queries (on PostgreSQL
+# 27 in all, in a transaction that plans each statement for its parameters).
+BUDGET_FILTERED = 30
 
 
 @pytest.mark.parametrize(
@@ -159,7 +163,8 @@ def test_it_stays_within_its_query_budget(world, django_assert_max_num_queries, 
     )
     client = world.client_for(role)
     fold()  # a filtered dashboard folds what waits first: maintenance, whose queries grow with what waits
-    with django_assert_max_num_queries(BUDGET_DASHBOARD if "export" not in url else BUDGET_EXPORT):
+    budget = BUDGET_EXPORT if "export" in url else BUDGET_FILTERED if "start=" in url else BUDGET_DASHBOARD
+    with django_assert_max_num_queries(budget):
         assert client.get(url).status_code == 200
 
 
