@@ -5,7 +5,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kaiku.stats.suppression import HIDDEN, suppress
+from kaiku.stats.suppression import HIDDEN, _Bridges, suppress
 
 
 def _rank(rows):
@@ -145,3 +145,45 @@ def test_it_keeps_column_totals_that_are_not_small_whenever_the_body_can_hide_in
         return  # a small total in the totals row needs a partner in that row
     table = suppress(range(m), range(n), values, k, row_totals=row_totals, col_totals=True)
     assert not any(cell.suppressed for cell in table.col_totals), (values, k)
+
+
+def _is_bridge(edges, edge):
+    """Whether removing the edge disconnects its ends (a plain search, independent of ``_Bridges``)."""
+    a, b = edge
+    rest = [e for e in edges if e != edge]
+    seen, todo = {a}, [a]
+    while todo:
+        v = todo.pop()
+        for x, y in rest:
+            for u, w in ((x, y), (y, x)):
+                if u == v and w not in seen:
+                    seen.add(w)
+                    todo.append(w)
+    return b not in seen
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)).filter(lambda e: e[0] != e[1]), max_size=25))
+def test_the_bridges_kept_edge_by_edge_are_those_of_the_whole_graph(pairs):
+    graph = _Bridges()
+    edges: list[tuple[int, int]] = []
+    for a, b in pairs:
+        if (a, b) in edges or (b, a) in edges:
+            continue  # a table has one cell per row and column
+        edges.append((a, b))
+        graph.add((a, b), a, b)
+        assert graph.bridges == {e for e in edges if _is_bridge(edges, e)}, edges
+
+
+@st.composite
+def larger_tables(draw):
+    m = draw(st.integers(6, 12))
+    n = draw(st.integers(3, 6))
+    values = draw(st.lists(st.lists(st.integers(0, 12), min_size=n, max_size=n), min_size=m, max_size=m))
+    return values, draw(st.integers(2, 6)), draw(st.booleans()), draw(st.booleans())
+
+
+@settings(max_examples=40, deadline=None)
+@given(larger_tables())
+def test_it_never_lets_a_hidden_cell_be_worked_out_of_a_larger_table_with_many_small_counts(case):
+    test_it_never_lets_a_hidden_cell_be_worked_out.hypothesis.inner_test(case)
