@@ -15,7 +15,7 @@ templates included) as the median of several rounds:
 - the national and area dashboards for the last full year, and for the cut period, with
   a sector filter; the national one with an art form, card kind, channel or municipality
   filter, and with two or three filters at once (the combined slice), for the year and
-  for the cut period; the area one with two filters;
+  for the cut period; the area one with two filters, for the year and for the cut period;
 - folding 1,000 new uses into the slices (``slices.fold``), measured last;
 - the national yearly table (all years) and the open-data API;
 - baselines in the same run: ``/healthz`` and one ``COUNT(*)`` of a year's facts.
@@ -175,6 +175,7 @@ pages = [
     ("national dashboard, sector and channel, days cut", "national_admin", f"/stats/national/{{cut}}&sector=sports&channel=scan"),
     ("national dashboard, three filters", "national_admin", f"/stats/national/{{period}}&sector=culture&art_form=music&card_kind=personal"),
     ("area dashboard, sector and channel", "area_coordinator", f"/stats/area/{{info['area']}}/{{period}}&sector=culture&channel=typed"),
+    ("area dashboard, sector and channel, days cut", "area_coordinator", f"/stats/area/{{info['area']}}/{{cut}}&sector=culture&channel=typed"),
     ("area dashboard, sector filter", "area_coordinator", f"/stats/area/{{info['area']}}/{{period}}&sector=culture"),
     ("area dashboard, sector filter, days cut", "area_coordinator", f"/stats/area/{{info['area']}}/{{cut}}&sector=culture"),
     ("national yearly table", "national_admin", "/stats/national/yearly/"),
@@ -255,6 +256,7 @@ GOALS_MS = {
     "national dashboard, sector and channel, days cut": 300,
     "national dashboard, three filters": 300,
     "area dashboard, sector and channel": 300,
+    "area dashboard, sector and channel, days cut": 300,
     "area dashboard, sector filter": 300,
     "area dashboard, sector filter, days cut": 300,
     "national yearly table": 1000,
