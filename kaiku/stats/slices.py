@@ -240,9 +240,8 @@ def _placements(name: str, day: dt.date, area: int) -> list[tuple[int, int, bool
     whether the cross-area dimension's row too). The month's row (day 0) and its part's, at the
     venue's area; in the combined slice the month's at the venue's area, and the month's and the
     part's at every area (without the cross-area row)."""
-    if name != COMBINED:
-        return [(0, area, True), (part(day.day), area, True)]
-    return [(0, area, True), (0, EVERY_AREA, False), (part(day.day), EVERY_AREA, False)]
+    keys = (area, EVERY_AREA) if name == COMBINED else (area,)
+    return [(d, key, key != EVERY_AREA) for key in keys for d in (0, part(day.day)) if not d or _has_parts(name, key)]
 
 
 def _cells(fact: UseFact) -> list[tuple[Any, ...]]:
