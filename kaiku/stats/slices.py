@@ -569,14 +569,14 @@ def rollup(chosen: tuple[str, list[str]], cut: Pieces, area_key: int | None) -> 
 
     For the national dashboard of every area (``area_key`` None) the combined slice's rows
     of every area, and the cross-area table's month rows of each area (its parts of
-    months are not kept: see ``cross_area_by_parts``). Otherwise the rows of every area,
-    which the caller narrows to its areas.
+    months are not kept: see ``cross_area_by_parts``). Otherwise each area's rows, without
+    the combined slice's rows of every area, which the caller narrows to its areas.
     """
     name, values = chosen
     rows = SliceRollup.objects.filter(filter=name, fvalue__in=values)
     if name == COMBINED and area_key is None:
         return rows.filter(Q(cut.rollup_rows(), venue_area_key=EVERY_AREA) | Q(cut.month_rows(), dim="card_area"))
-    return rows.filter(cut.rollup_rows())
+    return rows.filter(cut.rollup_rows()).exclude(venue_area_key=EVERY_AREA)
 
 
 def cards_used(chosen: tuple[str, list[str]], area_key: int | None, cut: Pieces, more: Iterable[int] = ()) -> int:

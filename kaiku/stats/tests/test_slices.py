@@ -267,6 +267,24 @@ def test_two_filters_read_the_combined_slice_and_a_municipality_or_a_site_the_fa
     assert slices.answers(national, Filters(start, end)) is None
 
 
+def test_the_combined_slice_gives_an_area_its_own_rows_and_the_nation_the_rows_of_every_area(world, offers):
+    _random_uses(world, offers, random.Random(5), n=20, fold_sometimes=False)
+    slices.fold()
+    chosen = slices.answers(
+        StatsScope("national", threshold=None),
+        Filters(dt.date(2026, 1, 1), dt.date(2026, 12, 31), sector="culture", channel="scan"),
+    )
+    assert chosen is not None and chosen[0] == slices.COMBINED
+    cut = slices.pieces(dt.date(2026, 6, 1), dt.date(2026, 12, 31))
+    national = slices.rollup(chosen, cut, None)
+    one_area = slices.rollup(chosen, cut, world.area_a.pk)
+    assert national.filter(venue_area_key=slices.EVERY_AREA).exists() and one_area.exists()
+    # Each area's rows only, which the caller narrows to its area: never the sums of every area's.
+    assert not one_area.filter(venue_area_key=slices.EVERY_AREA).exists()
+    # Nationally, the rows of every area, and each area's only for the cross-area table.
+    assert set(national.exclude(venue_area_key=slices.EVERY_AREA).values_list("dim", flat=True)) == {"card_area"}
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     start=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 12, 31)),
