@@ -14,6 +14,7 @@ from kaiku.network.models import Area, Municipality, Sector
 from kaiku.offers.models import ArtForm
 from kaiku.stats.queries import Filters, StatsScope
 from kaiku.visits.models import Channel
+from kaiku.web.widgets import QuickSelect
 
 ALL = [("", _("All"))]
 MAX_PERIOD_DAYS = 366 * 10
@@ -27,14 +28,28 @@ def default_period() -> tuple[dt.date, dt.date]:
 class FilterForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    area = forms.ModelChoiceField(label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All"))
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality of the venue"), queryset=Municipality.objects.none(), required=False, empty_label=_("All")
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All"), widget=QuickSelect
     )
-    sector = forms.ChoiceField(label=_("Sector"), choices=ALL + list(Sector.choices), required=False)
-    art_form = forms.ChoiceField(label=_("Art form"), choices=ALL + list(ArtForm.choices), required=False)
-    card_kind = forms.ChoiceField(label=_("Card kind"), choices=ALL + list(Card.Kind.choices), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=ALL + list(Channel.choices), required=False)
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality of the venue"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=ALL + list(Sector.choices), required=False, widget=QuickSelect
+    )
+    art_form = forms.ChoiceField(
+        label=_("Art form"), choices=ALL + list(ArtForm.choices), required=False, widget=QuickSelect
+    )
+    card_kind = forms.ChoiceField(
+        label=_("Card kind"), choices=ALL + list(Card.Kind.choices), required=False, widget=QuickSelect
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=ALL + list(Channel.choices), required=False, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, scope: StatsScope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

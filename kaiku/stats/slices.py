@@ -326,7 +326,8 @@ def _merge_cards(add: dict[tuple[Any, ...], set[int]], remove: dict[tuple[Any, .
 
 def rebuild_slices() -> int:
     """Derive the slices from the use facts: the rollup in SQL (on PostgreSQL one scan per dimension),
-    the part rows from the facts and the month rows from the part rows; the card sets a month of facts at a time."""
+    the part rows from the facts and the month rows from the part rows; the card sets a month of facts at a time.
+    Rows are written in key order, as ``facts.rebuild_rollup`` writes its own."""
     PendingFact.objects.all().delete()
     SliceRollup.objects.all().delete()
     SliceCards.objects.all().delete()
@@ -358,7 +359,8 @@ def rebuild_slices() -> int:
                     f"SELECT CASE WHEN {everything} THEN '{COMBINED}' {which} END, "  # noqa: S608
                     f"CASE WHEN {everything} THEN {combined} ELSE COALESCE({', '.join(FILTERS)}) END, "
                     f"year, month, COALESCE({day}, 0), CASE WHEN GROUPING({area}) = 0 THEN {area} ELSE {EVERY_AREA} END, "
-                    f"%s, {value}, {sums} FROM {facts} GROUP BY year, month{group}, GROUPING SETS ({', '.join(sets)})"
+                    f"%s, {value}, {sums} FROM {facts} GROUP BY year, month{group}, GROUPING SETS ({', '.join(sets)}) "
+                    "ORDER BY 1, 2, 3, 4, 5, 6, 8"
                 )
                 cursor.execute(insert + select, [dim, *sum_params])
                 continue
@@ -370,7 +372,7 @@ def rebuild_slices() -> int:
                 groups = ", ".join(g for g in (by, at, expression) if g)
                 select = (
                     f"SELECT %s, {expression}, year, month, {by or 0}, {at or EVERY_AREA}, %s, {value}, "  # noqa: S608
-                    f"{sums} FROM {facts} GROUP BY year, month, {groups}{group}"
+                    f"{sums} FROM {facts} GROUP BY year, month, {groups}{group} ORDER BY 2, 3, 4, 5, 6, 8"
                 )
                 cursor.execute(insert + select, [name, dim, *sum_params])
         # The month rows of the part rows (the combined slice's at each area came with the facts).
@@ -378,7 +380,7 @@ def rebuild_slices() -> int:
         cursor.execute(
             f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
             f"SELECT {keys}, 0, {', '.join(f'SUM({name})' for name in ROLLUP_AMOUNTS)} FROM {table} "
-            f"WHERE day > 0 GROUP BY {keys}"
+            f"WHERE day > 0 GROUP BY {keys} ORDER BY {keys}"
         )
     _rebuild_cards()
     return SliceRollup.objects.count()
@@ -429,7 +431,10 @@ def _rebuild_cards() -> None:
 
 def _write_sets(cells: dict[tuple[Any, ...], set[int]]) -> None:
     SliceCards.objects.bulk_create(
-        [SliceCards(**dict(zip(CARD_KEYS, cell, strict=True)), cards=encode(keys)) for cell, keys in cells.items()],
+        [
+            SliceCards(**dict(zip(CARD_KEYS, cell, strict=True)), cards=encode(keys))
+            for cell, keys in sorted(cells.items())
+        ],
         batch_size=1000,
     )
 

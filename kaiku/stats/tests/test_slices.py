@@ -1,11 +1,13 @@
 """The slices follow the facts through uses, folds and voids, and a filtered dashboard reads them unchanged."""
 
 import datetime as dt
+import itertools
 import random
 from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,9 +15,9 @@ from hypothesis import strategies as st
 from kaiku.network.models import Sector
 from kaiku.offers.models import ArtForm
 from kaiku.offers.tests.factories import OfferFactory
-from kaiku.stats import queries, slices
-from kaiku.stats.facts import ROLLUP_DIMS
-from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
+from kaiku.stats import facts, queries, slices
+from kaiku.stats.facts import CARD_ROLLUP_KEYS, ROLLUP_DIMS, ROLLUP_KEYS
+from kaiku.stats.models import CardFact, CardRollup, PendingFact, SliceCards, SliceRollup, UseFact, UseRollup
 from kaiku.stats.queries import Filters, StatsScope, dashboard
 from kaiku.stats.tests.helpers import use
 from kaiku.stats.tests.test_rollup import _published
@@ -152,6 +154,57 @@ def test_folded_slices_equal_the_facts_after_uses_and_voids_and_after_a_rebuild(
     assert folded == _from_facts()
     slices.rebuild_slices()
     assert _stored() == folded
+
+
+def _runs(positions: list[int]) -> int:
+    """How many ascending runs a sequence makes."""
+    return 1 + sum(b < a for a, b in itertools.pairwise(positions))
+
+
+def _runs_in_key_order(model, keys) -> int:
+    """The ascending runs of the key order (the database's) that a table's rows make in the order written."""
+    order = {pk: i for i, pk in enumerate(model.objects.order_by(*keys).values_list("pk", flat=True))}
+    return _runs([order[pk] for pk in model.objects.order_by("pk").values_list("pk", flat=True)])
+
+
+def test_a_rebuild_writes_each_statements_rows_in_key_order(world, offers, _clock):
+    # The rows a dashboard reads together then share pages of the table.
+    rng = random.Random(4)
+    for day in (dt.date(2026, 6, 29), dt.date(2026, 7, 2), dt.date(2026, 7, 20), dt.date(2026, 8, 3)):
+        _clock.move_to(dt.datetime(day.year, day.month, day.day, 12, tzinfo=timezone.get_current_timezone()))
+        _random_uses(world, offers, rng, n=20, fold_sometimes=False)
+    for _ in range(40):  # registrations and renewals at two sites
+        day = dt.date(2026, rng.randint(1, 12), rng.randint(1, 28))
+        site = rng.choice([world.distributor_a, world.distributor_b])
+        CardFact.objects.create(
+            kind=rng.choice(["registered", "renewed"]),
+            day=day,
+            year=day.year,
+            month=day.month,
+            card_site=site,
+            card_area=site.area,
+            card_kind=rng.choice(["personal", "community"]),
+        )
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # hash aggregates, which leave their groups in no particular order
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+    facts.rebuild_derived()
+    # At most one run per statement: a statement per dimension and one for the month rows;
+    # the slices' on SQLite a statement per dimension and slice, at each area and at every area.
+    statements = {
+        UseRollup: (ROLLUP_KEYS, len(ROLLUP_DIMS) + 1),
+        CardRollup: (CARD_ROLLUP_KEYS, 2),
+        SliceRollup: (slices.SLICE_KEYS, len(ROLLUP_DIMS) * (1 if postgres else len(slices.FILTERS) + 2) + 1),
+    }
+    for model, (keys, most) in statements.items():
+        assert model.objects.count() > 2 * most, model
+        assert _runs_in_key_order(model, keys) <= most, model
+    # The card sets are written from Python: each month's parts, its months, and at the end its year.
+    cells = list(SliceCards.objects.order_by("pk").values_list(*slices.CARD_KEYS))
+    months = UseFact.objects.values("year", "month").distinct().count()
+    assert len(cells) > 10 * months
+    assert _runs([sorted(cells).index(cell) for cell in cells]) <= 2 * months + 1
 
 
 def test_a_use_waits_until_it_is_folded_and_the_fold_batches_are_whole(world, offers):
