@@ -62,11 +62,20 @@ class StatsScope:
             return qs.filter(venue=self.site)
         return qs
 
-    def uses_across(self) -> UseFactQuerySet:
-        """For the cross-area table: an area also sees where its own cards were used."""
+    def uses_across(self, days: Q) -> UseFactQuerySet:
+        """The uses of ``days`` for the cross-area table: an area also sees where its own cards were used.
+
+        For an area each range of days (``days`` may be an OR of ranges) goes into an OR of
+        its own with each side, venue's area and card's area, so that PostgreSQL searches
+        the (area, day) indexes for those days only. With the days outside the OR it read
+        both indexes' whole area (50 ms at 10 M uses) and kept the days' rows of them.
+        """
         if self.level == "area":
-            return UseFact.objects.filter(Q(venue_area=self.area) | Q(card_area=self.area))  # type: ignore[return-value]
-        return self.uses()
+            ranges = days.children if days.connector == Q.OR and not days.negated else [days]
+            either = Q(*(Q(part, **{side: self.area}) for side in ("venue_area", "card_area") for part in ranges))
+            either.connector = Q.OR
+            return UseFact.objects.filter(either)  # type: ignore[return-value]
+        return self.uses().filter(days)
 
     def card_facts(self) -> QuerySet[CardFact]:
         return self._by_card_scope(CardFact.objects.all())
@@ -440,15 +449,11 @@ def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within
     ``within`` replaces the period's range rather than narrowing it, so that the day
     index is searched for those days only.
     """
-    period = within is None
-    uses = filters.apply_uses(scope.uses(), period)
-    if within is not None:
-        uses = uses.filter(within)
+    days = Q(day__gte=filters.start, day__lte=filters.end) if within is None else within
+    uses = filters.apply_uses(scope.uses(), period=False).filter(days)
     if connection.vendor == "postgresql" and scope.level != "area":
         return _use_tables_in_one_scan(uses, dims)
-    across = filters.apply_uses(scope.uses_across(), period)
-    if within is not None:
-        across = across.filter(within)
+    across = filters.apply_uses(scope.uses_across(days), period=False)
     counted = uses.counted()
     groups = _people_groups(counted, dims)
     pairs = _pairs(across)
@@ -677,7 +682,7 @@ def _slice_area_key(scope: StatsScope, filters: Filters) -> int | None:
 def _pairs_of_days(scope: StatsScope, filters: Filters, days: Q) -> dict[tuple[Any, Any], int]:
     """The cross-area table of some days of the period from the facts: the parts of months whose
     cross-area rows the combined slice does not keep."""
-    return _pairs(filters.apply_uses(scope.uses_across(), period=False).filter(days))
+    return _pairs(filters.apply_uses(scope.uses_across(days), period=False))
 
 
 def _pairs(across: UseFactQuerySet) -> dict[tuple[Any, Any], int]:

@@ -1,11 +1,15 @@
-"""The statistics' statements are planned for their own parameters on PostgreSQL, and the use path's are not."""
+"""The statistics' statements are planned for their own parameters on PostgreSQL, and the use path's
+are not; an area's cross-area uses are searched by area and day."""
 
 import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
 
 from kaiku.stats import queries
+from kaiku.stats.models import UseFact
 from kaiku.stats.queries import Filters, StatsScope
 from kaiku.stats.tests.helpers import use
 
@@ -53,3 +57,23 @@ def test_the_yearly_table_and_open_data_plan_for_their_parameters(world, monkeyp
         queries.open_data(5)
     assert seen and set(seen) == {"force_custom_plan"}
     assert _mode() == "auto"
+
+
+def test_an_areas_cross_area_uses_are_searched_by_area_and_day(world):
+    use(world, world.card_a, world.venue_a)
+    use(world, world.card_a, world.venue_b)  # the area's card at another area's venue
+    use(world, world.card_b, world.venue_b)  # neither side the area's
+    today = timezone.localdate()
+    days = Q(day__gte=today - dt.timedelta(days=9), day__lte=today - dt.timedelta(days=5)) | Q(
+        day__gte=today, day__lte=today
+    )
+    scope = StatsScope("area", area=world.area_a, threshold=None)
+    across = scope.uses_across(days)
+    plainly = UseFact.objects.filter(Q(venue_area=world.area_a) | Q(card_area=world.area_a)).filter(days)
+    assert sorted(across.values_list("pk", flat=True)) == sorted(plainly.values_list("pk", flat=True))
+    assert across.count() == 2
+    assert not scope.uses_across(Q(day__lt=today)).exists()
+    # Each range of days goes with each side of the area's OR, so that PostgreSQL can search
+    # the (area, day) indexes for those days instead of reading the whole area from them.
+    sql = str(across.query)
+    assert sql.count('"venue_area_id" =') == sql.count('"card_area_id" =') == 2, sql
