@@ -72,9 +72,8 @@ class StatsScope:
         """
         if self.level == "area":
             ranges = days.children if days.connector == Q.OR and not days.negated else [days]
-            either = Q(*(Q(part, **{side: self.area}) for side in ("venue_area", "card_area") for part in ranges))
-            either.connector = Q.OR
-            return UseFact.objects.filter(either)  # type: ignore[return-value]
+            sides = (Q(part, **{side: self.area}) for side in ("venue_area", "card_area") for part in ranges)
+            return UseFact.objects.filter(Q(*sides, _connector=Q.OR))  # type: ignore[return-value]
         return self.uses().filter(days)
 
     def card_facts(self) -> QuerySet[CardFact]:
