@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.network.models import Area, Municipality, Sector
 from kaiku.offers.models import ACCESSIBILITY, ArtForm, Occurrence, Offer, TicketMethod
 from kaiku.offers.services import MAX_EXTRA_SEATS
+from kaiku.web.widgets import QuickSelect
 
 
 class DateInput(forms.DateInput):
@@ -118,10 +119,10 @@ class SearchForm(forms.Form):
     """The public catalogue's search: every field optional, bad values ignored with a message."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    area = forms.ChoiceField(label=_("Area"), required=False)
-    municipality = forms.ChoiceField(label=_("Municipality"), required=False)
-    sector = forms.ChoiceField(label=_("Sector"), required=False)
-    art_form = forms.ChoiceField(label=_("Art form"), required=False)
+    area = forms.ChoiceField(label=_("Area"), required=False, widget=QuickSelect)
+    municipality = forms.ChoiceField(label=_("Municipality"), required=False, widget=QuickSelect)
+    sector = forms.ChoiceField(label=_("Sector"), required=False, widget=QuickSelect)
+    art_form = forms.ChoiceField(label=_("Art form"), required=False, widget=QuickSelect)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     family = forms.BooleanField(label=_("Family-friendly"), required=False)
