@@ -191,12 +191,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[Server]:
-    """gunicorn serving kaiku.wsgi as `make run` does (without the access log), until the block ends."""
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4, app: str = "kaiku.wsgi") -> Iterator[Server]:
+    """gunicorn serving kaiku.wsgi as `make run` does (without the access log), until the block ends.
+
+    ``app`` names another WSGI module to serve instead (importable from ``env``'s path).
+    """
     port = free_port()
     cmd = [
         GUNICORN,
-        "kaiku.wsgi",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -172,10 +172,18 @@ def wrk_record_script(path: str, cookie: str, csrf: str, numbers: list[str], pre
 
 
 WRK_HEALTHZ = 'wrk.path = "/healthz"\n'
+# bench/floor_app.py's path (--floor).
+FLOOR_PATH = "/bench/floor-use/"
 
 
 def run(
-    rounds: int, seconds: float, rate: float, max_seconds: float, workers: int = 2, threads: int = 4
+    rounds: int,
+    seconds: float,
+    rate: float,
+    max_seconds: float,
+    workers: int = 2,
+    threads: int = 4,
+    floor: bool = False,
 ) -> dict[str, object]:
     database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     with common.temp_dir() as tmp:
@@ -184,7 +192,12 @@ def run(
         common.migrate(env)
         setup = f"CARDS = 20000\nHISTORY = 100000\nPASSWORD = {PASSWORD!r}\n" + SETUP
         data = json.loads(common.django_script(setup, env).strip().splitlines()[-1])
-        with common.gunicorn(env, workers=workers, threads=threads) as server:
+        app = "kaiku.wsgi"
+        if floor:
+            # bench/floor_app.py: Kaiku plus the floor's path (see its docstring).
+            env = {**env, "PYTHONPATH": os.pathsep.join([env["PYTHONPATH"], str(Path(__file__).resolve().parent)])}
+            app = "floor_app"
+        with common.gunicorn(env, workers=workers, threads=threads, app=app) as server:
             browser = common.Browser(server.host, server.port)
             browser.sign_in(data["email"], PASSWORD)
             csrf = browser.cookies["csrftoken"]
@@ -249,9 +262,6 @@ def run(
                         wrk_lua=f'wrk.path = "/api/door/me/"\nwrk.headers["Cookie"] = {common.lua_string(cookie)}\n',
                     ),
                 ]
-                print(f"[{NAME}] round {r + 1}/{rounds}", flush=True)
-                for m in phases:
-                    print("   " + m.line(), flush=True)
                 keys = [
                     "record_fixed",
                     "healthz_fixed",
@@ -261,6 +271,25 @@ def run(
                     "door_max",
                     "signed_in_max",
                 ]
+                if floor:
+                    phases.append(
+                        common.max_throughput(
+                            server,
+                            "floor",
+                            lambda i, prefix=prefix: Request(
+                                "POST",
+                                FLOOR_PATH,
+                                door_body(numbers[(i + 11) % len(numbers)], f"{prefix}-floor-{i}", i % 3),
+                                door_headers,
+                            ),
+                            max_seconds,
+                            wrk_lua=wrk_door_script(FLOOR_PATH, data["token"], numbers, f"{prefix}-floor"),
+                        )
+                    )
+                    keys.append("floor_max")
+                print(f"[{NAME}] round {r + 1}/{rounds}", flush=True)
+                for m in phases:
+                    print("   " + m.line(), flush=True)
                 all_rounds.append({k: m.as_dict() for k, m in zip(keys, phases, strict=True)})
 
         counts = json.loads(common.django_script(COUNT, env).strip().splitlines()[-1])
@@ -308,11 +337,16 @@ def run(
         "record_cpu_ms": cpu("record_max"),
         "door_cpu_ms": cpu("door_max"),
         "signed_in_cpu_ms": cpu("signed_in_max"),
+        "floor": floor,
         "errors": errors,
         "dropped": dropped,
         "uses_accepted": counts["accepted"],
         "uses_refused": counts["refused"],
     }
+    if floor:
+        summary["floor_max_throughput"] = med("floor_max", "throughput")
+        summary["floor_ratio"] = ratio("floor_max")
+        summary["floor_cpu_ms"] = cpu("floor_max")
     summary["goal_p99_met"] = summary["record_fixed_p99_ms"] < GOAL_P99_MS
     summary["goal_ratio_met"] = summary["ratio"] >= GOAL_RATIO
     summary["door_goal_p99_met"] = summary["door_fixed_p99_ms"] < GOAL_P99_MS
@@ -340,10 +374,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true", help="run on a throwaway PostgreSQL 15 cluster")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (make run: 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (make run: 4)")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="serve bench/floor_app.py (Kaiku plus a raw-SQL use path) and measure that path too",
+    )
     args = parser.parse_args(argv)
     if args.postgres and not os.environ.get("DATABASE_URL"):
         common.reexec_with_postgres([str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])])
-    result = run(args.rounds, args.seconds, args.rate, args.max_seconds, args.workers, args.threads)
+    result = run(args.rounds, args.seconds, args.rate, args.max_seconds, args.workers, args.threads, args.floor)
     s = result["summary"]
     assert isinstance(s, dict)
     path = common.save_result(f"{NAME}-{s['database']}", result)
@@ -361,6 +400,12 @@ def main(argv: list[str] | None = None) -> int:
         f" errors {s['errors']} ({s['dropped']} dropped by an overloaded server),"
         f" uses recorded {s['uses_accepted']}, refused {s['uses_refused']}"
     )
+    if args.floor:
+        print(
+            f"[{NAME}] floor (raw SQL, no rules, outside Django's request handling):"
+            f" max {s['floor_max_throughput']} uses/s, ratio {s['floor_ratio']:.0%},"
+            f" server CPU {s['floor_cpu_ms']} ms per use"
+        )
     print(f"[{NAME}] saved {path.relative_to(common.ROOT)}")
     # Dropped requests are a missed goal, not a broken run; any other error or a refusal is.
     ok = s["errors"] == s["dropped"] and s["uses_refused"] == 0
