@@ -42,12 +42,16 @@ class RecordForm(forms.Form):
         label=_("Reason to let the card in again (staff override)"), required=False, max_length=200
     )
 
-    def __init__(self, *args: Any, venue: Site, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, venue: Site, community: bool | None = None, **kwargs: Any) -> None:
+        """``community``: the checked card's kind, when known. A personal card brings children,
+        a community card clients under 16: the other count stays 0 and is not shown."""
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
         kwargs["initial"].setdefault("sector", venue.sector or Sector.CULTURE)
         super().__init__(*args, **kwargs)
         self.venue = venue
+        if community is not None:
+            self.fields["children" if community else "community_clients"].widget = forms.HiddenInput()
         if self.is_bound and not self.data.get("offer") and not self.data.get("occurrence"):
             return  # a plain use, the busy door's usual case: no choices to check (see load_choices)
         self.load_choices()

@@ -71,7 +71,9 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
             context["check"] = check
             context["reason_text"] = Reason(check.reason).label if check.reason else ""
             if check.valid and check.card is not None:
-                context["record_form"] = RecordForm(initial={"number": check.card.number}, venue=site)
+                context["record_form"] = RecordForm(
+                    initial={"number": check.card.number}, venue=site, community=check.card.is_community
+                )
     elif request.method == "POST" and request.POST.get("step") == "record":
         record_form = RecordForm(request.POST, venue=site)
         if record_form.is_valid():
@@ -98,9 +100,14 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
             if result.accepted:
                 messages.success(request, _("Use recorded. Welcome!"))
                 return redirect("visits:venue", site.pk)
-            context["check"] = check_card(data["number"], site)
+            check = check_card(data["number"], site)
+            context["check"] = check
             context["refused_reason"] = Reason(result.reason).label
-            context["record_form"] = RecordForm(initial={"number": data["number"]}, venue=site)
+            context["record_form"] = RecordForm(
+                initial={"number": data["number"]},
+                venue=site,
+                community=check.card.is_community if check.card is not None else None,
+            )
         else:
             record_form.load_choices()
             context["record_form"] = record_form
@@ -108,11 +115,17 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     recent = _recent(site.pk)
     since = timezone.now() - UNDO_WINDOW
     context["recent"] = recent
-    context["undoable"] = {
+    context["undoable"] = undoable = {
         use.pk
         for use in recent
         if use.voided_at is None and use.accepted and use.received_at >= since and _may_undo(request, site.pk, use)
     }
+    # Past the undo window the venue admin voids a use with a reason: a link from the list.
+    is_admin = site.pk in request_scope(request).venue_admin_ids
+    context["voidable"] = {
+        use.pk for use in recent if is_admin and use.voided_at is None and use.accepted and use.pk not in undoable
+    }
+    context["today"] = timezone.localdate()
     return render(request, "visits/venue.html", context)
 
 

@@ -53,6 +53,25 @@ def test_checking_a_valid_card_shows_the_verdict_and_the_record_form(world):
     assert not Use.objects.exists(), "a check records nothing"
 
 
+def test_the_record_form_asks_only_for_the_counts_the_card_kind_brings(world):
+    from kaiku.cards.models import Card
+
+    client = world.client_for("venue_staff")
+    community = CardFactory(
+        site=world.distributor_a, kind=Card.Kind.COMMUNITY, municipality=world.muni_a, children=0, community_label="K"
+    )
+    shown = {}
+    for card in (world.card_a, community):
+        form = client.post(venue_url(world), {"step": "check", "number": card.number}).context["record_form"]
+        shown[card.kind] = {name for name in ("children", "community_clients") if not form[name].is_hidden}
+        assert form["children"].value() == 0 and form["community_clients"].value() == 0
+    assert shown == {Card.Kind.PERSONAL: {"children"}, Card.Kind.COMMUNITY: {"community_clients"}}
+    # The hidden count is still sent (as 0), so the use records as before.
+    response = record(client, world, community.number, key="k-community", community_clients=3)
+    assert response.status_code == 302
+    assert Use.objects.get(idempotency_key="k-community").community_clients == 3
+
+
 def test_a_typo_is_caught_at_once(world):
     client = world.client_for("venue_staff")
     number = world.card_a.number
@@ -172,6 +191,24 @@ def test_the_venue_admin_voids_later_with_a_reason(world):
     assert use.void_reason == "Double entry on the wrong card" and use.voided_by == world.users["venue_admin"]
     entry = AuditEntry.objects.get(action="visits.voided")
     assert entry.changes == {"reason": "Double entry on the wrong card"} and entry.area == world.area_a
+
+
+def test_the_latest_uses_show_their_day_unless_today_and_the_venue_admin_a_void_link(world):
+    earlier = _recorded_use(world.client_for("venue_staff"), world, key="k-yesterday")
+    Use.objects.filter(pk=earlier.pk).update(received_at=timezone.now() - dt.timedelta(days=1))
+    now = _recorded_use(world.client_for("venue_staff"), world, key="k-now")
+    void_link = reverse("visits:void", args=[world.venue_a.pk, earlier.pk])
+
+    with translation.override("fi"):
+        staff = world.client_for("venue_staff").get(venue_url(world), HTTP_ACCEPT_LANGUAGE="fi")
+        admin = world.client_for("venue_admin").get(venue_url(world), HTTP_ACCEPT_LANGUAGE="fi")
+    items = staff.content.decode().split('<ul class="recent">')[1].split("</ul>")[0].split("<li>")[1:]
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    assert items[0].lstrip().startswith(timezone.localtime(now.received_at).strftime("%H:%M"))
+    assert items[1].lstrip().startswith(f"{yesterday.day}.{yesterday.month}.{yesterday.year} ")
+    # Staff undo their own use of a minute ago; only the venue admin voids yesterday's.
+    assert staff.context["voidable"] == set() and void_link not in staff.content.decode()
+    assert admin.context["voidable"] == {earlier.pk} and void_link in admin.content.decode()
 
 
 def test_another_venues_use_is_not_found(world):
