@@ -76,7 +76,39 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
     return [v for v in result["violations"] if v.get("impact") in impacts]
 
 
+# Text nodes whose box ends past the right edge of the window, outside any element that
+# scrolls sideways (a wide table in its wrapper may scroll; a word cut off at the edge not).
+_TEXT_PAST_THE_EDGE = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (el) => {
+    for (; el && el !== document.body; el = el.parentElement) {
+      if (["auto", "scroll", "hidden"].includes(getComputedStyle(el).overflowX)) return true;
+    }
+    return false;
+  };
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim() || scrolls(node.parentElement)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const box of range.getClientRects()) {
+      if (box.width > 0 && box.right > width + 1) { found.push(node.textContent.trim().slice(0, 60)); break; }
+    }
+  }
+  return found;
+}"""
+
+
+def assert_fits_the_window(page: Any) -> None:
+    """No text runs past the right edge of the window (a 360 px phone's, in ``phone``)."""
+    past = page.evaluate(_TEXT_PAST_THE_EDGE)
+    assert not past, f"text past the window's edge on {page.url}: {past[:5]}"
+
+
 def assert_accessible(page: Any) -> None:
+    """axe-core finds nothing serious or critical, and no text runs past the window's edge."""
+    assert_fits_the_window(page)
     violations = axe_violations(page)
     summary = [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in violations
