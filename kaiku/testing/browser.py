@@ -78,7 +78,7 @@ def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")
 
 # Text nodes whose box ends past the right edge of the window, outside any element that
 # scrolls sideways (a wide table in its wrapper may scroll; a word cut off at the edge not).
-_TEXT_PAST_THE_EDGE = """() => {
+TEXT_PAST_THE_EDGE = """() => {
   const width = document.documentElement.clientWidth;
   const scrolls = (el) => {
     for (; el && el !== document.body; el = el.parentElement) {
@@ -102,7 +102,7 @@ _TEXT_PAST_THE_EDGE = """() => {
 
 def assert_fits_the_window(page: Any) -> None:
     """No text runs past the right edge of the window (a 360 px phone's, in ``phone``)."""
-    past = page.evaluate(_TEXT_PAST_THE_EDGE)
+    past = page.evaluate(TEXT_PAST_THE_EDGE)
     assert not past, f"text past the window's edge on {page.url}: {past[:5]}"
 
 
