@@ -47,19 +47,12 @@ AXE = """async () => (await axe.run(document, {resultTypes: ['violations']})).vi
   .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"""
 
 
-def sign_in_staff(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_load_state("networkidle")
-
-
-def sign_in_holder(page: Page, base: str, number: str) -> None:
-    page.goto(f"{base}/portal/sign-in/")
-    page.fill("#id_number", number)
-    page.fill("#id_code", DEMO_ACTIVATION_CODE)
-    page.press("#id_code", "Enter")
+def sign_in(page: Page, url: str, fields: dict[str, str]) -> None:
+    """Fill a sign-in form's fields (by element id) and send it with Enter in the last."""
+    page.goto(url)
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.press(selector, "Enter")
     page.wait_for_load_state("networkidle")
 
 
@@ -112,10 +105,11 @@ def main() -> int:
                 context = browser.new_context(viewport=PHONE, locale=language)
                 page = context.new_page()
                 if who == "holder":
-                    sign_in_holder(page, args.base, card.display_number)
+                    fields = {"#id_number": card.display_number, "#id_code": DEMO_ACTIVATION_CODE}
+                    sign_in(page, f"{args.base}/portal/sign-in/", fields)
                     start = ["/portal/"]
                 else:
-                    sign_in_staff(page, args.base, who)
+                    sign_in(page, f"{args.base}/accounts/login/", {"#id_username": who, "#id_password": DEMO_PASSWORD})
                     start = ["/"]
                 findings = walk(page, args.base, start, args.limit)
                 for finding in findings:
