@@ -34,7 +34,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from kaiku.accounts.models import User  # noqa: E402
 from kaiku.portal.demo import DEMO_ACTIVATION_CODE, demo_card  # noqa: E402
-from kaiku.testing.browser import AXE_JS, CHROMIUM, CHROMIUM_ARGS, PHONE, TEXT_PAST_THE_EDGE  # noqa: E402
+from kaiku.testing.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, TEXT_PAST_THE_EDGE, axe_violations  # noqa: E402
 from kaiku.web.demo import DEMO_PASSWORD  # noqa: E402
 from kaiku.web.management.commands.demo_logins import DEMO_DOMAIN  # noqa: E402
 
@@ -43,8 +43,6 @@ SKIP = re.compile(
     r"logout|sign-out|\.(pdf|csv|xlsx|json|ics|svg|js|webmanifest)|/api/|download|/static/|/i18n/|"
     r"/django-admin/|export|\?page=[3-9]|^mailto:"
 )
-AXE = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-  .filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)"""
 
 
 def sign_in(page: Page, url: str, fields: dict[str, str]) -> None:
@@ -58,7 +56,6 @@ def sign_in(page: Page, url: str, fields: dict[str, str]) -> None:
 
 def walk(page: Page, base: str, start: list[str], limit: int) -> list[str]:
     """Findings, one line per page, of the pages reached from ``start``."""
-    axe = AXE_JS.read_text(encoding="utf-8")
     findings: list[str] = []
     queue, seen = list(start), set(start)
     visited = 0
@@ -72,8 +69,7 @@ def walk(page: Page, base: str, start: list[str], limit: int) -> list[str]:
             findings.append(f"{path}: HTTP {response.status}")
             continue
         past = page.evaluate(TEXT_PAST_THE_EDGE)
-        page.add_script_tag(content=axe)
-        violations = page.evaluate(AXE)
+        violations = [v["id"] for v in axe_violations(page)]
         if past or violations:
             findings.append(f"{path}: past the edge {past[:3]}, axe {violations}")
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
