@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.network.models import Area, Municipality, Site
-from kaiku.partners.models import ApiKeyScope, ChecklistItem, GuidelineVersion, Invitation
+from kaiku.partners.models import ApiKeyScope, ChecklistItem, Duplicates, GuidelineVersion, Invitation
 
 
 class SiteForm(forms.ModelForm):
@@ -171,3 +171,13 @@ class OffboardForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv, at most 10 MB)"))
+
+
+class UsesUploadForm(UploadForm):
+    duplicates = forms.ChoiceField(
+        label=_("If a row repeats an earlier row"),
+        choices=Duplicates.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        initial=Duplicates.REPORT,
+    )

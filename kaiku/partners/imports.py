@@ -29,7 +29,7 @@ from kaiku.network.models import Area, Municipality, NationalSettings, Sector, S
 from kaiku.offers.models import Offer
 from kaiku.partners import services
 from kaiku.partners.forms import SiteForm
-from kaiku.partners.models import ImportRecord
+from kaiku.partners.models import Duplicates, ImportRecord
 from kaiku.partners.spreadsheets import SpreadsheetError, Table, cell_text, looks_like_formula
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason
@@ -196,13 +196,23 @@ class _Context:
 
 
 def _run(
-    kind: str, table: Table, handler: Handler, *, actor: Any, filename: str, area: Area | None, site: Site | None
+    kind: str,
+    table: Table,
+    handler: Handler,
+    *,
+    actor: Any,
+    filename: str,
+    area: Area | None,
+    site: Site | None,
+    duplicates: str = Duplicates.REPORT,
 ) -> ImportResult:
     columns = COLUMNS[ImportRecord.Kind(kind)]
     positions = _map_header(table, columns)
     if not table.rows:
         raise SpreadsheetError("empty")
     ctx = _Context(errors=[], columns={c.code: c for c in columns})
+    first_seen: dict[tuple[str, ...], int] = {}
+    repeated = 0
     try:
         with transaction.atomic():
             for number, values in table.rows:
@@ -212,6 +222,21 @@ def _run(
                     ctx.error(number, code, _("Formulas are not accepted: type the value itself."))
                 if bad:
                     continue
+                # A repeated row is a typing slip as often as a second visit: never guess.
+                fingerprint = tuple(cell_text(raw[code]).lower() for code in sorted(raw))
+                first = first_seen.setdefault(fingerprint, number)
+                if first != number:
+                    repeated += 1
+                    if duplicates == Duplicates.SKIP:
+                        continue
+                    if duplicates != Duplicates.SEPARATE:
+                        message = (
+                            _("The same as row %(row)s. Choose below whether repeated rows are separate uses.")
+                            if kind == ImportRecord.Kind.USES
+                            else _("The same as row %(row)s. Remove the repeated row.")
+                        )
+                        ctx.error(number, columns[0].code, message % {"row": first})
+                        continue
                 handler(number, raw, ctx)
             if ctx.errors:
                 raise _Rollback
@@ -228,12 +253,18 @@ def _run(
                 actor,
                 f"partners.import_{kind}",
                 record,
-                changes={"rows": len(table.rows), "created": ctx.created, "skipped": ctx.skipped},
+                changes={
+                    "rows": len(table.rows),
+                    "created": ctx.created,
+                    "skipped": ctx.skipped,
+                    "repeated": repeated,
+                    "duplicates": duplicates or "report",
+                },
                 area=area or (site.area if site else None),
             )
     except _Rollback:
         raise ImportFailed(ctx.errors) from None
-    return ImportResult(rows=len(table.rows), created=ctx.created, skipped=ctx.skipped)
+    return ImportResult(rows=len(table.rows), created=ctx.created, skipped=ctx.skipped, details={"repeated": repeated})
 
 
 # --- Sites and venues ------------------------------------------------------------------
@@ -296,8 +327,13 @@ def _date_in_range(value: Any, row: int, ctx: _Context) -> dt.date | None:
     return None
 
 
-def import_uses(venue: Site, table: Table, actor: Any, filename: str = "") -> ImportResult:
-    """Uses from the paper form. Each row is a ``record_use`` with its original date (flagged late)."""
+def import_uses(
+    venue: Site, table: Table, actor: Any, filename: str = "", duplicates: str = Duplicates.REPORT
+) -> ImportResult:
+    """Uses from the paper form. Each row is a ``record_use`` with its original date (flagged late).
+
+    Rows that repeat an earlier row are refused unless ``duplicates`` says to record or skip them.
+    """
     offers: dict[str, Offer | None] = {}
     kinds: dict[str, bool] = {}  # card number → is a community card; a file repeats numbers
 
@@ -367,10 +403,24 @@ def import_uses(venue: Site, table: Table, actor: Any, filename: str = "") -> Im
         else:
             ctx.skipped += 1
 
-    return _run(ImportRecord.Kind.USES, table, handle, actor=actor, filename=filename, area=None, site=venue)
+    return _run(
+        ImportRecord.Kind.USES,
+        table,
+        handle,
+        actor=actor,
+        filename=filename,
+        area=None,
+        site=venue,
+        duplicates=duplicates,
+    )
 
 
 # --- Card registrations recorded offline ----------------------------------------------
+
+LOST_ZERO = gettext_lazy(
+    "%(value)s is too short: the code has %(digits)s digits. If it begins with 0, format the column as text "
+    "in Excel, type the code in full and upload the file again."
+)
 
 CARD_ERROR_COLUMN = {
     "too_young": "birth_year",
@@ -391,16 +441,25 @@ def import_registrations(site: Site, table: Table, actor: Any, filename: str = "
         number = data.get("card_number", "")
         if not number:
             ctx.error(row, "card_number", _("The card number is missing."))
-        municipality = Municipality.objects.filter(code=data.get("municipality", "").zfill(3)).first()
-        if municipality is None:
-            ctx.error(row, "municipality", _("No municipality has this code."))
+        # Excel drops a leading zero from a number: 03310 arrives as 3310, 091 as 91. Never
+        # pad it back silently; the person who typed it says what they meant.
+        code = data.get("municipality", "")
+        municipality = None
+        if code.isdigit() and len(code) < 3:
+            ctx.error(row, "municipality", LOST_ZERO % {"value": code, "digits": 3})
+        else:
+            municipality = Municipality.objects.filter(code=code).first()
+            if municipality is None:
+                ctx.error(row, "municipality", _("No municipality has this code."))
+        postal_code = data.get("postal_code", "")
+        short_postal_code = postal_code.isdigit() and len(postal_code) < 5
+        if short_postal_code:
+            ctx.error(row, "postal_code", LOST_ZERO % {"value": postal_code, "digits": 5})
         form = HolderDetailsForm(
             data={
                 "birth_year": data.get("birth_year", ""),
                 "municipality": municipality.pk if municipality else "",
-                "postal_code": data.get("postal_code", "").zfill(5)
-                if data.get("postal_code", "").isdigit()
-                else data.get("postal_code", ""),
+                "postal_code": postal_code,
                 "children": data.get("children") or "0",
                 "gender": _choice(data.get("gender", ""), Gender.choices),
                 "life_situation": _choice(data.get("life_situation", ""), LifeSituation.choices),
@@ -409,7 +468,7 @@ def import_registrations(site: Site, table: Table, actor: Any, filename: str = "
         )
         if not form.is_valid():
             for name, messages in form.errors.items():
-                if name == "municipality" and municipality is None:
+                if (name == "municipality" and municipality is None) or (name == "postal_code" and short_postal_code):
                     continue
                 for message in messages:
                     ctx.error(row, name if name in ctx.columns else "card_number", message)

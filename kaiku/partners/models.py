@@ -239,6 +239,14 @@ class AgencyAuthorisation(models.Model):
         return f"{self.agency} → {self.venue}"
 
 
+class Duplicates(models.TextChoices):
+    """What to do with a row that repeats an earlier row of the same file."""
+
+    REPORT = "", _("Stop and show the repeated rows")
+    SEPARATE = "separate", _("Record repeated rows as separate uses")
+    SKIP = "skip", _("Skip repeated rows")
+
+
 class ImportRecord(models.Model):
     """A spreadsheet that was imported in full (failed files change nothing and leave no row)."""
 

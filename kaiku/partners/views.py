@@ -36,16 +36,19 @@ from kaiku.partners.forms import (
     SiteForm,
     StaffInvitationForm,
     UploadForm,
+    UsesUploadForm,
 )
 from kaiku.partners.models import (
     AgencyAuthorisation,
     ApiKey,
     AreaStatusChange,
+    Duplicates,
     GuidelineVersion,
     ImportRecord,
     Invitation,
 )
-from kaiku.partners.spreadsheets import MAX_BYTES, XLSX_TYPE, SpreadsheetError, csv_bytes, read_upload, xlsx_bytes
+from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_upload
+from kaiku.web import spreadsheets
 
 # Multipart boundaries and the other form fields around the file.
 UPLOAD_OVERHEAD = 64 * 1024
@@ -317,20 +320,28 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Imports and templates ---------------------------------------------------------------
 
 
-def _import_view(request: HttpRequest, kind: str, run: Any, context: dict[str, Any], back: str) -> HttpResponse:
+def _import_view(
+    request: HttpRequest,
+    kind: str,
+    run: Any,
+    context: dict[str, Any],
+    back: str,
+    form_class: type[UploadForm] = UploadForm,
+) -> HttpResponse:
+    """``run(table, filename, cleaned_data)`` imports the file or raises."""
     errors: list[imports.RowError] = []
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES + UPLOAD_OVERHEAD:
         # Refuse before Django parses (and spools to disk) an oversized upload.
-        form = UploadForm(data={})
+        form = form_class(data={})
         form.is_valid()
         form.errors["file"] = form.error_class([SpreadsheetError("too_large").message])
         return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=400)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             table = read_upload(upload)
-            result = run(table, upload.name)
+            result = run(table, upload.name, form.cleaned_data)
         except SpreadsheetError as exc:
             form.add_error("file", exc.message)
         except imports.ImportFailed as exc:
@@ -342,6 +353,15 @@ def _import_view(request: HttpRequest, kind: str, run: Any, context: dict[str, A
                 _("Imported %(created)s of %(rows)s rows (%(skipped)s were already imported).")
                 % {"created": result.created, "rows": result.rows, "skipped": result.skipped},
             )
+            if result.details.get("repeated"):
+                messages.info(
+                    request,
+                    _("%(n)s rows repeated an earlier row: %(choice)s.")
+                    % {
+                        "n": result.details["repeated"],
+                        "choice": Duplicates(form.cleaned_data.get("duplicates", "")).label,
+                    },
+                )
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=status)
@@ -367,7 +387,7 @@ def import_sites(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_view(
         request,
         ImportRecord.Kind.SITES,
-        lambda table, name: imports.import_sites(area, table, request.user, name),
+        lambda table, name, _data: imports.import_sites(area, table, request.user, name),
         {"title": _("Import sites and venues"), "target": area},
         back=reverse("partners:onboarding", args=[area.pk]),
     )
@@ -382,9 +402,10 @@ def import_uses(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_view(
         request,
         ImportRecord.Kind.USES,
-        lambda table, name: imports.import_uses(venue, table, request.user, name),
+        lambda table, name, data: imports.import_uses(venue, table, request.user, name, data["duplicates"]),
         {"title": _("Import uses recorded offline"), "target": venue},
         back=request.path,
+        form_class=UsesUploadForm,
     )
 
 
@@ -394,7 +415,7 @@ def import_registrations(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_view(
         request,
         ImportRecord.Kind.REGISTRATIONS,
-        lambda table, name: imports.import_registrations(site, table, request.user, name),
+        lambda table, name, _data: imports.import_registrations(site, table, request.user, name),
         {"title": _("Import card registrations recorded offline"), "target": site},
         back=request.path,
     )
@@ -409,16 +430,19 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     except ValueError:
         raise Http404 from None
     header = [str(c.label) for c in columns]
+    name = f"kaikukortti-{kind}"
     if fmt == "csv":
-        response = HttpResponse(csv_bytes(header, []), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
+        return spreadsheets.csv_response([header], name)
+    if fmt == "xlsx":
         guide = [[str(c.label), _("required") if c.required else _("optional"), str(c.help)] for c in columns]
-        body = xlsx_bytes([(_("Rows"), header, []), (_("Instructions"), [_("Column"), "", _("How to fill in")], guide)])
-        response = HttpResponse(body, content_type=XLSX_TYPE)
-    else:
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="kaikukortti-{kind}.{fmt}"'
-    return response
+        return spreadsheets.xlsx_response(
+            [
+                spreadsheets.Sheet(_("Rows"), [header]),
+                spreadsheets.Sheet(_("Instructions"), [[_("Column"), "", _("How to fill in")], *guide]),
+            ],
+            name,
+        )
+    raise Http404
 
 
 @login_required
@@ -440,9 +464,8 @@ def site_export(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         for s in _area_sites(area)
     ]
-    response = HttpResponse(xlsx_bytes([(area.name, [str(c.label) for c in columns], rows)]), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="kaikukortti-{area.slug}-sites.xlsx"'
-    return response
+    sheet = spreadsheets.Sheet(area.name, [[str(c.label) for c in columns], *rows])
+    return spreadsheets.xlsx_response([sheet], f"kaikukortti-{area.slug}-sites")
 
 
 # --- API keys and agency authorisations --------------------------------------------------

@@ -1,4 +1,4 @@
-"""CSV and XLSX of published tables, and the annual area report as PDF.
+"""CSV and XLSX of published tables (written by ``kaiku.web.spreadsheets``), and the annual area report as PDF.
 
 Exports take the same suppressed cells as the pages (``SafeTable``), so a file
 never holds a value its page hides.
@@ -6,19 +6,11 @@ never holds a value its page hides.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from kaiku.stats.suppression import SafeTable, Shown
-
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def table_matrix(heading: Any, table: SafeTable) -> list[list[Any]]:
@@ -42,40 +34,6 @@ def table_matrix(heading: Any, table: SafeTable) -> list[list[Any]]:
             line.append(cell(table.total))
         out.append(line)
     return out
-
-
-def csv_response(rows: Sequence[Sequence[Any]], filename: str, notes: Sequence[str] = ()) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(rows)
-    for note in notes:
-        writer.writerow([note])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type=CSV_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def xlsx_response(rows: Sequence[Sequence[Any]], filename: str, title: str, notes: Sequence[str] = ()) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Kaiku"
-    for row in rows:
-        sheet.append(list(row))
-    for c in sheet[1]:
-        c.font = Font(bold=True)
-    for note in notes:
-        sheet.append([])
-        sheet.append([note])
-    sheet.column_dimensions["A"].width = 32
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
 
 
 def pdf_bytes(html: str, base_url: str) -> bytes:

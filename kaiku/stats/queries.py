@@ -36,7 +36,7 @@ from kaiku.stats.models import (
     UseRollup,
     UseSummary,
 )
-from kaiku.stats.suppression import SafeTable, suppress
+from kaiku.stats.suppression import SafeTable, Shown, suppress
 from kaiku.visits.models import Channel, Reason
 
 SECTORS = [value for value, _label in Sector.choices]
@@ -1075,9 +1075,8 @@ class YearCells:
     municipalities: str
 
 
-@custom_plans()
-def yearly_table(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearCells]:
-    """The yearly table as published: sector counts joined with '/', small counts suppressed."""
+def _yearly_shown(scope: StatsScope, years: Iterable[int] | None) -> list[tuple[int, list[Shown]]]:
+    """Per year: registered, taken into use, adult uses by sector, child uses by sector, total, municipalities."""
     from kaiku.stats.suppression import show_number
 
     rows = yearly_rows(scope, years)
@@ -1085,22 +1084,63 @@ def yearly_table(scope: StatsScope, years: Iterable[int] | None = None) -> list[
     n = len(SECTORS)
     # Adult and child uses by sector add up to the row's total uses: suppress them together.
     safe = suppress([r.year for r in rows], list(range(2 * n)), [r.adult + r.child for r in rows], k, col_totals=False)
+    assert safe.row_totals is not None
+    return [
+        (
+            r.year,
+            [
+                show_number(r.registered, k),
+                show_number(r.taken_into_use, k),
+                *safe.cells[i],
+                safe.row_totals[i],
+                show_number(r.municipalities, k),
+            ],
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+@custom_plans()
+def yearly_table(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearCells]:
+    """The yearly table as published: sector counts joined with '/', small counts suppressed."""
+    n = len(SECTORS)
     out = []
-    for i, r in enumerate(rows):
-        cells = [c.text for c in safe.cells[i]]
-        assert safe.row_totals is not None
+    for year, shown in _yearly_shown(scope, years):
+        cells = [c.text for c in shown]
         out.append(
             YearCells(
-                r.year,
-                show_number(r.registered, k).text,
-                show_number(r.taken_into_use, k).text,
-                "/".join(cells[:n]),
-                "/".join(cells[n:]),
-                safe.row_totals[i].text,
-                show_number(r.municipalities, k).text,
+                year,
+                cells[0],
+                cells[1],
+                "/".join(cells[2 : 2 + n]),
+                "/".join(cells[2 + n : 2 + 2 * n]),
+                cells[2 + 2 * n],
+                cells[3 + 2 * n],
             )
         )
     return out
+
+
+@custom_plans()
+def yearly_export(scope: StatsScope, years: Iterable[int] | None = None) -> list[list[Any]]:
+    """The yearly table for a spreadsheet: a header, then one column per sector, numbers as numbers."""
+    labels = dict(Sector.choices)
+    header: list[Any] = [
+        str(YEARLY_HEADINGS[0]),
+        str(YEARLY_HEADINGS[1]),
+        str(YEARLY_HEADINGS[2]),
+        *(_("Adult uses: %(sector)s") % {"sector": labels[s]} for s in SECTORS),
+        *(_("Child uses: %(sector)s") % {"sector": labels[s]} for s in SECTORS),
+        str(YEARLY_HEADINGS[5]),
+        str(YEARLY_HEADINGS[6]),
+    ]
+    return [
+        header,
+        *(
+            [year, *(c.value if c.value is not None else c.text for c in shown)]
+            for year, shown in _yearly_shown(scope, years)
+        ),
+    ]
 
 
 YEARLY_HEADINGS = [

@@ -20,8 +20,9 @@ from kaiku.stats.forms import FilterForm
 from kaiku.stats.models import UseSummary
 from kaiku.stats.queries import Filters, StatsScope, Table
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
+from kaiku.web import spreadsheets
 
-FORMATS = ("csv", "xlsx")
+FORMATS = spreadsheets.FORMATS
 
 
 def threshold() -> int:
@@ -147,7 +148,7 @@ def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResp
     if fmt not in FORMATS:
         raise Http404
     if key == "yearly" and level == "national":
-        rows = [[str(h) for h in queries.YEARLY_HEADINGS], *queries.yearly_matrix(queries.yearly_table(scope))]
+        rows = queries.yearly_export(scope)
         notes = [str(d) for d in queries.YEARLY_DEFINITIONS]
         title = _("Yearly table")
     else:
@@ -169,9 +170,7 @@ def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResp
             ]
         title = str(table.title)
     name = f"kaiku-{level}-{pk or 'all'}-{key or 'table'}"
-    if fmt == "xlsx":
-        return exports.xlsx_response(rows, name, title, notes)
-    return exports.csv_response(rows, name, notes)
+    return spreadsheets.table_response(fmt, rows, name, title, notes)
 
 
 @login_required
@@ -285,7 +284,12 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
     rows: list[list[Any]] = [list(queries.OPEN_DATA_FIELDS)]
     rows += [[r[f] for f in queries.OPEN_DATA_FIELDS] for r in records]
     notes = [str(LICENCE_NOTE)]
-    return exports.csv_response(rows, "kaikukortti-uses-by-municipality", notes)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in spreadsheets.CSV_DELIMITERS:
+        raise Http404
+    return spreadsheets.csv_response(
+        rows, "kaikukortti-uses-by-municipality", notes, delimiter=spreadsheets.CSV_DELIMITERS[fmt], public=True
+    )
 
 
 LICENCE_NOTE = gettext_lazy(

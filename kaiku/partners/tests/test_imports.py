@@ -12,7 +12,8 @@ from kaiku.cards.tests.factories import CardFactory, StockCardFactory
 from kaiku.network.models import Site
 from kaiku.partners import imports
 from kaiku.partners.models import ImportRecord
-from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_bytes, safe_cell
+from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_bytes
+from kaiku.web.spreadsheets import csv_text
 from kaiku.visits.models import Use
 
 USE_HEADER = ["Date", "Card number", "Event", "Adults", "Children", "Assistants"]
@@ -47,7 +48,7 @@ def test_it_imports_a_valid_file_of_uses_fully_with_original_dates_flagged_late(
     day = timezone.localdate() - dt.timedelta(days=30)
     rows = [[day, old_card.number, "", 1, i % 3, 0] for i in range(20)]
     result = imports.import_uses(
-        world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx"
+        world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx", "separate"
     )
     assert (result.rows, result.created) == (20, 20)
     uses = Use.objects.filter(venue=world.venue_a)
@@ -55,7 +56,7 @@ def test_it_imports_a_valid_file_of_uses_fully_with_original_dates_flagged_late(
     assert ImportRecord.objects.get().created == 20
     # The same file again records nothing twice.
     again = imports.import_uses(
-        world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx"
+        world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx", "separate"
     )
     assert (again.created, again.skipped, uses.count()) == (0, 20, 20)
 
@@ -66,7 +67,7 @@ def test_one_bad_row_in_1000_imports_nothing_and_names_the_row_and_column(world,
     rows[736][4] = 5  # more children than the card allows
     data = "\n".join(",".join(map(str, r)) for r in [USE_HEADER, *rows]).encode()
     with translation.override("fi"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_uses(world.venue_a, read_bytes(data), world.users["venue_staff"], "big.csv")
+        imports.import_uses(world.venue_a, read_bytes(data), world.users["venue_staff"], "big.csv", "separate")
     assert [(e.row, e.column) for e in exc.value.errors] == [(738, "Lapset")]  # header is row 1
     assert "lapsia" in exc.value.errors[0].message.lower()
     assert not Use.objects.exists() and not ImportRecord.objects.exists()
@@ -172,10 +173,12 @@ def test_exports_escape_cells_that_start_like_formulas(world, client):
     client.force_login(world.users["coordinator"])
     response = client.get(reverse("partners:site_export", args=[world.area_a.pk]))
     sheet = load_workbook(io.BytesIO(response.content)).active
-    values = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    assert "'=cmd|' /C calc'!A0" in values and "'@SUM(A1)" in values and "'-2+3" in values
-    assert not any(v.startswith(("=", "@", "+", "-")) for v in values)
-    assert safe_cell("+358 40") == "'+358 40" and safe_cell(5) == 5
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    # Kept as typed, stored as text with Excel's quote prefix: shown, never evaluated.
+    risky = {c.value: c.quotePrefix for c in cells if c.value.startswith(("=", "@", "+", "-"))}
+    assert risky == {"=cmd|' /C calc'!A0": True, "@SUM(A1)": True, "-2+3": True}
+    assert all(c.data_type == "s" for c in cells)
+    assert csv_text("+358 40") == "'+358 40" and csv_text(5) == "5"
 
 
 @pytest.mark.parametrize(
