@@ -13,8 +13,8 @@ from kaiku.network.models import Site
 from kaiku.partners import imports
 from kaiku.partners.models import ImportRecord
 from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_bytes
-from kaiku.web.spreadsheets import csv_text
 from kaiku.visits.models import Use
+from kaiku.web.spreadsheets import csv_text
 
 USE_HEADER = ["Date", "Card number", "Event", "Adults", "Children", "Assistants"]
 

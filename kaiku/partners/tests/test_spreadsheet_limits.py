@@ -15,9 +15,11 @@ from kaiku.cards.models import Card
 from kaiku.cards.tests.factories import StockCardFactory
 from kaiku.partners import imports
 from kaiku.partners.spreadsheets import SpreadsheetError, read_bytes
-from kaiku.partners.tests.test_imports import USE_HEADER, old_card, xlsx  # noqa: F401 (fixture)
+from kaiku.partners.tests import test_imports
+from kaiku.partners.tests.test_imports import USE_HEADER, xlsx
 from kaiku.visits.models import Use
 
+old_card = test_imports.old_card  # the fixture
 MB = 1024 * 1024
 SHEET = (
     b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
