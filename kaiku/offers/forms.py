@@ -6,10 +6,14 @@ import uuid
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.network.models import Area, Municipality, Sector
+from kaiku.offers import images
 from kaiku.offers.models import ACCESSIBILITY, ArtForm, Occurrence, Offer, TicketMethod
 from kaiku.offers.services import MAX_EXTRA_SEATS
 from kaiku.web.widgets import QuickSelect
@@ -55,6 +59,33 @@ class OfferForm(forms.ModelForm):
             "quota": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             "min_age": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 99}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._thumbnail: ContentFile[bytes] | None = None
+        self.fields["image"].help_text = _("JPEG, PNG or WebP, at most 5 MB. It is saved anew without its metadata.")
+        self.fields["image"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+
+    def clean_image(self) -> Any:
+        image = self.cleaned_data.get("image")
+        if isinstance(image, UploadedFile):  # a new upload, not the picture already saved
+            try:
+                prepared = images.prepare(image, image.size)
+            except images.ImageError as exc:
+                raise ValidationError(exc.message, code=exc.code) from exc
+            self._thumbnail = prepared.thumbnail
+            return prepared.picture
+        return image
+
+    def save(self, commit: bool = True) -> Offer:
+        offer = super().save(commit=False)
+        if self._thumbnail is not None:
+            offer.thumbnail = self._thumbnail  # type: ignore[assignment]
+        elif not offer.image:
+            offer.thumbnail = ""  # type: ignore[assignment]
+        if commit:
+            offer.save()
+        return offer
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -143,6 +143,8 @@ class Offer(models.Model):
     excluded = models.BooleanField(_("not available with Kaikukortti"), default=False)
     published = models.BooleanField(_("shown in the public catalogue"), default=True)
     image = models.ImageField(_("image"), upload_to="offers/", blank=True)
+    # Made from the image when it is uploaded (kaiku.offers.images), for the catalogue's list.
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="offers/thumbnails/", blank=True, editable=False)
     image_url = models.URLField(_("image address"), max_length=500, blank=True)
     image_alt = models.CharField(_("image description"), max_length=200, blank=True)
     # Set while an upcoming occurrence has last-minute seats: the latest such start.

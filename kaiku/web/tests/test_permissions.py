@@ -1,14 +1,31 @@
+from types import SimpleNamespace
+
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from kaiku.testing.matrix import Row, check, matrix_params
 from kaiku.testing.world import ROLES
 
 EVERYONE_200 = dict.fromkeys(ROLES, 200)
 EVERYONE_302 = dict.fromkeys(ROLES, 302)
+EVERYONE_404 = dict.fromkeys(ROLES, 404)
+
+
+def _picture(world):
+    from kaiku.offers.tests.test_images import picture
+
+    name = default_storage.save("offers/matrix.jpg", ContentFile(picture()))
+    world.extra["picture"] = SimpleNamespace(pk=name)
+    world.extra["missing"] = SimpleNamespace(pk="offers/missing.jpg")
+
 
 MATRIX = [
     Row("web:home", "GET", EVERYONE_200),
     Row("web:healthz", "GET", EVERYONE_200),
+    # Uploaded pictures are public (offer images), like the catalogue that shows them.
+    Row("web:media", "GET", EVERYONE_200, {"path": "picture"}, setup=_picture),
+    Row("web:media", "GET", EVERYONE_404, {"path": "missing"}, setup=_picture),
     Row("set_language", "POST", EVERYONE_302, data={"language": "sv", "next": "/"}),
     Row("javascript-catalog", "GET", EVERYONE_200),
     Row("accounts:login", "GET", EVERYONE_200),
