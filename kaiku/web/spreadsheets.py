@@ -106,11 +106,11 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
     if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl stores dates too
         cell.number_format = "yyyy-mm-dd"
         return cell
     if value is None or isinstance(value, bool | int | float | Decimal):
-        return WriteOnlyCell(sheet, value=value)
+        return WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # and Decimal
     text = _ILLEGAL.sub("", str(value))
     cell = WriteOnlyCell(sheet, value=text)
     if is_formula_like(text):

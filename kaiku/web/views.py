@@ -40,7 +40,7 @@ MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
 
 
 @require_safe
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: HttpRequest, path: str) -> FileResponse:
     """An uploaded picture from the default storage, with headers that keep it a plain picture.
 
     Only pictures are served (never HTML or SVG, which a browser would run), the type is
