@@ -46,3 +46,30 @@ def test_it_searches_the_catalogue_on_a_phone_and_opens_an_offer(phone):
     # Nothing spills sideways on a 360 px screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(phone)
+
+
+def test_the_catalogue_shows_an_uploaded_pictures_thumbnail_on_a_phone(phone):
+    import io
+
+    from PIL import Image
+
+    from kaiku.offers import images
+
+    area = Area.objects.create(name="Tampere", slug="tampere", status=Area.Status.ACTIVE)
+    venue = VenueFactory(area=area, name="Tampereen Teatteri")
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 600), "teal").save(buffer, "JPEG")
+    prepared = images.prepare(buffer)
+    offer = OfferFactory(venue=venue, title_fi="Kuvallinen konsertti", image_alt="Teal poster")
+    offer.image.save(prepared.picture.name, prepared.picture, save=False)
+    offer.thumbnail.save(prepared.thumbnail.name, prepared.thumbnail, save=False)
+    offer.save()
+    OccurrenceFactory(offer=offer, starts_at=timezone.now() + dt.timedelta(days=2))
+    services.refresh_dates(offer)
+    phone.goto("/offers/")
+    thumb = phone.locator(".offers > li img.thumb")
+    assert thumb.count() == 1
+    thumb.scroll_into_view_if_needed()
+    phone.wait_for_function("() => document.querySelector('img.thumb').complete")
+    assert thumb.evaluate("img => img.naturalWidth") == images.THUMBNAIL_SIZE
+    assert_accessible(phone)

@@ -64,3 +64,31 @@ def test_the_public_area_page_works_on_a_phone(phone):
     phone.goto("/api/partners/")
     assert phone.locator("#partner_record_use").is_visible()
     assert_accessible(phone)
+
+
+def test_venue_staff_choose_what_repeated_rows_mean_on_a_phone(phone, tmp_path):
+    from django.utils import timezone
+
+    from kaiku.visits.models import Use
+
+    world = build_world()
+    sign_in(phone, world.users["venue_staff"])
+    set_language(phone, "en")
+    wb = Workbook()
+    wb.active.append(["Date", "Card number", "Adults"])
+    for _ in range(2):
+        wb.active.append([timezone.localdate().isoformat(), world.card_a.number, 1])
+    path = tmp_path / "uses.xlsx"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(buffer.getvalue())
+    phone.goto(f"/partners/venues/{world.venue_a.pk}/import/")
+    phone.locator("input[type=file]").set_input_files(str(path))
+    phone.get_by_role("button", name="Import").click()
+    assert phone.get_by_role("cell", name="The same as row 2", exact=False).is_visible()
+    assert_accessible(phone)
+    phone.locator("input[type=file]").set_input_files(str(path))
+    phone.get_by_label("Record repeated rows as separate uses").check()
+    phone.get_by_role("button", name="Import").click()
+    phone.get_by_text("1 rows repeated an earlier row", exact=False).wait_for(timeout=10_000)
+    assert Use.objects.filter(venue=world.venue_a, channel="import").count() == 2
