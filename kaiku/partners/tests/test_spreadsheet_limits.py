@@ -201,3 +201,23 @@ def test_a_four_digit_postal_code_or_two_digit_municipality_is_an_error_never_pa
         and "format the column as text" in exc.value.errors[0].message
     )
     assert not Card.objects.filter(pk__in=[c.pk for c in stock]).exclude(status=Card.Status.UNREGISTERED).exists()
+
+
+def test_openpyxl_parses_through_defusedxml_so_entities_are_refused():
+    import openpyxl.xml
+    from openpyxl.xml import functions
+
+    assert openpyxl.xml.DEFUSEDXML and functions.iterparse.__module__.startswith("defusedxml")
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
+    )
+    data = xlsx(["Date"], [["x"]])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, laughs if info.filename == "xl/worksheets/sheet1.xml" else source.read(info))
+    with pytest.raises(SpreadsheetError) as exc:
+        read_bytes(out.getvalue())
+    assert exc.value.code == "not_a_spreadsheet"
