@@ -48,10 +48,6 @@ P = 16
 HEADER = struct.Struct(">4sBHBIHI32s")
 EPOCH = dt.date(2000, 1, 1)
 SIGNATURE_LENGTH = 64
-# Longest a built set is served without asking the register whether a card changed
-# since (a transaction that commits after the set was built, with an earlier change
-# time, is caught by this bound).
-DEFAULT_MAX_AGE = 60
 
 
 @dataclass(frozen=True)
@@ -147,17 +143,17 @@ def valid_numbers(area_id: int, day: dt.date) -> Iterable[str]:
 
 
 def for_venue(venue: Site, day: dt.date | None = None) -> ValidSet:
-    """The venue's set for today, built at most once per change and ``DOOR_VALID_SET_MAX_AGE``.
+    """The venue's set for today, rebuilt when a card changed or it is older than ``DOOR_VALID_SET_MAX_AGE``.
 
     Every venue outside local-only areas shares one national set, so at 1 M cards the
-    hashing (about a second) is done once, not per device. A cached set is reused while
-    no card has changed since it was built.
+    hashing is done once, not per device. The age bound catches a transaction that
+    committed after the set was built with an earlier change time.
     """
     day = day or timezone.localdate()
     area_id = scope_of(venue)
     signing = keys.current()
     cache_key = f"door:valid-set:{FORMAT}:{signing.key_id}:{area_id}:{day.isoformat()}"
-    max_age = getattr(settings, "DOOR_VALID_SET_MAX_AGE", DEFAULT_MAX_AGE)
+    max_age = settings.DOOR_VALID_SET_MAX_AGE
     now = timezone.now()
     cached = cache.get(cache_key)
     if cached is not None:
