@@ -4,6 +4,7 @@ timer, /door/ offline, the phone layout, the override for an already used card."
 import datetime as dt
 
 import pytest
+from django.core.signals import request_started
 from django.utils import timezone
 
 from kaiku.cards import services as cards
@@ -174,3 +175,25 @@ def test_the_door_overrides_an_already_used_card_with_a_reason(phone, world):
     accepted = Use.objects.filter(card=world.card_a, occurrence=occurrence, outcome=Use.Outcome.ACCEPTED)
     assert accepted.count() == 2
     assert [u.override_reason for u in accepted.order_by("pk")] == ["", "Left and came back"]
+
+
+def test_the_door_page_is_fetched_once_per_load(phone, world):
+    page = phone
+    path = f"/door/venues/{world.venue_a.pk}/"
+    fetched = []
+
+    def count(sender, environ, **kwargs):
+        if environ.get("PATH_INFO") == path:
+            fetched.append(environ["PATH_INFO"])
+
+    _open_door(page, world)
+    page.evaluate("() => navigator.serviceWorker.ready")
+    request_started.connect(count)
+    try:
+        for _ in range(2):
+            page.reload()
+            page.evaluate("() => window.KaikuDoor.ready")
+            page.wait_for_selector("#door[data-ready='yes']", state="attached")
+    finally:
+        request_started.disconnect(count)
+    assert len(fetched) == 2

@@ -17,6 +17,8 @@
   var BATCH = 200;
   var REFRESH_MS = Math.max(1, settings.refreshSeconds || 300) * 1000;
   var CACHE = "kaiku-door-v1";
+  // Whether the service worker served (and so kept) this page: read before it can claim it.
+  var servedByWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
 
   var state = {
     venueId: settings.venueId,
@@ -207,7 +209,7 @@
     if (!("caches" in window) || !online()) return Promise.resolve();
     return caches.open(CACHE).then(async function (cache) {
       var wanted = settings.assets.slice();
-      if (!(navigator.serviceWorker && navigator.serviceWorker.controller)) wanted.push(location.pathname);
+      if (!servedByWorker) wanted.push(location.pathname);
       var missing = [];
       for (var i = 0; i < wanted.length; i++) {
         // Static files have content-hashed names: one kept is never stale.
