@@ -112,13 +112,17 @@ def rice_decode(data: bytes, count: int, p: int) -> list[int]:
     return values
 
 
-def build(numbers: Iterable[str], day: dt.date, area_id: int = 0, p: int = P) -> bytes:
+def build(
+    numbers: Iterable[str], day: dt.date, area_id: int = 0, p: int = P, signing: keys.SigningKey | None = None
+) -> bytes:
     """The signed set of these numbers for a day (numbers: 8 characters, no dashes)."""
     key = day_key(day)
-    numbers = list(numbers)
-    modulus = len(numbers) << p
-    values = sorted({element(key, number, modulus) for number in numbers})
-    signing = keys.current()
+    unique = set(numbers)
+    modulus = len(unique) << p
+    # Two numbers may fall on the same value (about one pair at 100,000 cards); both are
+    # kept (a gap of 0) so that the device derives the same modulus from the count.
+    values = sorted(element(key, number, modulus) for number in unique)
+    signing = signing or keys.current()
     head = HEADER.pack(MAGIC, FORMAT, signing.key_id, p, len(values), (day - EPOCH).days, area_id, key)
     body = head + rice_encode(values, p)
     return body + signing.private.sign(body)

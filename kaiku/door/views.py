@@ -75,7 +75,9 @@ def _door_text() -> dict[str, str]:
         "checked_offline": _("Checked on this device without a connection, against the card lists updated {age}."),
         "checked_offline_never": _("Checked on this device without a connection; it has no card lists yet."),
         "unknown_offline": _("Not known without a connection"),
-        "children_unknown": _("Not known without a connection: the register checks the children when the use is synced."),
+        "children_unknown": _(
+            "Not known without a connection: the register checks the children when the use is synced."
+        ),
         "synced_card": _("Card {card}: {result}"),
     }
 

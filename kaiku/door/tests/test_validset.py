@@ -85,3 +85,15 @@ def test_it_reuses_a_cached_set_until_a_card_changes(world, _clock, django_asser
         assert validset.for_venue(world.venue_a) == first
     cards.inactivate_card(world.card_a, "lost", None)
     assert not validset.contains(validset.for_venue(world.venue_a).blob, world.card_a.number)
+
+
+@pytest.mark.django_db
+def test_it_keeps_numbers_that_fall_on_the_same_value(monkeypatch):
+    # A collision must not shrink the count: the device derives the modulus from it.
+    monkeypatch.setattr(
+        validset, "element", lambda key, number, modulus: 42 if number < "5" else hash(number) % modulus
+    )
+    members = _numbers(50)
+    blob = validset.build(members, dt.date(2026, 6, 15))
+    assert validset.HEADER.unpack_from(blob)[4] == 50
+    assert all(validset.contains(blob, n) for n in members)
