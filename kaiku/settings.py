@@ -204,8 +204,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "kaiku" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Content-hashed names, served with a year's caching (whitenoise marks them immutable).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The door page refreshes its revocation list and valid-card set this often while online;
+# the server rebuilds a valid-card set at most this often unless a card changed.
+DOOR_REFRESH_SECONDS = env_int("DOOR_REFRESH_SECONDS", 300)
+DOOR_VALID_SET_MAX_AGE = env_int("DOOR_VALID_SET_MAX_AGE", 60)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 

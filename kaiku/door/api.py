@@ -10,7 +10,7 @@ import functools
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kaiku.accounts.scopes import get_venue, scope_for, staffed_venues
-from kaiku.door import services
+from kaiku.door import services, validset
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import Sector, Site
 from kaiku.visits.models import Use
@@ -164,6 +164,26 @@ class ConfigView(DoorAPIView):
     )
     def get(self, request: Request, venue_id: int) -> Response:
         return Response(services.venue_config(self.venue(request, venue_id)))
+
+
+class ValidSetView(DoorAPIView):
+    @extend_schema(
+        summary="The signed set of card numbers valid in this venue's area today, as keyed hashes",
+        description=(
+            "Binary (application/octet-stream), the layout in kaiku/door/validset.py. "
+            "Send the previous answer's ETag as If-None-Match: an unchanged set answers 304."
+        ),
+        responses={(200, "application/octet-stream"): bytes, 304: None},
+    )
+    def get(self, request: Request, venue_id: int) -> HttpResponse:
+        found = validset.for_venue(self.venue(request, venue_id))
+        if request.headers.get("If-None-Match") == found.etag:
+            response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = HttpResponse(found.blob, content_type="application/octet-stream")
+        response["ETag"] = found.etag
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class CheckSerializer(serializers.Serializer):

@@ -43,6 +43,7 @@ class DoorReason:
     BAD_SIGNATURE = "bad_signature"
     OUTDATED_CODE = "outdated_code"
     NOT_CHECKED_OFFLINE = "not_checked_offline"
+    NOT_IN_VALID_SET = "not_in_valid_set"
 
 
 DOOR_REASON_LABELS: dict[str, Any] = {
@@ -53,6 +54,10 @@ DOOR_REASON_LABELS: dict[str, Any] = {
     ),
     DoorReason.NOT_CHECKED_OFFLINE: _(
         "Cannot be checked without a connection. It will be checked when the device is online."
+    ),
+    DoorReason.NOT_IN_VALID_SET: _(
+        "Not among the cards valid in this area when the device last updated its lists: "
+        "not registered, expired, inactivated or mistyped."
     ),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import check_password
@@ -69,6 +70,15 @@ def _door_text() -> dict[str, str]:
         "no_code_in_photo": _("No card code was found in the photo."),
         "signed_out": _("You have been signed out. Sign in again to record uses."),
         "bad_token": _("This device token is not valid."),
+        "lists_age": _("Card lists updated {age}"),
+        "lists_never": _("No card lists on this device yet: connect it to the network."),
+        "checked_offline": _("Checked on this device without a connection, against the card lists updated {age}."),
+        "checked_offline_never": _("Checked on this device without a connection; it has no card lists yet."),
+        "unknown_offline": _("Not known without a connection"),
+        "children_unknown": _(
+            "Not known without a connection: the register checks the children when the use is synced."
+        ),
+        "synced_card": _("Card {card}: {result}"),
     }
 
 
@@ -85,6 +95,7 @@ def _page_context(venue_id: int | None, device: bool) -> dict[str, object]:
             "sw": reverse("door:service_worker"),
             "scope": reverse("door:index"),
             "labels": services.reason_labels(),
+            "refreshSeconds": settings.DOOR_REFRESH_SECONDS,
         },
     }
 

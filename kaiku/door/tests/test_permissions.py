@@ -100,6 +100,8 @@ MATRIX = [
     Row("door-api:me", "GET", API),
     Row("door-api:config", "GET", API, {"venue_id": "venue_a"}),
     Row("door-api:config", "GET", API_OTHER, {"venue_id": "venue_b"}),
+    Row("door-api:valid_cards", "GET", API, {"venue_id": "venue_a"}),
+    Row("door-api:valid_cards", "GET", API_OTHER, {"venue_id": "venue_b"}),
     Row("door-api:check", "POST", API, {"venue_id": "venue_a"}, data={"text": "KK-2222-2222"}, content_type=JSON),
     Row("door-api:check", "POST", API_OTHER, {"venue_id": "venue_b"}, data={"text": "KK-2222-2222"}, content_type=JSON),
     Row("door-api:uses", "POST", API, {"venue_id": "venue_a"}, data=BATCH, content_type=JSON),

@@ -148,9 +148,96 @@
     return d.getFullYear() + "-" + m + "-" + day;
   }
 
+  // --- The valid-card set (kaiku/door/validset.py): keyed hashes, Rice-coded gaps -----
+
+  var SET_HEADER = 50;
+
+  function riceDecode(bytes, start, end, count, p) {
+    var out = new Float64Array(count);
+    var pos = start * 8, endBits = end * 8, previous = 0, scale = Math.pow(2, p);
+    for (var i = 0; i < count; i++) {
+      var quotient = 0;
+      while (pos < endBits && (bytes[pos >> 3] >> (7 - (pos & 7))) & 1) { quotient++; pos++; }
+      pos++;
+      var low = 0;
+      for (var b = 0; b < p; b++, pos++) low = low * 2 + ((bytes[pos >> 3] >> (7 - (pos & 7))) & 1);
+      previous += quotient * scale + low;
+      out[i] = previous;
+    }
+    return out;
+  }
+
+  /* A downloaded set (ArrayBuffer) → the set to look numbers up in, or null if it is
+   * malformed or its signature does not verify with a known key. */
+  async function loadValidSet(buffer, publicKeys) {
+    try {
+      var bytes = new Uint8Array(buffer);
+      if (bytes.length < SET_HEADER + SIGNATURE_LENGTH) return null;
+      var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "KKVS" || bytes[4] !== 1) return null;
+      var keyId = view.getUint16(5);
+      var b64 = publicKeys && publicKeys[String(keyId)];
+      if (!b64) return null;
+      var body = bytes.subarray(0, bytes.length - SIGNATURE_LENGTH);
+      var signature = bytes.subarray(bytes.length - SIGNATURE_LENGTH);
+      var ok = await crypto.subtle.verify({ name: "Ed25519" }, await importKey(keyId, b64), signature, body);
+      if (!ok) return null;
+      var p = bytes[7], count = view.getUint32(8);
+      var hmacKey = await crypto.subtle.importKey("raw", bytes.slice(18, 50), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+      return {
+        count: count,
+        day: new Date(EPOCH_MS + view.getUint16(12) * DAY_MS).toISOString().slice(0, 10),
+        areaId: view.getUint32(14),
+        modulus: BigInt(count) << BigInt(p),
+        values: riceDecode(bytes, SET_HEADER, bytes.length - SIGNATURE_LENGTH, count, p),
+        key: hmacKey,
+      };
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* Is this number (8 characters, no dashes) in the set? False positives: about 1 in 2**P. */
+  async function inValidSet(set, number) {
+    if (!set || !set.count) return false;
+    var digest = new Uint8Array(await crypto.subtle.sign("HMAC", set.key, new TextEncoder().encode(number)));
+    var hash = 0n;
+    for (var i = 0; i < 8; i++) hash = (hash << 8n) | BigInt(digest[i]);
+    var value = Number((hash * set.modulus) >> 64n);
+    var lo = 0, hi = set.values.length - 1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (set.values[mid] === value) return true;
+      if (set.values[mid] < value) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
+  /* A number without a signed card code (typed, or printed card stock): the revocation
+   * list first (it names inactivated and replaced cards), then the valid-card set. */
+  async function checkNumber(number, verdict, state) {
+    var venue = (state && state.venue) || {};
+    var revoked = state && state.revocations && state.revocations[number];
+    if (venue.closed) verdict.reason = "venue_closed";
+    else if (revoked && revoked[1]) verdict.reason = revoked[1];
+    else if (!state || !state.validSet) {
+      // Nothing to check against yet: only the register can tell.
+      verdict.reason = "not_checked_offline";
+      verdict.uncertain = true;
+    } else if (await inValidSet(state.validSet, number)) {
+      // Valid in this area, but its kind and children are not in the set.
+      verdict.fromSet = true;
+      verdict.partyUnknown = true;
+    } else verdict.reason = "not_in_valid_set";
+    verdict.valid = !verdict.reason;
+    return verdict;
+  }
+
   /* The offline verdict for scanned or typed text.
-   * state: {publicKeys, revocations: {number: [minVersion, blockedReason]}, venue, rules}
-   * Returns {valid, reason, number, kind, childrenAllowed, groupMax, checkedOffline}. */
+   * state: {publicKeys, revocations: {number: [minVersion, blockedReason]}, validSet, venue, rules}
+   * Returns {valid, reason, number, kind, childrenAllowed, groupMax, checkedOffline,
+   * uncertain (nothing to judge by), fromSet, partyUnknown (kind and children unknown)}. */
   async function check(text, state, today) {
     today = today || localDay();
     var venue = (state && state.venue) || {};
@@ -162,11 +249,8 @@
         verdict.reason = typed.reason;
         return verdict;
       }
-      // A typed number carries no dates or rules: only the register can check it.
       verdict.number = displayNumber(typed.number);
-      verdict.reason = "not_checked_offline";
-      verdict.uncertain = true;
-      return verdict;
+      return checkNumber(typed.number, verdict, state);
     }
     var result = await verify(text, state && state.publicKeys);
     if (!result.code) {
@@ -175,15 +259,14 @@
     }
     var code = result.code;
     verdict.number = displayNumber(code.number);
+    // Printed card stock carries only the number: the register may have registered it since.
+    if (code.kind === "stock") return checkNumber(code.number, verdict, state);
     verdict.kind = code.kind;
     verdict.childrenAllowed = code.kind === "personal" ? code.children : 0;
     verdict.groupMax = code.kind === "community" ? rules.community_group_max || 0 : 0;
     var revoked = state && state.revocations && state.revocations[code.number];
     if (venue.closed) verdict.reason = "venue_closed";
-    else if (code.kind === "stock") {
-      verdict.reason = "not_checked_offline";
-      verdict.uncertain = true;
-    } else if (revoked && revoked[1]) verdict.reason = revoked[1];
+    else if (revoked && revoked[1]) verdict.reason = revoked[1];
     else if (revoked && code.codeVersion < revoked[0]) verdict.reason = "outdated_code";
     else if (code.validUntil < today) verdict.reason = "expired";
     else if (code.localOnly && venue.area_id !== code.areaId) verdict.reason = "wrong_area";
@@ -210,6 +293,8 @@
     normaliseNumber: normaliseNumber,
     displayNumber: displayNumber,
     applyRevocations: applyRevocations,
+    loadValidSet: loadValidSet,
+    inValidSet: inValidSet,
     localDay: localDay,
   };
 })(typeof self !== "undefined" ? self : this);

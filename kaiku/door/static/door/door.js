@@ -15,6 +15,10 @@
   var UNDO_MS = 2 * 60 * 1000;
   var SYNC_EVERY_MS = 15000;
   var BATCH = 200;
+  var REFRESH_MS = Math.max(1, settings.refreshSeconds || 300) * 1000;
+  var CACHE = "kaiku-door-v1";
+  // Whether the service worker served (and so kept) this page: read before it can claim it.
+  var servedByWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
 
   var state = {
     venueId: settings.venueId,
@@ -23,6 +27,9 @@
     publicKeys: {},
     revocations: {},
     revocationVersion: 0,
+    validSet: null, // the parsed valid-card set (codes.js loadValidSet)
+    validSetEtag: null,
+    listsAt: null, // when the device last had the revocation list and valid-card set from the server
     current: null, // {text, verdict, offline}
     last: null, // the last recorded use, for undo
     syncing: false,
@@ -72,12 +79,15 @@
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";
   }
-  function api(path, options) {
-    options = options || {};
-    var headers = { Accept: "application/json" };
-    if (options.body) headers["Content-Type"] = "application/json";
+  function authHeaders(headers) {
     if (state.token) headers.Authorization = "Device " + state.token;
     else headers["X-CSRFToken"] = csrfToken();
+    return headers;
+  }
+  function api(path, options) {
+    options = options || {};
+    var headers = authHeaders({ Accept: "application/json" });
+    if (options.body) headers["Content-Type"] = "application/json";
     return fetch(settings.api + path, {
       method: options.method || "GET",
       headers: headers,
@@ -98,6 +108,15 @@
   // --- The banner -------------------------------------------------------------------
 
   var banner = document.getElementById("door-banner");
+  /* "12.03 (5 minutes ago)" in the page's language, or null if never. */
+  function ageText(at) {
+    if (!at) return null;
+    var lang = document.documentElement.lang || "fi";
+    var minutes = Math.max(0, Math.round((Date.now() - at) / 60000));
+    var relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+    var ago = minutes < 120 ? relative.format(-minutes, "minute") : relative.format(-Math.round(minutes / 60), "hour");
+    return new Date(at).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }) + " (" + ago + ")";
+  }
   function updateBanner() {
     return queueAll().then(function (items) {
       var count = items.length;
@@ -106,6 +125,8 @@
       var queued = count === 1 ? text.queued_one : text.queued_many.replace("{n}", count);
       banner.querySelector("[data-status]").textContent = status;
       banner.querySelector("[data-queue]").textContent = count ? queued : text.queue_empty;
+      var age = ageText(state.listsAt);
+      banner.querySelector("[data-lists]").textContent = age ? text.lists_age.replace("{age}", age) : text.lists_never;
       root.dataset.queue = String(count);
       root.dataset.online = online() ? "yes" : "no";
     });
@@ -120,34 +141,87 @@
     var name = document.getElementById("door-venue");
     if (name && config.venue) name.textContent = config.venue.name;
   }
+  /* The valid-card set, downloaded only when it changed (ETag), verified before use. */
+  function refreshValidSet() {
+    var headers = authHeaders({});
+    if (state.validSet && state.validSetEtag) headers["If-None-Match"] = state.validSetEtag;
+    return fetch(settings.api + "venues/" + state.venueId + "/valid-cards/", { headers: headers, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 304) return null;
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        var etag = response.headers.get("ETag");
+        return response.arrayBuffer().then(function (buffer) {
+          return Codes.loadValidSet(buffer, state.publicKeys).then(function (parsed) {
+            if (!parsed) throw new Error("The valid-card set did not verify");
+            state.validSet = parsed;
+            state.validSetEtag = etag;
+            return saveState("validset", { blob: buffer, etag: etag });
+          });
+        });
+      });
+  }
+  /* Config, revocation list and valid-card set from the server; on the page's timer, on
+   * load, when the connection returns and after each sync. */
+  var refreshing = null;
   function refresh() {
     if (!online() || !state.venueId) return Promise.resolve();
-    return Promise.all([
+    if (refreshing) return refreshing;
+    refreshing = Promise.all([
       api("venues/" + state.venueId + "/config/").then(function (config) {
         applyConfig(config);
-        return saveState("config", config);
+        return Promise.all([saveState("config", config), refreshValidSet()]);
       }),
       api("revocations/?since=" + (state.revocationVersion || 0)).then(function (answer) {
         state.revocations = Codes.applyRevocations(state.revocations, answer);
         state.revocationVersion = answer.version;
         return saveState("revocations", { version: answer.version, map: state.revocations });
       }),
-    ]).catch(function () { /* offline or flaky: keep what we have */ });
+    ]).then(function () {
+      state.listsAt = Date.now();
+      root.dataset.listsAt = String(state.listsAt);
+      return saveState("lists-at", state.listsAt);
+    }).catch(function () { /* offline or flaky: keep what we have */ })
+      .then(function () {
+        refreshing = null;
+        return updateBanner();
+      });
+    return refreshing;
   }
   function loadOffline() {
-    return Promise.all([loadState("config"), loadState("revocations")]).then(function (values) {
+    return Promise.all([loadState("config"), loadState("revocations"), loadState("validset"), loadState("lists-at")]).then(function (values) {
       if (values[0]) applyConfig(values[0]);
       if (values[1]) {
         state.revocations = values[1].map || {};
         state.revocationVersion = values[1].version || 0;
       }
+      state.listsAt = values[3] || null;
+      if (state.listsAt) root.dataset.listsAt = String(state.listsAt);
+      if (!values[2]) return null;
+      return Codes.loadValidSet(values[2].blob, state.publicKeys).then(function (parsed) {
+        state.validSet = parsed;
+        state.validSetEtag = parsed ? values[2].etag : null;
+      });
     });
   }
+  /* Files for offline use. The service worker keeps each page it serves, so the page is
+   * fetched again only on a device's first visit, before the worker controls it. */
   function cacheForOffline() {
     if (!("caches" in window) || !online()) return Promise.resolve();
-    return caches.open("kaiku-door-v1").then(function (cache) {
-      return cache.addAll([location.pathname].concat(settings.assets)).catch(function () {});
-    });
+    return caches.open(CACHE).then(async function (cache) {
+      var wanted = settings.assets.slice();
+      if (!servedByWorker) wanted.push(location.pathname);
+      var missing = [];
+      for (var i = 0; i < wanted.length; i++) {
+        // Static files have content-hashed names: one kept is never stale.
+        if (wanted[i] === location.pathname || !(await cache.match(wanted[i]))) missing.push(wanted[i]);
+      }
+      await cache.addAll(missing);
+      if (!settings.device) {
+        // /door/ sends a one-venue user here; keep that answer so /door/ opens offline.
+        var index = await cache.match(settings.scope);
+        if (!index || index.status !== 200) await cache.put(settings.scope, Response.redirect(location.href, 302));
+      }
+    }).catch(function () {});
   }
 
   // --- Scanning: camera, photo, typed -----------------------------------------------
@@ -231,6 +305,7 @@
     var local = await Codes.check(value, {
       publicKeys: state.publicKeys,
       revocations: state.revocations,
+      validSet: state.validSet,
       venue: state.config && state.config.venue,
       rules: state.config && state.config.rules,
     });
@@ -272,27 +347,45 @@
   function showVerdict(verdict) {
     var box = document.getElementById("door-verdict-box");
     var uncertain = Boolean(verdict.uncertain);
+    var unknown = uncertain || Boolean(verdict.partyUnknown);
     box.className = "door-verdict " + (verdict.valid ? "ok" : uncertain ? "maybe" : "no");
     root.dataset.verdict = verdict.valid ? "valid" : uncertain ? "unchecked" : "refused";
     root.dataset.reason = verdict.reason || "";
+    root.dataset.source = verdict.fromSet ? "set" : verdict.checkedOffline ? "device" : "server";
     document.getElementById("door-verdict-title").textContent = verdict.valid ? text.valid : uncertain ? text.unchecked : text.not_valid;
     document.getElementById("door-verdict-reason").textContent = verdict.reason ? reasonText(verdict.reason) : "";
     document.getElementById("door-v-number").textContent = verdict.number || "—";
-    document.getElementById("door-v-kind").textContent = kindText(verdict.kind) || "—";
-    document.getElementById("door-v-children").textContent = verdict.kind === "community" ? text.group_max.replace("{n}", verdict.groupMax) : String(verdict.childrenAllowed || 0);
-    document.getElementById("door-v-offline").hidden = !verdict.checkedOffline;
+    // What an offline check cannot know is said, never shown as "0 children".
+    document.getElementById("door-v-kind").textContent = kindText(verdict.kind) || (unknown ? text.unknown_offline : "—");
+    document.getElementById("door-v-children").textContent = unknown
+      ? text.children_unknown
+      : verdict.kind === "community" ? text.group_max.replace("{n}", verdict.groupMax) : String(verdict.childrenAllowed || 0);
+    var note = document.getElementById("door-v-offline");
+    var age = ageText(state.listsAt);
+    note.textContent = age ? text.checked_offline.replace("{age}", age) : text.checked_offline_never;
+    note.hidden = !verdict.checkedOffline;
     var form = document.getElementById("door-confirm");
     form.hidden = !(verdict.valid || uncertain);
     form.reset();
+    document.getElementById("door-more").open = false;
     var children = document.getElementById("door-children");
-    // Unchecked (typed offline): the card's limit is unknown here; the server checks it on sync.
-    if (uncertain) children.removeAttribute("max");
+    // Unknown here (typed offline, or from the valid-card set): the server checks it on sync.
+    if (unknown) children.removeAttribute("max");
     else children.max = String(verdict.kind === "community" ? 0 : verdict.childrenAllowed || 0);
-    document.getElementById("door-children-field").hidden = verdict.kind === "community" || (!uncertain && !verdict.childrenAllowed);
+    document.getElementById("door-children-field").hidden = verdict.kind === "community" || (!unknown && !verdict.childrenAllowed);
     document.getElementById("door-clients-field").hidden = verdict.kind !== "community";
     document.getElementById("door-clients").max = String(verdict.groupMax || 0);
     setView("verdict");
-    box.focus();
+    window.scrollTo(0, 0);
+    box.focus({ preventScroll: true });
+  }
+
+  function step(event) {
+    var button = event.currentTarget;
+    var input = document.getElementById(button.dataset.for);
+    var next = (parseInt(input.value || "0", 10) || 0) + parseInt(button.dataset.step, 10);
+    var max = input.max === "" ? Infinity : parseInt(input.max, 10);
+    input.value = String(Math.max(0, Math.min(max, next)));
   }
 
   function renderOffers() {
@@ -321,6 +414,7 @@
     return Array.prototype.map.call(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
+  function lastChars(number) { return number ? "…" + String(number).replace(/-/g, "").slice(-4) : ""; }
   function readConfirm() {
     var choice = document.getElementById("door-offer").value;
     var number = function (id) { return Math.max(0, parseInt(document.getElementById(id).value || "0", 10) || 0); };
@@ -336,6 +430,9 @@
       read_with: state.current.source === "typed" ? "typed" : state.current.source === "photo" ? "photo" : "camera",
       offer: null,
       occurrence: null,
+      override_reason: "",
+      // Kept on the device only, for the synced list: the card's last characters.
+      label: lastChars(state.current.verdict.number),
     };
     if (choice.indexOf("occ:") === 0) item.occurrence = parseInt(choice.slice(4), 10);
     if (choice.indexOf("offer:") === 0) item.offer = parseInt(choice.slice(6), 10);
@@ -376,18 +473,30 @@
       return null;
     }
     document.getElementById("door-confirm-error").textContent = "";
+    return send(item, !state.current.offline);
+  }
+
+  /* Record one use: online at once, or into the queue (also if the network fails now). */
+  async function send(item, tryOnline) {
     var outcome = null;
-    if (online() && !state.current.offline) {
+    if (online() && tryOnline) {
       try {
-        var answer = await api("venues/" + state.venueId + "/uses/", { method: "POST", body: { uses: [Object.assign({}, item, { offline: false })] } });
+        var body = Object.assign({}, item, { offline: false });
+        delete body.venue;
+        delete body.label;
+        var answer = await api("venues/" + state.venueId + "/uses/", { method: "POST", body: { uses: [body] } });
         outcome = answer.results[0];
       } catch (error) {
         outcome = null; // The network went away between the check and the tap: queue it.
       }
     }
+    state.lastItem = item;
     if (outcome) {
       state.last = { key: item.key, use: outcome.use, at: Date.now(), queued: false };
-      showDone(outcome.status === "accepted" ? text.recorded : text.refused_now + " " + reasonText(outcome.reason), outcome.status === "accepted");
+      var accepted = outcome.status === "accepted";
+      showDone(accepted ? text.recorded : text.refused_now + " " + reasonText(outcome.reason), accepted);
+      // The same staff override as the desk: an already used card let in again, with a reason.
+      document.getElementById("door-override").hidden = outcome.reason !== "already_used";
     } else {
       item.offline = true;
       await queuePut(item);
@@ -398,10 +507,21 @@
     return outcome || { key: item.key, status: "queued" };
   }
 
+  async function override(event) {
+    if (event) event.preventDefault();
+    var reason = document.getElementById("door-override-reason").value.trim();
+    if (!reason || !state.lastItem) return null;
+    var item = Object.assign({}, state.lastItem, { key: newKey(), override_reason: reason.slice(0, 200), scanned_at: new Date().toISOString() });
+    delete item.offline;
+    return send(item, true);
+  }
+
   function showDone(message, canUndo) {
     state.current = null;
     document.getElementById("door-done-text").textContent = message;
     document.getElementById("door-undo").hidden = !canUndo;
+    document.getElementById("door-override").hidden = true;
+    document.getElementById("door-override-reason").value = "";
     setView("done");
     document.getElementById("door-done-text").focus();
   }
@@ -442,13 +562,16 @@
     try {
       var items = await queueAll();
       for (var i = 0; i < items.length; i += BATCH) {
+        var labels = {};
         var batch = items.slice(i, i + BATCH).map(function (item) {
           var copy = Object.assign({}, item);
+          labels[item.key] = item.label || "";
           delete copy.venue;
+          delete copy.label;
           return copy;
         });
         var answer = await api("venues/" + state.venueId + "/uses/", { method: "POST", body: { uses: batch } });
-        results = results.concat(answer.results);
+        results = results.concat(answer.results.map(function (r) { return Object.assign({ label: labels[r.key] || "" }, r); }));
         // Only what the server answered for leaves the queue; a failure keeps it for later.
         await queueDelete(answer.results.map(function (r) { return r.key; }));
         if (state.last && state.last.queued) {
@@ -460,7 +583,10 @@
           });
         }
       }
-      if (results.length) showSynced(results);
+      if (results.length) {
+        showSynced(results);
+        refresh(); // what the server just answered may have changed the lists
+      }
     } catch (error) {
       /* Try again later. */
     } finally {
@@ -478,7 +604,7 @@
       li.dataset.status = r.status;
       li.dataset.forced = r.forced ? "yes" : "no";
       var label = r.forced ? text.synced_forced + " " + reasonText(r.reason) : r.status === "accepted" ? text.synced_ok : text.synced_refused + " " + reasonText(r.reason);
-      li.textContent = label;
+      li.textContent = r.label ? text.synced_card.replace("{card}", r.label).replace("{result}", label) : label;
       list.insertBefore(li, list.firstChild);
     });
     while (list.children.length > 20) list.removeChild(list.lastChild);
@@ -553,6 +679,8 @@
   document.getElementById("door-confirm").addEventListener("submit", confirmUse);
   document.getElementById("door-sector").addEventListener("change", function (e) { e.target.dataset.touched = "1"; });
   document.getElementById("door-undo").addEventListener("click", undo);
+  document.getElementById("door-override").addEventListener("submit", override);
+  Array.prototype.forEach.call(document.querySelectorAll(".door-step"), function (b) { b.addEventListener("click", step); });
   ["door-cancel", "door-next"].forEach(function (id) {
     document.getElementById(id).addEventListener("click", function () {
       state.current = null;
@@ -563,11 +691,15 @@
   window.addEventListener("online", function () { updateBanner(); refresh().then(sync); });
   window.addEventListener("offline", updateBanner);
   setInterval(function () { if (online()) sync(); }, SYNC_EVERY_MS);
+  // A door left open all day keeps its lists current, and says how old they are.
+  setInterval(function () { if (online()) refresh(); else updateBanner(); }, REFRESH_MS);
+  setInterval(updateBanner, 30000);
 
   // For tests and the benchmark: the same handlers the buttons use.
   window.KaikuDoor = {
     handleScan: handleScan,
     confirmUse: confirmUse,
+    override: override,
     sync: sync,
     undo: undo,
     readImage: readImage,
