@@ -551,7 +551,9 @@ def join_group_visit(card: Card, visit: GroupVisit) -> GroupVisitParticipant:
     if visit.participants.count() >= visit.max_size:
         raise PortalError("group_full")
     place = GroupVisitParticipant.objects.create(group_visit=visit, card=card)
-    audit.record(HOLDER, "portal.group_visit_joined", visit, changes={"card": card.number}, area=visit.site.area)
+    # Recorded on the card (whose entries only the national admin sees with their number),
+    # not on the visit: a coordinator reading the visit's area sees counts, never cards.
+    audit.record(HOLDER, "portal.group_visit_joined", card, changes={"group_visit": visit.pk}, area=visit.site.area)
     return place
 
 
@@ -559,7 +561,7 @@ def join_group_visit(card: Card, visit: GroupVisit) -> GroupVisitParticipant:
 def leave_group_visit(card: Card, visit: GroupVisit) -> None:
     deleted, _rows = GroupVisitParticipant.objects.filter(group_visit=visit, card=card).delete()
     if deleted:
-        audit.record(HOLDER, "portal.group_visit_left", visit, changes={"card": card.number}, area=visit.site.area)
+        audit.record(HOLDER, "portal.group_visit_left", card, changes={"group_visit": visit.pk}, area=visit.site.area)
 
 
 # --- The holder's own data --------------------------------------------------------------
