@@ -41,7 +41,7 @@ class EraseForm(forms.Form):
 def erase_card_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The distributor erases a card's details for the client in front of them."""
     card = get_card(request, pk)
-    form = EraseForm(request.POST or None)
+    form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             erase_card(card, request.user)
