@@ -187,8 +187,8 @@ class NationalSettings(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
         help_text=_(
-            "Years after a card's validity ends: its postal code, birth year, gender, life situation, "
-            "e-mail and survey answers are then reduced to what statistics need."
+            "Years after a card's validity ends: its birth year (kept as an age band), postal code, gender, "
+            "life situation and e-mail are then removed."
         ),
     )
     sign_in_attempt_days = models.PositiveSmallIntegerField(

@@ -22,7 +22,7 @@ def test_the_distributor_erases_a_card_and_statistics_do_not_change(world):
     client = world.client_for("distributor")
     url = reverse("privacy:erase_card", args=[world.card_a.pk])
     page = client.get(url)
-    assert "What stays, and why" in page.content.decode() and page["Cache-Control"].count("no-store")
+    assert "Mitä jää ja miksi" in page.content.decode() and page["Cache-Control"].count("no-store")
     refused = client.post(url, {})
     assert refused.status_code == 200 and refused.context["form"].errors
     world.card_a.refresh_from_db()
@@ -39,7 +39,7 @@ def test_the_distributor_erases_a_card_and_statistics_do_not_change(world):
     result = record_use(UseRequest(venue=world.venue_a, number=card.number, channel="typed", idempotency_key="after"))
     assert result.use.reason == Reason.INACTIVATED
     page = client.get(reverse("cards:detail", args=[card.pk])).content.decode()
-    assert "personal details were erased" in page
+    assert "henkilötiedot poistettiin" in page
 
 
 def test_the_holder_erases_their_own_card_and_is_signed_out(world):
