@@ -16,6 +16,7 @@ urlpatterns = [
     path("stats/", include("kaiku.stats.urls")),
     path("portal/", include("kaiku.portal.urls")),
     path("partners/", include("kaiku.partners.urls")),
+    path("privacy/", include("kaiku.privacy.urls")),
     path("api/", include("kaiku.web.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -32,6 +32,33 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+# What the audit log may keep (issue 18, DESIGN §6): a field is named as changed, but its
+# value is kept only where it is not personal. E-mail addresses never; free text (a
+# reason) only about an organisation (why a partner left); on a card, only the lifecycle fields: its holder details
+# (birth year, postal code, municipality, gender, life situation, consents, children)
+# are named, not recorded.
+EMAIL = frozenset({"email"})
+FREE_TEXT = frozenset({"reason", "void_reason", "inactivation_reason", "comment", "text"})
+# Free text about an organisation (why a partner left) is kept; about a card or a use it is not.
+ORGANISATION_TYPES = frozenset({"network.site", "network.area"})
+CARD_VALUES_KEPT = frozenset(
+    {"status", "kind", "registered_on", "issued_on", "valid_until", "replaced_by", "group_visit"}
+)
+
+
+def redact(object_type: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` with every personal or free-text value replaced by None (the name stays)."""
+    card = object_type == "cards.card"
+    return {
+        key: None
+        if key in EMAIL
+        or (key in FREE_TEXT and object_type not in ORGANISATION_TYPES)
+        or (card and key not in CARD_VALUES_KEPT)
+        else value
+        for key, value in changes.items()
+    }
+
+
 def record(
     actor: Any,
     action: str,
@@ -43,13 +70,14 @@ def record(
 ) -> AuditEntry:
     user = actor if getattr(actor, "is_authenticated", False) else None
     actor_label = str(getattr(actor, "email", "") or actor or "system")
+    object_type = obj._meta.label_lower
     return AuditEntry.objects.create(
         actor=user,
         actor_label=actor_label[:200],
         action=action,
-        object_type=obj._meta.label_lower,
+        object_type=object_type,
         object_id=str(obj.pk),
         object_label=(label if label is not None else str(obj))[:200],
         area=area,
-        changes=changes or {},
+        changes=redact(object_type, changes or {}),
     )

@@ -81,6 +81,10 @@ class Card(models.Model):
     community_label = models.CharField(_("community card label"), max_length=120, blank=True)
 
     inactivation_reason = models.CharField(_("reason for inactivation"), max_length=200, blank=True)
+    # Set when retention or an erasure request reduced the holder details (kaiku.privacy):
+    # the birth year is then kept only as the age band at the end of the card's validity.
+    details_reduced_on = models.DateField(_("holder details reduced on"), null=True, blank=True)
+    age_band = models.CharField(_("age band"), max_length=10, blank=True)
     replaced_by = models.OneToOneField(
         "self", verbose_name=_("replaced by"), related_name="replaces", on_delete=models.PROTECT, null=True, blank=True
     )

@@ -27,6 +27,8 @@ from kaiku.cards.services import (
     renew_card,
     replace_card,
 )
+from kaiku.privacy.models import ReadEntry
+from kaiku.privacy.services import record_read
 
 SESSION_CODES = "kaiku_activation_codes"
 
@@ -64,6 +66,8 @@ def site_cards(request: HttpRequest, site_id: int) -> HttpResponse:
     cards = Card.objects.filter(site=site).exclude(status=Card.Status.UNREGISTERED).order_by("-updated_at")
     query = request.GET.get("q", "").strip()
     if query:
+        # The search is logged, never what was searched for.
+        record_read(request, ReadEntry.What.CARD_SEARCH, detail=f"site {site.pk}")
         try:
             cards = cards.filter(number=numbers.normalise(query))
         except numbers.InvalidCardNumber:
@@ -129,6 +133,7 @@ def stock(request: HttpRequest, site_id: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
+    record_read(request, ReadEntry.What.CARD, object_id=card.pk)
     events = card.events.select_related("actor")
     uses = card.uses.select_related("venue").order_by("-scanned_at")[:20]
     return render(

@@ -92,5 +92,6 @@ def holder_slip_pdf(card: Card, activation_code: str | None, language: str = "fi
         "barcode_svg": code39.svg(card.number, height=10),
         "activation_code": activation_code,
         "portal_url": settings.SITE_ROOT.rstrip("/") + "/portal/",
+        "privacy_url": settings.SITE_ROOT.rstrip("/") + "/privacy/",
     }
     return _pdf("door/print/holder_slip.html", context, language)

@@ -24,6 +24,8 @@ from kaiku.door import printables, services
 from kaiku.door.forms import DeviceForm, SheetForm, SlipForm
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import Sector, Site
+from kaiku.privacy.models import ReadEntry
+from kaiku.privacy.services import record_read
 
 # What the service worker and the page keep for offline use.
 OFFLINE_ASSETS = (
@@ -199,4 +201,5 @@ def holder_slip(request: HttpRequest, pk: int) -> HttpResponse:
         if typed and card.activation_code_hash and check_password(typed, card.activation_code_hash):
             code = typed
     pdf = printables.holder_slip_pdf(card, code, language)
+    record_read(request, ReadEntry.What.HOLDER_DOWNLOAD, object_id=card.pk, detail="holder slip")
     return _pdf_response(pdf, f"kaikukortti-{card.number}.pdf")

@@ -180,6 +180,64 @@ class NationalSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Counts below this are shown as '<N' outside the national view."),
     )
+
+    # Retention (issue 18, docs/privacy.md): ``manage.py purge`` applies these.
+    holder_details_years = models.PositiveSmallIntegerField(
+        _("reduce holder details after (years)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "Years after a card's validity ends: its birth year (kept as an age band), postal code, gender, "
+            "life situation and e-mail are then removed."
+        ),
+    )
+    sign_in_attempt_days = models.PositiveSmallIntegerField(
+        _("keep sign-in attempts (days)"), default=90, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
+    idle_device_days = models.PositiveSmallIntegerField(
+        _("remove devices unused for (days)"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("Door devices and holders' signed-in browsers not used for this long."),
+    )
+    spent_link_days = models.PositiveSmallIntegerField(
+        _("keep spent sign-in links and invitations (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+    feedback_text_days = models.PositiveSmallIntegerField(
+        _("keep feedback comments (days)"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("The free-text comment is removed; the score stays for statistics."),
+    )
+    audit_values_years = models.PositiveSmallIntegerField(
+        _("keep audit entries' changed values (years)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("After this, an entry keeps who, what and when, and only the names of the changed fields."),
+    )
+    read_log_years = models.PositiveSmallIntegerField(
+        _("keep the read log (years)"), default=2, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+
+    # The privacy notice and accessibility statement are built from these (issue 18).
+    controller = models.CharField(
+        _("controller"),
+        max_length=200,
+        blank=True,
+        help_text=_("The organisation responsible for the register, with its address."),
+    )
+    privacy_contact = models.CharField(
+        _("contact for privacy matters"), max_length=200, blank=True, help_text=_("An e-mail address or phone number.")
+    )
+    dpo_contact = models.CharField(_("data protection officer"), max_length=200, blank=True)
+    accessibility_feedback = models.CharField(
+        _("accessibility feedback"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where to report an accessibility problem: an e-mail address or web address."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -133,6 +133,11 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.email} → {self.site}"
 
+    @property
+    def audit_label(self) -> str:
+        """The invitation as the audit log names it: without the invitee's e-mail address."""
+        return f"{self.kind} → {self.site}"
+
     @staticmethod
     def default_expiry() -> dt.datetime:
         return timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS)

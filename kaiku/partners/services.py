@@ -178,7 +178,8 @@ def offboard_site(site: Site, actor: Any, reason: str = "") -> Site:
     now = timezone.now()
     site.offboarded_at = now
     site.save(update_fields=["offboarded_at"])
-    roles = list(RoleAssignment.objects.filter(site=site).values_list("user__email", "role"))
+    # Staff by their internal id: the audit log holds no e-mail addresses.
+    roles = list(RoleAssignment.objects.filter(site=site).values_list("user_id", "role"))
     RoleAssignment.objects.filter(site=site).delete()
     Invitation.objects.filter(site=site, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     ApiKey.objects.filter(site=site, revoked_at__isnull=True).update(revoked_at=now, revoked_by=_user(actor))
@@ -235,7 +236,12 @@ def invite(site: Site, email: str, kind: str, actor: Any, *, base_url: str = "")
         {"invitation": invitation, "site": site, "link": link, "inviter": actor},
     )
     audit.record(
-        actor, "partners.invited", invitation, changes={"email": invitation.email, "kind": kind}, area=site.area
+        actor,
+        "partners.invited",
+        invitation,
+        changes={"email": None, "kind": kind},
+        area=site.area,
+        label=invitation.audit_label,
     )
     return SentInvitation(invitation, token)
 
@@ -315,7 +321,14 @@ def accept_invitation(token: str, data: Acceptance) -> User:
         site.save(update_fields=["contact_name", "contact_email"])
         if version is not None:
             Acknowledgement.objects.get_or_create(site=site, version=version, defaults={"by": user})
-    audit.record(user, "partners.invitation_accepted", invitation, changes={"kind": invitation.kind}, area=site.area)
+    audit.record(
+        user,
+        "partners.invitation_accepted",
+        invitation,
+        changes={"kind": invitation.kind},
+        area=site.area,
+        label=invitation.audit_label,
+    )
     return user
 
 
@@ -324,7 +337,9 @@ def revoke_invitation(invitation: Invitation, actor: Any) -> None:
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        audit.record(actor, "partners.invitation_revoked", invitation, area=invitation.site.area)
+        audit.record(
+            actor, "partners.invitation_revoked", invitation, area=invitation.site.area, label=invitation.audit_label
+        )
 
 
 # --- The national guideline ------------------------------------------------------------

@@ -48,6 +48,8 @@ from kaiku.partners.models import (
     Invitation,
 )
 from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_upload
+from kaiku.privacy.models import ReadEntry
+from kaiku.privacy.services import record_read
 from kaiku.web import spreadsheets
 
 # Multipart boundaries and the other form fields around the file.
@@ -569,6 +571,8 @@ def pilot_report(request: HttpRequest, pk: int) -> HttpResponse:
     area = get_area(request, pk)
     scope = request_scope(request)
     pdf = materials.pilot_report_pdf(area, national=scope.national, base_url=request.build_absolute_uri("/"))
+    if scope.national:  # unsuppressed: a read the national admin's log keeps
+        record_read(request, ReadEntry.What.NATIONAL_VIEW, object_id=area.pk, detail="pilot report")
     response = HttpResponse(pdf, content_type="application/pdf")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'inline; filename="kaikukortti-{area.slug}-pilot-{stamp}.pdf"'

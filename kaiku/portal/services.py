@@ -551,7 +551,9 @@ def join_group_visit(card: Card, visit: GroupVisit) -> GroupVisitParticipant:
     if visit.participants.count() >= visit.max_size:
         raise PortalError("group_full")
     place = GroupVisitParticipant.objects.create(group_visit=visit, card=card)
-    audit.record(HOLDER, "portal.group_visit_joined", visit, changes={"card": card.number}, area=visit.site.area)
+    # Recorded on the card (whose entries only the national admin sees with their number),
+    # not on the visit: a coordinator reading the visit's area sees counts, never cards.
+    audit.record(HOLDER, "portal.group_visit_joined", card, changes={"group_visit": visit.pk}, area=visit.site.area)
     return place
 
 
@@ -559,7 +561,7 @@ def join_group_visit(card: Card, visit: GroupVisit) -> GroupVisitParticipant:
 def leave_group_visit(card: Card, visit: GroupVisit) -> None:
     deleted, _rows = GroupVisitParticipant.objects.filter(group_visit=visit, card=card).delete()
     if deleted:
-        audit.record(HOLDER, "portal.group_visit_left", visit, changes={"card": card.number}, area=visit.site.area)
+        audit.record(HOLDER, "portal.group_visit_left", card, changes={"group_visit": visit.pk}, area=visit.site.area)
 
 
 # --- The holder's own data --------------------------------------------------------------
@@ -631,6 +633,8 @@ def export_data(card: Card) -> dict[str, Any]:
             "portal_consent": card.portal_consent,
             "email": card.email,
             "survey_consent": card.survey_consent,
+            "details_reduced_on": day(card.details_reduced_on),
+            "age_band": card.age_band or None,
         },
         "history": [{"event": e.kind, "at": e.at.isoformat()} for e in card.events.all()],
         "uses": [
@@ -665,8 +669,23 @@ def export_data(card: Card) -> dict[str, Any]:
             }
             for w in card.wellbeing_answers.order_by("period_start")
         ],
+        "reservations": [
+            {
+                "offer": r.occurrence.offer.title,
+                "starts_at": r.occurrence.starts_at.isoformat(),
+                "status": r.status,
+                "reserved_via": r.via,
+                "reserved_at": r.created_at.isoformat(),
+                "closed_at": day(r.closed_at),
+            }
+            for r in card.reservations.select_related("occurrence__offer").order_by("created_at", "pk")
+        ],
         "group_visits": [
-            {"offer": p.group_visit.offer.title, "meets_at": p.group_visit.meets_at.isoformat()}
+            {
+                "offer": p.group_visit.offer.title,
+                "meets_at": p.group_visit.meets_at.isoformat(),
+                "joined_at": p.joined_at.isoformat(),
+            }
             for p in card.group_visit_places.select_related("group_visit__offer")
         ],
         "signed_in_devices": [
@@ -681,7 +700,7 @@ def export_data(card: Card) -> dict[str, Any]:
             {"at": a.at.isoformat(), "method": a.method, "outcome": a.outcome}
             for a in SignInAttempt.objects.filter(card=card).order_by("at")
         ],
-        "preferences": {"weekly_tips_by_email": bool(pref and pref.digest)},
+        "preferences": {"weekly_tips_by_email": bool(pref and pref.digest), "language": pref.language if pref else ""},
     }
 
 

@@ -49,7 +49,8 @@ def _holder_dims(card: Card | None, year: int) -> dict[str, object]:
         "card_site_id": card.site_id,
         "card_area_id": card.site.area_id,
         "card_municipality_id": card.municipality_id or card.site.municipality_id,
-        "age_band": AgeBand.for_age(age),
+        # A card whose details retention or erasure reduced keeps only its age band.
+        "age_band": AgeBand.for_age(age) if age is not None else (card.age_band or AgeBand.UNKNOWN),
         "gender": card.gender or "",
         "card_kind": card.kind,
     }
@@ -867,15 +868,36 @@ def rebuild_card_years() -> int:
 @transaction.atomic
 def rebuild() -> dict[str, int]:
     """Throw the fact tables away and derive them again from uses and card events."""
-    from kaiku.cards.models import CardEvent
+    from kaiku.cards.models import Card, CardEvent
     from kaiku.visits.models import Use
+
+    # Cards whose holder details were reduced (kaiku.privacy) no longer hold the birth
+    # year and gender their facts were made from: their facts keep the values they had.
+    reduced = Card.objects.filter(details_reduced_on__isnull=False).values("pk")
+    kept_uses = {
+        use_id: (band, gender)
+        for use_id, band, gender in UseFact.objects.filter(card_key__in=reduced).values_list(
+            "use_id", "age_band", "gender"
+        )
+    }
+    kept_events = {
+        event_id: (band, gender)
+        for event_id, band, gender in CardFact.objects.filter(card_key__in=reduced).values_list(
+            "event_id", "age_band", "gender"
+        )
+    }
+
+    def keep(fact: Any, kept: dict[Any, tuple[str, str]], key: Any) -> Any:
+        if key in kept:
+            fact.age_band, fact.gender = kept[key]
+        return fact
 
     UseFact.objects.all().delete()
     CardFact.objects.all().delete()
     uses = Use.objects.select_related("venue", "offer", "card__site").order_by("pk").iterator(chunk_size=CHUNK)
     n_uses = 0
     for batch in _chunks(uses):
-        UseFact.objects.bulk_create([use_fact_for(use) for use in batch])  # type: ignore[arg-type]
+        UseFact.objects.bulk_create([keep(use_fact_for(use), kept_uses, use.pk) for use in batch])  # type: ignore[attr-defined]
         n_uses += len(batch)
     events = (
         CardEvent.objects.filter(kind__in=list(FACT_KINDS))
@@ -886,7 +908,10 @@ def rebuild() -> dict[str, int]:
     n_cards = 0
     for batch in _chunks(events):
         CardFact.objects.bulk_create(
-            [card_fact_for(e.card, e.kind, timezone.localdate(e.at), e.pk) for e in batch]  # type: ignore[attr-defined]
+            [
+                keep(card_fact_for(e.card, e.kind, timezone.localdate(e.at), e.pk), kept_events, e.pk)  # type: ignore[attr-defined]
+                for e in batch
+            ]
         )
         n_cards += len(batch)
     return {"uses": n_uses, "card_events": n_cards, **rebuild_derived()}

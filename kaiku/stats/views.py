@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 
 from kaiku.accounts.scopes import request_scope
 from kaiku.network.models import Area, NationalSettings, Site
+from kaiku.privacy.models import ReadEntry
+from kaiku.privacy.services import record_read
 from kaiku.stats import charts, exports, queries
 from kaiku.stats.forms import FilterForm
 from kaiku.stats.models import UseSummary
@@ -114,6 +116,8 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _dashboard(request: HttpRequest, level: str, pk: int | None = None) -> HttpResponse:
     scope = resolve_scope(request, level, pk)
+    if scope.threshold is None:
+        record_read(request, ReadEntry.What.NATIONAL_VIEW, detail=f"{level} {pk or ''}".strip())
     form = FilterForm(request.GET or None, scope=scope)
     filters = form.filters()
     tables, figures = _published(scope, filters)
@@ -147,6 +151,7 @@ def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResp
     key = request.GET.get("table", "months")
     if fmt not in FORMATS:
         raise Http404
+    record_read(request, ReadEntry.What.STATS_EXPORT, object_id=pk or "", detail=f"{level} {key} {fmt}"[:120])
     if key == "yearly" and level == "national":
         rows = queries.yearly_export(scope)
         notes = [str(d) for d in queries.YEARLY_DEFINITIONS]
@@ -225,6 +230,7 @@ def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
 @require_GET
 def yearly(request: HttpRequest) -> HttpResponse:
     scope = resolve_scope(request, "national")
+    record_read(request, ReadEntry.What.NATIONAL_VIEW, detail="yearly")
     return render(
         request,
         "stats/yearly.html",
@@ -259,6 +265,7 @@ def area_report(request: HttpRequest, area_id: int) -> HttpResponse:
         context = report_context(scope, year)
         html = render_to_string("stats/report.html", context, request=request)
     pdf = exports.pdf_bytes(html, request.build_absolute_uri("/"))
+    record_read(request, ReadEntry.What.STATS_EXPORT, object_id=area_id, detail=f"area report {year} {lang}")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="kaikukortti-{scope.area and scope.area.slug}-{year}-{lang}.pdf"'
