@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "kaiku.stats",
     "kaiku.portal",
     "kaiku.partners",
+    "kaiku.sso",
     "kaiku.web",
 ]
 

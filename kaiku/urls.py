@@ -18,6 +18,7 @@ urlpatterns = [
     path("stats/", include("kaiku.stats.urls")),
     path("portal/", include("kaiku.portal.urls")),
     path("partners/", include("kaiku.partners.urls")),
+    path("sso/", include("kaiku.sso.urls")),
     path("api/", include("kaiku.web.api_urls")),
     path("django-admin/", admin.site.urls),
 ]
