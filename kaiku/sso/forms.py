@@ -56,8 +56,8 @@ class ProviderForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.order_by("name")
-        self.fields["site"].queryset = Site.objects.order_by("name")
+        self.fields["area"].queryset = Area.objects.order_by("name")  # type: ignore[attr-defined]
+        self.fields["site"].queryset = Site.objects.order_by("name")  # type: ignore[attr-defined]
         self.fields["site"].required = False
         if self.instance.pk is None:
             self.fields["client_secret"].required = True

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kaiku.accounts.models import User
 from kaiku.accounts.scopes import request_scope
 from kaiku.audit.services import diff, snapshot
 from kaiku.sso import services
@@ -94,9 +95,9 @@ def _provider_form(request: HttpRequest, provider: IdentityProvider) -> HttpResp
     if request.method == "POST" and form.is_valid():
         provider = form.save(commit=False)
         changes = diff(before, snapshot(provider, AUDITED_FIELDS))
-        services.save_provider(
-            request.user, provider, client_secret=form.cleaned_data["client_secret"], changes=changes
-        )  # type: ignore[arg-type]
+        actor = request.user
+        assert isinstance(actor, User)
+        services.save_provider(actor, provider, client_secret=form.cleaned_data["client_secret"], changes=changes)
         return redirect("sso:provider_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "sso/provider_form.html", {"form": form, "provider": provider}, status=status)
