@@ -170,7 +170,13 @@ def complete(request: HttpRequest) -> tuple[User, IdentityProvider]:
     return user, provider
 
 
+# Far above what providers send, low enough that nothing oversized reaches a provider.
+MAX_PARAMETER_LENGTH = 4096
+
+
 def _complete(request: HttpRequest, provider: IdentityProvider) -> User:
+    if any(len(value) > MAX_PARAMETER_LENGTH for value in request.GET.values()):
+        raise SSOError("invalid_token")
     client = oidc_client(provider)
     _load_metadata(client, provider)
     # Authlib checks ``aud`` only when told to (without this an ID token for another

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -218,3 +219,37 @@ def test_it_refuses_an_unknown_email_in_three_languages(world, make_idp, oidc_pr
     response = _callback(client, oidc_provider.sign_in(authorize, "nobody@example.org"))
     assert response.status_code == 403
     assert text in response.content.decode()
+
+
+def test_it_refuses_an_oversized_answer(world, make_idp, oidc_provider):
+    make_idp()
+    client = Client()
+    state = parse_qs(urlsplit(_start(client, "admin@example.org")).query)["state"][0]
+    _refused(client.get(reverse("sso:callback"), {"code": "x" * 5000, "state": state}), "invalid_token")
+
+
+def test_no_address_code_or_token_reaches_the_logs(world, make_idp, oidc_provider, caplog):
+    caplog.set_level(logging.DEBUG)
+    make_idp()
+    client = Client()
+    authorize = _start(client, "admin@example.org")
+    answer = oidc_provider.sign_in(authorize, "admin@example.org")
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    _callback(client, answer)
+    other = Client()
+    _refused(
+        _callback(other, oidc_provider.sign_in(_start(other, "nobody@example.org"), "nobody@example.org")),
+        "unknown_email",
+    )
+    logged = caplog.text
+    assert "example.org" not in logged
+    assert code not in logged
+    assert "eyJ" not in logged  # no JWT (ID token) in any record
+
+
+def test_it_refuses_a_token_from_another_issuer(world, make_idp, oidc_provider):
+    make_idp(quirk="wrong-issuer")
+    client = Client()
+    authorize = _start(client, "admin@example.org")
+    _refused(_callback(client, oidc_provider.sign_in(authorize, "admin@example.org")), "wrong_issuer")
+    assert _signed_in_as(client) is None

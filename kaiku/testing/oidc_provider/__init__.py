@@ -3,7 +3,7 @@
 It is django-oauth-toolkit with OIDC enabled, an RSA signing key made at start, PKCE
 required, a sign-in form that accepts any e-mail address (a checkbox says whether the
 address counts as verified), and ``/test/clients/`` to register clients. A client whose
-quirk is 'wrong-audience' or 'expired' receives ID tokens wrong in that way.
+quirk is 'wrong-audience', 'expired' or 'wrong-issuer' receives ID tokens wrong in that way.
 """
 
 from __future__ import annotations
