@@ -112,8 +112,10 @@ def oidc_client(provider: IdentityProvider) -> DjangoOAuth2App:
 def _load_metadata(client: DjangoOAuth2App, provider: IdentityProvider) -> None:
     try:
         metadata = client.load_server_metadata()
-    except (requests.RequestException, ValueError) as exc:
+    except requests.RequestException as exc:
         raise SSOError("provider_unreachable") from exc
+    except (ValueError, TypeError, AttributeError) as exc:  # not a JSON object
+        raise SSOError("discovery_mismatch") from exc
     # OpenID Connect Discovery 1.0, 4.3: the issuer in the document is the one configured.
     if str(metadata.get("issuer", "")).rstrip("/") != provider.issuer.rstrip("/"):
         raise SSOError("discovery_mismatch")
@@ -133,6 +135,8 @@ def start(request: HttpRequest, provider: IdentityProvider, next_url: str = "") 
         return client.authorize_redirect(request, redirect_uri())
     except requests.RequestException as exc:
         raise SSOError("provider_unreachable") from exc
+    except (RuntimeError, KeyError) as exc:  # Authlib: the discovery document lacks an endpoint
+        raise SSOError("discovery_mismatch") from exc
 
 
 def _token_error_code(exc: Exception) -> str:
@@ -189,7 +193,8 @@ def _complete(request: HttpRequest, provider: IdentityProvider) -> User:
         token: dict[str, Any] = client.authorize_access_token(request, claims_options=claims_options)
     except requests.RequestException as exc:
         raise SSOError("provider_unreachable") from exc
-    except (AuthlibBaseError, JoseError, ValueError) as exc:
+    except (AuthlibBaseError, JoseError, ValueError, RuntimeError, KeyError) as exc:
+        # RuntimeError/KeyError: Authlib found no token endpoint or JWKS in the discovery document.
         raise SSOError(_token_error_code(exc)) from exc
     claims = token.get("userinfo")
     if not claims:

@@ -253,3 +253,12 @@ def test_it_refuses_a_token_from_another_issuer(world, make_idp, oidc_provider):
     authorize = _start(client, "admin@example.org")
     _refused(_callback(client, oidc_provider.sign_in(authorize, "admin@example.org")), "wrong_issuer")
     assert _signed_in_as(client) is None
+
+
+def test_it_refuses_a_discovery_document_for_another_issuer(world, make_idp, oidc_provider):
+    idp = make_idp()
+    idp.issuer = oidc_provider.issuer.replace("127.0.0.1", "localhost")
+    idp.save()
+    response = Client().post(reverse("sso:signin"), {"email": "admin@example.org"})
+    assert response.status_code == 400
+    assert escape(str(MESSAGES["discovery_mismatch"])) in response.content.decode()
