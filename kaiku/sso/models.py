@@ -51,3 +51,29 @@ class IdentityProvider(models.Model):
     @property
     def discovery_url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+class IdentityLink(models.Model):
+    """Which person at a provider (its ``sub``) signs in to which Kaiku account.
+
+    Made at the first sign-in. Afterwards the e-mail address alone is not enough: if the
+    provider gives the address to someone else, or says this person now has another
+    address, the sign-in is refused until the support service removes the link.
+    """
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="links")
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("single sign-on link")
+        verbose_name_plural = _("single sign-on links")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="sso_link_one_subject"),
+            models.UniqueConstraint(fields=["provider", "user"], name="sso_link_one_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.user_id}"

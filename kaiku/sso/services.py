@@ -17,7 +17,8 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
@@ -27,7 +28,7 @@ from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
 
 from kaiku.accounts.models import User
 from kaiku.audit.services import record
-from kaiku.sso.models import IdentityProvider
+from kaiku.sso.models import IdentityLink, IdentityProvider
 from kaiku.sso.secretbox import seal, unseal
 
 # Session keys: the provider of the flow under way, where to go afterwards, and whether
@@ -53,6 +54,10 @@ MESSAGES = {
     "no_email": _("Your organisation's sign-in service did not tell your e-mail address."),
     "email_unverified": _("Your organisation's sign-in service has not verified your e-mail address."),
     "domain_not_allowed": _("Your organisation's sign-in service may not sign in this e-mail address."),
+    "identity_changed": _(
+        "Your organisation's sign-in service and Kaiku disagree about who you are. "
+        "Ask the Kaiku support service to check your account."
+    ),
     "unknown_email": _(
         "There is no Kaiku account for your e-mail address. Ask your area coordinator to invite you, "
         "then sign in again."
@@ -210,7 +215,31 @@ def _complete(request: HttpRequest, provider: IdentityProvider) -> User:
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
         raise SSOError("unknown_email")
+    subject = str(claims.get("sub") or "")
+    if not subject or len(subject) > 255:
+        raise SSOError("invalid_token")
+    _check_link(provider, subject, user)
     return user
+
+
+def _check_link(provider: IdentityProvider, subject: str, user: User) -> None:
+    """The first sign-in ties the provider's person to the account; later ones must agree."""
+    with transaction.atomic():
+        links = list(
+            IdentityLink.objects.select_for_update().filter(provider=provider).filter(Q(subject=subject) | Q(user=user))
+        )
+        if any(link.subject != subject or link.user_id != user.pk for link in links):
+            raise SSOError("identity_changed")
+        if links:
+            links[0].save(update_fields=["last_used_at"])
+            return
+    try:
+        with transaction.atomic():
+            IdentityLink.objects.create(provider=provider, subject=subject, user=user)
+    except IntegrityError:
+        # A simultaneous first sign-in made a link: it must be this very one.
+        if not IdentityLink.objects.filter(provider=provider, subject=subject, user=user).exists():
+            raise SSOError("identity_changed") from None
 
 
 def after_login_url(request: HttpRequest) -> str:

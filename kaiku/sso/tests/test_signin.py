@@ -12,6 +12,7 @@ from django.utils.html import escape
 
 from kaiku.accounts.models import RoleAssignment
 from kaiku.audit.models import AuditEntry
+from kaiku.sso.models import IdentityLink
 from kaiku.sso.services import MESSAGES, SESSION_SECOND_FACTOR
 
 pytestmark = pytest.mark.usefixtures("real_clock")
@@ -262,3 +263,31 @@ def test_it_refuses_a_discovery_document_for_another_issuer(world, make_idp, oid
     response = Client().post(reverse("sso:signin"), {"email": "admin@example.org"})
     assert response.status_code == 400
     assert escape(str(MESSAGES["discovery_mismatch"])) in response.content.decode()
+
+
+def test_the_first_sign_in_ties_the_providers_person_to_the_account(world, make_idp, oidc_provider):
+    idp = make_idp()
+
+    def attempt(email: str, person: str):  # type: ignore[no-untyped-def]
+        client = Client()
+        return client, _callback(client, oidc_provider.sign_in(_start(client, email), email, person=person))
+
+    client, response = attempt("admin@example.org", "alice")
+    assert _signed_in_as(client) == world.users["national_admin"].pk
+    link = IdentityLink.objects.get()
+    assert (link.provider, link.user) == (idp, world.users["national_admin"])
+
+    # The provider gives the same address to another person: refused.
+    client, response = attempt("admin@example.org", "mallory")
+    _refused(response, "identity_changed")
+    # The same person now claims another account's address: refused.
+    client, response = attempt("distributor@example.org", "alice")
+    _refused(response, "identity_changed")
+    assert IdentityLink.objects.count() == 1
+
+    client, response = attempt("admin@example.org", "alice")
+    assert _signed_in_as(client) == world.users["national_admin"].pk
+    # The support service removes the link (Django admin): the next sign-in ties anew.
+    link.delete()
+    client, response = attempt("admin@example.org", "mallory")
+    assert _signed_in_as(client) == world.users["national_admin"].pk

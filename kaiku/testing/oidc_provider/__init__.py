@@ -29,12 +29,14 @@ class TestProvider:
         requests.post(f"{self.issuer}/test/clients/", json=body, timeout=10).raise_for_status()
         return client_id, client_secret
 
-    def sign_in(self, authorize_url: str, email: str, *, verified: bool = True) -> requests.Response:
+    def sign_in(self, authorize_url: str, email: str, *, verified: bool = True, person: str = "") -> requests.Response:
         """Sign in at the provider as `email` and authorize: the provider's last answer (a redirect back, or an error)."""
         assert authorize_url.startswith(self.issuer + "/"), authorize_url
         parts = urlsplit(authorize_url)
         session = requests.Session()
-        data = {"email": email, "next": f"{parts.path}?{parts.query}", **({"verified": "1"} if verified else {})}
+        data = {"email": email, "username": person, "next": f"{parts.path}?{parts.query}"}
+        if verified:
+            data["verified"] = "1"
         response = session.post(f"{self.issuer}/login/", data=data, allow_redirects=False, timeout=10)
         while response.is_redirect and response.headers["Location"].startswith(("/", self.issuer)):
             response = session.get(

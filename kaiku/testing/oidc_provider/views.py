@@ -26,7 +26,11 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(FORM.format(next=escape(request.GET.get("next", "/"))))
     email = request.POST["email"].strip()
-    user, _ = User.objects.get_or_create(username=email[:150], defaults={"email": email})
+    # The person (``sub``) is the username, by default the address; a test may give
+    # the same address to another person, or another address to the same person.
+    username = request.POST.get("username") or email
+    user, _ = User.objects.get_or_create(username=username[:150])
+    user.email = email
     user.last_name = "" if request.POST.get("verified") else UNVERIFIED
     user.save()
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
