@@ -79,6 +79,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_ROOT = env_str("SITE_ROOT", "http://127.0.0.1:8000")
+# Encrypts single sign-on client secrets at rest (kaiku/sso/secretbox.py); empty → SECRET_KEY.
+SSO_SECRET_KEY = env_str("SSO_SECRET_KEY", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,6 +104,7 @@ INSTALLED_APPS = [
     "kaiku.portal",
     "kaiku.partners",
     "kaiku.privacy",
+    "kaiku.sso",
     "kaiku.web",
 ]
 

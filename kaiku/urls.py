@@ -17,6 +17,7 @@ urlpatterns = [
     path("portal/", include("kaiku.portal.urls")),
     path("partners/", include("kaiku.partners.urls")),
     path("privacy/", include("kaiku.privacy.urls")),
+    path("sso/", include("kaiku.sso.urls")),
     path("api/", include("kaiku.web.api_urls")),
     path("django-admin/", admin.site.urls),
 ]
