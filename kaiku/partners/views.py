@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -366,7 +367,10 @@ def _import_view(
                 )
             return redirect(back)
     status = 400 if request.method == "POST" else 200
-    return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=status)
+    response = render(request, "partners/import.html", _import_context(kind, context, form, errors), status=status)
+    # Row errors quote the file's values (a postal code, a card's state): never stored by a cache.
+    add_never_cache_headers(response)
+    return response
 
 
 def _import_context(

@@ -111,3 +111,23 @@ def test_the_media_view_serves_only_pictures_inside_the_storage(world, settings,
     (tmp_path / "media" / "offers" / "page.html").write_text("<script>alert(1)</script>")
     (tmp_path / "kaiku.sqlite3.jpg").write_bytes(b"secret")
     assert world.client_for("anonymous").get(f"/media/{path}").status_code == 404
+
+
+def test_a_command_makes_thumbnails_for_pictures_uploaded_before_them(world):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from kaiku.offers.tests.factories import OfferFactory
+
+    old = OfferFactory(venue=world.venue_a)
+    old.image.save("offers/old.png", ContentFile(picture((1000, 500), fmt="PNG")))
+    broken = OfferFactory(venue=world.venue_a)
+    broken.image.save("offers/broken.jpg", ContentFile(b"not a picture"))
+    out = io.StringIO()
+    call_command("make_offer_thumbnails", stdout=out, stderr=io.StringIO())
+    assert "1 thumbnails made, 1 pictures could not be read" in out.getvalue()
+    old.refresh_from_db()
+    with old.thumbnail.open("rb") as f, Image.open(f) as thumb:
+        assert thumb.size == (images.THUMBNAIL_SIZE, images.THUMBNAIL_SIZE // 2)
+    call_command("make_offer_thumbnails", stdout=(again := io.StringIO()), stderr=io.StringIO())
+    assert "0 thumbnails made" in again.getvalue()

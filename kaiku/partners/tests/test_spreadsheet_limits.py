@@ -173,6 +173,7 @@ def test_the_upload_page_offers_the_choice_for_repeated_rows(world, client, old_
     body = xlsx(USE_HEADER, [["1.6.2026", old_card.number, "", 1, 0, 0]] * 2)
     response = client.post(url, {"file": SimpleUploadedFile("u.xlsx", body)}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and b"The same as row 2" in response.content
+    assert "no-store" in response["Cache-Control"]
     assert b'name="duplicates"' in response.content and not Use.objects.exists()
     response = client.post(url, {"file": SimpleUploadedFile("u.xlsx", body), "duplicates": "separate"})
     assert response.status_code == 302 and Use.objects.count() == 2
