@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_distributor_site, request_scope
@@ -60,6 +61,7 @@ def pop_code(request: HttpRequest, card: Card) -> str | None:
     return code
 
 
+@never_cache
 @login_required
 def site_cards(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_distributor_site(request, site_id)
@@ -130,6 +132,7 @@ def stock(request: HttpRequest, site_id: int) -> HttpResponse:
     return redirect("cards:site_cards", site.pk)
 
 
+@never_cache
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)

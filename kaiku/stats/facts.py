@@ -897,7 +897,7 @@ def rebuild() -> dict[str, int]:
     uses = Use.objects.select_related("venue", "offer", "card__site").order_by("pk").iterator(chunk_size=CHUNK)
     n_uses = 0
     for batch in _chunks(uses):
-        UseFact.objects.bulk_create([keep(use_fact_for(use), kept_uses, use.pk) for use in batch])  # type: ignore[attr-defined]
+        UseFact.objects.bulk_create([keep(use_fact_for(use), kept_uses, use.pk) for use in batch])  # type: ignore[arg-type, attr-defined]
         n_uses += len(batch)
     events = (
         CardEvent.objects.filter(kind__in=list(FACT_KINDS))

@@ -10,7 +10,8 @@ from kaiku.privacy.models import ReadEntry
 
 def test_a_card_page_read_by_distributor_staff_is_logged_and_a_door_check_is_not(world):
     client = world.client_for("distributor")
-    client.get(reverse("cards:detail", args=[world.card_a.pk]), REMOTE_ADDR="10.1.2.3")
+    page = client.get(reverse("cards:detail", args=[world.card_a.pk]), REMOTE_ADDR="10.1.2.3")
+    assert "no-store" in page["Cache-Control"]
     entry = ReadEntry.objects.get()
     assert (entry.actor, entry.what, entry.object_id, entry.address) == (
         world.users["distributor"],
