@@ -94,20 +94,16 @@ def rice_encode(values: list[int], p: int) -> bytes:
 
 def rice_decode(data: bytes, count: int, p: int) -> list[int]:
     """The inverse of ``rice_encode`` (for tests and the benchmark; the device has its own)."""
-    stream = int.from_bytes(data, "big")
-    total = len(data) * 8
+    bits = format(int.from_bytes(data, "big"), "b").zfill(len(data) * 8) if data else ""
     position = 0
     values = []
     previous = 0
     for _ in range(count):
-        quotient = 0
-        while (stream >> (total - 1 - position)) & 1:
-            quotient += 1
-            position += 1
-        position += 1
-        low = (stream >> (total - position - p)) & ((1 << p) - 1)
+        end = bits.index("0", position)  # the unary quotient's closing zero
+        quotient = end - position
+        position = end + 1
+        previous += (quotient << p) | int(bits[position : position + p], 2)
         position += p
-        previous += (quotient << p) | low
         values.append(previous)
     return values
 

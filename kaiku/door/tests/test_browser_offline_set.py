@@ -48,6 +48,7 @@ def _register(card, world):
 def test_cardboard_cards_offline_and_a_door_open_all_day(phone, world, settings):
     settings.DOOR_REFRESH_SECONDS = 1
     page = phone
+    page.set_default_timeout(30_000)  # a loaded two-core machine; nothing here waits on a fixed delay
     registered = StockCardFactory(site=world.distributor_a)
     registered_code = codes.card_code(registered)  # printed while it was stock
     _register(registered, world)
