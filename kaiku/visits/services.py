@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kaiku.audit import services as audit
@@ -20,7 +21,7 @@ from kaiku.cards import numbers
 from kaiku.cards.models import Card
 from kaiku.dbbackends.prepared import Prepared, insert
 from kaiku.network.models import NationalSettings, Site
-from kaiku.offers.models import Occurrence, Offer, Reservation
+from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
 from kaiku.visits.models import Channel, Reason, Use
 
 # An entry typed in later than this after the use happened is flagged as late.
@@ -140,23 +141,27 @@ def check_card(text: str, venue: Site, day: dt.date | None = None) -> CardCheck:
     )
 
 
-def _party_reason(card: Card, req: UseRequest, offer: Offer | None) -> str | None:
-    """Rules 3 and 4: who may come along."""
-    if min(req.children, req.community_clients, req.assistants) < 0 or req.assistants > 10:
+def party_reason(card: Card, children: int, community_clients: int, assistants: int, offer: Offer | None) -> str | None:
+    """Rules 3 and 4: who may come along (a use, and a reservation's party alike)."""
+    if min(children, community_clients, assistants) < 0 or assistants > 10:
         return Reason.BAD_COUNTS
     if card.is_community:
-        if req.children:
+        if children:
             return Reason.TOO_MANY_CHILDREN
-        if req.community_clients > NationalSettings.get().community_group_max:
+        if community_clients > NationalSettings.get().community_group_max:
             return Reason.COMMUNITY_GROUP_TOO_LARGE
         return None
-    if req.community_clients:
+    if community_clients:
         return Reason.COMMUNITY_CLIENTS_PERSONAL
-    if req.children and offer is not None and offer.is_course:
+    if children and offer is not None and offer.is_course:
         return Reason.CHILDREN_NOT_ALLOWED_COURSE
-    if req.children > card.children:
+    if children > card.children:
         return Reason.TOO_MANY_CHILDREN
     return None
+
+
+def _party_reason(card: Card, req: UseRequest, offer: Offer | None) -> str | None:
+    return party_reason(card, req.children, req.community_clients, req.assistants, offer)
 
 
 def _closed_reason(req: UseRequest, offer: Offer, occurrence: Occurrence | None) -> str | None:
@@ -172,8 +177,10 @@ def _closed_reason(req: UseRequest, offer: Offer, occurrence: Occurrence | None)
     return None
 
 
-def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None) -> str | None:
-    """Rules 6 and 7: sold out, excluded, quota, same card twice."""
+def _offer_reason(
+    card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None, now: dt.datetime
+) -> str | None:
+    """Rules 6 and 7: sold out, excluded, quota (in people), same card twice."""
     if offer is None:
         return None
     closed = _closed_reason(req, offer, occurrence)
@@ -184,21 +191,43 @@ def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: 
         if already and not req.override_reason.strip():
             return Reason.ALREADY_USED
         quota = occurrence.effective_quota
-        # A card with a reservation that still holds a place already has its seat.
-        holds = Reservation.objects.holding().filter(card=card, occurrence=occurrence).exists()
-        if quota is not None and not holds and taken_places(occurrence) >= quota:
-            return Reason.QUOTA_FULL
+        if quota is not None:
+            need = party_places(req.children, req.community_clients) - _covered_places(card, occurrence, now)
+            if need > 0 and taken_places(occurrence, now) + need > quota:
+                return Reason.QUOTA_FULL
     return None
 
 
+def _covered_places(card: Card, occurrence: Occurrence, now: dt.datetime) -> int:
+    """Places already held for this card: its reservation's party, or what its group visit still holds."""
+    if occurrence.starts_at <= now:
+        return 0
+    reservation = Reservation.objects.active().filter(card=card, occurrence=occurrence).first()
+    if reservation is not None:
+        return reservation.places
+    group = _group_of(card, occurrence)
+    return group.held_places if group is not None else 0
+
+
+def _group_of(card: Card, occurrence: Occurrence) -> Any:
+    """The open group visit to this occurrence that the card belongs to (participant or its community card)."""
+    from kaiku.portal.models import GroupVisit
+
+    return (
+        GroupVisit.objects.filter(occurrence=occurrence, cancelled_at__isnull=True, held_places__gt=0)
+        .filter(Q(community_card=card) | Q(participants__card=card))
+        .order_by("pk")
+        .first()
+    )
+
+
 def taken_places(occurrence: Occurrence, now: dt.datetime | None = None) -> int:
-    """Quota places taken at an occurrence: one per accepted, non-voided use and
-    one per reservation still holding a place (active, occurrence not started).
+    """Quota places taken at an occurrence, in people (``OccurrenceQuerySet.with_places``).
 
     Callers that compare this with the quota must hold the occurrence's row lock.
     """
-    uses = Use.objects.accepted().filter(occurrence=occurrence).count()
-    return uses + Reservation.objects.holding(now).filter(occurrence=occurrence).count()
+    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_taken", flat=True)
+    return int(next(iter(row), 0) or 0)
 
 
 def _resolve_offer(req: UseRequest) -> tuple[Offer | None, Occurrence | None]:
@@ -248,7 +277,7 @@ def _record(req: UseRequest, key: str) -> UseResult:
         reason = (
             card_status_reason(card, req.venue, day)
             or _party_reason(card, req, offer)
-            or _offer_reason(card, req, offer, occurrence)
+            or _offer_reason(card, req, offer, occurrence, now)
         )
     accepted = reason is None
     forced = False
@@ -258,28 +287,24 @@ def _record(req: UseRequest, key: str) -> UseResult:
     use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
     insert(use)
     if accepted and card is not None and occurrence is not None:
-        # The card's reservation becomes this use; its place is the one just taken.
-        Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
-            status=Reservation.Status.USED, use=use, closed_at=now
-        )
-        occurrence.note_taken(taken_places(occurrence, now))
+        _places_now_used(use, card, occurrence, now)
     after_use_recorded(use)
     return UseResult(use, created=True)
 
 
-@dataclass
-class _OccurrenceState:
-    """What the batch knows about one locked occurrence, kept current in memory."""
-
-    occurrence: Occurrence
-    accepted: int = 0
-    used_cards: set[int] = field(default_factory=set)
-    # Active reservations by card id (count) and, for the ones that become uses, their owners.
-    reserved: dict[int, int] = field(default_factory=dict)
-
-    def taken(self, now: dt.datetime) -> int:
-        holding = sum(self.reserved.values()) if self.occurrence.starts_at > now else 0
-        return self.accepted + holding
+def _places_now_used(use: Use, card: Card, occurrence: Occurrence, now: dt.datetime) -> None:
+    """The card's reservation becomes this use, or its group visit holds fewer places."""
+    closed = (
+        Reservation.objects.active()
+        .filter(card=card, occurrence=occurrence)
+        .update(status=Reservation.Status.USED, use=use, closed_at=now)
+    )
+    if not closed and occurrence.starts_at > now:
+        group = _group_of(card, occurrence)
+        if group is not None:
+            people = use.adults + use.children + use.community_clients
+            type(group).objects.filter(pk=group.pk).update(held_places=max(group.held_places - people, 0))
+    occurrence.note_taken(taken_places(occurrence, now))
 
 
 def record_uses(requests: list[UseRequest]) -> list[UseResult]:
@@ -302,6 +327,61 @@ def record_uses(requests: list[UseRequest]) -> list[UseResult]:
         return [record_use(req) for req in requests]
 
 
+@dataclass
+class _OccurrenceState:
+    """What the batch knows about one locked occurrence, kept current in memory.
+
+    ``taken`` starts from ``taken_places`` (the one count) and follows each use the
+    batch records: its people, less the places its reservation or group visit held.
+    """
+
+    occurrence: Occurrence
+    taken: int = 0
+    used_cards: set[int] = field(default_factory=set)
+    reserved: dict[int, int] = field(default_factory=dict)  # card id → places its reservation holds
+    group_of: dict[int, int] = field(default_factory=dict)  # card id → open group visit id
+
+
+def _lock_occurrences(ids: set[int], now: dt.datetime) -> tuple[dict[int, _OccurrenceState], dict[int, int]]:
+    """The batch's occurrences, locked in a fixed order, with their places counted once;
+    and the places each of their open group visits still holds, by visit id."""
+    from kaiku.portal.models import GroupVisit, GroupVisitParticipant
+
+    if not ids:
+        return {}, {}
+    locked = Occurrence.objects.select_for_update().select_related("offer").filter(pk__in=ids).order_by("pk")
+    states = {occurrence.pk: _OccurrenceState(occurrence) for occurrence in locked}
+    missing = ids - states.keys()
+    if missing:
+        raise Occurrence.DoesNotExist(f"Occurrence {min(missing)} does not exist")
+    for pk, taken in Occurrence.objects.filter(pk__in=ids).with_places(now).values_list("pk", "places_taken"):
+        states[pk].taken = int(taken or 0)
+    for occurrence_id, card_id in (
+        Use.objects.accepted().filter(occurrence_id__in=ids, card__isnull=False).values_list("occurrence_id", "card_id")
+    ):
+        states[occurrence_id].used_cards.add(card_id)
+    for reservation in Reservation.objects.active().filter(occurrence_id__in=ids, occurrence__starts_at__gt=now):
+        states[reservation.occurrence_id].reserved[reservation.card_id] = reservation.places
+    held: dict[int, int] = {}
+    visit_dates: dict[int, int] = {}
+    groups = GroupVisit.objects.filter(
+        occurrence_id__in=ids, occurrence__starts_at__gt=now, cancelled_at__isnull=True, held_places__gt=0
+    ).order_by("-pk")
+    for visit_id, occurrence_id, card_id, places in groups.values_list(
+        "pk", "occurrence_id", "community_card_id", "held_places"
+    ):
+        held[visit_id] = places
+        visit_dates[visit_id] = occurrence_id
+        states[occurrence_id].group_of[card_id] = visit_id
+    for visit_id, card_id in (
+        GroupVisitParticipant.objects.filter(group_visit_id__in=held)
+        .order_by("-group_visit_id")
+        .values_list("group_visit_id", "card_id")
+    ):
+        states[visit_dates[visit_id]].group_of[card_id] = visit_id
+    return states, held
+
+
 def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult]:
     now = timezone.now()
     venues = {req.venue.pk for req in requests}
@@ -317,7 +397,7 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
             normalised.append(("", str(exc.code.value)))
     wanted = {number for number, error in normalised if error is None}
     cards = {card.number: card for card in Card.objects.select_related("site__area").filter(number__in=wanted)}
-    states = _lock_occurrences({req.occurrence.pk for req in requests if req.occurrence is not None}, now)
+    states, held = _lock_occurrences({req.occurrence.pk for req in requests if req.occurrence is not None}, now)
 
     results: list[UseResult] = []
     new: list[Use] = []
@@ -332,15 +412,14 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
         state = states[req.occurrence.pk] if req.occurrence is not None else None
         occurrence = state.occurrence if state is not None else None
         offer = occurrence.offer if occurrence is not None else req.offer
-        scanned_at = req.scanned_at or now
-        day = timezone.localdate(scanned_at)
+        day = timezone.localdate(req.scanned_at or now)
         if req.venue.offboarded_at is not None:
             reason = Reason.VENUE_CLOSED
         if card is not None and reason is None:
             reason = (
                 card_status_reason(card, req.venue, day)
                 or _party_reason(card, req, offer)
-                or _batch_offer_reason(card, req, offer, state, now)
+                or _batch_offer_reason(card, req, offer, state, held)
             )
         accepted = reason is None
         forced = False
@@ -348,10 +427,19 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
             accepted, forced = True, True
         use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
         if accepted and card is not None and state is not None:
-            state.accepted += 1
+            people = use.adults + use.children + use.community_clients
             state.used_cards.add(card.pk)
-            if state.reserved.pop(card.pk, 0):
+            reserved = state.reserved.pop(card.pk, None)
+            visit_id = state.group_of.get(card.pk)
+            if reserved is not None:
+                state.taken += people - reserved
                 reservations.append((use, card, state.occurrence))
+            elif visit_id is not None and held.get(visit_id, 0) > 0:
+                covered = min(held[visit_id], people)
+                held[visit_id] -= covered
+                state.taken += people - covered
+            else:
+                state.taken += people
         done[(req.venue.pk, key)] = use
         new.append(use)
         results.append(UseResult(use, created=True))
@@ -360,38 +448,19 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
         Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
             status=Reservation.Status.USED, use=use, closed_at=now
         )
+    if held:
+        from kaiku.portal.models import GroupVisit
+
+        for visit_id, places in held.items():
+            GroupVisit.objects.filter(pk=visit_id).exclude(held_places=places).update(held_places=places)
     for state in states.values():
-        state.occurrence.note_taken(state.taken(now))
+        state.occurrence.note_taken(state.taken)
     after_uses_recorded(new)
     return results
 
 
-def _lock_occurrences(ids: set[int], now: dt.datetime) -> dict[int, _OccurrenceState]:
-    """The batch's occurrences, locked in a fixed order, with their places counted once."""
-    if not ids:
-        return {}
-    locked = Occurrence.objects.select_for_update().select_related("offer").filter(pk__in=ids).order_by("pk")
-    states = {occurrence.pk: _OccurrenceState(occurrence) for occurrence in locked}
-    missing = ids - states.keys()
-    if missing:
-        raise Occurrence.DoesNotExist(f"Occurrence {min(missing)} does not exist")
-    for occurrence_id, card_id in (
-        Use.objects.accepted().filter(occurrence_id__in=ids).values_list("occurrence_id", "card_id")
-    ):
-        state = states[occurrence_id]
-        state.accepted += 1
-        if card_id is not None:
-            state.used_cards.add(card_id)
-    for occurrence_id, card_id in (
-        Reservation.objects.active().filter(occurrence_id__in=ids).values_list("occurrence_id", "card_id")
-    ):
-        reserved = states[occurrence_id].reserved
-        reserved[card_id] = reserved.get(card_id, 0) + 1
-    return states
-
-
 def _batch_offer_reason(
-    card: Card, req: UseRequest, offer: Offer | None, state: _OccurrenceState | None, now: dt.datetime
+    card: Card, req: UseRequest, offer: Offer | None, state: _OccurrenceState | None, held: dict[int, int]
 ) -> str | None:
     """``_offer_reason`` against the batch's in-memory counts instead of queries."""
     if offer is None:
@@ -404,9 +473,13 @@ def _batch_offer_reason(
         if card.pk in state.used_cards and not req.override_reason.strip():
             return Reason.ALREADY_USED
         quota = occurrence.effective_quota
-        holds = bool(state.reserved.get(card.pk)) and occurrence.starts_at > now
-        if quota is not None and not holds and state.taken(now) >= quota:
-            return Reason.QUOTA_FULL
+        if quota is not None:
+            covered = state.reserved.get(card.pk)
+            if covered is None:
+                covered = held.get(state.group_of.get(card.pk, 0), 0)
+            need = party_places(req.children, req.community_clients) - covered
+            if need > 0 and state.taken + need > quota:
+                return Reason.QUOTA_FULL
     return None
 
 
