@@ -185,6 +185,9 @@ class CheckView(DoorAPIView):
                 "children_allowed": serializers.IntegerField(),
                 "community_group_max": serializers.IntegerField(),
                 "valid_until": serializers.DateField(allow_null=True),
+                "renew_at": serializers.CharField(
+                    help_text="An expired or inactivated card: the public name of the site that registered it"
+                ),
             },
         ),
     )
@@ -192,7 +195,9 @@ class CheckView(DoorAPIView):
         venue = self.venue(request, venue_id)
         data = CheckSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.check(data.validated_data["text"], venue).as_dict())
+        actor, via = self.actor(request)
+        verdict = services.check(data.validated_data["text"], venue, keep=True, actor=actor, via=via)
+        return Response(verdict.as_dict())
 
 
 class UseItemSerializer(serializers.Serializer):

@@ -99,6 +99,7 @@ class Verdict:
     children_allowed: int = 0
     community_group_max: int = 0
     valid_until: dt.date | None = None
+    renew_at: str = ""
 
     @property
     def valid(self) -> bool:
@@ -115,6 +116,7 @@ class Verdict:
             "children_allowed": self.children_allowed,
             "community_group_max": self.community_group_max,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "renew_at": self.renew_at,
         }
 
 
@@ -139,10 +141,19 @@ def resolve_text(text: str) -> tuple[str, str | None, codes.CardCode | None]:
     return checked.code.number, None, checked.code
 
 
-def check(text: str, venue: Site, day: dt.date | None = None) -> Verdict:
-    """The door's first answer for scanned or typed text (online: the register decides)."""
+def check(
+    text: str, venue: Site, day: dt.date | None = None, *, keep: bool = False, actor: Any = None, via: str = ""
+) -> Verdict:
+    """The door's first answer for scanned or typed text (online: the register decides).
+
+    ``keep``: an online check at the door; a refusal is stored once as a refused attempt
+    (``visits.services.keep_refused_check``), as at the desk.
+    """
     number, refusal, code = resolve_text(text)
+    channel = Channel.SCAN if code is not None or refusal else Channel.TYPED
     if refusal:
+        if keep:
+            visits.keep_refused_check(venue, None, "", refusal, channel, actor, via)
         return Verdict(reason=refusal)
     result = visits.check_card(number, venue, day)
     verdict = Verdict(
@@ -152,9 +163,13 @@ def check(text: str, venue: Site, day: dt.date | None = None) -> Verdict:
         children_allowed=result.children_allowed,
         community_group_max=result.community_group_max,
         valid_until=result.valid_until,
+        renew_at=result.renew_at,
     )
     if code is not None and result.card is not None and verdict.reason is None:
         verdict.reason = code_reason(code, result.card)
+    if keep and verdict.reason is not None:
+        typed = visits.find_card(number)[2] or number
+        visits.keep_refused_check(venue, result.card, typed, verdict.reason, channel, actor, via)
     return verdict
 
 

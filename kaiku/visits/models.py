@@ -37,6 +37,15 @@ class Reason(models.TextChoices):
     OFFER_ELSEWHERE = "offer_elsewhere", _("The offer belongs to another venue.")
     VENUE_CLOSED = "venue_closed", _("The venue has left the network.")
     BAD_COUNTS = "bad_counts", _("The numbers of people are not valid.")
+    # A signed card code the door could not accept (kept when a door's check is refused).
+    UNKNOWN_KEY = "unknown_key", _("The code was not made by Kaikukortti, or its key is no longer in use.")
+    BAD_SIGNATURE = "bad_signature", _("The code has been altered or damaged. Type the card number instead.")
+    OUTDATED_CODE = (
+        "outdated_code",
+        _(
+            "This code is out of date: the card has been renewed or changed since. Ask for the newest card or type the number."
+        ),
+    )
 
 
 class Channel(models.TextChoices):

@@ -9,6 +9,7 @@ or partner may resend as often as it likes.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,9 @@ class CardCheck:
     children_allowed: int = 0
     community_group_max: int = 0
     valid_until: dt.date | None = None
+    # Where to renew: the public name of the distributor site that registered an
+    # expired or inactivated card (a site's name is not holder data).
+    renew_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -131,13 +135,97 @@ def check_card(text: str, venue: Site, day: dt.date | None = None) -> CardCheck:
     if card is None:
         return CardCheck(reason=reason)
     rules = NationalSettings.get()
+    reason = Reason.VENUE_CLOSED if venue.offboarded_at is not None else card_status_reason(card, venue, day)
     return CardCheck(
-        reason=Reason.VENUE_CLOSED if venue.offboarded_at is not None else card_status_reason(card, venue, day),
+        reason=reason,
         card=card,
         kind=card.kind,
         children_allowed=0 if card.is_community else card.children,
         community_group_max=rules.community_group_max if card.is_community else 0,
         valid_until=card.valid_until,
+        renew_at=card.site.name if reason in (Reason.EXPIRED, Reason.INACTIVATED) else "",
+    )
+
+
+# A check followed by a record of the same card at the same venue within this long is
+# one attempt: a refused check is kept once, and a record refused for the same reason
+# answers with that attempt instead of storing a second one.
+CHECK_WINDOW = dt.timedelta(minutes=10)
+CHECK_KEY_PREFIX = "check:"
+
+
+def check_and_keep(
+    text: str,
+    venue: Site,
+    *,
+    channel: str,
+    recorded_by: Any = None,
+    recorded_via: str = "",
+    at: dt.datetime | None = None,
+) -> CardCheck:
+    """``check_card`` for an online check (the desk, the door), keeping a refusal as an attempt."""
+    at = at or timezone.now()
+    check = check_card(text, venue, timezone.localdate(at))
+    if not check.valid:
+        _number = find_card(text)[2] if check.card is None else ""
+        keep_refused_check(
+            venue, check.card, _number or text, str(check.reason), channel, recorded_by, recorded_via, at
+        )
+    return check
+
+
+def keep_refused_check(
+    venue: Site,
+    card: Card | None,
+    typed: str,
+    reason: str,
+    channel: str,
+    recorded_by: Any = None,
+    recorded_via: str = "",
+    at: dt.datetime | None = None,
+) -> Use:
+    """Store a refused check once: the same card (or typed text) checked again at the same
+    venue within ``CHECK_WINDOW`` answers with the attempt already kept."""
+    at = at or timezone.now()
+    typed = "" if card is not None else typed[:40]
+    with transaction.atomic():
+        earlier = _recent_check(venue, card, typed, at)
+        if earlier is not None and earlier.reason == reason[:40]:
+            return earlier
+        use = Use(
+            card=card,
+            typed_number=typed,
+            venue=venue,
+            outcome=Use.Outcome.REFUSED,
+            reason=reason[:40],
+            adults=1,
+            sector=venue.sector or "culture",
+            channel=channel,
+            scanned_at=at,
+            used_on=timezone.localdate(at),
+            idempotency_key=f"{CHECK_KEY_PREFIX}{uuid.uuid4().hex}",
+            recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+            recorded_via=recorded_via[:120],
+        )
+        insert(use)
+        after_use_recorded(use)
+        return use
+
+
+def _recent_check(venue: Site, card: Card | None, typed: str, at: dt.datetime) -> Use | None:
+    """A refused check of this card (or typed text) at this venue within ``CHECK_WINDOW``."""
+    same = Q(card=card) if card is not None else Q(card__isnull=True, typed_number=typed)
+    return (
+        Use.objects.filter(
+            same,
+            venue=venue,
+            outcome=Use.Outcome.REFUSED,
+            idempotency_key__startswith=CHECK_KEY_PREFIX,
+            scanned_at__gte=at - CHECK_WINDOW,
+            scanned_at__lte=at + CHECK_WINDOW,
+        )
+        .order_by("-scanned_at")
+        .first()
     )
 
 
@@ -284,6 +372,11 @@ def _record(req: UseRequest, key: str) -> UseResult:
     if not accepted and req.accepted_offline and card is not None:
         # The person was let in offline: keep the use, flag it, never drop it.
         accepted, forced = True, True
+    if not accepted:
+        # Checked and refused a moment ago for the same reason: one attempt, not two.
+        earlier = _recent_check(req.venue, card, "" if card is not None else (number or req.number)[:40], scanned_at)
+        if earlier is not None and earlier.reason == reason:
+            return UseResult(earlier, created=False)
     use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
     insert(use)
     if accepted and card is not None and occurrence is not None:

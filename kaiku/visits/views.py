@@ -14,12 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_venue, request_scope
 from kaiku.visits.forms import CheckForm, RecordForm, VoidForm
 from kaiku.visits.models import Channel, Reason, Use
-from kaiku.visits.services import UseError, UseRequest, check_card, record_use, void_use
+from kaiku.visits.services import UseError, UseRequest, check_and_keep, check_card, record_use, void_use
 
 # Venue staff may undo their own recording for this long; after that only with a reason.
 UNDO_WINDOW = dt.timedelta(minutes=2)
@@ -57,6 +58,7 @@ def _may_undo(request: HttpRequest, site_id: int, use: Use) -> bool:
     return use.recorded_by_id == request.user.pk or site_id in request_scope(request).venue_admin_ids
 
 
+@never_cache  # card numbers and verdicts: never kept by a browser or proxy
 @login_required
 def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     site = get_venue(request, venue_id)
@@ -67,7 +69,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
         form = CheckForm(request.POST)
         context["check_form"] = form
         if form.is_valid():
-            check = check_card(form.cleaned_data["number"], site)
+            check = check_and_keep(form.cleaned_data["number"], site, channel=Channel.TYPED, recorded_by=request.user)
             context["check"] = check
             context["reason_text"] = Reason(check.reason).label if check.reason else ""
             if check.valid and check.card is not None:
@@ -129,6 +131,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     return render(request, "visits/venue.html", context)
 
 
+@never_cache
 @login_required
 def void(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     site = get_venue(request, venue_id)

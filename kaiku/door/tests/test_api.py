@@ -81,6 +81,7 @@ def test_the_check_says_valid_or_why_not_and_never_who(world):
         "children_allowed",
         "community_group_max",
         "valid_until",
+        "renew_at",
     }
     local = client.post(
         f"/api/door/venues/{world.venue_a.pk}/check/",
