@@ -296,6 +296,10 @@ class UsesView(DoorAPIView):
                     scanned=raw["read_with"] in ("camera", "photo"),
                 )
             )
+        foreign = services.foreign_offers(venue, items)
+        if foreign:
+            # As the partner API: another venue's offer or date is a bad request, not a silent drop.
+            raise exceptions.ValidationError({"uses": foreign})
         actor, via = self.actor(request)
         return Response({"results": services.sync(venue, items, actor, via)})
 

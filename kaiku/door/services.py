@@ -28,7 +28,7 @@ from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
 
-UNDO_WITHIN = dt.timedelta(minutes=2)
+UNDO_WITHIN = visits.UNDO_WINDOW
 # Revocations are listed by the cards' last change. A transaction that commits a
 # little after a later one would otherwise slip behind a device's cursor, so every
 # delta reaches this far back; entries are idempotent, repeating them is harmless.
@@ -293,6 +293,33 @@ class _Offers:
         )
         offers = {o.pk: o for o in Offer.objects.filter(pk__in=offer_ids, venue=venue)} if offer_ids else {}
         return cls(offers, occurrences)
+
+
+def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[int, dict[str, list[str]]]:
+    """Items naming another venue's offer or date, by index: the API answers 400 for them.
+
+    An id that no longer exists at all (a date deleted since the device cached it) is not
+    an error: the use is recorded without it, so an offline queue never gets stuck.
+    """
+    occurrence_ids = {item.occurrence for item in items if item.occurrence}
+    offer_ids = {item.offer for item in items if item.offer}
+    other_occurrences = (
+        set(Occurrence.objects.filter(pk__in=occurrence_ids).exclude(offer__venue=venue).values_list("pk", flat=True))
+        if occurrence_ids
+        else set()
+    )
+    other_offers = (
+        set(Offer.objects.filter(pk__in=offer_ids).exclude(venue=venue).values_list("pk", flat=True))
+        if offer_ids
+        else set()
+    )
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, item in enumerate(items):
+        if item.occurrence in other_occurrences:
+            errors.setdefault(index, {})["occurrence"] = [str(_("No such occurrence at this venue."))]
+        if item.offer in other_offers:
+            errors.setdefault(index, {})["offer"] = [str(_("No such offer at this venue."))]
+    return errors
 
 
 def _offer_and_occurrence(

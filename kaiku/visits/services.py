@@ -27,6 +27,9 @@ from kaiku.visits.models import Channel, Reason, Use
 
 # An entry typed in later than this after the use happened is flagged as late.
 LATE_AFTER = dt.timedelta(hours=24)
+# How long whoever recorded a use (staff at the desk, a door device, a partner's API key)
+# may undo it themselves; afterwards only the venue admin voids it, with a reason.
+UNDO_WINDOW = dt.timedelta(minutes=2)
 
 
 class UseError(Exception):
@@ -644,6 +647,20 @@ def void_use(use: Use, reason: str, actor: Any) -> Use:
     after_use_voided(use)
     audit.record(actor, "visits.voided", use, changes={"reason": use.void_reason}, area=use.venue.area)
     return use
+
+
+def undo_own_use(use: Use, reason: str, actor: Any, *, via: str) -> Use:
+    """Void a use that ``via`` (a door device or a partner's API key) recorded, within ``UNDO_WINDOW``.
+
+    Raises UseError ``not_yours_to_undo`` or ``too_late_to_undo``. Voiding again returns the voided use.
+    """
+    if use.voided_at is not None:
+        return use
+    if not via or use.recorded_via != via:
+        raise UseError("not_yours_to_undo")
+    if timezone.now() - use.received_at > UNDO_WINDOW:
+        raise UseError("too_late_to_undo")
+    return void_use(use, reason, actor)
 
 
 def after_use_voided(use: Use) -> None:

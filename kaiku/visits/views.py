@@ -6,8 +6,6 @@ how many may come along.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,10 +18,7 @@ from django.views.decorators.http import require_POST
 from kaiku.accounts.scopes import get_venue, request_scope
 from kaiku.visits.forms import CheckForm, RecordForm, VoidForm
 from kaiku.visits.models import Channel, Reason, Use
-from kaiku.visits.services import UseError, UseRequest, check_and_keep, check_card, record_use, void_use
-
-# Venue staff may undo their own recording for this long; after that only with a reason.
-UNDO_WINDOW = dt.timedelta(minutes=2)
+from kaiku.visits.services import UNDO_WINDOW, UseError, UseRequest, check_and_keep, check_card, record_use, void_use
 
 
 def _recent(venue_id: int) -> list[Use]:

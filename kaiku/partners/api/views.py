@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -44,6 +45,20 @@ MAX_ID = 2**63 - 1  # larger ids overflow the database's integer: they cannot ex
 # A sale may be reported late (an agency's batch), but not from the distant past or the future.
 EARLIEST_SCAN = dt.timedelta(days=366)
 LATEST_SCAN = dt.timedelta(minutes=10)
+
+# A key voids only the uses it recorded itself, within the shared undo window.
+VOID_ERRORS = {
+    "not_yours_to_undo": gettext_lazy("This key can void only the uses it recorded itself."),
+    "too_late_to_undo": gettext_lazy(
+        "A use can be voided through the API only within two minutes. Ask the venue admin to void it."
+    ),
+}
+
+
+def recorded_via(key: ApiKey) -> str:
+    """What a use records as its channel's source: the key's fixed prefix, then its label."""
+    return f"API key {key.prefix} {key.label}"[:120]
+
 
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="Missing, unknown or revoked key."),
@@ -176,7 +191,7 @@ class UseList(PartnerView):
                 number=d["number"],
                 channel=Channel.AGENCY,
                 idempotency_key=d["idempotency_key"],
-                recorded_via=f"API key {self.key.prefix} {self.key.label}",
+                recorded_via=recorded_via(self.key),
                 children=d["children"],
                 community_clients=d["community_clients"],
                 assistants=d["assistants"],
@@ -195,10 +210,17 @@ class VoidUse(PartnerView):
     @extend_schema(
         operation_id="partner_void_use",
         request=VoidSerializer,
-        responses={200: UseSerializer, **BAD_REQUEST, **ERRORS},
+        responses={
+            200: UseSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="Not recorded through this key, or older than two minutes (code)."
+            ),
+            **BAD_REQUEST,
+            **ERRORS,
+        },
     )
     def post(self, request: Request, venue_id: int, use_id: int) -> Response:
-        """Void a mistaken use with a reason. Voiding again returns the voided use."""
+        """Void a use this key recorded, with a reason, within two minutes. Voiding again returns the voided use."""
         venue = self.venue(venue_id)
         if not 0 < use_id <= MAX_ID:
             raise Http404
@@ -207,7 +229,12 @@ class VoidUse(PartnerView):
             raise Http404
         data = VoidSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        use = visits.void_use(use, data.validated_data["reason"], f"API key {self.key.prefix}")
+        try:
+            use = visits.undo_own_use(
+                use, data.validated_data["reason"], f"API key {self.key.prefix}", via=recorded_via(self.key)
+            )
+        except visits.UseError as exc:
+            return Response({"code": exc.code, "detail": str(VOID_ERRORS[exc.code])}, status=status.HTTP_409_CONFLICT)
         return Response(UseSerializer(use).data)
 
 
