@@ -264,7 +264,11 @@ def _valid_uses(data: Any) -> list[dict[str, Any]] | None:
 
 class UsesView(DoorAPIView):
     @extend_schema(
-        summary="Record a batch of uses (idempotent by key; offline uses refused now come back forced)",
+        summary=(
+            "Record a batch of uses (idempotent by key; offline uses refused now come back forced; "
+            "an offline use dated before the device's last online contact, or more than seven days ago, "
+            "comes back held for the venue admin's review)"
+        ),
         request=BatchSerializer,
         responses=inline_serializer(
             "DoorBatchResult", {"results": serializers.ListField(child=serializers.DictField())}
@@ -284,7 +288,7 @@ class UsesView(DoorAPIView):
                 services.SyncItem(
                     key=raw["key"],
                     text=raw["text"],
-                    scanned_at=services.clamp_time(scanned_at) if scanned_at else None,
+                    scanned_at=scanned_at,
                     offline=raw["offline"],
                     children=raw["children"],
                     community_clients=raw["community_clients"],
@@ -301,7 +305,9 @@ class UsesView(DoorAPIView):
             # As the partner API: another venue's offer or date is a bad request, not a silent drop.
             raise exceptions.ValidationError({"uses": foreign})
         actor, via = self.actor(request)
-        return Response({"results": services.sync(venue, items, actor, via)})
+        device = request.auth if isinstance(request.auth, DeviceToken) else None
+        last_contact = device.contact_before_gap if device is not None else None
+        return Response({"results": services.sync(venue, items, actor, via, last_contact=last_contact)})
 
 
 class UndoView(DoorAPIView):

@@ -342,6 +342,12 @@ def _import_view(request: HttpRequest, kind: str, run: Any, context: dict[str, A
                 _("Imported %(created)s of %(rows)s rows (%(skipped)s were already imported).")
                 % {"created": result.created, "rows": result.rows, "skipped": result.skipped},
             )
+            if result.details.get("held"):
+                messages.warning(
+                    request,
+                    _("%(held)s rows are older than two months: they wait for the venue admin's review.")
+                    % {"held": result.details["held"]},
+                )
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render(request, "partners/import.html", _import_context(kind, context, form, errors), status=status)

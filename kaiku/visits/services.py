@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
 from kaiku.cards import numbers
@@ -23,7 +24,7 @@ from kaiku.cards.models import Card
 from kaiku.dbbackends.prepared import Prepared, insert
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
-from kaiku.visits.models import Channel, Reason, Use
+from kaiku.visits.models import Channel, HeldUse, Reason, Use
 
 # An entry typed in later than this after the use happened is flagged as late.
 LATE_AFTER = dt.timedelta(hours=24)
@@ -661,6 +662,160 @@ def undo_own_use(use: Use, reason: str, actor: Any, *, via: str) -> Use:
     if timezone.now() - use.received_at > UNDO_WINDOW:
         raise UseError("too_late_to_undo")
     return void_use(use, reason, actor)
+
+
+# --- One judgement of a device's time --------------------------------------------------
+
+# How far back each channel may date a use before it goes to the venue admin's review
+# list. The door is judged by its device's last online contact; a door used through a
+# staff session (no device token) by this window.
+DOOR_WINDOW = dt.timedelta(days=7)
+AGENCY_WINDOW = dt.timedelta(days=7)
+IMPORT_WINDOW = dt.timedelta(days=62)
+WINDOWS = {Channel.OFFLINE: DOOR_WINDOW, Channel.AGENCY: AGENCY_WINDOW, Channel.IMPORT: IMPORT_WINDOW}
+
+
+@dataclass
+class DeviceTime:
+    """A device's time judged: clamped to the server's now, and whether it needs review."""
+
+    at: dt.datetime
+    review: str = ""  # a HeldUse.Why code, or "" when the time is trusted
+
+
+def judge_device_time(
+    moment: dt.datetime | None, channel: str, *, last_contact: dt.datetime | None = None
+) -> DeviceTime:
+    """The one rule for every channel's device time (door sync, partner API, import).
+
+    A time in the future is clamped to now. A time older than ``last_contact`` (the door
+    device's previous online contact) or than the channel's window (``WINDOWS``) is
+    flagged for review, never forced and never silently accepted.
+    """
+    now = timezone.now()
+    if moment is None:
+        return DeviceTime(now)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    at = min(moment, now)
+    if last_contact is not None and at < last_contact:
+        return DeviceTime(at, HeldUse.Why.BEFORE_LAST_CONTACT)
+    window = WINDOWS.get(channel)
+    if window is not None and at < now - window:
+        return DeviceTime(at, HeldUse.Why.OUTSIDE_WINDOW)
+    return DeviceTime(at)
+
+
+class ReviewError(UseError):
+    MESSAGES: dict[str, Any] = {
+        "not_pending": _("This use has already been reviewed."),
+        "reason_required": _("Give a reason for rejecting."),
+    }
+
+    @property
+    def message(self) -> str:
+        return str(self.MESSAGES.get(self.code, self.code))
+
+
+def hold_for_review(req: UseRequest, why: str) -> HeldUse:
+    """Keep a use whose time needs review; the same key at the same venue answers the same.
+
+    A key already recorded as a use answers with nothing held (the caller records it).
+    """
+    key = (req.idempotency_key or "").strip()[:80]
+    if not key:
+        raise UseError("idempotency_key_required")
+    existing = HeldUse.objects.filter(venue=req.venue, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            held = HeldUse.objects.create(
+                venue=req.venue,
+                number=str(req.number)[:40],
+                channel=req.channel,
+                idempotency_key=key,
+                scanned_at=req.scanned_at or timezone.now(),
+                why=why,
+                offline=req.accepted_offline,
+                children=max(req.children, 0),
+                community_clients=max(req.community_clients, 0),
+                assistants=max(req.assistants, 0),
+                offer=req.offer,
+                occurrence=req.occurrence,
+                sector=req.sector,
+                override_reason=req.override_reason.strip()[:200],
+                recorded_via=req.recorded_via[:120],
+                recorded_by=req.recorded_by if getattr(req.recorded_by, "pk", None) else None,
+            )
+            audit.record(None, "visits.held_for_review", held, changes={"why": why}, area=req.venue.area)
+            return held
+    except IntegrityError:
+        return HeldUse.objects.get(venue=req.venue, idempotency_key=key)
+
+
+def submit_use(req: UseRequest, *, last_contact: dt.datetime | None = None) -> UseResult | HeldUse:
+    """Judge the request's device time, then record it (``record_use``) or hold it for review."""
+    if _existing(req.venue, (req.idempotency_key or "").strip()[:80]) is not None:
+        return record_use(req)
+    judged = judge_device_time(req.scanned_at, req.channel, last_contact=last_contact)
+    req.scanned_at = judged.at if req.scanned_at is not None else None
+    if judged.review:
+        return hold_for_review(req, judged.review)
+    return record_use(req)
+
+
+def accept_held(held: HeldUse, actor: Any) -> UseResult:
+    """The venue admin trusts the time: the use is recorded through the normal service, as sent."""
+    with transaction.atomic():
+        held = HeldUse.objects.select_for_update().select_related("venue__area").get(pk=held.pk)
+        if held.status != HeldUse.Status.PENDING:
+            raise ReviewError("not_pending")
+        result = record_use(
+            UseRequest(
+                venue=held.venue,
+                number=held.number,
+                channel=held.channel,
+                idempotency_key=held.idempotency_key,
+                recorded_by=held.recorded_by,
+                recorded_via=held.recorded_via,
+                children=held.children,
+                community_clients=held.community_clients,
+                assistants=held.assistants,
+                offer=held.offer,
+                occurrence=held.occurrence,
+                sector=held.sector,
+                scanned_at=held.scanned_at,
+                override_reason=held.override_reason,
+                accepted_offline=held.offline,
+            )
+        )
+        held.status, held.decided_at, held.decided_by, held.use = (
+            HeldUse.Status.ACCEPTED,
+            timezone.now(),
+            actor if getattr(actor, "pk", None) else None,
+            result.use,
+        )
+        held.save(update_fields=["status", "decided_at", "decided_by", "use"])
+        audit.record(actor, "visits.held_accepted", held, changes={"use": result.use.pk}, area=held.venue.area)
+        return result
+
+
+@transaction.atomic
+def reject_held(held: HeldUse, reason: str, actor: Any) -> HeldUse:
+    """The venue admin does not trust the time: nothing is recorded; the reason is kept with the entry."""
+    held = HeldUse.objects.select_for_update().select_related("venue__area").get(pk=held.pk)
+    if held.status != HeldUse.Status.PENDING:
+        raise ReviewError("not_pending")
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("reason_required")
+    held.status, held.decided_at, held.reject_reason = HeldUse.Status.REJECTED, timezone.now(), reason[:200]
+    held.decided_by = actor if getattr(actor, "pk", None) else None
+    held.save(update_fields=["status", "decided_at", "decided_by", "reject_reason"])
+    # The reason is free text: it stays on the entry, never in the audit log.
+    audit.record(actor, "visits.held_rejected", held, area=held.venue.area)
+    return held
 
 
 def after_use_voided(use: Use) -> None:

@@ -38,13 +38,13 @@ from kaiku.partners.api.serializers import (
 from kaiku.partners.models import ApiKey, ApiKeyScope
 from kaiku.partners.services import venues_for_key
 from kaiku.visits import services as visits
-from kaiku.visits.models import Channel, Reason, Use
+from kaiku.visits.models import Channel, HeldUse, Reason, Use
 
 MAX_USES_LISTED = 500
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer: they cannot exist
-# A sale may be reported late (an agency's batch), but not from the distant past or the future.
+# A sale older than a year is a bad request. A future time is clamped to now, and one
+# older than the channel's window (visits.services.AGENCY_WINDOW) is held for review.
 EARLIEST_SCAN = dt.timedelta(days=366)
-LATEST_SCAN = dt.timedelta(minutes=10)
 
 # A key voids only the uses it recorded itself, within the shared undo window.
 VOID_ERRORS = {
@@ -160,6 +160,9 @@ class UseList(PartnerView):
         responses={
             201: OpenApiResponse(UseSerializer, description="Recorded (accepted or refused with a reason)."),
             200: OpenApiResponse(UseSerializer, description="The same idempotency key again: the first result."),
+            202: OpenApiResponse(
+                description="Dated more than seven days ago: held for the venue admin's review, not recorded yet."
+            ),
             **BAD_REQUEST,
             **ERRORS,
         },
@@ -181,11 +184,9 @@ class UseList(PartnerView):
                 raise serializers.ValidationError({"offer": [_("No such offer at this venue.")]})
         now = timezone.now()
         scanned_at = d["scanned_at"]
-        if scanned_at is not None and not (now - EARLIEST_SCAN <= scanned_at <= now + LATEST_SCAN):
-            raise serializers.ValidationError(
-                {"scanned_at": [_("Must be within the past year and not in the future.")]}
-            )
-        result = visits.record_use(
+        if scanned_at is not None and scanned_at < now - EARLIEST_SCAN:
+            raise serializers.ValidationError({"scanned_at": [_("Must be within the past year.")]})
+        result = visits.submit_use(
             visits.UseRequest(
                 venue=venue,
                 number=d["number"],
@@ -200,6 +201,18 @@ class UseList(PartnerView):
                 scanned_at=scanned_at,
             )
         )
+        if isinstance(result, HeldUse):
+            # Dated before the channel's window (``visits.services.AGENCY_WINDOW``): the
+            # venue admin decides; nothing is recorded until then.
+            return Response(
+                {
+                    "idempotency_key": result.idempotency_key,
+                    "held": True,
+                    "reason": result.why,
+                    "detail": str(HeldUse.Why(result.why).label),
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(UseSerializer(result.use).data, status=code)
 
