@@ -205,6 +205,9 @@ class CheckView(DoorAPIView):
                 "children_allowed": serializers.IntegerField(),
                 "community_group_max": serializers.IntegerField(),
                 "valid_until": serializers.DateField(allow_null=True),
+                "renew_at": serializers.CharField(
+                    help_text="An expired or inactivated card: the public name of the site that registered it"
+                ),
             },
         ),
     )
@@ -212,7 +215,9 @@ class CheckView(DoorAPIView):
         venue = self.venue(request, venue_id)
         data = CheckSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.check(data.validated_data["text"], venue).as_dict())
+        actor, via = self.actor(request)
+        verdict = services.check(data.validated_data["text"], venue, keep=True, actor=actor, via=via)
+        return Response(verdict.as_dict())
 
 
 class UseItemSerializer(serializers.Serializer):
@@ -279,7 +284,11 @@ def _valid_uses(data: Any) -> list[dict[str, Any]] | None:
 
 class UsesView(DoorAPIView):
     @extend_schema(
-        summary="Record a batch of uses (idempotent by key; offline uses refused now come back forced)",
+        summary=(
+            "Record a batch of uses (idempotent by key; offline uses refused now come back forced; "
+            "an offline use dated before the device's last online contact, or more than seven days ago, "
+            "comes back held for the venue admin's review)"
+        ),
         request=BatchSerializer,
         responses=inline_serializer(
             "DoorBatchResult", {"results": serializers.ListField(child=serializers.DictField())}
@@ -299,7 +308,7 @@ class UsesView(DoorAPIView):
                 services.SyncItem(
                     key=raw["key"],
                     text=raw["text"],
-                    scanned_at=services.clamp_time(scanned_at) if scanned_at else None,
+                    scanned_at=scanned_at,
                     offline=raw["offline"],
                     children=raw["children"],
                     community_clients=raw["community_clients"],
@@ -311,8 +320,14 @@ class UsesView(DoorAPIView):
                     scanned=raw["read_with"] in ("camera", "photo"),
                 )
             )
+        foreign = services.foreign_offers(venue, items)
+        if foreign:
+            # As the partner API: another venue's offer or date is a bad request, not a silent drop.
+            raise exceptions.ValidationError({"uses": foreign})
         actor, via = self.actor(request)
-        return Response({"results": services.sync(venue, items, actor, via)})
+        device = request.auth if isinstance(request.auth, DeviceToken) else None
+        last_contact = device.contact_before_gap if device is not None else None
+        return Response({"results": services.sync(venue, items, actor, via, last_contact=last_contact)})
 
 
 class UndoView(DoorAPIView):

@@ -44,6 +44,9 @@ class DeviceToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The device's last online contact before its latest gap in contact (offline): an
+    # offline use dated before it should have been synced then, so it goes to review.
+    contact_before_gap = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = DeviceTokenQuerySet.as_manager()

@@ -26,9 +26,9 @@ from kaiku.door.models import DeviceToken
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits import services as visits
-from kaiku.visits.models import Channel, Reason, Use
+from kaiku.visits.models import Channel, HeldUse, Reason, Use
 
-UNDO_WITHIN = dt.timedelta(minutes=2)
+UNDO_WITHIN = visits.UNDO_WINDOW
 # Revocations are listed by the cards' last change. A transaction that commits a
 # little after a later one would otherwise slip behind a device's cursor, so every
 # delta reaches this far back; entries are idempotent, repeating them is harmless.
@@ -104,6 +104,7 @@ class Verdict:
     children_allowed: int = 0
     community_group_max: int = 0
     valid_until: dt.date | None = None
+    renew_at: str = ""
 
     @property
     def valid(self) -> bool:
@@ -120,6 +121,7 @@ class Verdict:
             "children_allowed": self.children_allowed,
             "community_group_max": self.community_group_max,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "renew_at": self.renew_at,
         }
 
 
@@ -144,10 +146,19 @@ def resolve_text(text: str) -> tuple[str, str | None, codes.CardCode | None]:
     return checked.code.number, None, checked.code
 
 
-def check(text: str, venue: Site, day: dt.date | None = None) -> Verdict:
-    """The door's first answer for scanned or typed text (online: the register decides)."""
+def check(
+    text: str, venue: Site, day: dt.date | None = None, *, keep: bool = False, actor: Any = None, via: str = ""
+) -> Verdict:
+    """The door's first answer for scanned or typed text (online: the register decides).
+
+    ``keep``: an online check at the door; a refusal is stored once as a refused attempt
+    (``visits.services.keep_refused_check``), as at the desk.
+    """
     number, refusal, code = resolve_text(text)
+    channel = Channel.SCAN if code is not None or refusal else Channel.TYPED
     if refusal:
+        if keep:
+            visits.keep_refused_check(venue, None, "", refusal, channel, actor, via)
         return Verdict(reason=refusal)
     result = visits.check_card(number, venue, day)
     verdict = Verdict(
@@ -157,9 +168,13 @@ def check(text: str, venue: Site, day: dt.date | None = None) -> Verdict:
         children_allowed=result.children_allowed,
         community_group_max=result.community_group_max,
         valid_until=result.valid_until,
+        renew_at=result.renew_at,
     )
     if code is not None and result.card is not None and verdict.reason is None:
         verdict.reason = code_reason(code, result.card)
+    if keep and verdict.reason is not None:
+        typed = visits.find_card(number)[2] or number
+        visits.keep_refused_check(venue, result.card, typed, verdict.reason, channel, actor, via)
     return verdict
 
 
@@ -285,6 +300,33 @@ class _Offers:
         return cls(offers, occurrences)
 
 
+def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[int, dict[str, list[str]]]:
+    """Items naming another venue's offer or date, by index: the API answers 400 for them.
+
+    An id that no longer exists at all (a date deleted since the device cached it) is not
+    an error: the use is recorded without it, so an offline queue never gets stuck.
+    """
+    occurrence_ids = {item.occurrence for item in items if item.occurrence}
+    offer_ids = {item.offer for item in items if item.offer}
+    other_occurrences = (
+        set(Occurrence.objects.filter(pk__in=occurrence_ids).exclude(offer__venue=venue).values_list("pk", flat=True))
+        if occurrence_ids
+        else set()
+    )
+    other_offers = (
+        set(Offer.objects.filter(pk__in=offer_ids).exclude(venue=venue).values_list("pk", flat=True))
+        if offer_ids
+        else set()
+    )
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, item in enumerate(items):
+        if item.occurrence in other_occurrences:
+            errors.setdefault(index, {})["occurrence"] = [str(_("No such occurrence at this venue."))]
+        if item.offer in other_offers:
+            errors.setdefault(index, {})["offer"] = [str(_("No such offer at this venue."))]
+    return errors
+
+
 def _offer_and_occurrence(
     venue: Site, item: SyncItem, known: _Offers | None = None
 ) -> tuple[Offer | None, Occurrence | None]:
@@ -325,6 +367,25 @@ def record(
         return prepared
     result = visits.record_use(prepared)
     return _result(item.key, result.use, result.created, labels)
+
+
+def _held_result(key: str, held: HeldUse, labels: dict[str, str]) -> dict[str, Any]:
+    """A use whose device time waits for the venue admin's review: not recorded (yet)."""
+    return {
+        "key": key,
+        "status": "held",
+        "reason": held.why,
+        "reason_text": str(HeldUse.Why(held.why).label),
+        "forced": False,
+        "use": None,
+        "created": False,
+    }
+
+
+def _judged(item: SyncItem, last_contact: dt.datetime | None) -> visits.DeviceTime:
+    """The item's device time judged (``visits.services.judge_device_time``); online uses are now."""
+    channel = Channel.OFFLINE if item.offline else Channel.TYPED
+    return visits.judge_device_time(item.scanned_at, channel, last_contact=last_contact if item.offline else None)
 
 
 def _prepare(
@@ -376,7 +437,14 @@ def _prepare(
 SYNC_CHUNK = 100
 
 
-def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -> list[dict[str, Any]]:
+def sync(
+    venue: Site,
+    items: list[SyncItem],
+    actor: Any = None,
+    via: str = "",
+    *,
+    last_contact: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
     """A device's queued uses, answered in order; a batch sent again records nothing twice.
 
     Uses already recorded (a replayed batch) are answered from one query. The rest are
@@ -386,13 +454,24 @@ def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -
     if len(items) > MAX_BATCH:
         raise DoorError("batch_too_large")
     labels = reason_labels()
-    if len(items) == 1:
+    wanted = {(item.key or "").strip()[:80] for item in items}
+    # Device times (one judgement for every channel): a future time is clamped; one the
+    # register cannot trust waits for the venue admin's review instead of being forced.
+    held_before = (
+        {h.idempotency_key: h for h in HeldUse.objects.filter(venue=venue, idempotency_key__in=wanted)}
+        if any(item.offline for item in items)
+        else {}
+    )
+    judged = [_judged(item, last_contact) for item in items]
+    for item, time in zip(items, judged, strict=True):
+        if item.scanned_at is not None:
+            item.scanned_at = time.at
+    if len(items) == 1 and not judged[0].review and not held_before:
         # The door page online sends each use as it happens: one use, the single-use
         # service (its own transaction and idempotency), no batch bookkeeping, and the
         # public keys read only if the item is a signed code.
         return [record(venue, items[0], actor, via, labels=labels)]
     public_keys = keys.public_keys()
-    wanted = {(item.key or "").strip()[:80] for item in items}
     existing = {use.idempotency_key: use for use in Use.objects.filter(venue=venue, idempotency_key__in=wanted)}
     results: list[dict[str, Any]] = []
     known = _Offers.for_items(venue, items)
@@ -401,14 +480,22 @@ def sync(venue: Site, items: list[SyncItem], actor: Any = None, via: str = "") -
             answers: list[dict[str, Any] | None] = []
             requests: list[visits.UseRequest] = []
             owners: list[tuple[int, SyncItem]] = []
-            for item in items[start : start + SYNC_CHUNK]:
-                done = existing.get((item.key or "").strip()[:80])
+            for offset, item in enumerate(items[start : start + SYNC_CHUNK]):
+                key = (item.key or "").strip()[:80]
+                done = existing.get(key)
                 if done is not None:
                     answers.append(_result(item.key, done, False, labels))
+                    continue
+                if key in held_before:
+                    answers.append(_held_result(item.key, held_before[key], labels))
                     continue
                 prepared = _prepare(venue, item, actor, via, public_keys, labels, known)
                 if isinstance(prepared, dict):
                     answers.append(prepared)
+                    continue
+                review = judged[start + offset].review
+                if review:
+                    answers.append(_held_result(item.key, visits.hold_for_review(prepared, review), labels))
                     continue
                 owners.append((len(answers), item))
                 answers.append(None)
@@ -480,10 +567,17 @@ _DEVICE_BY_HASH = Prepared(
 )
 
 
+# No contact for longer than this is a gap: the device was offline in between.
+CONTACT_GAP = dt.timedelta(minutes=5)
+
+
 def device_for_token(plain: str) -> DeviceToken | None:
     device = _DEVICE_BY_HASH.first(DeviceToken.hash(plain))
     if device is not None:
         now = timezone.now()
         if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):
-            DeviceToken.objects.filter(pk=device.pk).update(last_used_at=now)
+            changes: dict[str, Any] = {"last_used_at": now}
+            if device.last_used_at is not None and now - device.last_used_at > CONTACT_GAP:
+                changes["contact_before_gap"] = device.contact_before_gap = device.last_used_at
+            DeviceToken.objects.filter(pk=device.pk).update(**changes)
     return device

@@ -13,16 +13,12 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -30,8 +26,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from kaiku.network.models import Area, Site
-from kaiku.offers.models import ACCESSIBILITY_FIELDS, Occurrence, Offer, Reservation, public_venues
-from kaiku.visits.models import Use
+from kaiku.offers.models import ACCESSIBILITY_FIELDS, Occurrence, Offer, public_venues
 
 
 @dataclass
@@ -53,29 +48,9 @@ class Criteria:
 
 
 def with_taken(occurrences: QuerySet[Occurrence], now: dt.datetime) -> QuerySet[Occurrence]:
-    """Annotate each occurrence with places taken (uses + holding reservations) and its capacity."""
-    uses = (
-        Use.objects.filter(occurrence=OuterRef("pk"), outcome=Use.Outcome.ACCEPTED, voided_at__isnull=True)
-        .order_by()
-        .values("occurrence")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    held = (
-        Reservation.objects.filter(occurrence=OuterRef("pk"), status=Reservation.Status.ACTIVE)
-        .order_by()
-        .values("occurrence")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return occurrences.annotate(
-        taken=Coalesce(Subquery(uses, output_field=IntegerField()), 0)
-        + Case(
-            # Reservations stop holding a place when the occurrence starts.
-            When(starts_at__gt=now, then=Coalesce(Subquery(held, output_field=IntegerField()), 0)),
-            default=Value(0),
-        ),
-        capacity=Coalesce("quota", "offer__quota") + F("extra_seats"),
+    """Each occurrence with ``taken``, ``capacity`` and ``left`` (``OccurrenceQuerySet.with_places``)."""
+    return occurrences.with_places(now).annotate(  # type: ignore[attr-defined]
+        taken=F("places_taken"), capacity=F("places_capacity"), left=F("places_left")
     )
 
 
@@ -124,29 +99,13 @@ def ordered(qs: QuerySet[Offer], now: dt.datetime) -> QuerySet[Offer]:
 def _open_occurrences(now: dt.datetime) -> QuerySet[Occurrence]:
     """Upcoming occurrences of the outer offer with a Kaikukortti place free.
 
-    The counts run only for occurrences that have been full (``full_hint``; the OR
-    short-circuits), and each is an index probe on the occurrence.
+    The counts (``with_places``) run only for occurrences that have been full
+    (``full_hint``; the OR short-circuits), and each is an index probe on the occurrence.
     """
-    # order_by(): no default ordering inside an aggregate subquery (PostgreSQL refuses it).
-    uses = (
-        Use.objects.filter(occurrence=OuterRef("pk"), outcome=Use.Outcome.ACCEPTED, voided_at__isnull=True)
-        .order_by()
-        .values(n=Func(F("pk"), function="COUNT"))
-    )
-    held = (
-        Reservation.objects.filter(occurrence=OuterRef("pk"), status=Reservation.Status.ACTIVE)
-        .order_by()
-        .values(n=Func(F("pk"), function="COUNT"))
-    )
-    capacity = Coalesce(F("quota"), OuterRef("quota"), output_field=IntegerField()) + F("extra_seats")
     return (
         Occurrence.objects.filter(offer=OuterRef("pk"), starts_at__gt=now, cancelled=False, sold_out=False)
-        .annotate(capacity=capacity)
-        .filter(
-            Q(full_hint=False)
-            | Q(capacity__isnull=True)
-            | Q(capacity__gt=Subquery(uses, output_field=IntegerField()) + Subquery(held, output_field=IntegerField()))
-        )
+        .with_places(now)
+        .filter(Q(full_hint=False) | Q(places_left__isnull=True) | Q(places_left__gt=0))
     )
 
 

@@ -135,6 +135,22 @@ class ReserveForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "class": "number"}),
     )
+    children = forms.IntegerField(
+        label=_("Children coming along"),
+        min_value=0,
+        max_value=30,
+        initial=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    community_clients = forms.IntegerField(
+        label=_("Clients under 16 (community card)"),
+        min_value=0,
+        max_value=30,
+        initial=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
 
 class SeatsForm(forms.Form):

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -241,9 +242,65 @@ class Offer(models.Model):
         return self.last_minute_until is not None and self.last_minute_until > (now or timezone.now())
 
 
+def party_places(children: int = 0, community_clients: int = 0) -> int:
+    """Quota places a party takes: the holder plus each child or community client.
+
+    Assistants and interpreters get in free and take no Kaikukortti place (DESIGN §4.6).
+    """
+    return 1 + max(children, 0) + max(community_clients, 0)
+
+
+def _sum_of(qs: models.QuerySet[Any], amount: Any) -> Subquery:
+    """SUM(amount) over ``qs`` as a scalar subquery (no GROUP BY, no default ordering)."""
+    return Subquery(qs.order_by().values(n=Func(amount, function="SUM")), output_field=models.IntegerField())
+
+
 class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
     def upcoming(self, now: dt.datetime) -> OccurrenceQuerySet:
         return self.filter(starts_at__gt=now, cancelled=False)
+
+    def with_places(self, now: dt.datetime | None = None) -> OccurrenceQuerySet:
+        """Annotate ``places_taken``, ``places_capacity`` and ``places_left`` (None: no cap).
+
+        The one definition of "places left" (DESIGN §4.6) that every page, API and
+        quota check uses (``offers.services.places_left``, ``visits.services.taken_places``):
+        people of accepted, non-voided uses (holder, children, community clients), plus,
+        until the occurrence starts, the people of active reservations and the places
+        open group visits still hold. A sold-out, cancelled or excluded date has none left.
+        """
+        from kaiku.portal.models import GroupVisit
+        from kaiku.visits.models import Use
+
+        now = now or timezone.now()
+        uses = _sum_of(
+            Use.objects.filter(occurrence=OuterRef("pk"), outcome=Use.Outcome.ACCEPTED, voided_at__isnull=True),
+            F("adults") + F("children") + F("community_clients"),
+        )
+        held = _sum_of(
+            Reservation.objects.filter(occurrence=OuterRef("pk"), status=Reservation.Status.ACTIVE),
+            Value(1) + F("children") + F("community_clients"),
+        )
+        groups = _sum_of(
+            GroupVisit.objects.filter(occurrence=OuterRef("pk"), cancelled_at__isnull=True), F("held_places")
+        )
+        taken = Coalesce(uses, 0) + Case(
+            # Reservations and group visits stop holding places when the occurrence starts.
+            When(starts_at__gt=now, then=Coalesce(held, 0) + Coalesce(groups, 0)),
+            default=Value(0),
+        )
+        capacity = Coalesce("quota", "offer__quota") + F("extra_seats")
+        closed = Q(cancelled=True) | Q(sold_out=True) | Q(offer__sold_out=True) | Q(offer__excluded=True)
+        return self.annotate(
+            places_taken=taken,
+            places_capacity=capacity,
+            places_left=Case(
+                When(closed, then=Value(0)),
+                When(places_capacity__isnull=True, then=Value(None)),
+                When(places_capacity__lte=F("places_taken"), then=Value(0)),
+                default=F("places_capacity") - F("places_taken"),
+                output_field=models.IntegerField(null=True),
+            ),
+        )
 
 
 class Occurrence(models.Model):
@@ -333,6 +390,9 @@ class Reservation(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
     )
+    # The party the place is for, within the card's limits (the same rule as a use).
+    children = models.PositiveSmallIntegerField(_("children"), default=0)
+    community_clients = models.PositiveSmallIntegerField(_("community clients"), default=0)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_by_holder = models.BooleanField(default=False)
     use = models.ForeignKey("visits.Use", related_name="+", on_delete=models.SET_NULL, null=True, blank=True)
@@ -356,3 +416,7 @@ class Reservation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def places(self) -> int:
+        return party_places(self.children, self.community_clients)

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
 from kaiku.cards.models import Card
-from kaiku.offers.models import Occurrence, Offer, Reservation
+from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
 from kaiku.visits.models import Reason, Use
-from kaiku.visits.services import card_status_reason, taken_places
+from kaiku.visits.services import card_status_reason, party_reason, taken_places
 
 # Messages for the codes that only reservations and seat releases raise; the
 # others (quota_full, sold_out, expired, ...) are the door's reason codes.
@@ -139,11 +139,13 @@ def release_seats(occurrence: Occurrence, seats: int, actor: Any) -> Occurrence:
 
 
 def places_left(occurrence: Occurrence, now: dt.datetime | None = None) -> int | None:
-    """Free Kaikukortti places now (None: no cap). For display; not a lock-holding check."""
-    quota = occurrence.effective_quota
-    if quota is None:
-        return None
-    return max(quota - taken_places(occurrence, now), 0)
+    """Free Kaikukortti places now, in people (None: no cap); 0 for a sold-out or cancelled date.
+
+    ``OccurrenceQuerySet.with_places`` is the one definition; lists annotate it directly.
+    For display; a quota check holds the occurrence's row lock and counts again.
+    """
+    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_left", flat=True)
+    return next(iter(row), None)
 
 
 def _locked(occurrence: Occurrence) -> Occurrence:
@@ -154,15 +156,24 @@ def _locked(occurrence: Occurrence) -> Occurrence:
 # --- reservations ---------------------------------------------------------------------
 
 
-def reserve(card: Card, occurrence: Occurrence, *, by: Any = None, via: str = Reservation.Via.VENUE) -> Reservation:
-    """Hold a place of the occurrence's quota for this card.
+def reserve(
+    card: Card,
+    occurrence: Occurrence,
+    *,
+    by: Any = None,
+    via: str = Reservation.Via.VENUE,
+    children: int = 0,
+    community_clients: int = 0,
+) -> Reservation:
+    """Hold places of the occurrence's quota for this card's party (the holder, children
+    or community clients, within the card's limits as for a use).
 
     Idempotent: a card that already holds an active reservation for the
     occurrence gets that reservation back. Raises OfferError with a code.
     """
     try:
         with transaction.atomic():
-            return _reserve(card, occurrence, by, via)
+            return _reserve(card, occurrence, by, via, children, community_clients)
     except IntegrityError:
         # The partial unique constraint caught a concurrent duplicate: return the winner.
         existing = Reservation.objects.active().filter(card=card, occurrence=occurrence).first()
@@ -171,7 +182,9 @@ def reserve(card: Card, occurrence: Occurrence, *, by: Any = None, via: str = Re
         return existing
 
 
-def _reserve(card: Card, occurrence: Occurrence, by: Any, via: str) -> Reservation:
+def _reserve(
+    card: Card, occurrence: Occurrence, by: Any, via: str, children: int, community_clients: int
+) -> Reservation:
     occurrence = _locked(occurrence)
     offer = occurrence.offer
     now = timezone.now()
@@ -192,16 +205,26 @@ def _reserve(card: Card, occurrence: Occurrence, by: Any, via: str) -> Reservati
     reason = card_status_reason(card, offer.venue, timezone.localdate(occurrence.starts_at))
     if reason:
         raise OfferError(reason)
+    party = party_reason(card, children, community_clients, 0, offer)
+    if party:
+        raise OfferError(party)
     if Use.objects.accepted().filter(card=card, occurrence=occurrence).exists():
         raise OfferError(Reason.ALREADY_USED)
     quota = occurrence.effective_quota
-    if quota is not None and taken_places(occurrence, now) >= quota:
+    if quota is not None and taken_places(occurrence, now) + party_places(children, community_clients) > quota:
         raise OfferError(Reason.QUOTA_FULL)
     reservation = Reservation.objects.create(
-        card=card, occurrence=occurrence, via=via, created_by=by if getattr(by, "pk", None) else None
+        card=card,
+        occurrence=occurrence,
+        via=via,
+        children=children,
+        community_clients=community_clients,
+        created_by=by if getattr(by, "pk", None) else None,
     )
     occurrence.note_taken(taken_places(occurrence, now))
-    audit.record(by, "offers.reserved", reservation, changes={"via": via}, area=offer.venue.area)
+    audit.record(
+        by, "offers.reserved", reservation, changes={"via": via, "places": reservation.places}, area=offer.venue.area
+    )
     return reservation
 
 

@@ -114,9 +114,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     occurrences = list(
         catalogue.with_taken(Occurrence.objects.filter(offer=offer).upcoming(now), now).order_by("starts_at")[:50]
     )
-    for occ in occurrences:
-        capacity = occ.capacity  # type: ignore[attr-defined]
-        occ.left = None if capacity is None else max(capacity - occ.taken, 0)  # type: ignore[attr-defined]
     page_url = request.build_absolute_uri(reverse("offers:detail", args=[offer.pk]))
     structured = calendar.structured_data(offer, occurrences, page_url, request.build_absolute_uri("/"))
     context = {
@@ -283,7 +280,13 @@ def reserve(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
         try:
             if card is None:
                 raise OfferError(reason or "unknown_number")
-            services.reserve(card, occurrence, by=request.user)
+            services.reserve(
+                card,
+                occurrence,
+                by=request.user,
+                children=form.cleaned_data["children"] or 0,
+                community_clients=form.cleaned_data["community_clients"] or 0,
+            )
         except OfferError as exc:
             form.add_error("number", exc.message)
         else:

@@ -32,7 +32,7 @@ from kaiku.partners.forms import SiteForm
 from kaiku.partners.models import Duplicates, ImportRecord
 from kaiku.partners.spreadsheets import SpreadsheetError, Table, cell_text, looks_like_formula
 from kaiku.visits import services as visits
-from kaiku.visits.models import Channel, Reason
+from kaiku.visits.models import Channel, HeldUse, Reason
 
 # Offline records older than this are not accepted: they would change closed statistics.
 OLDEST = dt.timedelta(days=366)
@@ -188,6 +188,7 @@ class _Context:
     columns: dict[str, Column]
     created: int = 0
     skipped: int = 0
+    held: int = 0  # uses dated before the import's window: waiting for the venue admin's review
     seen: Counter[str] = field(default_factory=Counter)
 
     def error(self, row: int, code: str, message: Any) -> None:
@@ -264,7 +265,12 @@ def _run(
             )
     except _Rollback:
         raise ImportFailed(ctx.errors) from None
-    return ImportResult(rows=len(table.rows), created=ctx.created, skipped=ctx.skipped, details={"repeated": repeated})
+    return ImportResult(
+        rows=len(table.rows),
+        created=ctx.created,
+        skipped=ctx.skipped,
+        details={"repeated": repeated, "held": ctx.held},
+    )
 
 
 # --- Sites and venues ------------------------------------------------------------------
@@ -378,10 +384,10 @@ def import_uses(
         ctx.seen[fingerprint] += 1
         key = "import-" + hashlib.sha256(f"{fingerprint}|{ctx.seen[fingerprint]}".encode()).hexdigest()[:40]
         # Noon on the day: the paper form has no time, and noon keeps the local date in any zone.
+        # The device-time rule of every channel (visits.services.judge_device_time) clamps
+        # today's noon to now and holds a day older than IMPORT_WINDOW for review.
         scanned_at = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
-        if scanned_at > timezone.now():
-            scanned_at = timezone.now()
-        result = visits.record_use(
+        result = visits.submit_use(
             visits.UseRequest(
                 venue=venue,
                 number=number,
@@ -396,7 +402,9 @@ def import_uses(
                 scanned_at=scanned_at,
             )
         )
-        if not result.accepted:
+        if isinstance(result, HeldUse):
+            ctx.held += 1
+        elif not result.accepted:
             ctx.error(row, REASON_COLUMN.get(Reason(result.reason), "card_number"), Reason(result.reason).label)
         elif result.created:
             ctx.created += 1

@@ -365,6 +365,12 @@ def _import_view(
                         "choice": Duplicates(form.cleaned_data.get("duplicates", "")).label,
                     },
                 )
+            if result.details.get("held"):
+                messages.warning(
+                    request,
+                    _("%(held)s rows are older than two months: they wait for the venue admin's review.")
+                    % {"held": result.details["held"]},
+                )
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     response = render(request, "partners/import.html", _import_context(kind, context, form, errors), status=status)

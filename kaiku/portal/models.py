@@ -252,6 +252,10 @@ class GroupVisit(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Quota places of the occurrence this visit still holds: set when it is created (the
+    # participants and the worker on the community card), one fewer for each person of
+    # the group admitted at the door. They stop counting when the occurrence starts.
+    held_places = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = GroupVisitQuerySet.as_manager()
 

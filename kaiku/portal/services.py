@@ -43,6 +43,7 @@ from kaiku.portal.models import (
     WellbeingAnswer,
 )
 from kaiku.visits.models import Use
+from kaiku.visits.services import taken_places
 
 # Guessing: a wrong code costs a try; this many wrong tries within the window locks
 # that card number (known or not, so the lock reveals nothing) or that client.
@@ -79,6 +80,10 @@ class PortalError(Exception):
         "size_invalid": _("The group size must be from 1 to %(max)s."),
         "meeting_in_past": _("The meeting time must be in the future."),
         "place_required": _("Give a meeting place."),
+        "date_cancelled": _("This date of the event has been cancelled."),
+        "date_sold_out": _("The event is sold out on this date."),
+        "date_started": _("This date of the event has already started."),
+        "not_enough_places": _("There are not enough Kaikukortti places left on this date for the group."),
     }
 
     def __init__(self, code: str, **params: Any) -> None:
@@ -490,6 +495,9 @@ def create_group_visit(site: Site, details: GroupVisitDetails, actor: Any) -> Gr
         raise PortalError("meeting_in_past")
     if not details.meeting_place.strip():
         raise PortalError("place_required")
+    held = 0
+    if details.occurrence is not None:
+        held = _hold_places(details.occurrence, details.max_size + 1)
     visit = GroupVisit.objects.create(
         site=site,
         offer=details.offer,
@@ -500,7 +508,10 @@ def create_group_visit(site: Site, details: GroupVisitDetails, actor: Any) -> Gr
         community_card=card,
         note=details.note.strip()[:1000],
         created_by=actor if getattr(actor, "pk", None) else None,
+        held_places=held,
     )
+    if details.occurrence is not None:
+        details.occurrence.note_taken(taken_places(details.occurrence))
     audit.record(
         actor,
         "portal.group_visit_created",
@@ -509,6 +520,28 @@ def create_group_visit(site: Site, details: GroupVisitDetails, actor: Any) -> Gr
         area=site.area,
     )
     return visit
+
+
+def _date_closed(occurrence: Occurrence, offer: Offer) -> str | None:
+    if occurrence.cancelled:
+        return "date_cancelled"
+    if occurrence.sold_out or offer.sold_out:
+        return "date_sold_out"
+    if occurrence.has_started():
+        return "date_started"
+    return None
+
+
+def _hold_places(occurrence: Occurrence, places: int) -> int:
+    """Lock the date and check that ``places`` fit in its quota (the same count as the door's)."""
+    occurrence = Occurrence.objects.select_for_update(of=("self",)).select_related("offer").get(pk=occurrence.pk)
+    closed = _date_closed(occurrence, occurrence.offer)
+    if closed:
+        raise PortalError(closed)
+    quota = occurrence.effective_quota
+    if quota is not None and taken_places(occurrence) + places > quota:
+        raise PortalError("not_enough_places")
+    return places
 
 
 @transaction.atomic
@@ -548,6 +581,10 @@ def join_group_visit(card: Card, visit: GroupVisit) -> GroupVisitParticipant:
         raise PortalError("group_past")
     if visit.site.area_id not in holder_area_ids(card):
         raise PortalError("group_other_area")
+    if visit.occurrence is not None:
+        closed = _date_closed(visit.occurrence, visit.offer)
+        if closed:
+            raise PortalError(closed)
     if visit.participants.count() >= visit.max_size:
         raise PortalError("group_full")
     place = GroupVisitParticipant.objects.create(group_visit=visit, card=card)

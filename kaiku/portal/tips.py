@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card
-from kaiku.offers.models import ArtForm, Occurrence, Offer, Reservation
+from kaiku.offers.models import ArtForm, Occurrence, Offer
 from kaiku.portal.services import holder_area_ids
 from kaiku.visits.models import Use
 
@@ -91,18 +91,6 @@ def catalogue(card: Card, *, limit: int = 40) -> list[tuple[Offer, Occurrence | 
     return rows[:limit]
 
 
-def _places_left(occ: Occurrence) -> int | None:
-    """offers.services.places_left for an upcoming occurrence, from counts annotated in one query.
-
-    The same count as visits.services.taken_places: accepted, non-voided uses plus active
-    reservations (which all still hold a place, as the occurrence has not started).
-    """
-    quota = occ.effective_quota
-    if quota is None:
-        return None
-    return max(quota - occ.used - occ.held, 0)  # type: ignore[attr-defined]
-
-
 def tips_for(card: Card, *, limit: int = 6) -> list[Tip]:
     now = timezone.now()
     today = timezone.localdate()
@@ -118,19 +106,14 @@ def tips_for(card: Card, *, limit: int = 6) -> list[Tip]:
         Occurrence.objects.upcoming(now)
         .filter(offer__in=offers, starts_at__lte=now + LAST_MINUTE, sold_out=False)
         .select_related("offer__venue")
-        .annotate(
-            used=Count(
-                "uses", filter=Q(uses__outcome=Use.Outcome.ACCEPTED, uses__voided_at__isnull=True), distinct=True
-            ),
-            held=Count("reservations", filter=Q(reservations__status=Reservation.Status.ACTIVE), distinct=True),
-        )
+        .with_places(now)
         .order_by("-extra_seats", "starts_at")[:30]
     )
     soon.sort(key=lambda occ: (occ.extra_seats == 0, occ.starts_at))
     for occ in soon:
         if occ.offer_id in seen:
             continue
-        left = _places_left(occ)
+        left = occ.places_left  # type: ignore[attr-defined]
         if left is None or left <= 0:
             continue
         if occ.extra_seats:

@@ -288,7 +288,19 @@ def reserve(request: HttpRequest, card: Card, pk: int) -> HttpResponse:
     if occurrence is None:
         raise Http404
     try:
-        offer_services.reserve(card, occurrence, by=services.HOLDER, via=Reservation.Via.PORTAL)
+        children = int(request.POST.get("children") or 0)
+    except ValueError:
+        children = -1
+    try:
+        if not 0 <= children <= 30:
+            raise offer_services.OfferError("bad_counts")
+        offer_services.reserve(
+            card,
+            occurrence,
+            by=services.HOLDER,
+            via=Reservation.Via.PORTAL,
+            children=0 if card.is_community else children,
+        )
         messages.success(request, _("Your place is reserved. Show your card at the door."))
     except offer_services.OfferError as exc:
         messages.error(request, exc.message)

@@ -865,6 +865,18 @@ def rebuild_card_years() -> int:
     return CardYear.objects.count()
 
 
+def event_day(event: CardEvent) -> dt.date:
+    """The register's own date of a card event: the day a paper card was given
+    (``given_on``, recorded when it was typed in later), else the day of the event."""
+    given = (event.details or {}).get("given_on")
+    if given:
+        try:
+            return dt.date.fromisoformat(given)
+        except (TypeError, ValueError):
+            pass
+    return timezone.localdate(event.at)
+
+
 @transaction.atomic
 def rebuild() -> dict[str, int]:
     """Throw the fact tables away and derive them again from uses and card events."""
@@ -909,7 +921,7 @@ def rebuild() -> dict[str, int]:
     for batch in _chunks(events):
         CardFact.objects.bulk_create(
             [
-                keep(card_fact_for(e.card, e.kind, timezone.localdate(e.at), e.pk), kept_events, e.pk)  # type: ignore[attr-defined]
+                keep(card_fact_for(e.card, e.kind, event_day(e), e.pk), kept_events, e.pk)  # type: ignore[attr-defined]
                 for e in batch
             ]
         )

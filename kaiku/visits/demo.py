@@ -4,7 +4,9 @@ Uses are recorded in time order. Before each one the card is put in the state it
 had that day (from ``ctx.extra["card_states"]``, written by the cards demo), so a
 card inactivated in March was accepted in February and refused in April. Mistakes
 happen too: typos, expired cards, too many children, a local card out of its area,
-the same card twice for one event; a few accepted uses are voided.
+the same card twice for one event; a few accepted uses are voided. Online (scan or
+typed) a card is checked first, as the desk and the door do: a refused check is the
+kept attempt and nothing is recorded, so the demo holds only what the interface makes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Q
 
 from kaiku.audit.models import AuditEntry
 from kaiku.cards import numbers
@@ -23,7 +25,7 @@ from kaiku.cards.models import Card
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence
 from kaiku.visits.models import Channel, Use
-from kaiku.visits.services import UseRequest, record_use, void_use
+from kaiku.visits.services import CHECK_KEY_PREFIX, UseRequest, check_and_keep, record_use, void_use
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 # How often a card is used: most a few times a year, some every week or two.
@@ -128,7 +130,8 @@ def populate(ctx: Any) -> None:
                 req.occurrence = occurrence
                 req.scanned_at = occurrence.starts_at - dt.timedelta(minutes=rng.randint(3, 40))
         roll = rng.random()
-        if roll < 0.30:
+        if roll < 0.30 or (card_pk is None and roll >= 0.40):
+            # A mistyped or unknown number is typed: a scan reads a signed code.
             req.channel = Channel.TYPED
         elif roll < 0.35 and venue.area.slug == "tampere":
             req.channel, req.recorded_via = Channel.AGENCY, agency
@@ -136,6 +139,14 @@ def populate(ctx: Any) -> None:
             req.channel, req.accepted_offline, req.recorded_via = Channel.OFFLINE, True, "Ovitabletti"
         if staff is not None and venue.pk == staff_venue and req.channel in (Channel.SCAN, Channel.TYPED):
             req.recorded_by = staff
+        if req.channel in (Channel.SCAN, Channel.TYPED):
+            # Online, the desk and the door check first: a refused check is kept as the
+            # attempt and there is nothing to record (the interface offers no Record).
+            check = check_and_keep(
+                req.number, venue, channel=req.channel, recorded_by=req.recorded_by, at=req.scanned_at or moment
+            )
+            if not check.valid:
+                continue
         result = record_use(req)
         if result.accepted:
             accepted_uses.append(result.use)
@@ -158,7 +169,7 @@ def populate(ctx: Any) -> None:
 
     _void_some(rng, ctx, accepted_uses)
     # Demo uses were entered when they happened; a few were typed in days later.
-    demo = Use.objects.filter(idempotency_key__startswith="demo-")
+    demo = Use.objects.filter(Q(idempotency_key__startswith="demo-") | Q(idempotency_key__startswith=CHECK_KEY_PREFIX))
     demo.update(received_at=F("scanned_at") + dt.timedelta(seconds=2), late=False)
     late = [u.pk for u in accepted_uses if u.channel == Channel.TYPED and rng.random() < 0.05]
     Use.objects.filter(pk__in=late).update(received_at=F("scanned_at") + dt.timedelta(days=2), late=True)

@@ -79,3 +79,7 @@ class RecordForm(forms.Form):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(label=_("Why is this use voided?"), max_length=200)
+
+
+class RejectHeldForm(forms.Form):
+    reason = forms.CharField(label=_("Why is this use rejected?"), max_length=200)

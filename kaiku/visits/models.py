@@ -37,6 +37,15 @@ class Reason(models.TextChoices):
     OFFER_ELSEWHERE = "offer_elsewhere", _("The offer belongs to another venue.")
     VENUE_CLOSED = "venue_closed", _("The venue has left the network.")
     BAD_COUNTS = "bad_counts", _("The numbers of people are not valid.")
+    # A signed card code the door could not accept (kept when a door's check is refused).
+    UNKNOWN_KEY = "unknown_key", _("The code was not made by Kaikukortti, or its key is no longer in use.")
+    BAD_SIGNATURE = "bad_signature", _("The code has been altered or damaged. Type the card number instead.")
+    OUTDATED_CODE = (
+        "outdated_code",
+        _(
+            "This code is out of date: the card has been renewed or changed since. Ask for the newest card or type the number."
+        ),
+    )
 
 
 class Channel(models.TextChoices):
@@ -125,3 +134,71 @@ class Use(models.Model):
     @property
     def is_voided(self) -> bool:
         return self.voided_at is not None
+
+
+class HeldUse(models.Model):
+    """A use whose device time the register does not trust, held for the venue admin's review.
+
+    A device time older than the door device's last online contact, or outside a
+    channel's stated window (the partner API, the spreadsheet import), is neither forced
+    nor silently accepted: it waits here until the venue admin accepts it (then it is
+    recorded through ``record_use`` as sent) or rejects it with a reason.
+    """
+
+    class Why(models.TextChoices):
+        BEFORE_LAST_CONTACT = "before_last_contact", _("Older than the device's last online contact")
+        OUTSIDE_WINDOW = "outside_window", _("Older than the channel allows")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    venue = models.ForeignKey(Site, related_name="held_uses", on_delete=models.PROTECT)
+    number = models.CharField(max_length=40)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    idempotency_key = models.CharField(max_length=80)
+    scanned_at = models.DateTimeField(help_text=_("Device time, clamped to the server's now"))
+    received_at = models.DateTimeField(auto_now_add=True)
+    why = models.CharField(max_length=30, choices=Why.choices)
+    offline = models.BooleanField(default=False)
+    children = models.PositiveSmallIntegerField(default=0)
+    community_clients = models.PositiveSmallIntegerField(default=0)
+    assistants = models.PositiveSmallIntegerField(default=0)
+    offer = models.ForeignKey(Offer, related_name="+", on_delete=models.SET_NULL, null=True, blank=True)
+    occurrence = models.ForeignKey(Occurrence, related_name="+", on_delete=models.SET_NULL, null=True, blank=True)
+    sector = models.CharField(max_length=20, choices=Sector.choices, blank=True)
+    override_reason = models.CharField(max_length=200, blank=True)
+    recorded_via = models.CharField(max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    reject_reason = models.CharField(_("reason for rejecting"), max_length=200, blank=True)
+    use = models.ForeignKey(Use, related_name="+", on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("use held for review")
+        verbose_name_plural = _("uses held for review")
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "idempotency_key"], name="held_use_idempotent_per_venue"),
+        ]
+        indexes = [models.Index(fields=["venue", "status"], name="held_use_venue_status")]
+
+    def __str__(self) -> str:
+        return f"{self.venue} {self.scanned_at:%Y-%m-%d} {self.status}"
+
+    @property
+    def display_number(self) -> str:
+        """The card number as printed, or what was sent when it is not a card number."""
+        from kaiku.cards import numbers
+
+        try:
+            return numbers.display(numbers.normalise(self.number))
+        except numbers.InvalidCardNumber:
+            return self.number

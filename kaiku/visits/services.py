@@ -9,22 +9,28 @@ or partner may resend as often as it likes.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card
 from kaiku.dbbackends.prepared import Prepared, insert
 from kaiku.network.models import NationalSettings, Site
-from kaiku.offers.models import Occurrence, Offer, Reservation
-from kaiku.visits.models import Channel, Reason, Use
+from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
+from kaiku.visits.models import Channel, HeldUse, Reason, Use
 
 # An entry typed in later than this after the use happened is flagged as late.
 LATE_AFTER = dt.timedelta(hours=24)
+# How long whoever recorded a use (staff at the desk, a door device, a partner's API key)
+# may undo it themselves; afterwards only the venue admin voids it, with a reason.
+UNDO_WINDOW = dt.timedelta(minutes=2)
 
 
 class UseError(Exception):
@@ -66,6 +72,9 @@ class CardCheck:
     children_allowed: int = 0
     community_group_max: int = 0
     valid_until: dt.date | None = None
+    # Where to renew: the public name of the distributor site that registered an
+    # expired or inactivated card (a site's name is not holder data).
+    renew_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,33 +139,121 @@ def check_card(text: str, venue: Site, day: dt.date | None = None) -> CardCheck:
     if card is None:
         return CardCheck(reason=reason)
     rules = NationalSettings.get()
+    reason = Reason.VENUE_CLOSED if venue.offboarded_at is not None else card_status_reason(card, venue, day)
     return CardCheck(
-        reason=Reason.VENUE_CLOSED if venue.offboarded_at is not None else card_status_reason(card, venue, day),
+        reason=reason,
         card=card,
         kind=card.kind,
         children_allowed=0 if card.is_community else card.children,
         community_group_max=rules.community_group_max if card.is_community else 0,
         valid_until=card.valid_until,
+        renew_at=card.site.name if reason in (Reason.EXPIRED, Reason.INACTIVATED) else "",
     )
 
 
-def _party_reason(card: Card, req: UseRequest, offer: Offer | None) -> str | None:
-    """Rules 3 and 4: who may come along."""
-    if min(req.children, req.community_clients, req.assistants) < 0 or req.assistants > 10:
+# A check followed by a record of the same card at the same venue within this long is
+# one attempt: a refused check is kept once, and a record refused for the same reason
+# answers with that attempt instead of storing a second one.
+CHECK_WINDOW = dt.timedelta(minutes=10)
+CHECK_KEY_PREFIX = "check:"
+
+
+def check_and_keep(
+    text: str,
+    venue: Site,
+    *,
+    channel: str,
+    recorded_by: Any = None,
+    recorded_via: str = "",
+    at: dt.datetime | None = None,
+) -> CardCheck:
+    """``check_card`` for an online check (the desk, the door), keeping a refusal as an attempt."""
+    at = at or timezone.now()
+    check = check_card(text, venue, timezone.localdate(at))
+    if not check.valid:
+        _number = find_card(text)[2] if check.card is None else ""
+        keep_refused_check(
+            venue, check.card, _number or text, str(check.reason), channel, recorded_by, recorded_via, at
+        )
+    return check
+
+
+def keep_refused_check(
+    venue: Site,
+    card: Card | None,
+    typed: str,
+    reason: str,
+    channel: str,
+    recorded_by: Any = None,
+    recorded_via: str = "",
+    at: dt.datetime | None = None,
+) -> Use:
+    """Store a refused check once: the same card (or typed text) checked again at the same
+    venue within ``CHECK_WINDOW`` answers with the attempt already kept."""
+    at = at or timezone.now()
+    typed = "" if card is not None else typed[:40]
+    with transaction.atomic():
+        earlier = _recent_check(venue, card, typed, at)
+        if earlier is not None and earlier.reason == reason[:40]:
+            return earlier
+        use = Use(
+            card=card,
+            typed_number=typed,
+            venue=venue,
+            outcome=Use.Outcome.REFUSED,
+            reason=reason[:40],
+            adults=1,
+            sector=venue.sector or "culture",
+            channel=channel,
+            scanned_at=at,
+            used_on=timezone.localdate(at),
+            idempotency_key=f"{CHECK_KEY_PREFIX}{uuid.uuid4().hex}",
+            recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+            recorded_via=recorded_via[:120],
+        )
+        insert(use)
+        after_use_recorded(use)
+        return use
+
+
+def _recent_check(venue: Site, card: Card | None, typed: str, at: dt.datetime) -> Use | None:
+    """A refused check of this card (or typed text) at this venue within ``CHECK_WINDOW``."""
+    same = Q(card=card) if card is not None else Q(card__isnull=True, typed_number=typed)
+    return (
+        Use.objects.filter(
+            same,
+            venue=venue,
+            outcome=Use.Outcome.REFUSED,
+            idempotency_key__startswith=CHECK_KEY_PREFIX,
+            scanned_at__gte=at - CHECK_WINDOW,
+            scanned_at__lte=at + CHECK_WINDOW,
+        )
+        .order_by("-scanned_at")
+        .first()
+    )
+
+
+def party_reason(card: Card, children: int, community_clients: int, assistants: int, offer: Offer | None) -> str | None:
+    """Rules 3 and 4: who may come along (a use, and a reservation's party alike)."""
+    if min(children, community_clients, assistants) < 0 or assistants > 10:
         return Reason.BAD_COUNTS
     if card.is_community:
-        if req.children:
+        if children:
             return Reason.TOO_MANY_CHILDREN
-        if req.community_clients > NationalSettings.get().community_group_max:
+        if community_clients > NationalSettings.get().community_group_max:
             return Reason.COMMUNITY_GROUP_TOO_LARGE
         return None
-    if req.community_clients:
+    if community_clients:
         return Reason.COMMUNITY_CLIENTS_PERSONAL
-    if req.children and offer is not None and offer.is_course:
+    if children and offer is not None and offer.is_course:
         return Reason.CHILDREN_NOT_ALLOWED_COURSE
-    if req.children > card.children:
+    if children > card.children:
         return Reason.TOO_MANY_CHILDREN
     return None
+
+
+def _party_reason(card: Card, req: UseRequest, offer: Offer | None) -> str | None:
+    return party_reason(card, req.children, req.community_clients, req.assistants, offer)
 
 
 def _closed_reason(req: UseRequest, offer: Offer, occurrence: Occurrence | None) -> str | None:
@@ -172,8 +269,10 @@ def _closed_reason(req: UseRequest, offer: Offer, occurrence: Occurrence | None)
     return None
 
 
-def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None) -> str | None:
-    """Rules 6 and 7: sold out, excluded, quota, same card twice."""
+def _offer_reason(
+    card: Card, req: UseRequest, offer: Offer | None, occurrence: Occurrence | None, now: dt.datetime
+) -> str | None:
+    """Rules 6 and 7: sold out, excluded, quota (in people), same card twice."""
     if offer is None:
         return None
     closed = _closed_reason(req, offer, occurrence)
@@ -184,21 +283,43 @@ def _offer_reason(card: Card, req: UseRequest, offer: Offer | None, occurrence: 
         if already and not req.override_reason.strip():
             return Reason.ALREADY_USED
         quota = occurrence.effective_quota
-        # A card with a reservation that still holds a place already has its seat.
-        holds = Reservation.objects.holding().filter(card=card, occurrence=occurrence).exists()
-        if quota is not None and not holds and taken_places(occurrence) >= quota:
-            return Reason.QUOTA_FULL
+        if quota is not None:
+            need = party_places(req.children, req.community_clients) - _covered_places(card, occurrence, now)
+            if need > 0 and taken_places(occurrence, now) + need > quota:
+                return Reason.QUOTA_FULL
     return None
 
 
+def _covered_places(card: Card, occurrence: Occurrence, now: dt.datetime) -> int:
+    """Places already held for this card: its reservation's party, or what its group visit still holds."""
+    if occurrence.starts_at <= now:
+        return 0
+    reservation = Reservation.objects.active().filter(card=card, occurrence=occurrence).first()
+    if reservation is not None:
+        return reservation.places
+    group = _group_of(card, occurrence)
+    return group.held_places if group is not None else 0
+
+
+def _group_of(card: Card, occurrence: Occurrence) -> Any:
+    """The open group visit to this occurrence that the card belongs to (participant or its community card)."""
+    from kaiku.portal.models import GroupVisit
+
+    return (
+        GroupVisit.objects.filter(occurrence=occurrence, cancelled_at__isnull=True, held_places__gt=0)
+        .filter(Q(community_card=card) | Q(participants__card=card))
+        .order_by("pk")
+        .first()
+    )
+
+
 def taken_places(occurrence: Occurrence, now: dt.datetime | None = None) -> int:
-    """Quota places taken at an occurrence: one per accepted, non-voided use and
-    one per reservation still holding a place (active, occurrence not started).
+    """Quota places taken at an occurrence, in people (``OccurrenceQuerySet.with_places``).
 
     Callers that compare this with the quota must hold the occurrence's row lock.
     """
-    uses = Use.objects.accepted().filter(occurrence=occurrence).count()
-    return uses + Reservation.objects.holding(now).filter(occurrence=occurrence).count()
+    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_taken", flat=True)
+    return int(next(iter(row), 0) or 0)
 
 
 def _resolve_offer(req: UseRequest) -> tuple[Offer | None, Occurrence | None]:
@@ -248,38 +369,39 @@ def _record(req: UseRequest, key: str) -> UseResult:
         reason = (
             card_status_reason(card, req.venue, day)
             or _party_reason(card, req, offer)
-            or _offer_reason(card, req, offer, occurrence)
+            or _offer_reason(card, req, offer, occurrence, now)
         )
     accepted = reason is None
     forced = False
     if not accepted and req.accepted_offline and card is not None:
         # The person was let in offline: keep the use, flag it, never drop it.
         accepted, forced = True, True
+    if not accepted:
+        # Checked and refused a moment ago for the same reason: one attempt, not two.
+        earlier = _recent_check(req.venue, card, "" if card is not None else (number or req.number)[:40], scanned_at)
+        if earlier is not None and earlier.reason == reason:
+            return UseResult(earlier, created=False)
     use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
     insert(use)
     if accepted and card is not None and occurrence is not None:
-        # The card's reservation becomes this use; its place is the one just taken.
-        Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
-            status=Reservation.Status.USED, use=use, closed_at=now
-        )
-        occurrence.note_taken(taken_places(occurrence, now))
+        _places_now_used(use, card, occurrence, now)
     after_use_recorded(use)
     return UseResult(use, created=True)
 
 
-@dataclass
-class _OccurrenceState:
-    """What the batch knows about one locked occurrence, kept current in memory."""
-
-    occurrence: Occurrence
-    accepted: int = 0
-    used_cards: set[int] = field(default_factory=set)
-    # Active reservations by card id (count) and, for the ones that become uses, their owners.
-    reserved: dict[int, int] = field(default_factory=dict)
-
-    def taken(self, now: dt.datetime) -> int:
-        holding = sum(self.reserved.values()) if self.occurrence.starts_at > now else 0
-        return self.accepted + holding
+def _places_now_used(use: Use, card: Card, occurrence: Occurrence, now: dt.datetime) -> None:
+    """The card's reservation becomes this use, or its group visit holds fewer places."""
+    closed = (
+        Reservation.objects.active()
+        .filter(card=card, occurrence=occurrence)
+        .update(status=Reservation.Status.USED, use=use, closed_at=now)
+    )
+    if not closed and occurrence.starts_at > now:
+        group = _group_of(card, occurrence)
+        if group is not None:
+            people = use.adults + use.children + use.community_clients
+            type(group).objects.filter(pk=group.pk).update(held_places=max(group.held_places - people, 0))
+    occurrence.note_taken(taken_places(occurrence, now))
 
 
 def record_uses(requests: list[UseRequest]) -> list[UseResult]:
@@ -302,6 +424,61 @@ def record_uses(requests: list[UseRequest]) -> list[UseResult]:
         return [record_use(req) for req in requests]
 
 
+@dataclass
+class _OccurrenceState:
+    """What the batch knows about one locked occurrence, kept current in memory.
+
+    ``taken`` starts from ``taken_places`` (the one count) and follows each use the
+    batch records: its people, less the places its reservation or group visit held.
+    """
+
+    occurrence: Occurrence
+    taken: int = 0
+    used_cards: set[int] = field(default_factory=set)
+    reserved: dict[int, int] = field(default_factory=dict)  # card id → places its reservation holds
+    group_of: dict[int, int] = field(default_factory=dict)  # card id → open group visit id
+
+
+def _lock_occurrences(ids: set[int], now: dt.datetime) -> tuple[dict[int, _OccurrenceState], dict[int, int]]:
+    """The batch's occurrences, locked in a fixed order, with their places counted once;
+    and the places each of their open group visits still holds, by visit id."""
+    from kaiku.portal.models import GroupVisit, GroupVisitParticipant
+
+    if not ids:
+        return {}, {}
+    locked = Occurrence.objects.select_for_update().select_related("offer").filter(pk__in=ids).order_by("pk")
+    states = {occurrence.pk: _OccurrenceState(occurrence) for occurrence in locked}
+    missing = ids - states.keys()
+    if missing:
+        raise Occurrence.DoesNotExist(f"Occurrence {min(missing)} does not exist")
+    for pk, taken in Occurrence.objects.filter(pk__in=ids).with_places(now).values_list("pk", "places_taken"):
+        states[pk].taken = int(taken or 0)
+    for occurrence_id, card_id in (
+        Use.objects.accepted().filter(occurrence_id__in=ids, card__isnull=False).values_list("occurrence_id", "card_id")
+    ):
+        states[occurrence_id].used_cards.add(card_id)
+    for reservation in Reservation.objects.active().filter(occurrence_id__in=ids, occurrence__starts_at__gt=now):
+        states[reservation.occurrence_id].reserved[reservation.card_id] = reservation.places
+    held: dict[int, int] = {}
+    visit_dates: dict[int, int] = {}
+    groups = GroupVisit.objects.filter(
+        occurrence_id__in=ids, occurrence__starts_at__gt=now, cancelled_at__isnull=True, held_places__gt=0
+    ).order_by("-pk")
+    for visit_id, occurrence_id, card_id, places in groups.values_list(
+        "pk", "occurrence_id", "community_card_id", "held_places"
+    ):
+        held[visit_id] = places
+        visit_dates[visit_id] = occurrence_id
+        states[occurrence_id].group_of[card_id] = visit_id
+    for visit_id, card_id in (
+        GroupVisitParticipant.objects.filter(group_visit_id__in=held)
+        .order_by("-group_visit_id")
+        .values_list("group_visit_id", "card_id")
+    ):
+        states[visit_dates[visit_id]].group_of[card_id] = visit_id
+    return states, held
+
+
 def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult]:
     now = timezone.now()
     venues = {req.venue.pk for req in requests}
@@ -317,7 +494,7 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
             normalised.append(("", str(exc.code.value)))
     wanted = {number for number, error in normalised if error is None}
     cards = {card.number: card for card in Card.objects.select_related("site__area").filter(number__in=wanted)}
-    states = _lock_occurrences({req.occurrence.pk for req in requests if req.occurrence is not None}, now)
+    states, held = _lock_occurrences({req.occurrence.pk for req in requests if req.occurrence is not None}, now)
 
     results: list[UseResult] = []
     new: list[Use] = []
@@ -332,15 +509,14 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
         state = states[req.occurrence.pk] if req.occurrence is not None else None
         occurrence = state.occurrence if state is not None else None
         offer = occurrence.offer if occurrence is not None else req.offer
-        scanned_at = req.scanned_at or now
-        day = timezone.localdate(scanned_at)
+        day = timezone.localdate(req.scanned_at or now)
         if req.venue.offboarded_at is not None:
             reason = Reason.VENUE_CLOSED
         if card is not None and reason is None:
             reason = (
                 card_status_reason(card, req.venue, day)
                 or _party_reason(card, req, offer)
-                or _batch_offer_reason(card, req, offer, state, now)
+                or _batch_offer_reason(card, req, offer, state, held)
             )
         accepted = reason is None
         forced = False
@@ -348,10 +524,19 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
             accepted, forced = True, True
         use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
         if accepted and card is not None and state is not None:
-            state.accepted += 1
+            people = use.adults + use.children + use.community_clients
             state.used_cards.add(card.pk)
-            if state.reserved.pop(card.pk, 0):
+            reserved = state.reserved.pop(card.pk, None)
+            visit_id = state.group_of.get(card.pk)
+            if reserved is not None:
+                state.taken += people - reserved
                 reservations.append((use, card, state.occurrence))
+            elif visit_id is not None and held.get(visit_id, 0) > 0:
+                covered = min(held[visit_id], people)
+                held[visit_id] -= covered
+                state.taken += people - covered
+            else:
+                state.taken += people
         done[(req.venue.pk, key)] = use
         new.append(use)
         results.append(UseResult(use, created=True))
@@ -360,38 +545,19 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
         Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
             status=Reservation.Status.USED, use=use, closed_at=now
         )
+    if held:
+        from kaiku.portal.models import GroupVisit
+
+        for visit_id, places in held.items():
+            GroupVisit.objects.filter(pk=visit_id).exclude(held_places=places).update(held_places=places)
     for state in states.values():
-        state.occurrence.note_taken(state.taken(now))
+        state.occurrence.note_taken(state.taken)
     after_uses_recorded(new)
     return results
 
 
-def _lock_occurrences(ids: set[int], now: dt.datetime) -> dict[int, _OccurrenceState]:
-    """The batch's occurrences, locked in a fixed order, with their places counted once."""
-    if not ids:
-        return {}
-    locked = Occurrence.objects.select_for_update().select_related("offer").filter(pk__in=ids).order_by("pk")
-    states = {occurrence.pk: _OccurrenceState(occurrence) for occurrence in locked}
-    missing = ids - states.keys()
-    if missing:
-        raise Occurrence.DoesNotExist(f"Occurrence {min(missing)} does not exist")
-    for occurrence_id, card_id in (
-        Use.objects.accepted().filter(occurrence_id__in=ids).values_list("occurrence_id", "card_id")
-    ):
-        state = states[occurrence_id]
-        state.accepted += 1
-        if card_id is not None:
-            state.used_cards.add(card_id)
-    for occurrence_id, card_id in (
-        Reservation.objects.active().filter(occurrence_id__in=ids).values_list("occurrence_id", "card_id")
-    ):
-        reserved = states[occurrence_id].reserved
-        reserved[card_id] = reserved.get(card_id, 0) + 1
-    return states
-
-
 def _batch_offer_reason(
-    card: Card, req: UseRequest, offer: Offer | None, state: _OccurrenceState | None, now: dt.datetime
+    card: Card, req: UseRequest, offer: Offer | None, state: _OccurrenceState | None, held: dict[int, int]
 ) -> str | None:
     """``_offer_reason`` against the batch's in-memory counts instead of queries."""
     if offer is None:
@@ -404,9 +570,13 @@ def _batch_offer_reason(
         if card.pk in state.used_cards and not req.override_reason.strip():
             return Reason.ALREADY_USED
         quota = occurrence.effective_quota
-        holds = bool(state.reserved.get(card.pk)) and occurrence.starts_at > now
-        if quota is not None and not holds and state.taken(now) >= quota:
-            return Reason.QUOTA_FULL
+        if quota is not None:
+            covered = state.reserved.get(card.pk)
+            if covered is None:
+                covered = held.get(state.group_of.get(card.pk, 0), 0)
+            need = party_places(req.children, req.community_clients) - covered
+            if need > 0 and state.taken + need > quota:
+                return Reason.QUOTA_FULL
     return None
 
 
@@ -478,6 +648,174 @@ def void_use(use: Use, reason: str, actor: Any) -> Use:
     after_use_voided(use)
     audit.record(actor, "visits.voided", use, changes={"reason": use.void_reason}, area=use.venue.area)
     return use
+
+
+def undo_own_use(use: Use, reason: str, actor: Any, *, via: str) -> Use:
+    """Void a use that ``via`` (a door device or a partner's API key) recorded, within ``UNDO_WINDOW``.
+
+    Raises UseError ``not_yours_to_undo`` or ``too_late_to_undo``. Voiding again returns the voided use.
+    """
+    if use.voided_at is not None:
+        return use
+    if not via or use.recorded_via != via:
+        raise UseError("not_yours_to_undo")
+    if timezone.now() - use.received_at > UNDO_WINDOW:
+        raise UseError("too_late_to_undo")
+    return void_use(use, reason, actor)
+
+
+# --- One judgement of a device's time --------------------------------------------------
+
+# How far back each channel may date a use before it goes to the venue admin's review
+# list. The door is judged by its device's last online contact; a door used through a
+# staff session (no device token) by this window.
+DOOR_WINDOW = dt.timedelta(days=7)
+AGENCY_WINDOW = dt.timedelta(days=7)
+IMPORT_WINDOW = dt.timedelta(days=62)
+WINDOWS = {Channel.OFFLINE: DOOR_WINDOW, Channel.AGENCY: AGENCY_WINDOW, Channel.IMPORT: IMPORT_WINDOW}
+
+
+@dataclass
+class DeviceTime:
+    """A device's time judged: clamped to the server's now, and whether it needs review."""
+
+    at: dt.datetime
+    review: str = ""  # a HeldUse.Why code, or "" when the time is trusted
+
+
+def judge_device_time(
+    moment: dt.datetime | None, channel: str, *, last_contact: dt.datetime | None = None
+) -> DeviceTime:
+    """The one rule for every channel's device time (door sync, partner API, import).
+
+    A time in the future is clamped to now. A time older than ``last_contact`` (the door
+    device's previous online contact) or than the channel's window (``WINDOWS``) is
+    flagged for review, never forced and never silently accepted.
+    """
+    now = timezone.now()
+    if moment is None:
+        return DeviceTime(now)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    at = min(moment, now)
+    if last_contact is not None and at < last_contact:
+        return DeviceTime(at, HeldUse.Why.BEFORE_LAST_CONTACT)
+    window = WINDOWS.get(channel)
+    if window is not None and at < now - window:
+        return DeviceTime(at, HeldUse.Why.OUTSIDE_WINDOW)
+    return DeviceTime(at)
+
+
+class ReviewError(UseError):
+    MESSAGES: dict[str, Any] = {
+        "not_pending": _("This use has already been reviewed."),
+        "reason_required": _("Give a reason for rejecting."),
+    }
+
+    @property
+    def message(self) -> str:
+        return str(self.MESSAGES.get(self.code, self.code))
+
+
+def hold_for_review(req: UseRequest, why: str) -> HeldUse:
+    """Keep a use whose time needs review; the same key at the same venue answers the same.
+
+    A key already recorded as a use answers with nothing held (the caller records it).
+    """
+    key = (req.idempotency_key or "").strip()[:80]
+    if not key:
+        raise UseError("idempotency_key_required")
+    existing = HeldUse.objects.filter(venue=req.venue, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            held = HeldUse.objects.create(
+                venue=req.venue,
+                number=str(req.number)[:40],
+                channel=req.channel,
+                idempotency_key=key,
+                scanned_at=req.scanned_at or timezone.now(),
+                why=why,
+                offline=req.accepted_offline,
+                children=max(req.children, 0),
+                community_clients=max(req.community_clients, 0),
+                assistants=max(req.assistants, 0),
+                offer=req.offer,
+                occurrence=req.occurrence,
+                sector=req.sector,
+                override_reason=req.override_reason.strip()[:200],
+                recorded_via=req.recorded_via[:120],
+                recorded_by=req.recorded_by if getattr(req.recorded_by, "pk", None) else None,
+            )
+            audit.record(None, "visits.held_for_review", held, changes={"why": why}, area=req.venue.area)
+            return held
+    except IntegrityError:
+        return HeldUse.objects.get(venue=req.venue, idempotency_key=key)
+
+
+def submit_use(req: UseRequest, *, last_contact: dt.datetime | None = None) -> UseResult | HeldUse:
+    """Judge the request's device time, then record it (``record_use``) or hold it for review."""
+    if _existing(req.venue, (req.idempotency_key or "").strip()[:80]) is not None:
+        return record_use(req)
+    judged = judge_device_time(req.scanned_at, req.channel, last_contact=last_contact)
+    req.scanned_at = judged.at if req.scanned_at is not None else None
+    if judged.review:
+        return hold_for_review(req, judged.review)
+    return record_use(req)
+
+
+def accept_held(held: HeldUse, actor: Any) -> UseResult:
+    """The venue admin trusts the time: the use is recorded through the normal service, as sent."""
+    with transaction.atomic():
+        held = HeldUse.objects.select_for_update().select_related("venue__area").get(pk=held.pk)
+        if held.status != HeldUse.Status.PENDING:
+            raise ReviewError("not_pending")
+        result = record_use(
+            UseRequest(
+                venue=held.venue,
+                number=held.number,
+                channel=held.channel,
+                idempotency_key=held.idempotency_key,
+                recorded_by=held.recorded_by,
+                recorded_via=held.recorded_via,
+                children=held.children,
+                community_clients=held.community_clients,
+                assistants=held.assistants,
+                offer=held.offer,
+                occurrence=held.occurrence,
+                sector=held.sector,
+                scanned_at=held.scanned_at,
+                override_reason=held.override_reason,
+                accepted_offline=held.offline,
+            )
+        )
+        held.status, held.decided_at, held.decided_by, held.use = (
+            HeldUse.Status.ACCEPTED,
+            timezone.now(),
+            actor if getattr(actor, "pk", None) else None,
+            result.use,
+        )
+        held.save(update_fields=["status", "decided_at", "decided_by", "use"])
+        audit.record(actor, "visits.held_accepted", held, changes={"use": result.use.pk}, area=held.venue.area)
+        return result
+
+
+@transaction.atomic
+def reject_held(held: HeldUse, reason: str, actor: Any) -> HeldUse:
+    """The venue admin does not trust the time: nothing is recorded; the reason is kept with the entry."""
+    held = HeldUse.objects.select_for_update().select_related("venue__area").get(pk=held.pk)
+    if held.status != HeldUse.Status.PENDING:
+        raise ReviewError("not_pending")
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("reason_required")
+    held.status, held.decided_at, held.reject_reason = HeldUse.Status.REJECTED, timezone.now(), reason[:200]
+    held.decided_by = actor if getattr(actor, "pk", None) else None
+    held.save(update_fields=["status", "decided_at", "decided_by", "reject_reason"])
+    # The reason is free text: it stays on the entry, never in the audit log.
+    audit.record(actor, "visits.held_rejected", held, area=held.venue.area)
+    return held
 
 
 def after_use_voided(use: Use) -> None:

@@ -6,23 +6,32 @@ how many may come along.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_venue, request_scope
-from kaiku.visits.forms import CheckForm, RecordForm, VoidForm
-from kaiku.visits.models import Channel, Reason, Use
-from kaiku.visits.services import UseError, UseRequest, check_card, record_use, void_use
-
-# Venue staff may undo their own recording for this long; after that only with a reason.
-UNDO_WINDOW = dt.timedelta(minutes=2)
+from kaiku.network.models import Site
+from kaiku.visits.forms import CheckForm, RecordForm, RejectHeldForm, VoidForm
+from kaiku.visits.models import Channel, HeldUse, Reason, Use
+from kaiku.visits.services import (
+    UNDO_WINDOW,
+    ReviewError,
+    UseError,
+    UseRequest,
+    accept_held,
+    check_and_keep,
+    check_card,
+    record_use,
+    reject_held,
+    void_use,
+)
 
 
 def _recent(venue_id: int) -> list[Use]:
@@ -57,6 +66,7 @@ def _may_undo(request: HttpRequest, site_id: int, use: Use) -> bool:
     return use.recorded_by_id == request.user.pk or site_id in request_scope(request).venue_admin_ids
 
 
+@never_cache  # card numbers and verdicts: never kept by a browser or proxy
 @login_required
 def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     site = get_venue(request, venue_id)
@@ -67,7 +77,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
         form = CheckForm(request.POST)
         context["check_form"] = form
         if form.is_valid():
-            check = check_card(form.cleaned_data["number"], site)
+            check = check_and_keep(form.cleaned_data["number"], site, channel=Channel.TYPED, recorded_by=request.user)
             context["check"] = check
             context["reason_text"] = Reason(check.reason).label if check.reason else ""
             if check.valid and check.card is not None:
@@ -125,10 +135,13 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     context["voidable"] = {
         use.pk for use in recent if is_admin and use.voided_at is None and use.accepted and use.pk not in undoable
     }
+    if is_admin:
+        context["held_count"] = HeldUse.objects.filter(venue=site, status=HeldUse.Status.PENDING).count()
     context["today"] = timezone.localdate()
     return render(request, "visits/venue.html", context)
 
 
+@never_cache
 @login_required
 def void(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     site = get_venue(request, venue_id)
@@ -170,3 +183,74 @@ def undo(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     void_use(use, _("Undone at the door"), request.user)
     messages.success(request, _("Undone."))
     return redirect("visits:venue", site.pk)
+
+
+# --- The review list: uses whose device time the register does not trust ------------------
+
+REVIEW_LIST_SIZE = 100
+
+
+def _admin_venue(request: HttpRequest, venue_id: int) -> Site:
+    """A venue the user staffs (404 otherwise); the review list is its admin's (403 for staff)."""
+    site = get_venue(request, venue_id)
+    if site.pk not in request_scope(request).venue_admin_ids:
+        raise PermissionDenied
+    return site
+
+
+@never_cache
+@login_required
+def review(request: HttpRequest, venue_id: int) -> HttpResponse:
+    site = _admin_venue(request, venue_id)
+    held = HeldUse.objects.filter(venue=site)
+    context = {
+        "venue": site,
+        "pending": list(held.filter(status=HeldUse.Status.PENDING).order_by("scanned_at", "pk")[:REVIEW_LIST_SIZE]),
+        "decided": list(held.exclude(status=HeldUse.Status.PENDING).order_by("-decided_at", "-pk")[:20]),
+        "form": RejectHeldForm(),
+    }
+    return render(request, "visits/review.html", context)
+
+
+def _held(site: Site, pk: int) -> HeldUse:
+    held = HeldUse.objects.filter(venue=site, pk=pk).first()
+    if held is None:
+        raise Http404
+    return held
+
+
+@login_required
+@require_POST
+def review_accept(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
+    site = _admin_venue(request, venue_id)
+    try:
+        result = accept_held(_held(site, pk), request.user)
+    except ReviewError as exc:
+        messages.error(request, exc.message)
+    else:
+        if result.accepted:
+            messages.success(request, _("The use is recorded with the device's time."))
+        else:
+            messages.warning(
+                request,
+                _("Recorded as refused: %(reason)s") % {"reason": Reason(result.reason).label},
+            )
+    return redirect("visits:review", site.pk)
+
+
+@never_cache
+@login_required
+def review_reject(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
+    site = _admin_venue(request, venue_id)
+    held = _held(site, pk)
+    form = RejectHeldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reject_held(held, form.cleaned_data["reason"], request.user)
+        except ReviewError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The use is rejected: nothing was recorded."))
+        return redirect("visits:review", site.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "visits/review_reject.html", {"venue": site, "held": held, "form": form}, status=status)

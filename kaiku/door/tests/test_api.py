@@ -81,6 +81,7 @@ def test_the_check_says_valid_or_why_not_and_never_who(world):
         "children_allowed",
         "community_group_max",
         "valid_until",
+        "renew_at",
     }
     local = client.post(
         f"/api/door/venues/{world.venue_a.pk}/check/",
@@ -178,7 +179,7 @@ def test_offers_of_the_venue_only(world, device):
     assert config["offers"][0]["occurrences"][0]["id"] == occ.pk
     assert config["venue"]["area_id"] == world.area_a.pk
     url = f"/api/door/venues/{world.venue_a.pk}/uses/"
-    result = client.post(
+    refused = client.post(
         url,
         {
             "uses": [
@@ -187,9 +188,30 @@ def test_offers_of_the_venue_only(world, device):
             ]
         },
         format="json",
+    )
+    # Another venue's offer or date is a bad request (as in the partner API), and nothing is recorded.
+    assert refused.status_code == 400
+    assert set(refused.json()["uses"]["1"]) == {"offer"}
+    assert not Use.objects.exists()
+    other_date = Occurrence.objects.create(offer=other, starts_at=timezone.now() + dt.timedelta(hours=3))
+    single = client.post(url, {"uses": [_use("o-3", world.card_a.number, occurrence=other_date.pk)]}, format="json")
+    assert single.status_code == 400 and set(single.json()["uses"]["0"]) == {"occurrence"}
+    # A date deleted since the device cached it does not block an offline queue.
+    gone = Occurrence.objects.create(offer=mine, starts_at=timezone.now() + dt.timedelta(hours=5))
+    gone_pk = gone.pk
+    gone.delete()
+    result = client.post(
+        url,
+        {
+            "uses": [
+                _use("o-1", world.card_a.number, occurrence=occ.pk),
+                _use("o-4", world.card_b.number, occurrence=gone_pk),
+            ]
+        },
+        format="json",
     ).json()["results"]
     uses = {u.idempotency_key: u for u in Use.objects.all()}
-    assert uses["o-1"].occurrence_id == occ.pk and uses["o-2"].offer_id is None
+    assert uses["o-1"].occurrence_id == occ.pk and uses["o-4"].occurrence_id is None
     assert result[0]["status"] == "accepted"
 
 

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -37,13 +38,27 @@ from kaiku.partners.api.serializers import (
 from kaiku.partners.models import ApiKey, ApiKeyScope
 from kaiku.partners.services import venues_for_key
 from kaiku.visits import services as visits
-from kaiku.visits.models import Channel, Reason, Use
+from kaiku.visits.models import Channel, HeldUse, Reason, Use
 
 MAX_USES_LISTED = 500
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer: they cannot exist
-# A sale may be reported late (an agency's batch), but not from the distant past or the future.
+# A sale older than a year is a bad request. A future time is clamped to now, and one
+# older than the channel's window (visits.services.AGENCY_WINDOW) is held for review.
 EARLIEST_SCAN = dt.timedelta(days=366)
-LATEST_SCAN = dt.timedelta(minutes=10)
+
+# A key voids only the uses it recorded itself, within the shared undo window.
+VOID_ERRORS = {
+    "not_yours_to_undo": gettext_lazy("This key can void only the uses it recorded itself."),
+    "too_late_to_undo": gettext_lazy(
+        "A use can be voided through the API only within two minutes. Ask the venue admin to void it."
+    ),
+}
+
+
+def recorded_via(key: ApiKey) -> str:
+    """What a use records as its channel's source: the key's fixed prefix, then its label."""
+    return f"API key {key.prefix} {key.label}"[:120]
+
 
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="Missing, unknown or revoked key."),
@@ -145,6 +160,9 @@ class UseList(PartnerView):
         responses={
             201: OpenApiResponse(UseSerializer, description="Recorded (accepted or refused with a reason)."),
             200: OpenApiResponse(UseSerializer, description="The same idempotency key again: the first result."),
+            202: OpenApiResponse(
+                description="Dated more than seven days ago: held for the venue admin's review, not recorded yet."
+            ),
             **BAD_REQUEST,
             **ERRORS,
         },
@@ -166,17 +184,15 @@ class UseList(PartnerView):
                 raise serializers.ValidationError({"offer": [_("No such offer at this venue.")]})
         now = timezone.now()
         scanned_at = d["scanned_at"]
-        if scanned_at is not None and not (now - EARLIEST_SCAN <= scanned_at <= now + LATEST_SCAN):
-            raise serializers.ValidationError(
-                {"scanned_at": [_("Must be within the past year and not in the future.")]}
-            )
-        result = visits.record_use(
+        if scanned_at is not None and scanned_at < now - EARLIEST_SCAN:
+            raise serializers.ValidationError({"scanned_at": [_("Must be within the past year.")]})
+        result = visits.submit_use(
             visits.UseRequest(
                 venue=venue,
                 number=d["number"],
                 channel=Channel.AGENCY,
                 idempotency_key=d["idempotency_key"],
-                recorded_via=f"API key {self.key.prefix} {self.key.label}",
+                recorded_via=recorded_via(self.key),
                 children=d["children"],
                 community_clients=d["community_clients"],
                 assistants=d["assistants"],
@@ -185,6 +201,18 @@ class UseList(PartnerView):
                 scanned_at=scanned_at,
             )
         )
+        if isinstance(result, HeldUse):
+            # Dated before the channel's window (``visits.services.AGENCY_WINDOW``): the
+            # venue admin decides; nothing is recorded until then.
+            return Response(
+                {
+                    "idempotency_key": result.idempotency_key,
+                    "held": True,
+                    "reason": result.why,
+                    "detail": str(HeldUse.Why(result.why).label),
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(UseSerializer(result.use).data, status=code)
 
@@ -195,10 +223,17 @@ class VoidUse(PartnerView):
     @extend_schema(
         operation_id="partner_void_use",
         request=VoidSerializer,
-        responses={200: UseSerializer, **BAD_REQUEST, **ERRORS},
+        responses={
+            200: UseSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="Not recorded through this key, or older than two minutes (code)."
+            ),
+            **BAD_REQUEST,
+            **ERRORS,
+        },
     )
     def post(self, request: Request, venue_id: int, use_id: int) -> Response:
-        """Void a mistaken use with a reason. Voiding again returns the voided use."""
+        """Void a use this key recorded, with a reason, within two minutes. Voiding again returns the voided use."""
         venue = self.venue(venue_id)
         if not 0 < use_id <= MAX_ID:
             raise Http404
@@ -207,7 +242,12 @@ class VoidUse(PartnerView):
             raise Http404
         data = VoidSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        use = visits.void_use(use, data.validated_data["reason"], f"API key {self.key.prefix}")
+        try:
+            use = visits.undo_own_use(
+                use, data.validated_data["reason"], f"API key {self.key.prefix}", via=recorded_via(self.key)
+            )
+        except visits.UseError as exc:
+            return Response({"code": exc.code, "detail": str(VOID_ERRORS[exc.code])}, status=status.HTTP_409_CONFLICT)
         return Response(UseSerializer(use).data)
 
 

@@ -164,3 +164,42 @@ def test_the_browsable_docs_page_lists_every_operation(client):
     ]:
         assert op in body
     assert "idempotency_key" in body and 'id="schema-Use"' in body
+
+
+def test_a_key_voids_only_its_own_uses_within_the_undo_window(world, client, agency_key):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    from kaiku.visits.models import Channel
+    from kaiku.visits.services import UNDO_WINDOW, UseRequest, record_use
+
+    desk = record_use(
+        UseRequest(venue=world.venue_a, number=world.card_b.number, channel=Channel.TYPED, idempotency_key="desk")
+    ).use
+    other_key = services.create_api_key(world.agency_a, "Other", ALL, world.users["coordinator"])
+    url = _url("uses", venue_id=world.venue_a.pk)
+    mine = client.post(
+        url,
+        {"number": world.card_a.number, "idempotency_key": "s"},
+        content_type="application/json",
+        **_auth(agency_key.secret),
+    ).json()
+
+    def void(use_id, secret):
+        return client.post(
+            _url("void", venue_id=world.venue_a.pk, use_id=use_id),
+            {"reason": "Sale cancelled"},
+            content_type="application/json",
+            **_auth(secret),
+        )
+
+    for use_id, secret in [(desk.pk, agency_key.secret), (mine["id"], other_key.secret)]:
+        refused = void(use_id, secret)
+        assert refused.status_code == 409 and refused.json()["code"] == "not_yours_to_undo"
+    with time_machine.travel(timezone.now() + UNDO_WINDOW + dt.timedelta(seconds=5)):
+        late = void(mine["id"], agency_key.secret)
+    assert late.status_code == 409 and late.json()["code"] == "too_late_to_undo"
+    assert not Use.objects.filter(voided_at__isnull=False).exists()
+    assert void(mine["id"], agency_key.secret).json()["voided"] is True

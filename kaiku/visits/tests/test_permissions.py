@@ -26,6 +26,31 @@ def with_uses(world: World) -> None:
         ).use
 
 
+ADMIN = {**VENUE, "venue_staff": 403}
+ADMIN_POST = {**ADMIN, "venue_admin": 302}
+
+
+def with_held(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kaiku.visits.services import hold_for_review
+
+    for venue, key, card in ((world.venue_a, "held_a", world.card_a), (world.venue_b, "held_b", world.card_b)):
+        world.extra[key] = hold_for_review(
+            UseRequest(
+                venue=venue,
+                number=card.number,
+                channel=Channel.OFFLINE,
+                idempotency_key=f"h-{key}",
+                scanned_at=timezone.now() - dt.timedelta(days=30),
+                accepted_offline=True,
+            ),
+            "outside_window",
+        )
+
+
 MATRIX = [
     Row("visits:venue", "GET", VENUE, {"venue_id": "venue_a"}),
     Row("visits:venue", "POST", VENUE, {"venue_id": "venue_a"}, data={"step": "check", "number": "x"}),
@@ -43,6 +68,27 @@ MATRIX = [
     Row("visits:void", "GET", OTHER, {"venue_id": "venue_b", "pk": "use_b"}, setup=with_uses),
     Row("visits:undo", "POST", VENUE_POST, {"venue_id": "venue_a", "pk": "use_a"}, setup=with_uses),
     Row("visits:undo", "POST", OTHER, {"venue_id": "venue_b", "pk": "use_b"}, setup=with_uses),
+    Row("visits:review", "GET", ADMIN, {"venue_id": "venue_a"}, setup=with_held),
+    Row("visits:review", "GET", OTHER, {"venue_id": "venue_b"}, setup=with_held),
+    Row("visits:review_accept", "POST", ADMIN_POST, {"venue_id": "venue_a", "pk": "held_a"}, setup=with_held),
+    # Another venue's entry through one's own venue: 404 for its admin (staff are refused first).
+    Row(
+        "visits:review_accept",
+        "POST",
+        {**OTHER, "venue_staff": 403},
+        {"venue_id": "venue_a", "pk": "held_b"},
+        setup=with_held,
+    ),
+    Row("visits:review_reject", "GET", ADMIN, {"venue_id": "venue_a", "pk": "held_a"}, setup=with_held),
+    Row(
+        "visits:review_reject",
+        "POST",
+        ADMIN_POST,
+        {"venue_id": "venue_a", "pk": "held_a"},
+        data={"reason": "clock wrong"},
+        setup=with_held,
+    ),
+    Row("visits:review_reject", "GET", OTHER, {"venue_id": "venue_b", "pk": "held_b"}, setup=with_held),
 ]
 
 

@@ -174,7 +174,10 @@ SCENARIOS = {
 
 
 def test_every_reason_code_has_a_scenario():
-    assert set(SCENARIOS) == set(Reason)
+    # A signed code's refusals happen before any card is looked up: the door's check
+    # keeps them (kaiku/visits/tests/test_attempts.py).
+    codes = {Reason.UNKNOWN_KEY, Reason.BAD_SIGNATURE, Reason.OUTDATED_CODE}
+    assert set(SCENARIOS) == set(Reason) - codes
 
 
 @pytest.mark.parametrize("reason", list(SCENARIOS), ids=[r.value for r in SCENARIOS])
