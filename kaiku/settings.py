@@ -7,8 +7,8 @@ so a misconfigured deployment stops at start-up instead of misbehaving later.
 from __future__ import annotations
 
 import os
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -247,7 +247,8 @@ else:
     raise ImproperlyConfigured(f"CACHE_BACKEND must be 'locmem' or 'database', got {CACHE_BACKEND!r}")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kaiku.web.api_errors.KaikuAutoSchema",
+    "EXCEPTION_HANDLER": "kaiku.web.api_errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -56,6 +56,13 @@ class OfferForm(forms.ModelForm):
             "min_age": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 99}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An offer imported without a Finnish name keeps it empty (shown by fallback);
+        # every other offer needs its Finnish title.
+        offer = self.instance
+        self.fields["title_fi"].required = not (offer.external_id and (offer.title_sv or offer.title_en))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind")

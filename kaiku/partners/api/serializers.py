@@ -11,16 +11,6 @@ from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits.models import Reason, Use
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class ValidationErrorSerializer(serializers.Serializer):
-    """Field name → list of messages."""
-
-    field = serializers.ListField(child=serializers.CharField(), required=False)
-
-
 class VenueSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.name")
 

@@ -45,13 +45,19 @@ def test_it_keeps_the_postgresql_options_for_a_postgresql_url():
 
 
 def test_migrate_runs_on_a_sqlite_database_url(tmp_path: Path):
-    result = _run(["manage.py", "migrate", "--noinput", "-v", "0"], {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    result = _run(
+        ["manage.py", "migrate", "--noinput", "-v", "0"], {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "db.sqlite3").stat().st_size > 0
 
 
 def test_demo_logins_go_beside_the_sqlite_database(tmp_path: Path):
-    database = {**settings.DATABASES["default"], "ENGINE": "kaiku.dbbackends.sqlite", "NAME": str(tmp_path / "a.sqlite3")}
+    database = {
+        **settings.DATABASES["default"],
+        "ENGINE": "kaiku.dbbackends.sqlite",
+        "NAME": str(tmp_path / "a.sqlite3"),
+    }
     with override_settings(DEMO_LOGINS_FILE=""):
         assert logins_file(database) == tmp_path / "a.sqlite3.demo-logins.json"
 
