@@ -92,6 +92,9 @@ class FilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
+        if start and end and start < EARLIEST <= end:
+            start = data["start"] = EARLIEST
+            self.notices.append(str(_("Figures are shown from %(date)s on.") % {"date": EARLIEST}))
         if start and end and start > end:
             raise forms.ValidationError(_("The period must start before it ends."), code="period_reversed")
         if start and end and (end - start).days > MAX_PERIOD_DAYS:
@@ -105,9 +108,6 @@ class FilterForm(forms.Form):
                 self.notices.append(
                     str(_("Figures are shown from %(date)s: a period covers at most ten years.") % {"date": earliest})
                 )
-        elif start and start < EARLIEST:
-            data["start"] = EARLIEST
-            self.notices.append(str(_("Figures are shown from %(date)s on.") % {"date": EARLIEST}))
         return data
 
     def filters(self) -> Filters:
