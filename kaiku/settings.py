@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Separate request components, so that a field that refuses "" says minLength: 1.
+    "COMPONENT_SPLIT_REQUEST": True,
     "REDOC_DIST": "SIDECAR",
 }
 

@@ -174,6 +174,9 @@ class ConfigView(DoorAPIView):
 class CheckSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=300, help_text="The scanned code or the typed card number")
 
+    class Meta:
+        ref_name = "DoorCheck"
+
 
 class CheckView(DoorAPIView):
     @extend_schema(
@@ -220,9 +223,15 @@ class UseItemSerializer(serializers.Serializer):
         help_text="How the card was read; a Code 39 barcode gives the plain number",
     )
 
+    class Meta:
+        ref_name = "DoorUseItem"
+
 
 class BatchSerializer(serializers.Serializer):
     uses = UseItemSerializer(many=True, allow_empty=False, max_length=services.MAX_BATCH)  # type: ignore[call-arg]
+
+    class Meta:
+        ref_name = "DoorBatch"
 
 
 @functools.cache

@@ -98,6 +98,18 @@ class KaikuAutoSchema(AutoSchema):
         codes |= set(getattr(view, "error_statuses", ()))
         return codes
 
+    def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            # drf-spectacular leaves a nested list's bounds out; they are part of the contract.
+            if not field.allow_empty:
+                schema["minItems"] = max(schema.get("minItems", 0), 1)
+            if field.min_length is not None:
+                schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         # Here rather than in get_response_serializers(): @extend_schema(responses=...)
         # replaces that method, and the error statuses belong to every operation.

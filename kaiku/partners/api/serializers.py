@@ -22,6 +22,9 @@ class VenueSerializer(serializers.ModelSerializer):
 class CheckRequestSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=40, help_text="The card number as typed or scanned.")
 
+    class Meta:
+        ref_name = "Check"  # "CheckRequest" in the schema, as a request body
+
 
 class CheckResponseSerializer(serializers.Serializer):
     """What a partner may know about a card: never who holds it."""
