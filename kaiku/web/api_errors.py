@@ -28,7 +28,9 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable reason, e.g. invalid, not_found, throttled.")
     detail = serializers.CharField(help_text="What went wrong, in the request's language.")
-    fields = serializers.DictField(
+    # The serializer's metaclass moves declared fields out of the class, so this does not
+    # shadow Serializer.fields at run time.
+    fields = serializers.DictField(  # type: ignore[assignment]
         required=False,
         help_text="Only with code 'invalid': the messages of each input field, nested as the input is.",
     )
@@ -104,10 +106,11 @@ class KaikuAutoSchema(AutoSchema):
             # drf-spectacular leaves a nested list's bounds out; they are part of the contract.
             if not field.allow_empty:
                 schema["minItems"] = max(schema.get("minItems", 0), 1)
-            if field.min_length is not None:
-                schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
-            if field.max_length is not None:
-                schema["maxItems"] = field.max_length
+            min_length, max_length = getattr(field, "min_length", None), getattr(field, "max_length", None)
+            if min_length is not None:
+                schema["minItems"] = max(schema.get("minItems", 0), min_length)
+            if max_length is not None:
+                schema["maxItems"] = max_length
         return schema
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

@@ -50,9 +50,9 @@ def logins_file(db: dict[str, Any] | None = None) -> Path:
     configured = getattr(settings, "DEMO_LOGINS_FILE", None)
     if configured:
         return Path(configured)
-    db = db or settings.DATABASES["default"]
-    name = str(db["NAME"])
-    if "sqlite" in db["ENGINE"] and name and ":memory:" not in name and "mode=memory" not in name:
+    config: dict[str, Any] = dict(db if db is not None else settings.DATABASES["default"])
+    name = str(config["NAME"])
+    if "sqlite" in config["ENGINE"] and name and ":memory:" not in name and "mode=memory" not in name:
         database = Path(name)
         return database.with_name(database.name + ".demo-logins.json")
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "default"
