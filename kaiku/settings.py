@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -140,17 +141,30 @@ TEMPLATES = [
 ]
 
 # SQLite (WAL) is the embedded default; DATABASE_URL switches to PostgreSQL.
+_SQLITE_OPTIONS: dict[str, Any] = {
+    # IMMEDIATE transactions take the write lock at BEGIN, so the
+    # read-count-then-insert of a quota check cannot interleave.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"),
+}
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    # Kaiku's queries are short; PostgreSQL's JIT spent seconds compiling the catalogue's
-    # "places left" query (docs/offers.md). Off unless DATABASE_URL sets options itself.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # sqlite:///path gets the same backend and PRAGMAs as SQLITE_PATH, never the
+        # PostgreSQL options below (sqlite3.connect() refuses unknown keywords).
+        DATABASES["default"]["ENGINE"] = "kaiku.dbbackends.sqlite"
+        DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+    else:
+        # Kaiku's queries are short; PostgreSQL's JIT spent seconds compiling the catalogue's
+        # "places left" query (docs/offers.md). Off unless DATABASE_URL sets options itself.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     # Server-side prepared statements: a statement run twice on a connection is
     # parsed and planned once, which takes about a third off recording a use
     # (README, Performance). Turn off behind a pooler that cannot keep them
     # (PgBouncer before 1.21 in transaction mode): DB_PREPARED_STATEMENTS=false.
-    if env_bool("DB_PREPARED_STATEMENTS", True):
+    if DATABASES["default"]["ENGINE"] != "kaiku.dbbackends.sqlite" and env_bool("DB_PREPARED_STATEMENTS", True):
         DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
         DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2)
 else:
@@ -162,15 +176,13 @@ else:
             # Reuse each thread's connection: opening SQLite and running the PRAGMAs on
             # every request cost more than recording a use (see README, Performance).
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
-            "OPTIONS": {
-                # IMMEDIATE transactions take the write lock at BEGIN, so the
-                # read-count-then-insert of a quota check cannot interleave.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;"),
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
         }
     }
+
+# Where `demo_data` saves the demo logins for `demo_logins`; empty: beside the SQLite
+# database file, or var/demo-logins-<database name>.json (kaiku/web/demo.py).
+DEMO_LOGINS_FILE = env_str("DEMO_LOGINS_FILE", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django 6 behaviour now: a URL typed without a scheme is https.
@@ -244,7 +256,8 @@ else:
     raise ImproperlyConfigured(f"CACHE_BACKEND must be 'locmem' or 'database', got {CACHE_BACKEND!r}")
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kaiku.web.api_errors.KaikuAutoSchema",
+    "EXCEPTION_HANDLER": "kaiku.web.api_errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -256,6 +269,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Separate request components, so that a field that refuses "" says minLength: 1.
+    "COMPONENT_SPLIT_REQUEST": True,
     "REDOC_DIST": "SIDECAR",
 }
 

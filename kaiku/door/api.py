@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.fields import SkipField
@@ -28,6 +28,7 @@ from kaiku.door import services, validset
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import Sector, Site
 from kaiku.visits.models import Use
+from kaiku.web.api_errors import error_body
 
 
 class DevicePrincipal:
@@ -119,10 +120,16 @@ class KeysView(DoorAPIView):
         return Response({"keys": {str(k): v for k, v in services.public_keys_b64().items()}})
 
 
+class RevocationsQuerySerializer(serializers.Serializer):
+    since = serializers.IntegerField(
+        min_value=0, default=0, help_text="The version from the previous answer; 0 for all"
+    )
+
+
 class RevocationsView(DoorAPIView):
     @extend_schema(
         summary="Card codes that no longer match their card, changed since a version",
-        parameters=[OpenApiParameter("since", int, description="The version from the previous answer; 0 for all")],
+        parameters=[RevocationsQuerySerializer],
         responses=inline_serializer(
             "DoorRevocations",
             {
@@ -135,11 +142,9 @@ class RevocationsView(DoorAPIView):
         ),
     )
     def get(self, request: Request) -> Response:
-        try:
-            since = int(request.query_params.get("since", "0") or 0)
-        except ValueError:
-            raise exceptions.ValidationError({"since": [_("A whole number.")]}) from None
-        return Response(services.revocations_since(since))
+        query = RevocationsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(services.revocations_since(query.validated_data["since"]))
 
 
 class WhoAmIView(DoorAPIView):
@@ -188,6 +193,9 @@ class ValidSetView(DoorAPIView):
 
 class CheckSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=300, help_text="The scanned code or the typed card number")
+
+    class Meta:
+        ref_name = "DoorCheck"
 
 
 class CheckView(DoorAPIView):
@@ -240,9 +248,15 @@ class UseItemSerializer(serializers.Serializer):
         help_text="How the card was read; a Code 39 barcode gives the plain number",
     )
 
+    class Meta:
+        ref_name = "DoorUseItem"
+
 
 class BatchSerializer(serializers.Serializer):
     uses = UseItemSerializer(many=True, allow_empty=False, max_length=services.MAX_BATCH)  # type: ignore[call-arg]
+
+    class Meta:
+        ref_name = "DoorBatch"
 
 
 @functools.cache
@@ -331,6 +345,8 @@ class UsesView(DoorAPIView):
 
 
 class UndoView(DoorAPIView):
+    error_statuses = (409,)
+
     @extend_schema(
         summary="Undo (void) a use recorded at this venue within the last two minutes",
         request=None,
@@ -344,5 +360,5 @@ class UndoView(DoorAPIView):
         except Use.DoesNotExist:
             raise Http404 from None
         except services.DoorError as exc:
-            return Response({"voided": False, "code": exc.code, "detail": exc.message}, status=status.HTTP_409_CONFLICT)
+            return Response(error_body(exc.code, exc.message), status=status.HTTP_409_CONFLICT)
         return Response({"voided": True})

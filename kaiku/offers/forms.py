@@ -65,6 +65,10 @@ class OfferForm(forms.ModelForm):
         self._thumbnail: ContentFile[bytes] | None = None
         self.fields["image"].help_text = _("JPEG, PNG or WebP, at most 5 MB. It is saved anew without its metadata.")
         self.fields["image"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+        # An offer imported without a Finnish name keeps it empty (shown by fallback);
+        # every other offer needs its Finnish title.
+        offer = self.instance
+        self.fields["title_fi"].required = not (offer.external_id and (offer.title_sv or offer.title_en))
 
     def clean_image(self) -> Any:
         image = self.cleaned_data.get("image")

@@ -3,22 +3,32 @@
 Reads an API page (``{"meta": ..., "data": [...]}``), a list of events or one
 event. A recurring or umbrella event becomes one offer whose sub-events are its
 occurrences; a standalone event becomes an offer with one occurrence; a course
-(``type_id: "Course"``) becomes a course offer with its first and last day.
+(``type_id: "Course"``) becomes a course offer with its first and last day. A
+sub-event whose super event is neither in the file nor imported before becomes an
+offer of its own, with its dates.
 Re-importing updates by the event's id (``Offer.external_id``), never duplicates.
 Deleted events unpublish the offer; deleted or cancelled sub-events cancel the
-occurrence. Everything is checked before anything is written, and the write is
-one transaction: a malformed file imports nothing.
+occurrence.
+
+Each event is checked and written on its own: a broken event is reported by its
+number, id and name, and the others are imported (``ImportResult.problems``). Only a
+file that is not Linked Events at all imports nothing.
+
+The import owns the fields in ``OWNED``: it writes them on creation and updates one on
+a re-import only while it still holds the value the last import wrote
+(``Offer.imported``), so a value staff changed is never overwritten.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -28,7 +38,31 @@ from kaiku.offers.models import ArtForm, Occurrence, Offer
 from kaiku.offers.services import refresh_dates
 
 LANGS = ("fi", "sv", "en")
-EVENT_ID = re.compile(r"/event/([^/]+)/?$")
+EVENT_ID = re.compile(r"/event/([^/?]+)/?(?:\?.*)?$")
+# Fields an import writes and may update later (see the module's docstring).
+OWNED = (
+    "kind",
+    "sector",
+    "art_form",
+    "title_fi",
+    "title_sv",
+    "title_en",
+    "description_fi",
+    "description_sv",
+    "description_en",
+    "image_url",
+    "image_alt",
+    "info_url",
+    "info_url_sv",
+    "info_url_en",
+    "is_free",
+    "price_fi",
+    "price_sv",
+    "price_en",
+    "starts_on",
+    "ends_on",
+)
+MAX_PRICE = 1000
 
 # Keyword → art form. Names (any language, lower case) are matched first as
 # substrings; the YSO ids are the ones Helsinki's Linked Events uses most.
@@ -84,16 +118,24 @@ class ParsedOffer:
     art_form: str = ""
     image_url: str = ""
     image_alt: str = ""
-    info_url: str = ""
+    info_urls: dict[str, str] = field(default_factory=dict)
+    is_free: bool | None = None
+    prices: dict[str, str] = field(default_factory=dict)
     starts_on: dt.date | None = None
     ends_on: dt.date | None = None
     occurrences: list[ParsedOccurrence] = field(default_factory=list)
+    # A sub-event's super event, when that is not in the file: the occurrence joins the
+    # super event's offer if it was imported before, else this becomes an offer of its own.
+    parent: str = ""
+    label: str = ""  # "event 3 (id, name)" for messages
 
-    @property
-    def sector(self) -> str:
+    def sector(self, venue: Site) -> str:
+        """A course is education; else the sector the keywords give, else the venue's own."""
         if self.kind == Offer.Kind.COURSE:
             return Sector.EDUCATION
-        return SECTOR_FOR.get(self.art_form, Sector.CULTURE)  # type: ignore[call-overload]
+        if self.art_form:
+            return SECTOR_FOR.get(self.art_form, Sector.CULTURE)  # type: ignore[call-overload]
+        return venue.sector or Sector.CULTURE
 
 
 @dataclass
@@ -104,9 +146,12 @@ class ImportResult:
     occurrences_created: int = 0
     occurrences_updated: int = 0
     occurrences_cancelled: int = 0
+    skipped: int = 0
+    # One line per event that was not imported, naming it (never aborts the others).
+    problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
 # --- reading -------------------------------------------------------------------------
@@ -134,6 +179,19 @@ def load(text: str | bytes) -> list[dict[str, Any]]:
     return events
 
 
+BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|ul|ol|table|blockquote)\s*>", re.IGNORECASE)
+LINE_BREAK = re.compile(r"<br\s*/?>|</li\s*>|</tr\s*>", re.IGNORECASE)
+
+
+def html_to_text(value: str) -> str:
+    """Linked Events' HTML as plain text: paragraphs become blank lines, <br> a newline."""
+    text = LINE_BREAK.sub("\n", BLOCK_END.sub("\n\n", value))
+    text = html.unescape(strip_tags(text)).replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
 def _texts(value: Any, *, html: bool = False) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
@@ -141,7 +199,7 @@ def _texts(value: Any, *, html: bool = False) -> dict[str, str]:
     for lang in LANGS:
         text = value.get(lang)
         if isinstance(text, str) and text.strip():
-            out[lang] = strip_tags(text).strip() if html else text.strip()
+            out[lang] = html_to_text(text) if html else text.strip()
     return out
 
 
@@ -184,7 +242,7 @@ def _art_form(keywords: Any) -> str:
             continue
         ident = keyword.get("id") or ""
         if not ident and isinstance(keyword.get("@id"), str):
-            ident = keyword["@id"].rstrip("/").rsplit("/", 1)[-1]
+            ident = keyword["@id"].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
         ids.append(ident)
         names.extend(t.lower() for t in _texts(keyword.get("name")).values())
     for words, art_form in KEYWORD_NAMES:
@@ -196,13 +254,65 @@ def _art_form(keywords: Any) -> str:
     return ""
 
 
-def _place(event: dict[str, Any]) -> str:
+def _place_key(location: Any) -> str:
+    """A place's address without ``?format=json`` or the trailing slash, to match references."""
+    if not isinstance(location, dict):
+        return ""
+    ref = location.get("@id") or location.get("id") or ""
+    # http and https, with or without ?format=json, name the same place.
+    return ref.split("?", 1)[0].rstrip("/").split("://", 1)[-1] if isinstance(ref, str) else ""
+
+
+def places_in(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The places the file includes (``?include=location``), by their address."""
+    places = {}
+    for event in events:
+        location = event.get("location") if isinstance(event, dict) else None
+        if isinstance(location, dict) and isinstance(location.get("name"), dict) and _place_key(location):
+            places[_place_key(location)] = location
+    return places
+
+
+def _place(event: dict[str, Any], places: dict[str, dict[str, Any]], venue_address: str) -> str:
+    """The place's name and street address (a reference resolved from the file's places),
+    with the event's extra location info; the venue's own address when nothing is said."""
     location = event.get("location")
+    if isinstance(location, dict) and "name" not in location:
+        location = places.get(_place_key(location))
     parts = []
     if isinstance(location, dict):
         parts += [_first(_texts(location.get("name"))), _first(_texts(location.get("street_address")))]
-    parts.append(_first(_texts(event.get("location_extra_info"))))
+    extra = _first(_texts(event.get("location_extra_info")))
+    if not any(parts) and not extra:
+        parts.append(venue_address)
+    parts.append(extra)
     return ", ".join(p for p in parts if p)[:200]
+
+
+def _offers(event: dict[str, Any]) -> tuple[bool | None, dict[str, str], dict[str, str]]:
+    """``is_free``, the price texts and the ticket pages of the event's ``offers``."""
+    offers = [o for o in event.get("offers") or [] if isinstance(o, dict)]
+    is_free: bool | None = None
+    if offers:
+        is_free = any(o.get("is_free") is True for o in offers)
+    prices: dict[str, list[str]] = {}
+    pages: dict[str, str] = {}
+    for offer in offers:
+        texts = _texts(offer.get("price"), html=True) or _texts(offer.get("description"), html=True)
+        for lang, text in texts.items():
+            prices.setdefault(lang, []).append(text)
+        for lang, url in _texts(offer.get("info_url")).items():
+            pages.setdefault(lang, url)
+    return is_free, {k: "\n".join(v)[:MAX_PRICE] for k, v in prices.items()}, pages
+
+
+def _urls(*sources: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for source in sources:
+        for lang, url in source.items():
+            if lang not in out and url.startswith(("http://", "https://")) and len(url) <= 500:
+                out[lang] = url
+    return out
 
 
 def _image(event: dict[str, Any]) -> tuple[str, str]:
@@ -218,76 +328,107 @@ def _is_cancelled(event: dict[str, Any]) -> bool:
     return bool(event.get("deleted")) or event.get("event_status") == "EventCancelled"
 
 
-def parse(events: list[dict[str, Any]]) -> list[ParsedOffer]:
-    """Check every event and group them into offers; raise with every problem found."""
+def _label(index: int, event: dict[str, Any]) -> str:
+    ident = event.get("id")
+    name = _first(_texts(event.get("name")))
+    details = ", ".join(str(p)[:80] for p in (ident, name) if p)
+    return f"event {index + 1}" + (f" ({details})" if details else "")
+
+
+def _parse_event(
+    index: int, event: dict[str, Any], supers: set[str], places: dict[str, dict[str, Any]], venue_address: str
+) -> tuple[ParsedOffer | None, list[str]]:
+    """One event as an offer (or None for a sub-event of a super event in the file), and its problems."""
     problems: list[str] = []
+    where = _label(index, event)
+    ident = event["id"]
+    deleted = bool(event.get("deleted"))
+    titles = _texts(event.get("name"))
+    if not titles and not deleted:
+        problems.append(f"{where}: no name in Finnish, Swedish or English")
+    if any(len(t) > 200 for t in titles.values()):
+        problems.append(f"{where}: the name is longer than 200 characters")
+    starts = _time(event.get("start_time"), "start_time", problems, where)
+    ends = _time(event.get("end_time"), "end_time", problems, where)
+    if starts and ends and ends < starts:
+        problems.append(f"{where}: end_time is before start_time")
+    is_super = ident in supers
+    is_course = event.get("type_id") == "Course"
+    if not is_super and not is_course and starts is None and not deleted:
+        problems.append(f"{where}: no start_time")
+    if problems:
+        return None, problems
+    image_url, image_alt = _image(event)
+    is_free, prices, ticket_pages = _offers(event)
+    offer = ParsedOffer(
+        external_id=ident,
+        deleted=deleted,
+        kind=Offer.Kind.COURSE if is_course else Offer.Kind.EVENT,
+        titles=titles,
+        descriptions=_texts(event.get("description"), html=True) or _texts(event.get("short_description")),
+        art_form=_art_form(event.get("keywords")),
+        image_url=image_url,
+        image_alt=image_alt,
+        info_urls=_urls(_texts(event.get("info_url")), ticket_pages),
+        is_free=is_free,
+        prices=prices,
+        label=where,
+    )
+    occurrence = (
+        ParsedOccurrence(ident, starts, ends, _place(event, places, venue_address), _is_cancelled(event))
+        if starts is not None
+        else None
+    )
+    if is_course:
+        offer.starts_on = timezone.localdate(starts) if starts else None
+        offer.ends_on = timezone.localdate(ends) if ends else offer.starts_on
+    elif not is_super and occurrence is not None:
+        offer.occurrences.append(occurrence)
+    parent = _event_id(event.get("super_event"))
+    if parent and not is_super and not is_course:
+        offer.parent = parent
+    return offer, []
+
+
+def parse(events: list[dict[str, Any]], venue_address: str = "") -> tuple[list[ParsedOffer], list[str], int]:
+    """Every event checked on its own: the offers of the good ones, a line per problem and
+    how many events were left out."""
+    problems: list[str] = []
+    bad = 0
+    places = places_in(events)
     supers = {
-        str(e.get("id")): e for e in events if e.get("super_event_type") in ("recurring", "umbrella") and e.get("id")
+        str(e.get("id")) for e in events if e.get("super_event_type") in ("recurring", "umbrella") and e.get("id")
     }
     offers: dict[str, ParsedOffer] = {}
-    occurrences: list[tuple[str, ParsedOccurrence]] = []
     seen: set[str] = set()
     for index, event in enumerate(events):
         ident = event.get("id")
-        where = f"event {index + 1}" + (f" ({ident})" if ident else "")
         if not isinstance(ident, str) or not ident.strip():
-            problems.append(f"{where}: no id")
+            problems.append(f"{_label(index, event)}: no id")
+            bad += 1
             continue
         if ident in seen:
-            problems.append(f"{where}: the id appears twice")
+            problems.append(f"{_label(index, event)}: the id appears twice")
+            bad += 1
             continue
         seen.add(ident)
-        deleted = bool(event.get("deleted"))
-        titles = _texts(event.get("name"))
-        if not titles and not deleted:
-            problems.append(f"{where}: no name in Finnish, Swedish or English")
-        if any(len(t) > 200 for t in titles.values()):
-            problems.append(f"{where}: the name is longer than 200 characters")
-        starts = _time(event.get("start_time"), "start_time", problems, where)
-        ends = _time(event.get("end_time"), "end_time", problems, where)
-        if starts and ends and ends < starts:
-            problems.append(f"{where}: end_time is before start_time")
-        parent = _event_id(event.get("super_event"))
-        is_super = ident in supers
-        is_course = event.get("type_id") == "Course"
-        if not is_super and not is_course and starts is None and not deleted:
-            problems.append(f"{where}: no start_time")
-        image_url, image_alt = _image(event)
-        info = _texts(event.get("info_url"))
-        offer = ParsedOffer(
-            external_id=ident,
-            deleted=deleted,
-            kind=Offer.Kind.COURSE if is_course else Offer.Kind.EVENT,
-            titles=titles,
-            descriptions=_texts(event.get("description"), html=True) or _texts(event.get("short_description")),
-            art_form=_art_form(event.get("keywords")),
-            image_url=image_url,
-            image_alt=image_alt,
-            info_url=_first(info)[:500] if _first(info).startswith("http") else "",
-        )
-        occurrence = (
-            ParsedOccurrence(ident, starts, ends, _place(event), _is_cancelled(event)) if starts is not None else None
-        )
-        if parent and not is_super:
-            # A sub-event: an occurrence of its super event's offer.
-            if occurrence is not None:
-                occurrences.append((parent, occurrence))
+        offer, event_problems = _parse_event(index, event, supers, places, venue_address)
+        problems += event_problems
+        bad += bool(event_problems)
+        if offer is not None:
+            offers[ident] = offer
+    for ident, offer in list(offers.items()):
+        if not offer.parent or offer.parent not in supers:
             continue
-        if is_course:
-            offer.starts_on = timezone.localdate(starts) if starts else None
-            offer.ends_on = timezone.localdate(ends) if ends else offer.starts_on
-        elif not is_super and occurrence is not None:
-            offer.occurrences.append(occurrence)
-        offers[ident] = offer
-    for parent, occurrence in occurrences:
-        if parent in offers:
-            offers[parent].occurrences.append(occurrence)
+        del offers[ident]
+        parent = offers.get(offer.parent)
+        if parent is None:
+            problems.append(f"{offer.label}: its super event {offer.parent} has problems (above)")
+            bad += 1
         else:
-            # The super event was imported earlier; attach to it by id when writing.
-            offers.setdefault(parent, ParsedOffer(external_id=parent, deleted=False)).occurrences.append(occurrence)
-    if problems:
-        raise LinkedEventsError(problems)
-    return list(offers.values())
+            # A sub-event of a super event in the file: one of its offer's occurrences.
+            parent.occurrences += offer.occurrences
+    return list(offers.values()), problems, bad
 
 
 # --- writing -------------------------------------------------------------------------
@@ -295,54 +436,92 @@ def parse(events: list[dict[str, Any]]) -> list[ParsedOffer]:
 
 @transaction.atomic
 def import_events(events: list[dict[str, Any]], venue: Site, actor: Any = None) -> ImportResult:
+    """Import each event on its own; ``problems`` names each event that was not imported."""
     if not venue.is_venue:
         raise LinkedEventsError([f"{venue} is not a venue"])
-    parsed = parse(events)
-    result = ImportResult()
-    existing = {
-        o.external_id: o for o in Offer.objects.filter(venue=venue, external_id__in=[p.external_id for p in parsed])
-    }
+    parsed, problems, bad = parse(events, venue.address)
+    result = ImportResult(problems=problems, skipped=bad)
+    ids = {p.external_id for p in parsed} | {p.parent for p in parsed if p.parent}
+    existing = {o.external_id: o for o in Offer.objects.filter(venue=venue, external_id__in=ids)}
     for item in parsed:
-        offer = existing.get(item.external_id)
-        if offer is None:
-            if item.deleted:
-                continue  # A deleted event that was never imported: nothing to do.
-            if not item.titles:
-                raise LinkedEventsError(
-                    [f"event {item.external_id}: its super event is neither in the file nor imported"]
-                )
-            offer = Offer(venue=venue, external_id=item.external_id)
-            result.created += 1
-        else:
-            result.updated += 1
-        if item.titles and not item.deleted:
-            _apply(offer, item)
-        if item.deleted and offer.published:
-            offer.published = False
-            result.unpublished += 1
-        offer.save()
-        _occurrences(offer, item, result)
-        refresh_dates(offer)
+        try:
+            with transaction.atomic():
+                _import_one(item, venue, existing, result)
+        except (DatabaseError, ValueError, TypeError) as exc:
+            result.problems.append(f"{item.label}: could not be saved ({type(exc).__name__})")
+            result.skipped += 1
     audit.record(actor, "offers.linked_events_import", venue, changes=result.as_dict(), area=venue.area)
     return result
 
 
-def _apply(offer: Offer, item: ParsedOffer) -> None:
-    fallback = _first(item.titles)
-    offer.kind = item.kind
-    offer.sector = item.sector
-    if item.art_form or not offer.art_form:
-        offer.art_form = item.art_form
-    offer.title_fi = item.titles.get("fi") or fallback
-    offer.title_sv = item.titles.get("sv", "")
-    offer.title_en = item.titles.get("en", "")
-    offer.description_fi = item.descriptions.get("fi", "")
-    offer.description_sv = item.descriptions.get("sv", "")
-    offer.description_en = item.descriptions.get("en", "")
-    offer.image_url, offer.image_alt = item.image_url, item.image_alt
-    offer.info_url = item.info_url
+def _import_one(item: ParsedOffer, venue: Site, existing: dict[str, Offer], result: ImportResult) -> None:
+    offer = existing.get(item.external_id)
+    if offer is None and item.parent and item.parent in existing:
+        # A sub-event of a super event imported before: one more occurrence of its offer.
+        offer, item = (
+            existing[item.parent],
+            ParsedOffer(external_id=item.parent, deleted=False, occurrences=item.occurrences, label=item.label),
+        )
+        result.updated += 1
+    elif offer is None:
+        if item.deleted:
+            return  # A deleted event that was never imported: nothing to do.
+        offer = Offer(venue=venue, external_id=item.external_id)
+        result.created += 1
+    else:
+        result.updated += 1
+    if item.titles and not item.deleted:
+        _apply(offer, item, venue)
+    if item.deleted and offer.published:
+        offer.published = False
+        result.unpublished += 1
+    offer.save()
+    existing[offer.external_id] = offer
+    _occurrences(offer, item, result)
+    refresh_dates(offer)
+
+
+def _values(item: ParsedOffer, venue: Site) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "kind": item.kind,
+        "sector": item.sector(venue),
+        "art_form": item.art_form,
+        "image_url": item.image_url,
+        "image_alt": item.image_alt,
+        "info_url": item.info_urls.get("fi", ""),
+        "info_url_sv": item.info_urls.get("sv", ""),
+        "info_url_en": item.info_urls.get("en", ""),
+        "is_free": item.is_free,
+    }
+    for lang in LANGS:
+        # A language the event lacks stays empty: the page falls back at display.
+        values[f"title_{lang}"] = item.titles.get(lang, "")
+        values[f"description_{lang}"] = item.descriptions.get(lang, "")
+        values[f"price_{lang}"] = item.prices.get(lang, "")
     if item.kind == Offer.Kind.COURSE:
-        offer.starts_on, offer.ends_on = item.starts_on, item.ends_on
+        values["starts_on"] = item.starts_on.isoformat() if item.starts_on else None
+        values["ends_on"] = item.ends_on.isoformat() if item.ends_on else None
+    return values
+
+
+def _stored(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _apply(offer: Offer, item: ParsedOffer, venue: Site) -> None:
+    """Write each owned field, unless staff changed it since the last import wrote it."""
+    new = offer.pk is None
+    imported = dict(offer.imported or {})
+    for name, value in _values(item, venue).items():
+        current = _stored(getattr(offer, name))
+        if not new and name in imported and current != imported[name]:
+            continue  # Changed by staff: theirs now.
+        if name in ("starts_on", "ends_on"):
+            setattr(offer, name, dt.date.fromisoformat(value) if value else None)
+        else:
+            setattr(offer, name, value)
+        imported[name] = value
+    offer.imported = imported
 
 
 def _occurrences(offer: Offer, item: ParsedOffer, result: ImportResult) -> None:

@@ -67,8 +67,13 @@ def search_text(*titles: str) -> str:
 
 
 def _localised(obj: object, base: str) -> str:
+    """The text in the current language, else in Finnish, Swedish or English, whichever exists."""
     lang = (get_language() or "fi")[:2]
-    return getattr(obj, f"{base}_{lang}", "") or getattr(obj, f"{base}_fi", "")
+    for code in (lang, "fi", "sv", "en"):
+        value = getattr(obj, f"{base}_{code}", "")
+        if value:
+            return str(value)
+    return ""
 
 
 def public_venues() -> models.QuerySet[Site]:
@@ -103,7 +108,8 @@ class Offer(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.EVENT)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     art_form = models.CharField(_("art form"), max_length=30, choices=ArtForm.choices, blank=True)
-    title_fi = models.CharField(_("title in Finnish"), max_length=200)
+    # Blank only for an imported offer without a Finnish name (shown by fallback, never copied).
+    title_fi = models.CharField(_("title in Finnish"), max_length=200, blank=True)
     title_sv = models.CharField(_("title in Swedish"), max_length=200, blank=True)
     title_en = models.CharField(_("title in English"), max_length=200, blank=True)
     description_fi = models.TextField(_("description in Finnish"), blank=True)
@@ -134,6 +140,15 @@ class Offer(models.Model):
     ticket_phone = models.CharField(_("phone for tickets"), max_length=40, blank=True)
     ticket_email = models.EmailField(_("e-mail for tickets"), blank=True)
     info_url = models.URLField(_("web page"), max_length=500, blank=True)
+    info_url_sv = models.URLField(_("web page in Swedish"), max_length=500, blank=True)
+    info_url_en = models.URLField(_("web page in English"), max_length=500, blank=True)
+    is_free = models.BooleanField(_("free for everyone"), null=True, blank=True)
+    price_fi = models.TextField(_("price in Finnish"), max_length=1000, blank=True)
+    price_sv = models.TextField(_("price in Swedish"), max_length=1000, blank=True)
+    price_en = models.TextField(_("price in English"), max_length=1000, blank=True)
+    # The values a Linked Events import last wrote, by field: a re-import updates a field
+    # only while it still holds that value, so what staff changed stays (docs/offers.md).
+    imported = models.JSONField(default=dict, blank=True, editable=False)
     quota = models.PositiveIntegerField(
         _("Kaikukortti quota per occurrence"),
         null=True,
@@ -211,6 +226,17 @@ class Offer(models.Model):
     @property
     def description(self) -> str:
         return _localised(self, "description")
+
+    @property
+    def price(self) -> str:
+        return _localised(self, "price")
+
+    @property
+    def localised_info_url(self) -> str:
+        """The web page in the current language, else any (``info_url`` is the Finnish one)."""
+        lang = (get_language() or "fi")[:2]
+        pages = {"fi": self.info_url, "sv": self.info_url_sv, "en": self.info_url_en}
+        return next((pages[code] for code in (lang, "fi", "sv", "en") if pages.get(code)), "")
 
     @property
     def ticket_instructions(self) -> str:

@@ -178,12 +178,14 @@ def card_version(request: HttpRequest) -> HttpResponse:
 @holder_required
 def uses(request: HttpRequest, card: Card) -> HttpResponse:
     this_year = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", this_year))
-    except ValueError:
-        year = this_year
     accepted = Use.objects.accepted().filter(card=card)
     years = sorted({d.year for d in accepted.dates("used_on", "year")} | {this_year}, reverse=True)
+    # Only a year the card has uses in (or this year): anything else is a 400 with a message.
+    asked = request.GET.get("year", str(this_year))
+    year = next((y for y in years if str(y) == asked.strip()), None)
+    if year is None:
+        messages.warning(request, _("There are no uses to show for that year. Here are this year's."))
+        year = this_year
     rows = list(accepted.in_year(year).select_related("venue", "offer", "feedback").order_by("-used_on", "-pk"))
     by_sector = Counter(u.get_sector_display() for u in rows)
     pending_ids = {u.pk for u in services.feedback_pending(card)}
@@ -201,6 +203,7 @@ def uses(request: HttpRequest, card: Card) -> HttpResponse:
             "pending_ids": pending_ids,
             "is_this_year": year == this_year,
         },
+        status=200 if str(year) == asked.strip() else 400,
     )
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -44,6 +43,12 @@ class OpenDataSerializer(serializers.Serializer):
     results = UsesRecordSerializer(many=True)
 
 
+class OpenDataQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=2000, max_value=2100, required=False, help_text="Only this year (2000 to 2100)."
+    )
+
+
 class OpenDataView(APIView):
     """Open data: Kaikukortti uses per municipality, year and sector (CC BY 4.0)."""
 
@@ -53,17 +58,15 @@ class OpenDataView(APIView):
     @extend_schema(
         operation_id="stats_open_data",
         summary="Uses per municipality, year and sector (open data, CC BY 4.0)",
-        parameters=[OpenApiParameter("year", int, description="Only this year.", required=False)],
+        parameters=[OpenDataQuerySerializer],
         responses=OpenDataSerializer,
         tags=["open data"],
     )
     def get(self, request: Request) -> Response:
-        year = request.query_params.get("year")
-        years = None
-        if year:
-            if not year.isdigit():
-                return Response({"year": [_("Give the year as a number, for example 2025.")]}, status=400)
-            years = [int(year)]
+        query = OpenDataQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("year")
+        years = None if year is None else [year]
         k = NationalSettings.get().small_count_threshold
         data = {"licence": LICENCE, "small_count_threshold": k, "results": queries.open_data(k, years)}
         return Response(OpenDataSerializer(data).data)

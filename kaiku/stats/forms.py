@@ -18,6 +18,10 @@ from kaiku.web.widgets import QuickSelect
 
 ALL = [("", _("All"))]
 MAX_PERIOD_DAYS = 366 * 10
+# No Kaikukortti use is older than the programme; a date outside these bounds is a typo
+# or a probe, and a period of centuries would cost seconds of month-by-month queries.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 12, 31)
 
 
 def default_period() -> tuple[dt.date, dt.date]:
@@ -54,6 +58,8 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, scope: StatsScope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scope = scope
+        # Messages for a period the form shortened rather than refused (shown above the figures).
+        self.notices: list[str] = []
         if scope.level == "national":
             self.fields["area"].queryset = Area.objects.all()  # type: ignore[attr-defined]
             self.fields["municipality"].queryset = Municipality.objects.all()  # type: ignore[attr-defined]
@@ -64,13 +70,44 @@ class FilterForm(forms.Form):
             del self.fields["area"]
             del self.fields["municipality"]
 
+    def _clean_date(self, name: str) -> dt.date | None:
+        value: dt.date | None = self.cleaned_data.get(name)
+        if value is not None and value > LATEST:
+            raise forms.ValidationError(
+                _("Choose a date no later than %(date)s."), code="date_too_late", params={"date": LATEST}
+            )
+        return value
+
+    def clean_start(self) -> dt.date | None:
+        return self._clean_date("start")
+
+    def clean_end(self) -> dt.date | None:
+        end = self._clean_date("end")
+        if end is not None and end < EARLIEST:
+            raise forms.ValidationError(
+                _("Choose a date from %(date)s on."), code="date_too_early", params={"date": EARLIEST}
+            )
+        return end
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
+        if start and end and start < EARLIEST <= end:
+            start = data["start"] = EARLIEST
+            self.notices.append(str(_("Figures are shown from %(date)s on.") % {"date": EARLIEST}))
         if start and end and start > end:
             raise forms.ValidationError(_("The period must start before it ends."), code="period_reversed")
         if start and end and (end - start).days > MAX_PERIOD_DAYS:
             raise forms.ValidationError(_("Choose a period of at most ten years."), code="period_too_long")
+        if start and not end:
+            # A one-sided period runs to today: at most ten years of it are counted.
+            until = max(timezone.localdate(), start)
+            earliest = max(EARLIEST, until - dt.timedelta(days=MAX_PERIOD_DAYS))
+            if start < earliest:
+                data["start"] = earliest
+                self.notices.append(
+                    str(_("Figures are shown from %(date)s: a period covers at most ten years.") % {"date": earliest})
+                )
         return data
 
     def filters(self) -> Filters:

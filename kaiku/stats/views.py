@@ -287,6 +287,8 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
             years = [int(request.GET["year"])]
         except ValueError:
             raise Http404 from None
+        if not 2000 <= years[0] <= 2100:
+            raise Http404
     records = queries.open_data(threshold(), years)
     rows: list[list[Any]] = [list(queries.OPEN_DATA_FIELDS)]
     rows += [[r[f] for f in queries.OPEN_DATA_FIELDS] for r in records]

@@ -40,9 +40,23 @@ class DemoContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def logins_file() -> Path:
-    """Where `demo_data` leaves the demo logins for `demo_logins` (a separate process)."""
-    return Path(getattr(settings, "DEMO_LOGINS_FILE", settings.BASE_DIR / "var" / "demo-logins.json"))
+def logins_file(db: dict[str, Any] | None = None) -> Path:
+    """Where `demo_data` leaves the demo logins for `demo_logins` (a separate process).
+
+    The DEMO_LOGINS_FILE setting if given; else beside a SQLite database file
+    (`kaiku.sqlite3.demo-logins.json`), so two checkouts or two databases never share
+    one file; for a server database, `var/demo-logins-<name>.json`.
+    """
+    configured = getattr(settings, "DEMO_LOGINS_FILE", None)
+    if configured:
+        return Path(configured)
+    config: dict[str, Any] = dict(db if db is not None else settings.DATABASES["default"])
+    name = str(config["NAME"])
+    if "sqlite" in config["ENGINE"] and name and ":memory:" not in name and "mode=memory" not in name:
+        database = Path(name)
+        return database.with_name(database.name + ".demo-logins.json")
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name) or "default"
+    return Path(settings.BASE_DIR) / "var" / f"demo-logins-{safe}.json"
 
 
 def database_label() -> str:

@@ -93,16 +93,18 @@ def test_a_deleted_event_unpublishes_its_offer(world):
     assert exhibition not in Offer.objects.public()
 
 
-def test_malformed_input_imports_nothing_and_says_why(world):
-    with pytest.raises(CommandError) as exc:
-        _import(world, "linked_events_malformed.json")
-    message = str(exc.value)
-    assert "Nothing was imported" in message
-    assert "tampere:huono-aika" in message and "ISO 8601" in message
-    assert "event 3: no id" in message
-    assert "end_time is before start_time" in message
-    assert not Offer.objects.exists()
-    assert not AuditEntry.objects.filter(action="offers.linked_events_import").exists()
+def test_a_file_with_broken_events_imports_the_others_and_names_the_broken_ones(world):
+    output = _import(world, "linked_events_malformed.json")
+    assert "created: 1" in output and "skipped: 3" in output
+    assert list(Offer.objects.values_list("external_id", flat=True)) == ["tampere:hyva"]
+    problems = output.split("Not imported:", 1)[1]
+    assert "event 2 (tampere:huono-aika, Huono aika): start_time 'ensi tiistaina' is not an ISO 8601" in problems
+    assert "event 3 (Ei tunnistetta): no id" in problems
+    assert "event 4 (tampere:nimeton): no name" in problems
+    assert "event 4 (tampere:nimeton): end_time is before start_time" in problems
+    assert "tampere:hyva" not in problems
+    entry = AuditEntry.objects.get(action="offers.linked_events_import")
+    assert entry.changes["created"] == 1 and entry.changes["skipped"] == 3
 
 
 @pytest.mark.parametrize(
@@ -125,14 +127,29 @@ def test_it_needs_a_venue(world):
         call_command("import_linked_events", str(FIXTURES / "linked_events_page.json"), venue=world.distributor_a.pk)
 
 
-def test_a_sub_event_whose_super_event_is_unknown_imports_nothing(world, tmp_path):
+def test_a_sub_event_whose_super_event_is_absent_is_an_offer_of_its_own(world, tmp_path):
     path = tmp_path / "orphan.json"
     path.write_text(
         '[{"id": "x:1", "name": {"fi": "A"}, "start_time": "2026-07-01T10:00:00Z"},'
         ' {"id": "x:2", "super_event": {"@id": "https://h/event/x:missing/"}, "name": {"fi": "B"},'
-        ' "start_time": "2026-07-01T10:00:00Z"}]'
+        ' "start_time": "2026-07-02T10:00:00Z"}]'
     )
-    with pytest.raises(CommandError) as exc:
-        call_command("import_linked_events", str(path), venue=world.venue_a.pk)
-    assert "x:missing" in str(exc.value)
-    assert not Offer.objects.exists()
+    call_command("import_linked_events", str(path), venue=world.venue_a.pk, stdout=StringIO())
+    orphan = Offer.objects.get(external_id="x:2")
+    assert orphan.title_fi == "B" and orphan.starts_on == dt.date(2026, 7, 2)
+    assert orphan.occurrences.get().starts_at == dt.datetime(2026, 7, 2, 10, tzinfo=UTC)
+    assert Offer.objects.count() == 2
+
+
+def test_a_sub_event_of_a_super_event_imported_before_joins_its_offer(world, tmp_path):
+    first = tmp_path / "super.json"
+    first.write_text('[{"id": "x:s", "super_event_type": "recurring", "name": {"fi": "Sarja"}}]')
+    call_command("import_linked_events", str(first), venue=world.venue_a.pk, stdout=StringIO())
+    later = tmp_path / "sub.json"
+    later.write_text(
+        '[{"id": "x:3", "super_event": {"@id": "https://h/event/x:s/?format=json"}, "name": {"fi": "Sarja"},'
+        ' "start_time": "2026-07-03T10:00:00Z"}]'
+    )
+    call_command("import_linked_events", str(later), venue=world.venue_a.pk, stdout=StringIO())
+    offer = Offer.objects.get()
+    assert offer.external_id == "x:s" and offer.occurrences.get().external_id == "x:3"

@@ -11,16 +11,6 @@ from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits.models import Reason, Use
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class ValidationErrorSerializer(serializers.Serializer):
-    """Field name → list of messages."""
-
-    field = serializers.ListField(child=serializers.CharField(), required=False)
-
-
 class VenueSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.name")
 
@@ -31,6 +21,9 @@ class VenueSerializer(serializers.ModelSerializer):
 
 class CheckRequestSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=40, help_text="The card number as typed or scanned.")
+
+    class Meta:
+        ref_name = "Check"  # "CheckRequest" in the schema, as a request body
 
 
 class CheckResponseSerializer(serializers.Serializer):

@@ -11,11 +11,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -28,7 +27,6 @@ from kaiku.partners.api.auth import ApiKeyAuthentication, HasScope, KeyRateThrot
 from kaiku.partners.api.serializers import (
     CheckRequestSerializer,
     CheckResponseSerializer,
-    ErrorSerializer,
     OfferSerializer,
     RecordUseSerializer,
     UseSerializer,
@@ -39,6 +37,7 @@ from kaiku.partners.models import ApiKey, ApiKeyScope
 from kaiku.partners.services import venues_for_key
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
+from kaiku.web.api_errors import ErrorSerializer
 
 MAX_USES_LISTED = 500
 MAX_ID = 2**63 - 1  # larger ids overflow the database's integer: they cannot exist
@@ -66,13 +65,11 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="No such venue for this key."),
     429: OpenApiResponse(ErrorSerializer, description="Rate limit exceeded; see Retry-After."),
 }
-BAD_REQUEST = {400: OpenApiResponse(description="Invalid input: field name → list of messages.")}
-
-
-@csrf_exempt  # no session, no cookie: nothing to forge
-def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any other path under the partner API: a JSON 404, like the endpoints' own."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+BAD_REQUEST = {
+    400: OpenApiResponse(
+        ErrorSerializer, description="Invalid input (code 'invalid', messages per field in 'fields')."
+    ),
+}
 
 
 class PartnerView(APIView):

@@ -62,6 +62,17 @@ def test_own_uses_have_a_yearly_summary(world, _clock):
     assert "You have been to 2 events this year." in client.get("/portal/").content.decode()
 
 
+def test_a_year_without_uses_or_out_of_range_is_a_400_with_a_message(world):
+    client = english(holder_client(world.card_a))
+    for year in ("0", "-5", "9999", "10000", "2019", "abc"):
+        response = client.get("/portal/uses/", {"year": year})
+        assert response.status_code == 400, year
+        body = response.content.decode()
+        assert "There are no uses to show for that year." in body
+        assert "You have been to 0 events this year." in body
+    assert client.get("/portal/uses/", {"year": "2026"}).status_code == 200
+
+
 def test_a_correction_keeps_the_holder_signed_in(world):
     from kaiku.cards.services import HolderDetails
 

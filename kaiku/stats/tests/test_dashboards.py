@@ -169,9 +169,11 @@ def test_it_stays_within_its_query_budget(world, django_assert_max_num_queries, 
 
 
 def test_it_rejects_a_year_that_is_not_a_number_in_the_open_data_api(world):
-    response = world.client_for("anonymous").get("/api/stats/open-data/uses/?year=abc")
-    assert response.status_code == 400
-    assert "year" in response.json()
+    client = world.client_for("anonymous")
+    for year in ("abc", "-5", "0", "1999", "2101", "99999999999999999999"):
+        response = client.get(f"/api/stats/open-data/uses/?year={year}")
+        assert response.status_code == 400, year
+        assert response.json()["code"] == "invalid" and "year" in response.json()["fields"]
 
 
 def test_it_counts_cards_used_in_whole_years_from_the_card_years_as_from_the_facts(world):

@@ -32,6 +32,8 @@ MATRIX = [
     Row("accounts:logout", "POST", EVERYONE_302),
     Row("api-schema", "GET", EVERYONE_200),
     Row("api-docs", "GET", EVERYONE_200),
+    # Any path under /api/ that is no endpoint: JSON 404 (kaiku/web/tests/test_api_errors.py).
+    Row("api-not-found", "GET", dict.fromkeys(ROLES, 404), {"rest": 1}),
 ]
 
 

@@ -12,7 +12,7 @@ from kaiku.offers.linked_events import LinkedEventsError, import_events, load
 class Command(BaseCommand):
     help = (
         "Create or update a venue's offers from Linked Events JSON (a saved API page, a list of events or one "
-        "event). Re-running updates by event id; a malformed file imports nothing."
+        "event). Re-running updates by event id; each event is imported or reported on its own."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,3 +36,6 @@ class Command(BaseCommand):
             raise CommandError(f"Nothing was imported. The file has problems:\n{lines}") from None
         summary = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.as_dict().items())
         self.stdout.write(self.style.SUCCESS(f"Imported into {venue}: {summary}"))
+        if result.problems:
+            lines = "\n".join(f"  - {p}" for p in result.problems)
+            self.stdout.write(self.style.WARNING(f"Not imported:\n{lines}"))
