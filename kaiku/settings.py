@@ -186,6 +186,8 @@ LOGOUT_REDIRECT_URL = "web:home"
 # Staff second factor (docs/security.md, "Two factors"): the name authenticator apps show.
 # Passkeys take their relying party id and origin from SITE_ROOT.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Kaiku")
+# The Django admin never shows a TOTP key, its QR code or a recovery code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -31,9 +31,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from kaiku.accounts.demo import demo_totp_code  # noqa: E402
 from kaiku.accounts.models import User  # noqa: E402

@@ -15,7 +15,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kaiku.accounts.models import CoordinatorSide, Role, RoleAssignment, User
 from kaiku.network.models import Site
 
-
 # The demo logins' authenticator-app key (hex, as django-otp stores it): public, like DEMO_PASSWORD.
 DEMO_TOTP_KEY = "98142348b2a1444c6ab73e96e4375ba96fce44a6"
 SECOND_FACTOR_ROLES = {Role.NATIONAL_ADMIN, Role.AREA_COORDINATOR, Role.DISTRIBUTOR_STAFF}

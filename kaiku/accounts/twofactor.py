@@ -86,9 +86,7 @@ def _role_requires(user: Any) -> bool:
 
 def has_factor(user: Any) -> bool:
     """An authenticator app or a passkey (recovery codes alone are not a factor to enrol)."""
-    return (
-        TOTPDevice.objects.filter(user=user, confirmed=True).exists() or Passkey.objects.filter(user=user).exists()
-    )
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists() or Passkey.objects.filter(user=user).exists()
 
 
 def requires_second_factor(user: Any) -> bool:

@@ -64,9 +64,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         else:
             return HttpResponseRedirect(next_url)
     has_passkey = Passkey.objects.filter(user=request.user).exists()
-    return render(
-        request, "accounts/second_factor.html", {"form": form, "next": next_url, "has_passkey": has_passkey}
-    )
+    return render(request, "accounts/second_factor.html", {"form": form, "next": next_url, "has_passkey": has_passkey})
 
 
 @half_signed_in_allowed

@@ -73,9 +73,10 @@ def test_it_enrols_a_passkey_and_signs_in_with_it(phone, world, live_server, set
 
 
 def test_the_setup_page_fits_a_phone_in_swedish(phone, world):
+    from django.conf import settings as django_settings
+
     from kaiku.testing.browser import set_language
     from kaiku.testing.twofactor import half_signed_in
-    from django.conf import settings as django_settings
 
     page = phone
     set_language(page, "sv")

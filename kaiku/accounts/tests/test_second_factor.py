@@ -60,6 +60,7 @@ def enrol_totp(client: Client) -> tuple[TOTPDevice, list[str]]:
 def test_it_sends_roles_that_see_card_data_to_enrol_after_the_password(world, role):
     client, location = sign_in_with_password(world.users[role].email)
     assert location.startswith(reverse("accounts:second_factor_setup"))
+    assert client.get(location).status_code == 200
     assert twofactor.requires_second_factor(world.users[role])
 
 
@@ -334,3 +335,12 @@ def test_the_audit_label_is_not_the_email(world):
     twofactor.reset_factors(world.users["national_admin"], user)
     entry = AuditEntry.objects.get(action="accounts.second_factor_reset", object_id=str(user.pk))
     assert "secret-person" not in entry.object_label
+
+
+def test_the_django_admin_shows_no_totp_key(world):
+    device = TOTPDevice.objects.create(user=world.users["coordinator"], name="app", confirmed=True)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/django-admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200 and device.key not in page.content.decode()
