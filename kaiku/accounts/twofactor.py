@@ -252,7 +252,8 @@ def verify_code(request: HttpRequest, code: str) -> str:
     """
     user: User = request.user  # type: ignore[assignment]
     cleaned = _clean_code(code)
-    if cleaned.isdigit():
+    # Six digits from an app; recovery codes are eight base32 characters (rarely all digits).
+    if cleaned.isdigit() and len(cleaned) == 6:
         devices: list[TOTPDevice | StaticDevice] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
         method = Method.TOTP
     else:
@@ -384,7 +385,8 @@ def authentication_options(request: HttpRequest) -> dict[str, Any]:
     from webauthn import generate_authentication_options, options_to_json
     from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
 
-    ids = list(Passkey.objects.filter(user=request.user).values_list("credential_id", flat=True))
+    user: User = request.user  # type: ignore[assignment]
+    ids = list(Passkey.objects.filter(user=user).values_list("credential_id", flat=True))
     if not ids:
         raise SecondFactorError("no_passkey")
     rp_id, _origin = relying_party()

@@ -63,7 +63,8 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             return HttpResponseRedirect(next_url)
-    has_passkey = Passkey.objects.filter(user=request.user).exists()
+    user: User = request.user  # type: ignore[assignment]
+    has_passkey = Passkey.objects.filter(user=user).exists()
     return render(request, "accounts/second_factor.html", {"form": form, "next": next_url, "has_passkey": has_passkey})
 
 
