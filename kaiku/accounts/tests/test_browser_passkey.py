@@ -89,3 +89,26 @@ def test_the_setup_page_fits_a_phone_in_swedish(phone, world):
     page.wait_for_url(f"**{reverse('accounts:second_factor_setup')}*")
     assert page.locator("html").get_attribute("lang") == "sv"
     assert_accessible(page)
+
+
+def test_a_national_admin_resets_a_lost_phone_on_a_phone(phone, world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kaiku.testing.browser import sign_in
+
+    page = phone
+    target = world.users["distributor"]
+    TOTPDevice.objects.create(user=target, name="app", confirmed=True)
+    sign_in(page, world.users["national_admin"])
+    page.goto(reverse("accounts:second_factor_manage"))
+    assert_accessible(page)
+    page.click(f"a[href='{reverse('accounts:second_factor_users')}']")
+    page.fill("#id_email", "distributor@")
+    page.click("main button[type=submit]")
+    assert_accessible(page)
+    page.click(f"a[href='{reverse('accounts:second_factor_reset', args=[target.pk])}']")
+    assert_accessible(page)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**{reverse('accounts:second_factor_users')}")
+    assert page.locator(".msg-success").count() == 1
+    assert not TOTPDevice.objects.filter(user=target).exists()
