@@ -340,7 +340,7 @@ def registration_options(request: HttpRequest) -> dict[str, Any]:
 
 @dataclass
 class PasskeyResult:
-    redirect_codes: list[str]
+    recovery_codes: list[str]
     passkey: Passkey
 
 
@@ -377,7 +377,7 @@ def register_passkey(request: HttpRequest, credential: dict[str, Any], name: str
     _audit_user(user, "accounts.passkey_added", user, passkey=passkey.pk)
     codes = _ensure_recovery_codes(user)
     mark_verified(request, Method.PASSKEY)
-    return PasskeyResult(redirect_codes=codes, passkey=passkey)
+    return PasskeyResult(recovery_codes=codes, passkey=passkey)
 
 
 def authentication_options(request: HttpRequest) -> dict[str, Any]:

@@ -180,7 +180,7 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
         return _refused(error)
     messages.success(request, _("Your passkey is saved."))
     next_url = twofactor.safe_next(request, str(data.get("next", "")))
-    response = _show_codes_once(request, result.redirect_codes, next_url)
+    response = _show_codes_once(request, result.recovery_codes, next_url)
     return JsonResponse({"redirect": response["Location"]})
 
 
