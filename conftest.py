@@ -57,6 +57,14 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test clients' force_login/login sessions count as having passed the staff second factor."""
+    from kaiku.testing import twofactor
+
+    twofactor.install(monkeypatch)
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()

@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kaiku.accounts",
     "kaiku.audit",
     "kaiku.network",
@@ -118,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Holds a session that has passed the password but not the second factor away from every page.
+    "kaiku.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -194,6 +199,11 @@ SESSION_ENGINE = "kaiku.accounts.sessions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
+# Staff second factor (docs/security.md, "Two factors"): the name authenticator apps show.
+# Passkeys take their relying party id and origin from SITE_ROOT.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Kaiku")
+# The Django admin never shows a TOTP key, its QR code or a recovery code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -98,3 +98,26 @@ class RoleAssignment(models.Model):
             raise ValidationError(_("Distributor staff need a distributor site."))
         if self.role in (Role.VENUE_STAFF, Role.VENUE_ADMIN) and (self.site is None or not self.site.is_venue):
             raise ValidationError(_("Venue staff need a venue."))
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (passkey) a person uses as their second factor.
+
+    Only the public key is stored; the private key never leaves the person's device.
+    """
+
+    user = models.ForeignKey(User, related_name="passkeys", on_delete=models.CASCADE)
+    name = models.CharField(_("name"), max_length=80)
+    # The credential id, base64url without padding (as browsers send it as ``rawId``).
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,7 @@ the full set (550+ cards, 3,000+ uses) through `manage.py demo_data`.
 
 from __future__ import annotations
 
+import base64
 import io
 import random
 
@@ -36,6 +37,7 @@ def test_the_demo_data_set(db, monkeypatch):
     check_cards_have_plausible_histories(ctx)
     check_uses_include_refused_and_voided_ones(ctx)
     check_demo_logins_prints_every_login(ctx)
+    check_the_demo_second_factor_signs_in(ctx)
 
 
 def check_the_network_has_three_kinds_of_area():
@@ -126,6 +128,18 @@ def check_demo_logins_prints_every_login(demo):
     assert "Door device token: demo-token-123" in text
     assert text.count("admin@demo.kaiku.fi") == 1, "role logins are not repeated"
     assert DEMO_PASSWORD in text and "Try a valid card" in text
+    assert base64.b32encode(bytes.fromhex(accounts_demo.DEMO_TOTP_KEY)).decode() in text
+
+
+def check_the_demo_second_factor_signs_in(demo):
+    """The national admin demo login through the real second step, with the printed key's code."""
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "admin@demo.kaiku.fi", "password": DEMO_PASSWORD})
+    assert response["Location"].startswith("/accounts/two-factor/verify/")
+    code = io.StringIO()
+    call_command("demo_totp", stdout=code)
+    response = client.post(response["Location"], {"code": code.getvalue().strip()})
+    assert response.status_code == 302 and client.get("/network/areas/").status_code == 200
 
 
 def test_demo_data_if_empty_leaves_a_database_with_data_alone(world):

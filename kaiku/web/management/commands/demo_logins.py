@@ -57,6 +57,7 @@ class Command(BaseCommand):
             self.stdout.write("No demo logins: load them with `manage.py demo_data`.")
             return
         self.stdout.write(self.style.SUCCESS(f"Demo logins at {base}/accounts/login/ (password: {DEMO_PASSWORD})"))
+        self._second_factor()
         width = max(len(a.user.email) for a in assignments)
         shown: set[tuple[str, str]] = set()
         for assignment in assignments:
@@ -75,6 +76,17 @@ class Command(BaseCommand):
                 pages = " ".join(f"{base}{p}" if p.startswith("/") else p for p in where.split()) if where else ""
                 self.stdout.write(f"  {description}: {login}" + (f"  ({pages})" if pages else ""))
         self._cards_to_try()
+
+    def _second_factor(self) -> None:
+        from base64 import b32encode
+
+        from kaiku.accounts.demo import DEMO_TOTP_KEY
+
+        secret = b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+        self.stdout.write(
+            "  Second factor (national admin, area coordinators, distributor staff): add the key "
+            f"{secret} to an authenticator app, or run `manage.py demo_totp` for the current code."
+        )
 
     def _cards_to_try(self) -> None:
         today = timezone.localdate()

@@ -1,0 +1,249 @@
+"""Staff sign-in and its second step: verify, enrol, recovery codes, passkeys, and an admin's reset."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from kaiku.accounts import twofactor
+from kaiku.accounts.forms import ConfirmTotpForm, EmailAuthenticationForm, SecondFactorCodeForm, UserSearchForm
+from kaiku.accounts.middleware import half_signed_in_allowed
+from kaiku.accounts.models import Passkey, User
+from kaiku.accounts.scopes import request_scope
+from kaiku.accounts.twofactor import SecondFactorError
+
+# A passkey's answer is a few kilobytes; anything much larger is refused unread.
+MAX_JSON_BYTES = 64 * 1024
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+
+    def get_success_url(self) -> str:
+        return twofactor.post_login_redirect(self.request, super().get_success_url())
+
+
+def _next(request: HttpRequest) -> str:
+    return twofactor.safe_next(request, request.POST.get("next") or request.GET.get("next"))
+
+
+def _with_next(name: str, next_url: str) -> str:
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+@half_signed_in_allowed
+@never_cache
+@login_required
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """The second step after the password: a code from the app, a recovery code, or a passkey."""
+    next_url = _next(request)
+    if not twofactor.needs_second_step(request):
+        return HttpResponseRedirect(next_url)
+    if not twofactor.has_factor(request.user):
+        return HttpResponseRedirect(_with_next("accounts:second_factor_setup", next_url))
+    form = SecondFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            twofactor.verify_code(request, form.cleaned_data["code"])
+        except SecondFactorError as error:
+            form.add_error("code", error.message)
+        else:
+            return HttpResponseRedirect(next_url)
+    user: User = request.user  # type: ignore[assignment]
+    has_passkey = Passkey.objects.filter(user=user).exists()
+    return render(request, "accounts/second_factor.html", {"form": form, "next": next_url, "has_passkey": has_passkey})
+
+
+@half_signed_in_allowed
+@never_cache
+@login_required
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app (QR code, then a code from it) or a passkey."""
+    next_url = _next(request)
+    if not twofactor.enrolment_allowed(request):
+        messages.error(request, SecondFactorError("verify_first").message)
+        return HttpResponseRedirect(_with_next("accounts:second_factor", next_url))
+    user: User = request.user  # type: ignore[assignment]
+    device = twofactor.pending_totp(user)
+    form = ConfirmTotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = twofactor.confirm_totp(request, form.cleaned_data["code"])
+        except SecondFactorError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, _("Your authenticator app is set up."))
+            return _show_codes_once(request, codes, next_url)
+    qr = segno.make(device.config_url, error="m").svg_inline(scale=5, border=4, omitsize=True)
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr": qr,
+        "secret": twofactor.totp_secret(device),
+        "required": twofactor.requires_second_factor(user),
+    }
+    return render(request, "accounts/second_factor_setup.html", context)
+
+
+def _show_codes_once(request: HttpRequest, codes: list[str], next_url: str) -> HttpResponse:
+    if not codes:
+        return HttpResponseRedirect(next_url)
+    request.session[twofactor.NEW_CODES_KEY] = codes
+    return HttpResponseRedirect(_with_next("accounts:recovery_codes", next_url))
+
+
+@never_cache
+@login_required
+def second_factor_manage(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "summary": twofactor.factor_summary(user),
+        "passkeys": Passkey.objects.filter(user=user).order_by("created_at"),
+        "required": twofactor.requires_second_factor(user),
+    }
+    return render(request, "accounts/second_factor_manage.html", context)
+
+
+@never_cache
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes are shown here once (GET after the POST that made them)."""
+    next_url = _next(request)
+    if request.method == "POST":
+        try:
+            codes = twofactor.renew_recovery_codes(request)
+        except SecondFactorError as error:
+            messages.error(request, error.message)
+            return redirect("accounts:second_factor_manage")
+        return _show_codes_once(request, codes, next_url)
+    codes = request.session.pop(twofactor.NEW_CODES_KEY, None) or []
+    left = twofactor.recovery_codes_left(request.user)  # type: ignore[arg-type]
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "left": left, "next": next_url})
+
+
+# --------------------------------------------------------------------------- passkeys (JSON for passkey.js)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if len(request.body) > MAX_JSON_BYTES:
+        raise SecondFactorError("passkey_invalid")
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise SecondFactorError("passkey_invalid") from None
+    if not isinstance(data, dict):
+        raise SecondFactorError("passkey_invalid")
+    return data
+
+
+def _refused(error: SecondFactorError) -> JsonResponse:
+    return JsonResponse({"code": error.code, "detail": str(error.message)}, status=400)
+
+
+@half_signed_in_allowed
+@never_cache
+@login_required
+@require_POST
+def passkey_register_options(request: HttpRequest) -> JsonResponse:
+    try:
+        return JsonResponse(twofactor.registration_options(request))
+    except SecondFactorError as error:
+        return _refused(error)
+
+
+@half_signed_in_allowed
+@never_cache
+@login_required
+@require_POST
+def passkey_register(request: HttpRequest) -> JsonResponse:
+    try:
+        data = _json_body(request)
+        credential = data.get("credential")
+        if not isinstance(credential, dict):
+            raise SecondFactorError("passkey_invalid")
+        result = twofactor.register_passkey(request, credential, str(data.get("name", ""))[:80])
+    except SecondFactorError as error:
+        return _refused(error)
+    messages.success(request, _("Your passkey is saved."))
+    next_url = twofactor.safe_next(request, str(data.get("next", "")))
+    response = _show_codes_once(request, result.recovery_codes, next_url)
+    return JsonResponse({"redirect": response["Location"]})
+
+
+@half_signed_in_allowed
+@never_cache
+@login_required
+@require_POST
+def passkey_auth_options(request: HttpRequest) -> JsonResponse:
+    try:
+        return JsonResponse(twofactor.authentication_options(request))
+    except SecondFactorError as error:
+        return _refused(error)
+
+
+@half_signed_in_allowed
+@never_cache
+@login_required
+@require_POST
+def passkey_auth(request: HttpRequest) -> JsonResponse:
+    try:
+        data = _json_body(request)
+        credential = data.get("credential")
+        if not isinstance(credential, dict):
+            raise SecondFactorError("passkey_invalid")
+        twofactor.verify_passkey(request, credential)
+    except SecondFactorError as error:
+        return _refused(error)
+    return JsonResponse({"redirect": twofactor.safe_next(request, str(data.get("next", "")))})
+
+
+# --------------------------------------------------------------------------- a national admin's reset
+
+
+def _national_only(request: HttpRequest) -> None:
+    if not request_scope(request).national:
+        raise PermissionDenied
+
+
+@never_cache
+@login_required
+def second_factor_users(request: HttpRequest) -> HttpResponse:
+    """Find a staff member by e-mail to reset their second factors (a lost phone)."""
+    _national_only(request)
+    form = UserSearchForm(request.GET or None)
+    found: list[tuple[User, dict[str, int]]] = []
+    if form.is_valid() and form.cleaned_data["email"].strip():
+        users = User.objects.filter(email__icontains=form.cleaned_data["email"].strip()).order_by("email")[:20]
+        found = [(user, twofactor.factor_summary(user)) for user in users]
+    return render(request, "accounts/second_factor_users.html", {"form": form, "found": found})
+
+
+@never_cache
+@login_required
+def second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+    _national_only(request)
+    target = get_object_or_404(User, pk=user_id)
+    if request.method == "POST":
+        twofactor.reset_factors(request.user, target)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _("The second factors of %(user)s are removed. They set up a new one at their next sign-in.")
+            % {"user": target.email},
+        )
+        return redirect("accounts:second_factor_users")
+    summary = twofactor.factor_summary(target)
+    return render(request, "accounts/second_factor_reset.html", {"target": target, "summary": summary})
