@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kaiku.accounts import twofactor
 from kaiku.accounts.models import User
 from kaiku.accounts.scopes import request_scope
 from kaiku.audit.services import diff, snapshot
@@ -54,8 +55,10 @@ def callback(request: HttpRequest) -> HttpResponse:
     # and middleware that asks for a second factor sees an ordinary signed-in session.
     login(request, user, backend=BACKEND)
     if provider.trusted_for_second_factor:
+        # The provider asked for a second factor itself: this session has passed it.
+        twofactor.mark_verified(request, twofactor.Method.TRUSTED_PROVIDER)
         request.session[services.SESSION_SECOND_FACTOR] = True
-    return redirect(next_url)
+    return redirect(twofactor.post_login_redirect(request, next_url))
 
 
 def _national(request: HttpRequest) -> None:

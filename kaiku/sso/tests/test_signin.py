@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
@@ -62,9 +62,10 @@ def test_it_signs_in_through_the_code_flow_with_pkce_and_nonce(world, make_idp, 
     response = _callback(client, oidc_provider.sign_in(authorize, "distributor@example.org"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:home")
+    # An untrusted provider's sign-in still asks a distributor for Kaiku's second factor.
+    assert response["Location"] == _second_step("/")
     assert _signed_in_as(client) == user.pk
-    assert client.get(reverse("web:home")).status_code == 200
+    assert client.get(reverse("web:home")).status_code == 302
     assert list(RoleAssignment.objects.filter(user=user).values_list("role", "site_id")) == roles_before
     assert client.session.get(SESSION_SECOND_FACTOR) is None
     entry = AuditEntry.objects.get(action="sso.signed_in")
@@ -72,17 +73,21 @@ def test_it_signs_in_through_the_code_flow_with_pkce_and_nonce(world, make_idp, 
     assert "example.org" not in f"{entry.object_label} {entry.changes}"
 
 
+def _second_step(next_url: str) -> str:
+    return f"{reverse('accounts:second_factor_setup')}?{urlencode({'next': next_url})}"
+
+
 def test_it_goes_to_next_as_the_password_login_does(world, make_idp, oidc_provider):
     make_idp()
     client = Client()
     authorize = _start(client, "admin@example.org", next_url="/audit/")
     response = _callback(client, oidc_provider.sign_in(authorize, "admin@example.org"))
-    assert response["Location"] == "/audit/"
+    assert response["Location"] == _second_step("/audit/")
 
     other = Client()
     authorize = _start(other, "admin@example.org", next_url="https://evil.example/")
     response = _callback(other, oidc_provider.sign_in(authorize, "admin@example.org"))
-    assert response["Location"] == reverse("web:home")
+    assert response["Location"] == _second_step(reverse("web:home"))
 
 
 def test_the_provider_really_requires_pkce(world, make_idp, oidc_provider):
@@ -99,9 +104,12 @@ def test_it_trusts_the_providers_second_factor_when_configured(world, make_idp, 
     make_idp(trusted_for_second_factor=True)
     client = Client()
     authorize = _start(client, "admin@example.org")
-    _callback(client, oidc_provider.sign_in(authorize, "admin@example.org"))
+    response = _callback(client, oidc_provider.sign_in(authorize, "admin@example.org"))
     assert _signed_in_as(client) == world.users["national_admin"].pk
     assert client.session[SESSION_SECOND_FACTOR] is True
+    # No second step of Kaiku's own: the session is verified and staff pages open.
+    assert response["Location"] == reverse("web:home")
+    assert client.get("/audit/").status_code == 200
 
 
 def test_it_refuses_a_token_for_another_audience(world, make_idp, oidc_provider):
