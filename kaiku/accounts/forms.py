@@ -10,3 +10,8 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return str(self.cleaned_data["username"]).lower()
+
+
+class UnlockForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("account", _("Account")), ("address", _("Client address"))])
+    value = forms.CharField(max_length=254)

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from kaiku.accounts import views
 from kaiku.accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
@@ -11,4 +12,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password, name="password"),
+    path("locks/", views.locks, name="locks"),
 ]

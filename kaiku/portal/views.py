@@ -29,7 +29,6 @@ from kaiku.portal.holder import (
     TEXT_SIZE_COOKIE,
     TEXT_SIZES,
     clear_device_cookie,
-    client_address,
     current_card,
     current_device,
     holder_required,
@@ -40,6 +39,7 @@ from kaiku.portal.models import Feedback, GroupVisit, GroupVisitParticipant, Hol
 from kaiku.portal.qr import card_qr_svg
 from kaiku.portal.services import PortalError
 from kaiku.visits.models import Use
+from kaiku.web.clients import client_address
 
 # Bump when the cached shell (CSS, script) changes, so old caches are dropped.
 SW_VERSION = "kaiku-card-v1"
