@@ -30,7 +30,7 @@ from kaiku.network.models import Sector, Site
 from kaiku.visits.models import Use
 from kaiku.web import ratelimit
 
-BAD_TOKEN_SCOPE = "device-token-guess"
+BAD_TOKEN_SCOPE = "device-token-guess"  # noqa: S105 - a counter name
 
 
 class DevicePrincipal:
