@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -123,7 +124,9 @@ def text_size(request: HttpRequest) -> HttpResponse:
     value = request.POST.get("size", "100")
     response = redirect(safe_next(request))
     if value in TEXT_SIZES:
-        response.set_cookie(TEXT_SIZE_COOKIE, value, max_age=400 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            TEXT_SIZE_COOKIE, value, max_age=400 * 24 * 3600, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        )
     return response
 
 
