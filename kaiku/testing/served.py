@@ -40,7 +40,8 @@ def _database_env() -> dict[str, str]:
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return {"SQLITE_PATH": str(db["NAME"]), "DATABASE_URL": ""}
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    auth = f"{db['USER']}:{db['PASSWORD']}@" if db.get("PASSWORD") else (f"{db['USER']}@" if db.get("USER") else "")
+    url = f"postgres://{auth}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
     return {"DATABASE_URL": url}
 
 

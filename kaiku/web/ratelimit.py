@@ -70,7 +70,9 @@ def refuse_guessing(request: HttpRequest, scope: str) -> None:
     """
     limit, seconds = settings.BAD_SECRET_LIMIT, settings.BAD_SECRET_WINDOW_SECONDS
     if exceeded(scope, client_address(request), limit, seconds):
-        raise exceptions.Throttled(seconds, _("Too many unknown keys or tokens from this address. Try again later."))
+        raise exceptions.Throttled(
+            seconds, str(_("Too many unknown keys or tokens from this address. Try again later."))
+        )
 
 
 def count_bad_secret(request: HttpRequest, scope: str) -> None:
