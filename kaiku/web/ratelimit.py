@@ -11,8 +11,7 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,22 +35,23 @@ def _window(seconds: int) -> tuple[int, float]:
 def hit(scope: str, ident: str, limit: int, seconds: int) -> tuple[bool, float]:
     """Count one event; returns (allowed, seconds until the window ends).
 
-    The UPDATE takes the row's lock until the transaction commits, so the count read
-    back is exactly this event's place in the window.
+    One statement (an upsert returning the new count, on SQLite and PostgreSQL alike) is
+    atomic by itself, so concurrent workers each get their own place in the window.
     """
     window, wait = _window(seconds)
     name = _name(scope, ident, window)
-    with transaction.atomic():
-        if not RateCounter.objects.filter(key=name).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    expires = timezone.now() + dt.timedelta(seconds=seconds * 2)
-                    RateCounter.objects.create(key=name, count=1, expires_at=expires)
-            except IntegrityError:  # another worker created it first
-                RateCounter.objects.filter(key=name).update(count=F("count") + 1)
-            else:
-                RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
-        count = RateCounter.objects.filter(key=name).values_list("count", flat=True).get()
+    q = connection.ops.quote_name
+    table, key, count_ = q(RateCounter._meta.db_table), q("key"), q("count")
+    expires = connection.ops.adapt_datetimefield_value(timezone.now() + dt.timedelta(seconds=seconds * 2))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {count_}, {q('expires_at')}) VALUES (%s, 1, %s) "  # noqa: S608 - fixed names
+            f"ON CONFLICT ({key}) DO UPDATE SET {count_} = {table}.{count_} + 1 RETURNING {count_}",
+            [name, expires],
+        )
+        count = int(cursor.fetchone()[0])
+    if count == 1:  # the first event of a window: forget the windows that have ended
+        RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
     return count <= limit, wait
 
 
