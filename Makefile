@@ -31,7 +31,7 @@ run: install
 	$(PY) manage.py ensure_signing_key
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py demo_logins
-	.venv/bin/gunicorn kaiku.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
+	.venv/bin/gunicorn kaiku.wsgi -c gunicorn.conf.py --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 ## The whole suite on SQLite (browser tests included)
 test: install system-deps

@@ -6,11 +6,13 @@ so a misconfigured deployment stops at start-up instead of misbehaving later.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, WASM_UNSAFE_EVAL
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +49,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# Development mode (`make run`, the tests): demo data allowed, relaxed production checks.
+DEV = DEBUG or env_bool("KAIKU_DEV", False)
+# Django's check --deploy asks for 50 characters; shorter keys are refused in production.
+MIN_SECRET_KEY_LENGTH = 50
 
 
 def _secret_key_from_file(path: Path) -> str:
@@ -65,23 +71,31 @@ def _secret_key_from_file(path: Path) -> str:
         key = path.read_text().strip()
     except OSError as exc:
         raise ImproperlyConfigured(f"Set SECRET_KEY, or make SECRET_KEY_FILE writable: {exc}") from exc
-    if len(key) < 32:
-        raise ImproperlyConfigured(f"{path} holds no usable secret key (under 32 characters)")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key (under {MIN_SECRET_KEY_LENGTH} characters)")
     return key
 
 
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or env_bool("KAIKU_DEV", False):
+    if DEV:
         SECRET_KEY = "dev-only-secret-key-not-for-production"  # noqa: S105
     else:
         SECRET_KEY = _secret_key_from_file(Path(env_str("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret-key"))))
+if not DEV and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+    raise ImproperlyConfigured(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_ROOT = env_str("SITE_ROOT", "http://127.0.0.1:8000")
 # Encrypts single sign-on client secrets at rest (kaiku/sso/secretbox.py); empty → SECRET_KEY.
 SSO_SECRET_KEY = env_str("SSO_SECRET_KEY", "")
+HTTPS = SITE_ROOT.startswith("https://")
+# How many reverse proxies of ours stand in front of the app and append to
+# X-Forwarded-For (nginx alone: 1). kaiku.web.clients.client_address reads it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,6 +111,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "kaiku.accounts",
     "kaiku.audit",
     "kaiku.network",
@@ -124,6 +140,10 @@ MIDDLEWARE = [
     # Holds a session that has passed the password but not the second factor away from every page.
     "kaiku.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kaiku.web.middleware.PrivacyHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kaiku.urls"
@@ -194,7 +214,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "accounts.User"
 # Django's model backend and database sessions, with the per-request look-ups prepared.
-AUTHENTICATION_BACKENDS = ["kaiku.accounts.backends.AccountBackend"]
+# django-axes first: it refuses a locked account or client before the password is checked.
+AUTHENTICATION_BACKENDS = ["kaiku.accounts.lockout.LockoutBackend", "kaiku.accounts.backends.AccountBackend"]
 SESSION_ENGINE = "kaiku.accounts.sessions"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -210,9 +231,33 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "full_name"]},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Guessing staff passwords (django-axes, docs/security.md): this many wrong passwords
+# lock the account, and separately the client address, for AXES_COOLOFF_TIME.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCK_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "kaiku.accounts.lockout.typed_username"
+AXES_CLIENT_IP_CALLABLE = "kaiku.web.clients.client_address"
+AXES_CLIENT_STR_CALLABLE = "kaiku.accounts.lockout.log_label"
+AXES_LOCKOUT_CALLABLE = "kaiku.accounts.lockout.locked_response"
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are not kept (no e-mail address or user agent per sign-in).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Unknown partner API keys and door device tokens from one client address
+# (kaiku.web.ratelimit.refuse_guessing): this many per window, then 429.
+BAD_SECRET_LIMIT = env_int("BAD_SECRET_LIMIT", 20)
+BAD_SECRET_WINDOW_SECONDS = env_int("BAD_SECRET_WINDOW_SECONDS", 15 * 60)
 
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
@@ -240,13 +285,51 @@ DOOR_VALID_SET_MAX_AGE = env_int("DOOR_VALID_SET_MAX_AGE", 60)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Production defaults (docs/security.md): right without remembering when SITE_ROOT is https.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0 if DEV or not HTTPS else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS and not DEV)
+# The health check is asked over plain http by the proxy or the orchestrator.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# "HTTP_X_FORWARDED_PROTO,https": the header our proxy sets to say the client used https.
+_proxy_ssl = env_list("SECURE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO,https" if TRUSTED_PROXY_COUNT else "")
+if _proxy_ssl and len(_proxy_ssl) != 2:
+    raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl[0], _proxy_ssl[1]) if _proxy_ssl else None
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# No inline script anywhere (templates load static files); a nonce only where a page
+# asks for one. 'wasm-unsafe-eval' lets the door's scanner compile its WebAssembly.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, WASM_UNSAFE_EVAL, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEV else "django.core.mail.backends.smtp.EmailBackend",
+)
+if not DEV and EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    raise ImproperlyConfigured("The console e-mail backend prints holders' addresses and sign-in links: use SMTP")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "kaiku@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -254,10 +337,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
-# The cache holds rate-limit counters (portal sign-in, partner API keys) and the national
-# settings. "locmem" is per process: with several app servers use "database", which shares
-# the counters through PostgreSQL (run `manage.py createcachetable` once).
-CACHE_BACKEND = env_str("CACHE_BACKEND", "locmem")
+# The cache holds rate-limit counters (partner API keys, device tokens) and the national
+# settings. "database" (the default) shares the counters between all workers and app
+# servers; its table is created by `migrate`. "locmem" is per process: one worker only.
+CACHE_BACKEND = env_str("CACHE_BACKEND", "database")
 if CACHE_BACKEND == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 elif CACHE_BACKEND == "database":

@@ -4,6 +4,8 @@ import os
 import tempfile
 
 os.environ.setdefault("KAIKU_DEV", "1")
+# Per process, cleared by conftest between tests; a served-app test sets "database".
+os.environ.setdefault("CACHE_BACKEND", "locmem")
 
 from kaiku.settings import *  # noqa: F403
 from kaiku.settings import DATABASES

@@ -17,4 +17,6 @@ urlpatterns = [
     path("two-factor/passkey/verify/", views.passkey_auth, name="passkey_auth"),
     path("two-factor/users/", views.second_factor_users, name="second_factor_users"),
     path("two-factor/users/<int:user_id>/reset/", views.second_factor_reset, name="second_factor_reset"),
+    path("password/", views.password, name="password"),
+    path("locks/", views.locks, name="locks"),
 ]

@@ -1,4 +1,5 @@
-"""Staff sign-in and its second step: verify, enrol, recovery codes, passkeys, and an admin's reset."""
+"""Staff sign-in and its second step (verify, enrol, recovery codes, passkeys, an admin's reset),
+one's own password, and sign-in locks for the national admin."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,10 +18,16 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from kaiku.accounts import twofactor
-from kaiku.accounts.forms import ConfirmTotpForm, EmailAuthenticationForm, SecondFactorCodeForm, UserSearchForm
+from kaiku.accounts import services, twofactor
+from kaiku.accounts.forms import (
+    ConfirmTotpForm,
+    EmailAuthenticationForm,
+    SecondFactorCodeForm,
+    UnlockForm,
+    UserSearchForm,
+)
 from kaiku.accounts.middleware import half_signed_in_allowed
 from kaiku.accounts.models import Passkey, User
 from kaiku.accounts.scopes import request_scope
@@ -247,3 +255,38 @@ def second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
         return redirect("accounts:second_factor_users")
     summary = twofactor.factor_summary(target)
     return render(request, "accounts/second_factor_reset.html", {"target": target, "summary": summary})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.change_password(request, user, form.cleaned_data["new_password1"])
+        messages.success(request, _("Your password has been changed. Your other sessions have been signed out."))
+        return redirect("accounts:password")
+    return render(request, "accounts/password.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def locks(request: HttpRequest) -> HttpResponse:
+    if not request_scope(request).national:
+        raise PermissionDenied
+    if request.method == "POST":
+        form = UnlockForm(request.POST)
+        if form.is_valid():
+            user = request.user
+            assert isinstance(user, User)
+            try:
+                services.unlock(user, form.cleaned_data["kind"], form.cleaned_data["value"])
+            except services.AccountError:
+                messages.error(request, _("That lock has already ended."))
+            else:
+                messages.success(request, _("Unlocked. Sign-in can be tried again at once."))
+        else:
+            messages.error(request, _("That lock has already ended."))
+        return redirect("accounts:locks")
+    return render(request, "accounts/locks.html", {"locks": services.current_locks()})

@@ -28,7 +28,10 @@ from kaiku.door import services, validset
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import Sector, Site
 from kaiku.visits.models import Use
+from kaiku.web import ratelimit
 from kaiku.web.api_errors import error_body
+
+BAD_TOKEN_SCOPE = "device-token-guess"  # noqa: S105 - a counter name
 
 
 class DevicePrincipal:
@@ -52,8 +55,10 @@ class DeviceTokenAuthentication(BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send the token as: Authorization: Device <token>."))
+        ratelimit.refuse_guessing(request, BAD_TOKEN_SCOPE)
         device = services.device_for_token(header[1])
         if device is None:
+            ratelimit.count_bad_secret(request, BAD_TOKEN_SCOPE)
             raise exceptions.AuthenticationFailed(_("Unknown or revoked device token."))
         return DevicePrincipal(device), device
 

@@ -51,10 +51,6 @@ def clear_device_cookie(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE, path="/", samesite="Lax")
 
 
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def safe_next(request: HttpRequest, default: str = "portal:home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -29,7 +30,6 @@ from kaiku.portal.holder import (
     TEXT_SIZE_COOKIE,
     TEXT_SIZES,
     clear_device_cookie,
-    client_address,
     current_card,
     current_device,
     holder_required,
@@ -40,6 +40,7 @@ from kaiku.portal.models import Feedback, GroupVisit, GroupVisitParticipant, Hol
 from kaiku.portal.qr import card_qr_svg
 from kaiku.portal.services import PortalError
 from kaiku.visits.models import Use
+from kaiku.web.clients import client_address
 
 # Bump when the cached shell (CSS, script) changes, so old caches are dropped.
 SW_VERSION = "kaiku-card-v1"
@@ -123,7 +124,9 @@ def text_size(request: HttpRequest) -> HttpResponse:
     value = request.POST.get("size", "100")
     response = redirect(safe_next(request))
     if value in TEXT_SIZES:
-        response.set_cookie(TEXT_SIZE_COOKIE, value, max_age=400 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            TEXT_SIZE_COOKIE, value, max_age=400 * 24 * 3600, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE
+        )
     return response
 
 

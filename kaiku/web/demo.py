@@ -20,6 +20,19 @@ from django.utils import timezone
 
 APP_ORDER = ["network", "accounts", "cards", "offers", "visits", "door", "stats", "portal", "partners"]
 
+# Every demo login has an address in this domain (kaiku.web.checks refuses them in production).
+DEMO_DOMAIN = "@demo.kaiku.fi"
+
+
+def refuse_outside_development() -> None:
+    """Demo data carries published passwords, a published API key and device token:
+    it may only ever be loaded on a development server (KAIKU_DEV=1 or DEBUG)."""
+    if not settings.DEV:
+        from django.core.management.base import CommandError
+
+        raise CommandError("Demo data and demo secrets are for development only: set KAIKU_DEV=1 on a dev server.")
+
+
 # The password of every demo login (printed by `manage.py demo_logins`).
 DEMO_PASSWORD = "kaikukortti-demo"  # noqa: S105 - printed for everyone to use
 
@@ -83,6 +96,7 @@ def load_logins() -> list[tuple[str, str, str]]:
 
 
 def populate_all(seed: int = 2026) -> DemoContext:
+    refuse_outside_development()
     ctx = DemoContext(rng=random.Random(seed), today=timezone.localdate())
     with transaction.atomic():
         for app in APP_ORDER:

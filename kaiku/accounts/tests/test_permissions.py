@@ -1,4 +1,4 @@
-"""The accounts app's rows of the permission matrix (sign-in and its second step).
+"""The accounts app's rows of the permission matrix (sign-in, its second step, passwords, locks).
 
 World users are signed in as having passed the second factor (conftest), so the
 second step's own pages send them on; ``test_second_factor.py`` covers a session
@@ -25,6 +25,26 @@ def _target(world: World) -> None:
     world.extra["target"] = world.users["distributor"]
 
 
+SIGNED_IN = {
+    "anonymous": 302,
+    "national_admin": 200,
+    "coordinator": 200,
+    "distributor": 200,
+    "venue_staff": 200,
+    "venue_admin": 200,
+}
+NATIONAL = {**dict.fromkeys(SIGNED_IN, 403), "anonymous": 302, "national_admin": 200}
+NATIONAL_POST = {**NATIONAL, "national_admin": 302}
+
+MATRIX = [
+    Row("accounts:password", "GET", SIGNED_IN),
+    # A wrong current password: the form again, nothing changed.
+    Row("accounts:password", "POST", SIGNED_IN, data={"old_password": "wrong", "new_password1": "x"}),
+    Row("accounts:locks", "GET", NATIONAL),
+    Row("accounts:locks", "POST", NATIONAL_POST, data={"kind": "account", "value": "nobody@example.fi"}),
+]
+
+
 TWO_FACTOR_MATRIX = [
     Row("accounts:second_factor_manage", "GET", staff(200)),
     # Already verified (or not needing it): sent on to where they were going.
@@ -48,4 +68,9 @@ TWO_FACTOR_MATRIX = [
 
 @pytest.mark.parametrize(("role", "row"), matrix_params(TWO_FACTOR_MATRIX))
 def test_it_enforces_the_matrix(world, role, row):
+    check(world, role, row)
+
+
+@pytest.mark.parametrize(("role", "row"), matrix_params(MATRIX))
+def test_it_enforces_the_password_and_lock_matrix(world, role, row):
     check(world, role, row)

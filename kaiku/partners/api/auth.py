@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -19,14 +17,16 @@ from rest_framework.throttling import BaseThrottle
 
 from kaiku.partners.models import ApiKey
 from kaiku.partners.services import key_for_secret
+from kaiku.web import ratelimit
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 RATE_WINDOW_SECONDS = 60
+BAD_SECRET_SCOPE = "api-key-guess"  # noqa: S105 - a counter name
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """``Authorization: Bearer kk_…``. A revoked or unknown key answers 401."""
+    """``Authorization: Bearer kk_…``. A revoked or unknown key answers 401; guessing, 429."""
 
     def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
         header = get_authorization_header(request).decode("latin-1")
@@ -35,8 +35,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0].lower() != "bearer":
             raise exceptions.AuthenticationFailed(_("Send the key as: Authorization: Bearer <key>."))
+        ratelimit.refuse_guessing(request, BAD_SECRET_SCOPE)
         key = key_for_secret(parts[1])
         if key is None:
+            ratelimit.count_bad_secret(request, BAD_SECRET_SCOPE)
             raise exceptions.AuthenticationFailed(_("Unknown API key."))
         if key.revoked_at is not None or key.site.offboarded_at is not None:
             raise exceptions.AuthenticationFailed(_("This API key has been revoked."))
@@ -71,11 +73,8 @@ class HasScope(BasePermission):
 
 
 class KeyRateThrottle(BaseThrottle):
-    """A fixed one-minute window per key, counted in the cache.
-
-    The counter lives in Django's cache: with several app servers the cache must be
-    shared (Redis or memcached), otherwise each server counts separately.
-    """
+    """A fixed one-minute window per key, counted in the database (kaiku.web.ratelimit),
+    so all workers and app servers share one count."""
 
     def __init__(self) -> None:
         self._wait = 0.0
@@ -84,17 +83,8 @@ class KeyRateThrottle(BaseThrottle):
         key = request.auth
         if not isinstance(key, ApiKey):
             return True
-        now = time.time()
-        window = int(now // RATE_WINDOW_SECONDS)
-        name = f"kaiku:api-rate:{key.pk}:{window}"
-        cache.add(name, 0, RATE_WINDOW_SECONDS * 2)
-        try:
-            count = cache.incr(name)
-        except ValueError:  # expired between add and incr
-            cache.set(name, 1, RATE_WINDOW_SECONDS * 2)
-            count = 1
-        self._wait = RATE_WINDOW_SECONDS - (now % RATE_WINDOW_SECONDS)
-        return count <= key.rate_limit
+        allowed, self._wait = ratelimit.hit("api-key", str(key.pk), key.rate_limit, RATE_WINDOW_SECONDS)
+        return allowed
 
     def wait(self) -> float:
         return max(self._wait, 1.0)

@@ -104,7 +104,9 @@ def test_the_onboarding_page_and_the_uses_list_keep_a_query_budget(world, client
     secret = services.create_api_key(world.agency_a, "k", ["read"], None).secret
     for i in range(20):
         visits.record_use(visits.UseRequest(world.venue_a, world.card_a.number, Channel.TYPED, f"q{i}"))
-    with django_assert_max_num_queries(6):
+    # The key's limit is shared by all workers through the database (kaiku.web.ratelimit):
+    # the guessing check and the counter's upsert, plus a clean-up as a minute begins.
+    with django_assert_max_num_queries(7):
         response = client.get(
             reverse("partners-api:uses", args=[world.venue_a.pk]), HTTP_AUTHORIZATION=f"Bearer {secret}"
         )

@@ -44,6 +44,6 @@ def test_it_refuses_a_truncated_key_file(tmp_path: Path):
 
 
 def test_an_explicit_secret_key_wins(tmp_path: Path):
-    result = _settings_key({"SECRET_KEY": "x" * 40, "SECRET_KEY_FILE": str(tmp_path / "unused")})
-    assert result.stdout.strip() == "x" * 40
+    result = _settings_key({"SECRET_KEY": "x" * 60, "SECRET_KEY_FILE": str(tmp_path / "unused")})
+    assert result.stdout.strip() == "x" * 60
     assert not (tmp_path / "unused").exists()

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from kaiku.network.models import Area
 from kaiku.visits.models import Use
-from kaiku.web.demo import populate_all, save_logins
+from kaiku.web.demo import populate_all, refuse_outside_development, save_logins
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_outside_development()
         if options["if_empty"] and Area.objects.exists():
             self.stdout.write("The database already has data; demo data not loaded.")
             return

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from kaiku.accounts.models import Role, RoleAssignment
 from kaiku.cards.models import Card
-from kaiku.web.demo import DEMO_PASSWORD, load_logins
+from kaiku.web.demo import DEMO_PASSWORD, load_logins, refuse_outside_development
 
 DEMO_DOMAIN = "@demo.kaiku.fi"
 ROLE_ORDER = [Role.NATIONAL_ADMIN, Role.AREA_COORDINATOR, Role.DISTRIBUTOR_STAFF, Role.VENUE_STAFF, Role.VENUE_ADMIN]
@@ -45,6 +45,7 @@ class Command(BaseCommand):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_outside_development()
         with translation.override("en"):
             self._print(options["base_url"].rstrip("/"))
 
