@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from kaiku.audit import services as audit
 from kaiku.cards.models import Card, CardEvent
-from kaiku.portal.holder import client_address
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import reduce_card
+from kaiku.web.clients import client_address
 
 
 class PrivacyError(Exception):
