@@ -19,6 +19,10 @@ from kaiku.web.tests.production import production_settings
 # Namespaces whose pages or downloads show a card or a holder's details.
 HOLDER_DATA = {"cards", "portal", "visits", "door", "door-api", "partners", "partners-api", "audit", "stats"}
 CAMERA_PAGES = {"door:page", "door:device_page"}
+# Pages of the privacy app that show a card or its holder's details (the rest are public notices).
+PRIVACY_HOLDER_PAGES = {"privacy:erase_card", "privacy:erase_own", "privacy:erased", "privacy:reads"}
+# Uploaded pictures: a stricter policy of their own (nothing runs, sandboxed).
+SANDBOXED = {"web:media"}
 # The same for everyone, no card or holder in them: they choose their own caching.
 STATIC_LIKE = {"portal:service_worker", "portal:manifest", "portal:icon"}
 
@@ -52,7 +56,7 @@ def _role(row: Row) -> str:
 
 
 def _client(world, app: str, tests, role: str) -> Client:
-    if app == "portal" and hasattr(tests, "client_for"):
+    if hasattr(tests, "client_for"):  # the portal's and the privacy app's signed-in holder
         return tests.client_for(world)(role)
     return world.client_for(role)
 
@@ -89,6 +93,9 @@ def test_every_url_has_the_security_headers(world, settings, production, app, ro
 
     assert "max-age=31536000" in response.get("Strict-Transport-Security", ""), where
     csp = response.get("Content-Security-Policy", "")
+    if row.url_name in SANDBOXED and response.status_code == 200:
+        assert "default-src 'none'" in csp and "sandbox" in csp, where
+        return
     script_src = re.search(r"script-src ([^;]*)", csp)
     assert script_src, f"no script-src in CSP at {where}: {csp!r}"
     assert "'unsafe-inline'" not in script_src.group(1) and "'unsafe-eval'" not in script_src.group(1), where
@@ -100,5 +107,6 @@ def test_every_url_has_the_security_headers(world, settings, production, app, ro
         if cookie.value:
             assert cookie["secure"], f"cookie {cookie.key} without Secure at {where}"
     namespace = row.url_name.split(":", 1)[0] if ":" in row.url_name else ""
-    if (namespace in HOLDER_DATA or role == "holder") and row.url_name not in STATIC_LIKE:
+    holder_page = namespace in HOLDER_DATA or row.url_name in PRIVACY_HOLDER_PAGES or role == "holder"
+    if holder_page and row.url_name not in STATIC_LIKE:
         assert "no-store" in response.get("Cache-Control", ""), where
