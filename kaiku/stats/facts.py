@@ -898,7 +898,7 @@ def rebuild() -> dict[str, int]:
     n_cards = 0
     for batch in _chunks(events):
         CardFact.objects.bulk_create(
-            [card_fact_for(e.card, e.kind, event_day(e), e.pk) for e in batch]  # type: ignore[attr-defined]
+            [card_fact_for(e.card, e.kind, event_day(e), e.pk) for e in batch]  # type: ignore[attr-defined,arg-type]
         )
         n_cards += len(batch)
     return {"uses": n_uses, "card_events": n_cards, **rebuild_derived()}
