@@ -300,7 +300,7 @@ class _Offers:
         return cls(offers, occurrences)
 
 
-def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[int, dict[str, list[str]]]:
+def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[str, Any]:
     """Items naming another venue's offer or date, by index: the API answers 400 for them.
 
     An id that no longer exists at all (a date deleted since the device cached it) is not
@@ -318,12 +318,12 @@ def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[int, dict[str, li
         if offer_ids
         else set()
     )
-    errors: dict[int, dict[str, list[str]]] = {}
+    errors: dict[str, Any] = {}
     for index, item in enumerate(items):
         if item.occurrence in other_occurrences:
-            errors.setdefault(index, {})["occurrence"] = [str(_("No such occurrence at this venue."))]
+            errors.setdefault(str(index), {})["occurrence"] = [str(_("No such occurrence at this venue."))]
         if item.offer in other_offers:
-            errors.setdefault(index, {})["offer"] = [str(_("No such offer at this venue."))]
+            errors.setdefault(str(index), {})["offer"] = [str(_("No such offer at this venue."))]
     return errors
 
 

@@ -144,7 +144,7 @@ def places_left(occurrence: Occurrence, now: dt.datetime | None = None) -> int |
     ``OccurrenceQuerySet.with_places`` is the one definition; lists annotate it directly.
     For display; a quota check holds the occurrence's row lock and counts again.
     """
-    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_left", flat=True)
+    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_left", flat=True)  # type: ignore[misc]
     return next(iter(row), None)
 
 

@@ -921,7 +921,7 @@ def rebuild() -> dict[str, int]:
     for batch in _chunks(events):
         CardFact.objects.bulk_create(
             [
-                keep(card_fact_for(e.card, e.kind, event_day(e), e.pk), kept_events, e.pk)  # type: ignore[attr-defined]
+                keep(card_fact_for(e.card, e.kind, event_day(e), e.pk), kept_events, e.pk)  # type: ignore[attr-defined,arg-type]
                 for e in batch
             ]
         )

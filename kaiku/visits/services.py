@@ -318,7 +318,8 @@ def taken_places(occurrence: Occurrence, now: dt.datetime | None = None) -> int:
 
     Callers that compare this with the quota must hold the occurrence's row lock.
     """
-    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_taken", flat=True)
+    # The annotations of with_places are unknown to the django-stubs plugin.
+    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_taken", flat=True)  # type: ignore[misc]
     return int(next(iter(row), 0) or 0)
 
 
@@ -451,7 +452,8 @@ def _lock_occurrences(ids: set[int], now: dt.datetime) -> tuple[dict[int, _Occur
     missing = ids - states.keys()
     if missing:
         raise Occurrence.DoesNotExist(f"Occurrence {min(missing)} does not exist")
-    for pk, taken in Occurrence.objects.filter(pk__in=ids).with_places(now).values_list("pk", "places_taken"):
+    counted = Occurrence.objects.filter(pk__in=ids).with_places(now)
+    for pk, taken in counted.values_list("pk", "places_taken"):  # type: ignore[misc]
         states[pk].taken = int(taken or 0)
     for occurrence_id, card_id in (
         Use.objects.accepted().filter(occurrence_id__in=ids, card__isnull=False).values_list("occurrence_id", "card_id")
@@ -672,7 +674,11 @@ def undo_own_use(use: Use, reason: str, actor: Any, *, via: str) -> Use:
 DOOR_WINDOW = dt.timedelta(days=7)
 AGENCY_WINDOW = dt.timedelta(days=7)
 IMPORT_WINDOW = dt.timedelta(days=62)
-WINDOWS = {Channel.OFFLINE: DOOR_WINDOW, Channel.AGENCY: AGENCY_WINDOW, Channel.IMPORT: IMPORT_WINDOW}
+WINDOWS: dict[str, dt.timedelta] = {
+    Channel.OFFLINE: DOOR_WINDOW,
+    Channel.AGENCY: AGENCY_WINDOW,
+    Channel.IMPORT: IMPORT_WINDOW,
+}
 
 
 @dataclass
