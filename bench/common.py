@@ -196,6 +196,13 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4, app: str =
 
     ``app`` names another WSGI module to serve instead (importable from ``env``'s path).
     """
+    # Static files have content-hashed names from a manifest, as `make run` collects them.
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+    )
     port = free_port()
     cmd = [
         GUNICORN,

@@ -279,8 +279,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # The door page refreshes its revocation list and valid-card set this often while online;
-# the server rebuilds a valid-card set at most this often unless a card changed.
+# the server rebuilds a valid-card set when a card changed, at most every MIN_AGE seconds,
+# and at least every MAX_AGE seconds.
 DOOR_REFRESH_SECONDS = env_int("DOOR_REFRESH_SECONDS", 300)
+DOOR_VALID_SET_MIN_AGE = env_int("DOOR_VALID_SET_MIN_AGE", 30)
 DOOR_VALID_SET_MAX_AGE = env_int("DOOR_VALID_SET_MAX_AGE", 60)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"

@@ -47,6 +47,7 @@ def _register(card, world):
 
 def test_cardboard_cards_offline_and_a_door_open_all_day(phone, world, settings):
     settings.DOOR_REFRESH_SECONDS = 1
+    settings.DOOR_VALID_SET_MIN_AGE = 0
     page = phone
     page.set_default_timeout(30_000)  # a loaded two-core machine; nothing here waits on a fixed delay
     registered = StockCardFactory(site=world.distributor_a)

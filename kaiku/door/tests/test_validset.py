@@ -51,7 +51,8 @@ def test_it_is_signed_by_the_card_key():
 
 
 @pytest.mark.django_db
-def test_it_holds_the_cards_valid_in_the_venues_area(world):
+def test_it_holds_the_cards_valid_in_the_venues_area(world, settings):
+    settings.DOOR_VALID_SET_MIN_AGE = 0
     found = validset.for_venue(world.venue_a)
     assert validset.contains(found.blob, world.card_a.number)
     assert not validset.contains(found.blob, world.card_l.number)  # a local-only area's card
@@ -78,7 +79,8 @@ def test_it_answers_304_for_an_unchanged_set(world, settings):
 
 
 @pytest.mark.django_db
-def test_it_reuses_a_cached_set_until_a_card_changes(world, _clock, django_assert_max_num_queries):
+def test_it_reuses_a_cached_set_until_a_card_changes(world, _clock, django_assert_max_num_queries, settings):
+    settings.DOOR_VALID_SET_MIN_AGE = 0
     first = validset.for_venue(world.venue_a)
     _clock.shift(dt.timedelta(seconds=5))
     with django_assert_max_num_queries(2):  # the signing key, "changed since?"; no rebuild
@@ -97,3 +99,13 @@ def test_it_keeps_numbers_that_fall_on_the_same_value(monkeypatch):
     blob = validset.build(members, dt.date(2026, 6, 15))
     assert validset.HEADER.unpack_from(blob)[4] == 50
     assert all(validset.contains(blob, n) for n in members)
+
+
+@pytest.mark.django_db
+def test_a_busy_register_rebuilds_the_set_at_most_every_min_age(world, _clock, settings):
+    settings.DOOR_VALID_SET_MIN_AGE = 30
+    first = validset.for_venue(world.venue_a)
+    cards.inactivate_card(world.card_a, "lost", None)
+    assert validset.for_venue(world.venue_a) == first  # changed, but built moments ago
+    _clock.shift(dt.timedelta(seconds=31))
+    assert not validset.contains(validset.for_venue(world.venue_a).blob, world.card_a.number)
