@@ -68,6 +68,8 @@ def _door_text() -> dict[str, str]:
         "synced_ok": _("Synced: accepted."),
         "synced_refused": _("Synced: refused."),
         "synced_forced": _("Synced, but the register would have refused it:"),
+        "renew_at": _("The card can be renewed at {site}."),
+        "synced_held": _("Synced: waits for the venue admin's review, because its time is too old."),
         "no_camera": _("The camera cannot be used. Type the card number instead."),
         "no_code_in_photo": _("No card code was found in the photo."),
         "signed_out": _("You have been signed out. Sign in again to record uses."),

@@ -321,6 +321,7 @@
           kind: server.kind,
           childrenAllowed: server.children_allowed,
           groupMax: server.community_group_max,
+          renewAt: server.renew_at || "",
           checkedOffline: false,
         };
         offline = false;
@@ -353,7 +354,10 @@
     root.dataset.reason = verdict.reason || "";
     root.dataset.source = verdict.fromSet ? "set" : verdict.checkedOffline ? "device" : "server";
     document.getElementById("door-verdict-title").textContent = verdict.valid ? text.valid : uncertain ? text.unchecked : text.not_valid;
-    document.getElementById("door-verdict-reason").textContent = verdict.reason ? reasonText(verdict.reason) : "";
+    var reason = verdict.reason ? reasonText(verdict.reason) : "";
+    // An expired or inactivated card: where the holder renews it (the site that registered it).
+    if (verdict.renewAt) reason += " " + text.renew_at.replace("{site}", verdict.renewAt);
+    document.getElementById("door-verdict-reason").textContent = reason;
     document.getElementById("door-v-number").textContent = verdict.number || "—";
     // What an offline check cannot know is said, never shown as "0 children".
     document.getElementById("door-v-kind").textContent = kindText(verdict.kind) || (unknown ? text.unknown_offline : "—");
@@ -603,7 +607,10 @@
       li.dataset.key = r.key;
       li.dataset.status = r.status;
       li.dataset.forced = r.forced ? "yes" : "no";
-      var label = r.forced ? text.synced_forced + " " + reasonText(r.reason) : r.status === "accepted" ? text.synced_ok : text.synced_refused + " " + reasonText(r.reason);
+      var label = r.forced ? text.synced_forced + " " + reasonText(r.reason)
+        : r.status === "accepted" ? text.synced_ok
+        : r.status === "held" ? text.synced_held
+        : text.synced_refused + " " + reasonText(r.reason);
       li.textContent = r.label ? text.synced_card.replace("{card}", r.label).replace("{result}", label) : label;
       list.insertBefore(li, list.firstChild);
     });
