@@ -221,7 +221,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCK_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "kaiku.accounts.lockout.typed_username"
-AXES_CLIENT_IP_CALLABLE = "kaiku.web.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "kaiku.accounts.lockout.client_ip"
 AXES_CLIENT_STR_CALLABLE = "kaiku.accounts.lockout.log_label"
 AXES_LOCKOUT_CALLABLE = "kaiku.accounts.lockout.locked_response"
 AXES_RESET_ON_SUCCESS = True
