@@ -306,9 +306,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
-# The cache holds rate-limit counters (partner API keys, device tokens) and the national
-# settings. "database" (the default) shares the counters between all workers and app
-# servers; its table is created by `migrate`. "locmem" is per process: one worker only.
+# The cache (the national settings, and anything a library keeps there) is shared by all
+# workers and app servers: "database" (the default), its table created by `migrate`.
+# "locmem" is per process. Rate limits never depend on it: they count in database rows
+# (kaiku.web.ratelimit, django-axes, the portal's sign-in attempts).
 CACHE_BACKEND = env_str("CACHE_BACKEND", "database")
 if CACHE_BACKEND == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
