@@ -247,7 +247,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCK_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "kaiku.accounts.lockout.typed_username"
-AXES_CLIENT_IP_CALLABLE = "kaiku.web.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "kaiku.accounts.lockout.client_ip"
 AXES_CLIENT_STR_CALLABLE = "kaiku.accounts.lockout.log_label"
 AXES_LOCKOUT_CALLABLE = "kaiku.accounts.lockout.locked_response"
 AXES_RESET_ON_SUCCESS = True
@@ -339,9 +339,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
-# The cache holds rate-limit counters (partner API keys, device tokens) and the national
-# settings. "database" (the default) shares the counters between all workers and app
-# servers; its table is created by `migrate`. "locmem" is per process: one worker only.
+# The cache (the national settings, and anything a library keeps there) is shared by all
+# workers and app servers: "database" (the default), its table created by `migrate`.
+# "locmem" is per process. Rate limits never depend on it: they count in database rows
+# (kaiku.web.ratelimit, django-axes, the portal's sign-in attempts).
 CACHE_BACKEND = env_str("CACHE_BACKEND", "database")
 if CACHE_BACKEND == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from kaiku.accounts.models import User
 from kaiku.audit.services import record
+from kaiku.web.clients import UNKNOWN, client_address
 
 
 def typed_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
@@ -80,3 +81,10 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """kaiku.web.clients.client_address for django-axes, which stores it as an IP address:
+    None when no address is known (a request made in code, such as force_login's)."""
+    address = client_address(request)
+    return None if address == UNKNOWN else address

@@ -144,3 +144,16 @@ def test_the_email_is_not_logged(staff, caplog):
     _lock(Client(), staff.email)
     assert staff.email not in caplog.text
     assert "127.0.0.1" not in caplog.text
+
+
+def test_a_national_admin_unlocks_an_address(world, staff, settings):
+    guesser = Client(REMOTE_ADDR="203.0.113.66")
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in(guesser, f"guess{i}@example.fi", "wrong-password")
+    admin = world.client_for("national_admin")
+    assert "203.0.113.66" in admin.get("/accounts/locks/").content.decode()
+    assert admin.post("/accounts/locks/", {"kind": "address", "value": "not-an-address"}).status_code == 302
+    assert _sign_in(guesser, staff.email, PASSWORD).status_code == 429
+    assert admin.post("/accounts/locks/", {"kind": "address", "value": "203.0.113.66"}).status_code == 302
+    assert _sign_in(guesser, staff.email, PASSWORD).status_code == 302
+    assert AuditEntry.objects.filter(action="accounts.unlocked", object_label="client address").count() == 1

@@ -180,8 +180,10 @@ def test_the_offer_page_shows_ticket_instructions_and_structured_data(client, wo
     assert "Soita ja kerro kortin numero." in body
     assert 'href="tel:0401234567"' in body
     assert "3 " in body  # places left
-    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
-    data = json.loads(match.group(1))
+    # The JSON-LD block carries the nonce the Content-Security-Policy names.
+    match = re.search(r'<script type="application/ld\+json" nonce="([^"]+)">(.*?)</script>', body, re.S)
+    assert f"'nonce-{match.group(1)}'" in response["Content-Security-Policy"]
+    data = json.loads(match.group(2))
     assert data[0]["@type"] == "Event"
     assert data[0]["name"] == "Konsertti </script>"
     assert data[0]["location"]["name"] == world.venue_a.name

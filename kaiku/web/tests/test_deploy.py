@@ -29,7 +29,8 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module")
 def prod_env(tmp_path_factory):
     db = tmp_path_factory.mktemp("deploy") / "kaiku.sqlite3"
-    env = production_environ(SQLITE_PATH=str(db), DJANGO_SETTINGS_MODULE="kaiku.settings")
+    # SQLite in a fresh file, also when the suite runs on PostgreSQL.
+    env = production_environ(SQLITE_PATH=str(db), DATABASE_URL="", DJANGO_SETTINGS_MODULE="kaiku.settings")
     migrated = _manage(env, "migrate", "--no-input", "--verbosity", "0")
     assert migrated.returncode == 0, migrated.stderr
     return env
