@@ -191,11 +191,11 @@ def test_offers_of_the_venue_only(world, device):
     )
     # Another venue's offer or date is a bad request (as in the partner API), and nothing is recorded.
     assert refused.status_code == 400
-    assert set(refused.json()["uses"]["1"]) == {"offer"}
+    assert set(refused.json()["fields"]["uses"]["1"]) == {"offer"}
     assert not Use.objects.exists()
     other_date = Occurrence.objects.create(offer=other, starts_at=timezone.now() + dt.timedelta(hours=3))
     single = client.post(url, {"uses": [_use("o-3", world.card_a.number, occurrence=other_date.pk)]}, format="json")
-    assert single.status_code == 400 and set(single.json()["uses"]["0"]) == {"occurrence"}
+    assert single.status_code == 400 and set(single.json()["fields"]["uses"]["0"]) == {"occurrence"}
     # A date deleted since the device cached it does not block an offline queue.
     gone = Occurrence.objects.create(offer=mine, starts_at=timezone.now() + dt.timedelta(hours=5))
     gone_pk = gone.pk
