@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kaiku.network.models import Area, Site
 from kaiku.stats import queries
@@ -22,7 +22,16 @@ def _scopes() -> list[StatsScope]:
 
 
 def snapshot() -> dict[str, Any]:
-    """Every dashboard's tables and key figures (which the exports are made of), the yearly table and open data."""
+    """Every dashboard's tables and key figures (which the exports are made of), the yearly table and open data.
+
+    In one language, so that a request between two snapshots (which activates its own) does not
+    make the same numbers differ by their labels.
+    """
+    with translation.override("en"):
+        return _snapshot()
+
+
+def _snapshot() -> dict[str, Any]:
     fold_pending()
     today = timezone.localdate()
     periods = [Filters(dt.date(2015, 1, 1), today), Filters(today.replace(month=1, day=1), today)]

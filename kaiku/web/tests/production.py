@@ -38,7 +38,16 @@ SECURITY_SETTINGS = [
 
 def production_environ(**extra: str) -> dict[str, str]:
     """This process's environment without development switches, plus the production variables."""
-    dev = {"KAIKU_DEV", "DEBUG", "SECRET_KEY", "EMAIL_BACKEND", "CACHE_BACKEND", "DJANGO_SETTINGS_MODULE"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests (kaiku.testing.browser) in the same worker.
+    dev = {
+        "KAIKU_DEV",
+        "DEBUG",
+        "SECRET_KEY",
+        "EMAIL_BACKEND",
+        "CACHE_BACKEND",
+        "DJANGO_SETTINGS_MODULE",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in dev}
     return {**clean, **PRODUCTION_ENV, **extra}
 
