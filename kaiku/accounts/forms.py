@@ -39,6 +39,8 @@ class ConfirmTotpForm(forms.Form):
 
 class UserSearchForm(forms.Form):
     email = forms.CharField(label=_("E-mail address or part of it"), max_length=254, required=False)
+
+
 class UnlockForm(forms.Form):
     kind = forms.ChoiceField(choices=[("account", _("Account")), ("address", _("Client address"))])
     value = forms.CharField(max_length=254)
