@@ -59,6 +59,15 @@ def redact(object_type: str, changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def actor_label_for(user: Any) -> str:
+    """How a staff member is named in the logs: by id, never by e-mail address.
+
+    The pages show the person's current address through the ``actor`` key; when the account
+    is deleted, only "user #id" is left.
+    """
+    return f"user #{user.pk}"
+
+
 def record(
     actor: Any,
     action: str,
@@ -69,7 +78,7 @@ def record(
     label: str | None = None,
 ) -> AuditEntry:
     user = actor if getattr(actor, "is_authenticated", False) else None
-    actor_label = str(getattr(actor, "email", "") or actor or "system")
+    actor_label = actor_label_for(user) if user is not None else str(actor or "system")
     object_type = obj._meta.label_lower
     return AuditEntry.objects.create(
         actor=user,

@@ -20,5 +20,5 @@ def log(request: HttpRequest) -> HttpResponse:
         entries = AuditEntry.objects.filter(area_id__in=scope.coordinator_area_ids)
     else:
         raise PermissionDenied
-    page = Paginator(entries.select_related("area"), 50).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("area", "actor"), 50).get_page(request.GET.get("page"))
     return render(request, "audit/log.html", {"page": page, "show_cards": scope.national})

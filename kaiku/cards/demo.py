@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from kaiku.audit.models import AuditEntry
+from kaiku.audit.services import actor_label_for, redact
 from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
 from kaiku.cards.services import create_stock
@@ -266,13 +267,13 @@ def _history(rng: Any, plans: list[Plan], actor_for: Any) -> None:
                 (
                     AuditEntry(
                         actor=actor,
-                        actor_label=actor.email if actor else f"{card.site.name} (staff)",
+                        actor_label=actor_label_for(actor) if actor else f"{card.site.name} (staff)",
                         action=action,
                         object_type="cards.card",
                         object_id=str(card.pk),
                         object_label=card.display_number,
                         area=card.site.area,
-                        changes=changes,
+                        changes=redact("cards.card", changes),
                     ),
                     moment,
                 )

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kaiku.audit import services as audit
+from kaiku.audit.services import actor_label_for
 from kaiku.cards.models import Card, CardEvent
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import reduce_card
@@ -59,7 +60,7 @@ def record_read(request: HttpRequest, what: str, *, object_id: Any = "", detail:
     user = request.user
     ReadEntry.objects.create(
         actor=user if user.is_authenticated else None,
-        actor_label=str(getattr(user, "email", "") or "")[:200],
+        actor_label=actor_label_for(user) if user.is_authenticated else "",
         what=what,
         object_id=str(object_id)[:60],
         detail=detail[:120],

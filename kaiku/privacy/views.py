@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -98,12 +99,12 @@ def reads(request: HttpRequest) -> HttpResponse:
         if data["what"]:
             entries = entries.filter(what=data["what"])
         if data["who"]:
-            entries = entries.filter(actor_label__icontains=data["who"])
+            entries = entries.filter(Q(actor__email__icontains=data["who"]) | Q(actor_label__icontains=data["who"]))
         if data["start"]:
             entries = entries.filter(at__date__gte=data["start"])
         if data["end"]:
             entries = entries.filter(at__date__lte=data["end"])
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page = Paginator(entries.select_related("actor"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "privacy/reads.html", {"form": form, "page": page, "query": query.urlencode()})
