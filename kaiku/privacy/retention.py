@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -145,6 +146,12 @@ def _attempts_due(rules: NationalSettings, now: dt.datetime) -> QuerySet[SignInA
     return SignInAttempt.objects.filter(at__lt=now - dt.timedelta(days=rules.sign_in_attempt_days))
 
 
+def _staff_attempts_due(rules: NationalSettings, now: dt.datetime) -> QuerySet[AccessAttempt]:
+    # django-axes' counters of wrong staff passwords hold the typed address; a lock ended
+    # long before this (AXES_COOLOFF_TIME), so the rows serve nothing any more.
+    return AccessAttempt.objects.filter(attempt_time__lt=now - dt.timedelta(days=rules.sign_in_attempt_days))
+
+
 def _holder_devices_due(rules: NationalSettings, now: dt.datetime) -> QuerySet[HolderDevice]:
     cutoff = now - dt.timedelta(days=rules.idle_device_days)
     return HolderDevice.objects.annotate(seen=Coalesce("last_seen_at", "created_at")).filter(seen__lt=cutoff)
@@ -197,6 +204,7 @@ def _reads_due(rules: NationalSettings, now: dt.datetime) -> QuerySet[ReadEntry]
 RULES = [
     Rule("holder_details", "cards whose holder details were reduced", _cards_due, _reduce_cards),
     Rule("sign_in_attempts", "sign-in attempts deleted", _attempts_due, _delete),
+    Rule("staff_sign_in_attempts", "staff sign-in attempts deleted", _staff_attempts_due, _delete),
     Rule("holder_devices", "holders' unused signed-in browsers deleted", _holder_devices_due, _delete),
     Rule("door_devices", "unused or revoked door devices deleted", _door_devices_due, _delete),
     Rule("sign_in_links", "spent sign-in links deleted", _links_due, _delete),

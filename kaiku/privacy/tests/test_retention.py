@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -78,6 +79,12 @@ def test_a_card_is_reduced_the_day_after_its_retention_ends(world):
             "sign_in_attempt_days",
             lambda w, at: SignInAttempt.objects.create(method="code", outcome="wrong").pk,
             lambda pk: SignInAttempt.objects.filter(pk=pk).exists(),
+        ),
+        (
+            "staff_sign_in_attempts",
+            "sign_in_attempt_days",
+            lambda w, at: AccessAttempt.objects.create(username=f"staff{at}@example.org", failures_since_start=3).pk,
+            lambda pk: AccessAttempt.objects.filter(pk=pk).exists(),
         ),
         (
             "holder_devices",
