@@ -44,12 +44,16 @@ class OfferForm(forms.ModelForm):
             "min_age", "family_friendly", "step_free", "hearing_loop", "sign_language", "easy_to_read",
             "sensory_friendly", "assistant_friendly", "ticket_method", "ticket_instructions_fi",
             "ticket_instructions_sv", "ticket_instructions_en", "ticket_phone", "ticket_email", "info_url",
+            "info_url_sv", "info_url_en", "is_free", "price_fi", "price_sv", "price_en",
             "quota", "sold_out", "excluded", "published", "image", "image_alt",
         ]  # fmt: skip
         widgets = {
             "starts_on": DateInput(),
             "ends_on": DateInput(),
             "description_fi": forms.Textarea(attrs={"rows": 4}),
+            "price_fi": forms.Textarea(attrs={"rows": 2}),
+            "price_sv": forms.Textarea(attrs={"rows": 2}),
+            "price_en": forms.Textarea(attrs={"rows": 2}),
             "description_sv": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
             "ticket_instructions_fi": forms.Textarea(attrs={"rows": 3}),

@@ -38,6 +38,27 @@ def test_it_creates_an_offer_and_audits_it(world, staff):
     assert AuditEntry.objects.filter(action="offers.created", object_id=str(offer.pk)).exists()
 
 
+def test_staff_state_the_price_and_the_pages_in_each_language(world, staff):
+    # The fields a Linked Events import fills are the venue's to write by hand too.
+    prices = {
+        "is_free": "false",
+        "price_fi": "Liput 15 €\nKaikukortilla maksuton",
+        "price_sv": "Biljetter 15 €",
+        "info_url_sv": "https://example.org/sv/",
+        "info_url_en": "https://example.org/en/",
+    }
+    assert staff.post(reverse("offers:offer_create", args=[world.venue_a.pk]), {**OFFER, **prices}).status_code == 302
+    offer = Offer.objects.get()
+    assert (offer.is_free, offer.price_fi, offer.price_sv, offer.info_url_en) == (
+        False,
+        "Liput 15 €\nKaikukortilla maksuton",
+        "Biljetter 15 €",
+        "https://example.org/en/",
+    )
+    response = staff.post(reverse("offers:offer_create", args=[world.venue_a.pk]), {**OFFER, "info_url_sv": "nope"})
+    assert response.status_code == 200 and "info_url_sv" in response.context["form"].errors
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
