@@ -111,11 +111,16 @@ class CheckCard(PartnerView):
         responses={200: CheckResponseSerializer, **BAD_REQUEST, **ERRORS},
     )
     def post(self, request: Request, venue_id: int) -> Response:
-        """Is this card valid at this venue today? Never who holds it."""
+        """Is this card valid at this venue today? Never who holds it.
+
+        A refused check is kept as a refused attempt, once, as at the desk and the door.
+        """
         venue = self.venue(venue_id)
         data = CheckRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = visits.check_card(data.validated_data["number"], venue)
+        result = visits.check_and_keep(
+            data.validated_data["number"], venue, channel=Channel.AGENCY, recorded_via=recorded_via(self.key)
+        )
         reason = str(result.reason or "")
         return Response(
             CheckResponseSerializer(

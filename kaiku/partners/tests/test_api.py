@@ -36,6 +36,20 @@ def test_it_checks_a_card_without_holder_data(world, client, agency_key):
     assert "1957" not in text and "33999" not in text
 
 
+def test_a_refused_check_is_kept_once_as_an_attempt(world, client, agency_key):
+    world.card_a.status = "inactive"
+    world.card_a.save()
+    url = _url("check", venue_id=world.venue_a.pk)
+    for _ in range(2):
+        response = client.post(
+            url, {"number": world.card_a.number}, content_type="application/json", **_auth(agency_key.secret)
+        )
+        assert response.json()["valid"] is False
+    kept = Use.objects.refused().get()
+    assert (kept.card, kept.venue, kept.channel, kept.reason) == (world.card_a, world.venue_a, "agency", "inactivated")
+    assert Use.objects.count() == 1  # the same card checked again at once is the same attempt
+
+
 def test_it_records_a_use_once_per_idempotency_key_and_voids_it(world, client, agency_key):
     url = _url("uses", venue_id=world.venue_a.pk)
     payload = {"number": world.card_a.number, "idempotency_key": "sale-1", "children": 1}
