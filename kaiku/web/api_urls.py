@@ -12,5 +12,5 @@ urlpatterns = [
     path("partners/", include("kaiku.partners.api.urls")),
     path("door/", include("kaiku.door.api_urls")),
     # Anything else under /api/: the API's JSON 404, never the site's HTML page.
-    re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),
+    re_path(r"^(?P<rest>(?s:.*))$", not_found, name="api-not-found"),
 ]
