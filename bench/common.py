@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.server
 import json
 import math
 import os
@@ -577,3 +578,38 @@ def reexec_with_postgres(argv: list[str]) -> None:
         return
     env = {**os.environ, "KAIKU_PG_PORT": os.environ.get("KAIKU_PG_PORT", "5499")}
     os.execvpe(WITH_POSTGRES, [WITH_POSTGRES, sys.executable, *argv], env)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def codes_js_page() -> Iterator[Any]:
+    """A Chromium page with the door's ``codes.js`` loaded, for timing it in the browser.
+
+    WebCrypto wants a secure context, so the page comes from a localhost server of the
+    door's static folder.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from kaiku.testing.browser import CHROMIUM, CHROMIUM_ARGS
+
+    directory = ROOT / "kaiku" / "door" / "static" / "door"
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), lambda *a, **k: _QuietHandler(*a, directory=str(directory), **k)
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_port}/door.css")
+            page.add_script_tag(path=str(directory / "codes.js"))
+            try:
+                yield page
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()

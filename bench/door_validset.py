@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import http.server
 import os
 import random
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -37,8 +35,6 @@ import common
 NAME = "door_validset"
 GOAL_BYTES_100K = 250_000
 GOAL_TYPED_MS = 50.0
-CODES_JS = common.ROOT / "kaiku" / "door" / "static" / "door" / "codes.js"
-
 JS = """
 async ([blob64, keys, revocations, typed]) => {
   const bin = atob(blob64), bytes = new Uint8Array(bin.length);
@@ -81,11 +77,6 @@ def _numbers(count: int, rng: random.Random, exclude: set[str] | None = None) ->
     return list(out)
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
@@ -94,10 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _setup()
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from playwright.sync_api import sync_playwright
 
     from kaiku.door import keys, validset
-    from kaiku.testing.browser import CHROMIUM, CHROMIUM_ARGS
 
     private = Ed25519PrivateKey.generate()
     raw = keys.public_raw(private)
@@ -106,55 +95,42 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(20261204)
     day = dt.date.today()
 
-    directory = common.ROOT / "kaiku" / "door" / "static" / "door"
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), lambda *a, **k: _Quiet(*a, directory=str(directory), **k)
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     sizes = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_port}/door.css")
-            page.add_script_tag(path=str(CODES_JS))
-            for size in (int(s) for s in args.sizes.split(",")):
-                members = _numbers(size, rng)
-                member_set = set(members)
-                builds = []
-                for _ in range(args.rounds):
-                    t0 = time.perf_counter()
-                    blob = validset.build(members, day, signing=signing)
-                    builds.append(time.perf_counter() - t0)
-                head = validset.HEADER.unpack_from(blob)
-                key, count, bits = head[7], head[4], head[3]
-                values = set(validset.rice_decode(blob[validset.HEADER.size : -64], count, bits))
-                probes = _numbers(args.probes, rng, member_set)
-                false = sum(validset.element(key, n, count << bits) in values for n in probes)
-                revocations = {n: [2, "inactivated"] for n in _numbers(10_000, rng, member_set)}
-                typed = [n if i % 2 else probes[i] for i, n in enumerate(members[:1000])]
-                loads, medians = [], []
-                for _ in range(args.rounds):
-                    answer = page.evaluate(JS, [base64.b64encode(blob).decode(), public, revocations, typed])
-                    assert answer["found"] >= 500, answer["found"]
-                    loads.append(answer["load"])
-                    medians.append(common.percentile(answer["typed"], 50))
-                row = {
-                    "cards": size,
-                    "bytes": len(blob),
-                    "bits_per_card": round(len(blob) * 8 / size, 2),
-                    "build_s": round(common.median_of(builds), 3),
-                    "fpr": false / len(probes),
-                    "fpr_expected": 2.0**-bits,
-                    "load_ms": round(common.median_of(loads), 1),
-                    "typed_ms": round(common.median_of(medians), 3),
-                }
-                sizes.append(row)
-                print(f"[{NAME}] {row}", flush=True)
-            version = browser.version
-            browser.close()
-    finally:
-        server.shutdown()
+    with common.codes_js_page() as page:
+        for size in (int(s) for s in args.sizes.split(",")):
+            members = _numbers(size, rng)
+            member_set = set(members)
+            builds = []
+            for _ in range(args.rounds):
+                t0 = time.perf_counter()
+                blob = validset.build(members, day, signing=signing)
+                builds.append(time.perf_counter() - t0)
+            head = validset.HEADER.unpack_from(blob)
+            key, count, bits = head[7], head[4], head[3]
+            values = set(validset.rice_decode(blob[validset.HEADER.size : -64], count, bits))
+            probes = _numbers(args.probes, rng, member_set)
+            false = sum(validset.element(key, n, count << bits) in values for n in probes)
+            revocations = {n: [2, "inactivated"] for n in _numbers(10_000, rng, member_set)}
+            typed = [n if i % 2 else probes[i] for i, n in enumerate(members[:1000])]
+            loads, medians = [], []
+            for _ in range(args.rounds):
+                answer = page.evaluate(JS, [base64.b64encode(blob).decode(), public, revocations, typed])
+                assert answer["found"] >= 500, answer["found"]
+                loads.append(answer["load"])
+                medians.append(common.percentile(answer["typed"], 50))
+            row = {
+                "cards": size,
+                "bytes": len(blob),
+                "bits_per_card": round(len(blob) * 8 / size, 2),
+                "build_s": round(common.median_of(builds), 3),
+                "fpr": false / len(probes),
+                "fpr_expected": 2.0**-bits,
+                "load_ms": round(common.median_of(loads), 1),
+                "typed_ms": round(common.median_of(medians), 3),
+            }
+            sizes.append(row)
+            print(f"[{NAME}] {row}", flush=True)
+        version = page.context.browser.version
     small = next((r for r in sizes if r["cards"] == 100_000), None)
     result = {
         "sizes": sizes,

@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
-import http.server
 import os
 import sys
-import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,8 +33,6 @@ import common
 
 NAME = "door_verify"
 GOAL_MS = 2.0
-CODES_JS = common.ROOT / "kaiku" / "door" / "static" / "door" / "codes.js"
-
 JS = """
 async ([codes, keys, revocations, venue]) => {
   const state = {publicKeys: keys, revocations, venue, rules: {community_group_max: 10}};
@@ -97,49 +93,27 @@ def make_codes(count: int) -> tuple[list[str], dict[str, str], dict[str, list[ob
     return out, {str(key_id): base64.b64encode(raw).decode()}, revocations
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--codes", type=int, default=1000)
     args = parser.parse_args(argv)
     codes_, keys_, revocations = make_codes(args.codes)
-    from playwright.sync_api import sync_playwright
 
-    from kaiku.testing.browser import CHROMIUM, CHROMIUM_ARGS
-
-    # WebCrypto wants a secure context: serve an empty page from localhost.
-    directory = common.ROOT / "kaiku" / "door" / "static" / "door"
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), lambda *a, **k: _Quiet(*a, directory=str(directory), **k)
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     rounds = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_port}/door.css")
-            page.add_script_tag(path=str(CODES_JS))
-            for r in range(args.rounds):
-                times = page.evaluate(JS, [codes_, keys_, revocations, {"area_id": 7, "area_local_only": False}])
-                summary = {k: round(common.percentile(v, 50), 4) for k, v in times.items()}
-                summary.update({f"{k}_p99": round(common.percentile(v, 99), 4) for k, v in times.items()})
-                rounds.append(summary)
-                print(
-                    f"[{NAME}] round {r + 1}/{args.rounds}: verify median {summary['verify']:.3f} ms "
-                    f"(p99 of groups {summary['verify_p99']:.3f}), full check {summary['check']:.3f} ms, "
-                    f"SHA-256 baseline {summary['baseline']:.3f} ms",
-                    flush=True,
-                )
-            version = browser.version
-            browser.close()
-    finally:
-        server.shutdown()
+    with common.codes_js_page() as page:
+        for r in range(args.rounds):
+            times = page.evaluate(JS, [codes_, keys_, revocations, {"area_id": 7, "area_local_only": False}])
+            summary = {k: round(common.percentile(v, 50), 4) for k, v in times.items()}
+            summary.update({f"{k}_p99": round(common.percentile(v, 99), 4) for k, v in times.items()})
+            rounds.append(summary)
+            print(
+                f"[{NAME}] round {r + 1}/{args.rounds}: verify median {summary['verify']:.3f} ms "
+                f"(p99 of groups {summary['verify_p99']:.3f}), full check {summary['check']:.3f} ms, "
+                f"SHA-256 baseline {summary['baseline']:.3f} ms",
+                flush=True,
+            )
+        version = page.context.browser.version
     med = {k: round(common.median_of([r[k] for r in rounds]), 4) for k in rounds[0]}
     result = {
         "codes": args.codes,

@@ -158,6 +158,15 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def _credential_body(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The passkey answer's JSON body and the browser's credential in it."""
+    data = _json_body(request)
+    credential = data.get("credential")
+    if not isinstance(credential, dict):
+        raise SecondFactorError("passkey_invalid")
+    return data, credential
+
+
 def _refused(error: SecondFactorError) -> JsonResponse:
     return JsonResponse({"code": error.code, "detail": str(error.message)}, status=400)
 
@@ -179,10 +188,7 @@ def passkey_register_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_register(request: HttpRequest) -> JsonResponse:
     try:
-        data = _json_body(request)
-        credential = data.get("credential")
-        if not isinstance(credential, dict):
-            raise SecondFactorError("passkey_invalid")
+        data, credential = _credential_body(request)
         result = twofactor.register_passkey(request, credential, str(data.get("name", ""))[:80])
     except SecondFactorError as error:
         return _refused(error)
@@ -209,10 +215,7 @@ def passkey_auth_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_auth(request: HttpRequest) -> JsonResponse:
     try:
-        data = _json_body(request)
-        credential = data.get("credential")
-        if not isinstance(credential, dict):
-            raise SecondFactorError("passkey_invalid")
+        data, credential = _credential_body(request)
         twofactor.verify_passkey(request, credential)
     except SecondFactorError as error:
         return _refused(error)
