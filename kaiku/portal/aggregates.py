@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db.models import Avg, Count, QuerySet
 
-from kaiku.cards.models import Card
 from kaiku.network.models import NationalSettings, Site
 from kaiku.portal.models import WELLBEING_QUESTIONS, Feedback, WellbeingAnswer
 
@@ -36,23 +35,24 @@ def feedback_summary(
     return qs.summary(threshold=threshold)
 
 
-def wellbeing_change(cards: QuerySet[Card] | None = None, *, threshold: int | None = None) -> dict[str, Any] | None:
-    """Mean answers at registration and at the first renewal, for cards that answered both.
+def wellbeing_change(sites: QuerySet[Site] | None = None, *, threshold: int | None = None) -> dict[str, Any] | None:
+    """Mean answers at registration and at the first renewal, for respondents who answered both.
 
+    A respondent is one card's answers (their random key survives the card's reduction).
     Returns ``{"cards": n, "questions": {name: {"registration": x, "renewal": y, "change": y - x}}}``
     or None when fewer than the threshold of cards answered both times.
     """
     answered = WellbeingAnswer.objects.filter(declined=False)
-    if cards is not None:
-        answered = answered.filter(card__in=cards)
+    if sites is not None:
+        answered = answered.filter(site__in=sites)
     both = (
-        answered.values("card_id")
+        answered.values("respondent")
         .annotate(occasions=Count("occasion", distinct=True))
         .filter(occasions=2)
-        .values("card_id")
+        .values("respondent")
     )
-    pair = answered.filter(card_id__in=both)
-    count = pair.values("card_id").distinct().count()
+    pair = answered.filter(respondent__in=both)
+    count = pair.values("respondent").distinct().count()
     if count == 0 or count < _limit(threshold):
         return None
     means = {

@@ -102,10 +102,11 @@ def _wellbeing(ctx: Any) -> None:
         if card.registered_on is None or rng.random() < 0.3:
             continue
         start = {q: rng.randint(0, 4) for q in WELLBEING_QUESTIONS}
-        rows.append(WellbeingAnswer(card=card, occasion="registration", period_start=card.registered_on, **start))
+        who = {"card": card, "site_id": card.site_id, "respondent": "%032x" % rng.getrandbits(128)}
+        rows.append(WellbeingAnswer(**who, occasion="registration", period_start=card.registered_on, **start))
         if card.issued_on and card.issued_on > card.registered_on and rng.random() < 0.7:
             later = {q: max(0, min(5, v + rng.choice([-1, 0, 0, 1, 1, 2]))) for q, v in start.items()}
-            rows.append(WellbeingAnswer(card=card, occasion="renewal", period_start=card.issued_on, **later))
+            rows.append(WellbeingAnswer(**who, occasion="renewal", period_start=card.issued_on, **later))
     WellbeingAnswer.objects.bulk_create(rows, batch_size=500)
 
 

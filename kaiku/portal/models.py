@@ -7,6 +7,7 @@ venues and areas never see a count below ``NationalSettings.small_count_threshol
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -176,6 +177,11 @@ class Feedback(models.Model):
 WELLBEING_QUESTIONS = ("mood", "energy", "belonging", "interest", "rest")
 
 
+def new_respondent_key() -> str:
+    """A random key that ties one card's wellbeing answers together without naming the card."""
+    return secrets.token_hex(16)
+
+
 class WellbeingAnswer(models.Model):
     """One wellbeing survey per card and card year (issued_on): at registration or a renewal.
 
@@ -189,7 +195,19 @@ class WellbeingAnswer(models.Model):
 
     QUESTIONS = WELLBEING_QUESTIONS
 
-    card = models.ForeignKey(Card, related_name="wellbeing_answers", on_delete=models.CASCADE)
+    card = models.ForeignKey(
+        Card,
+        related_name="wellbeing_answers",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Emptied when the card's holder details are reduced or erased; the answers stay anonymous."),
+    )
+    # The statistics read these two, never the card: the issuing site at the time of the
+    # answer, and a random key shared by one card's answers, so that a registration and a
+    # renewal answer still pair up after the card link is gone (privacy.retention.reduce_card).
+    site = models.ForeignKey(Site, related_name="+", on_delete=models.PROTECT)
+    respondent = models.CharField(max_length=32, db_index=True)
     occasion = models.CharField(max_length=20, choices=Occasion.choices)
     period_start = models.DateField(help_text=_("The card's issue or renewal day this answer belongs to."))
     declined = models.BooleanField(default=False)
@@ -214,7 +232,17 @@ class WellbeingAnswer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.card} {self.occasion} {self.period_start}"
+        return f"{self.respondent[:6]} {self.occasion} {self.period_start}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """An answer belongs to its card's issuing site, and carries the card's respondent key."""
+        if self.card_id is not None:
+            if self.site_id is None:
+                self.site_id = self.card.site_id
+            if not self.respondent:
+                earlier = WellbeingAnswer.objects.filter(card_id=self.card_id).values_list("respondent", flat=True)
+                self.respondent = earlier.first() or new_respondent_key()
+        super().save(*args, **kwargs)
 
 
 class GroupVisitQuerySet(models.QuerySet["GroupVisit"]):

@@ -79,8 +79,10 @@ def reduce_card(card: Card, day: dt.date) -> None:
     card's validity. Goes: birth year, postal code, gender, life situation, e-mail and
     consents, the free-text inactivation reason, the activation code, the holder's
     signed-in browsers, sign-in links, preferences, e-mail bookkeeping, declined survey
-    rows, and the free text of the holder's feedback. Survey answers (numbers 0-5) stay
-    on the pseudonymous card because the wellbeing statistics count them.
+    rows, the free text of the holder's feedback, and the link from the holder's survey
+    answers to the card: the answers (numbers 0-5) stay as anonymous rows with the issuing
+    site and a random respondent key, because the wellbeing statistics count them and
+    pair a registration answer with its renewal.
     """
     if card.birth_year and card.valid_until:
         card.age_band = AgeBand.for_age(card.valid_until.year - card.birth_year)
@@ -102,6 +104,7 @@ def reduce_card(card: Card, day: dt.date) -> None:
     HolderPreference.objects.filter(card=card).delete()
     HolderMail.objects.filter(card=card).delete()
     WellbeingAnswer.objects.filter(card=card, declined=True).delete()
+    WellbeingAnswer.objects.filter(card=card).update(card=None)
     Feedback.objects.filter(use__card=card).exclude(text="").update(text="")
     for event in CardEvent.objects.filter(card=card, details__has_key="reason"):
         event.details = {k: v for k, v in event.details.items() if k != "reason"}

@@ -971,9 +971,9 @@ def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
         declined=False, period_start__gte=filters.start, period_start__lte=filters.end
     )
     if scope.level == "area":
-        answers = answers.filter(card__site__area=scope.area)
+        answers = answers.filter(site__area=scope.area)
     elif scope.level == "site":
-        answers = answers.filter(card__site=scope.site)
+        answers = answers.filter(site=scope.site)
     counts: dict[str, list[int]] = {q: [0] * 6 for q in WELLBEING_QUESTIONS}
     aggregates = {f"{q}_{v}": Count("pk", filter=Q(**{q: v})) for q in WELLBEING_QUESTIONS for v in range(6)}
     for key, n in answers.aggregate(**aggregates).items():

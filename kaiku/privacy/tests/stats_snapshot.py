@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone, translation
 
 from kaiku.network.models import Area, Site
+from kaiku.portal.aggregates import wellbeing_change
 from kaiku.stats import queries
 from kaiku.stats.queries import Filters, StatsScope
 from kaiku.stats.slices import fold_pending
@@ -44,6 +45,9 @@ def _snapshot() -> dict[str, Any]:
                 [(t.key, [str(r) for r in t.rows], [str(c) for c in t.columns], t.values) for t in tables],
                 {k: str(v) for k, v in figures.items()},
             )
+    for area in Area.objects.order_by("pk"):
+        result[f"wellbeing change {area.pk}"] = wellbeing_change(Site.objects.filter(area=area), threshold=0)
+    result["wellbeing change"] = wellbeing_change(threshold=0)
     national = StatsScope("national", threshold=None)
     result["yearly"] = queries.yearly_matrix(queries.yearly_table(national))
     result["open_data"] = queries.open_data(5)

@@ -20,7 +20,15 @@ from kaiku.cards.tests.factories import CardFactory
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import NationalSettings
 from kaiku.partners.models import Invitation
-from kaiku.portal.models import EmailSignInToken, Feedback, HolderDevice, SignInAttempt, WellbeingAnswer
+from kaiku.portal.models import (
+    WELLBEING_QUESTIONS,
+    EmailSignInToken,
+    Feedback,
+    HolderDevice,
+    SignInAttempt,
+    WellbeingAnswer,
+)
+from kaiku.portal.services import answer_survey
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import due_counts, purge
 from kaiku.privacy.tests.stats_snapshot import snapshot
@@ -49,7 +57,9 @@ def test_a_card_is_reduced_the_day_after_its_retention_ends(world):
         survey_consent=True,
         inactivation_reason="moved",
     )
-    WellbeingAnswer.objects.create(card=due, occasion="registration", period_start=dt.date(2023, 6, 15), mood=3)
+    answered = WellbeingAnswer.objects.create(
+        card=due, occasion="registration", period_start=dt.date(2023, 6, 15), mood=3
+    )
     WellbeingAnswer.objects.create(card=due, occasion="renewal", period_start=dt.date(2024, 6, 1), declined=True)
     assert due_counts()["holder_details"] == 1
     done = purge()
@@ -62,8 +72,12 @@ def test_a_card_is_reduced_the_day_after_its_retention_ends(world):
     assert due.age_band == "50-64"  # 2024 - 1961 = 63
     assert due.municipality == world.muni_a and due.children == 2 and due.number
     assert due.details_reduced_on == dt.date(2026, 6, 15)
-    # The survey's numbers stay for the wellbeing statistics; a declined row does not.
-    assert list(WellbeingAnswer.objects.filter(card=due).values_list("mood", flat=True)) == [3]
+    # The survey's numbers stay for the wellbeing statistics, no longer linked to the card,
+    # with the site and respondent key the statistics read; a declined row goes.
+    assert not WellbeingAnswer.objects.filter(card=due).exists()
+    assert list(WellbeingAnswer.objects.values_list("mood", "site", "respondent")) == [
+        (3, world.distributor_a.pk, answered.respondent)
+    ]
     # The next day the other card's turn has come.
     with time_machine.travel(dt.datetime(2026, 6, 16, 10, tzinfo=HELSINKI), tick=False):
         assert purge()["holder_details"] == 1
@@ -205,8 +219,11 @@ def _history(world) -> None:
                     children=rng.choice([0, 1, 2]),
                     gender=rng.choice(["woman", "man", "other", ""]),
                     life_situation=rng.choice(["student", "pensioner", ""]),
+                    survey_consent=rng.random() < 0.6,
                 )
-                cards.append(register_card(world.distributor_a, details, world.users["distributor"]).card)
+                card = register_card(world.distributor_a, details, world.users["distributor"]).card
+                cards.append(card)
+                _maybe_answer(card, rng)
             for card in rng.sample(cards, min(4, len(cards))):
                 key += 1
                 venue = rng.choice([world.venue_a, world.venue_b])
@@ -214,8 +231,14 @@ def _history(world) -> None:
             if len(cards) > 6 and rng.random() < 0.3:
                 card = Card.objects.get(pk=rng.choice(cards).pk)
                 if card.status == Card.Status.ACTIVE and not card.is_expired_on(day.date()):
-                    renew_card(card, world.users["distributor"])
+                    _maybe_answer(renew_card(card, world.users["distributor"]).card, rng)
         day += dt.timedelta(days=40)
+
+
+def _maybe_answer(card: Card, rng: random.Random) -> None:
+    """The holder answers the wellbeing survey (when consented) four times in five."""
+    if rng.random() < 0.8:
+        answer_survey(card, {q: rng.randint(0, 5) for q in WELLBEING_QUESTIONS}, declined=rng.random() < 0.1)
 
 
 def test_statistics_are_identical_after_purge_over_a_history_spanning_the_boundary(world):
@@ -233,6 +256,7 @@ def test_statistics_are_identical_after_purge_over_the_demo_world(db, monkeypatc
     from kaiku.accounts import demo as accounts_demo
     from kaiku.cards import demo as cards_demo
     from kaiku.network import demo as network_demo
+    from kaiku.portal import demo as portal_demo
     from kaiku.visits import demo as visits_demo
     from kaiku.web.demo import DemoContext
 
@@ -240,6 +264,7 @@ def test_statistics_are_identical_after_purge_over_the_demo_world(db, monkeypatc
     ctx = DemoContext(rng=random.Random(7), today=timezone.localdate())
     for module in (network_demo, accounts_demo, cards_demo, visits_demo):
         module.populate(ctx)
+    portal_demo._wellbeing(ctx)
     rebuild()  # as manage.py demo_data ends: the demo's card facts come from the register
     before = snapshot()
     # The demo's cards are young: purge as if three years had passed, reducing nearly all of them.
