@@ -15,6 +15,9 @@ from kaiku.audit import services as audit
 from kaiku.cards.models import Card
 from kaiku.network.forms import NationalSettingsForm
 from kaiku.network.models import Area, NationalSettings, Site
+from kaiku.privacy.models import ReadEntry
+from kaiku.privacy.services import record_read
+from kaiku.stats.suppression import show_number
 from kaiku.visits.models import Use
 
 
@@ -34,8 +37,17 @@ def area_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Counts, never individual cards: coordinators see the area's numbers only."""
+    """Counts, never individual cards: coordinators see the area's numbers only.
+
+    Outside the national view a count of 1 to 4 is shown as ``<5``, as on the dashboards;
+    the national admin's unsuppressed view is logged as a read.
+    """
     area = get_area(request, pk)
+    if request_scope(request).national:
+        threshold = None
+        record_read(request, ReadEntry.What.NATIONAL_VIEW, object_id=area.pk, detail="area page")
+    else:
+        threshold = NationalSettings.get().small_count_threshold
     sites = (
         Site.objects.filter(area=area)
         .select_related("municipality")
@@ -43,6 +55,8 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             cards_issued=Count("cards", filter=~Q(cards__status=Card.Status.UNREGISTERED), distinct=True),
         )
     )
+    for site in sites:
+        site.cards_shown = show_number(site.cards_issued, threshold)
     cards = Card.objects.filter(site__area=area)
     counts = cards.aggregate(
         registered=Count("pk", filter=~Q(status=Card.Status.UNREGISTERED)),
@@ -62,8 +76,8 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "venues": [s for s in sites if s.kind == Site.Kind.VENUE],
             "agencies": [s for s in sites if s.kind == Site.Kind.AGENCY],
             "municipalities": area.municipalities.all(),
-            "counts": counts,
-            "uses": uses,
+            "counts": {key: show_number(n, threshold) for key, n in counts.items()},
+            "uses": {key: show_number(n, threshold) for key, n in uses.items()},
         },
     )
 

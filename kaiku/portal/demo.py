@@ -102,7 +102,7 @@ def _wellbeing(ctx: Any) -> None:
         if card.registered_on is None or rng.random() < 0.3:
             continue
         start = {q: rng.randint(0, 4) for q in WELLBEING_QUESTIONS}
-        who = {"card": card, "site_id": card.site_id, "respondent": "%032x" % rng.getrandbits(128)}
+        who = {"card": card, "site_id": card.site_id, "respondent": f"{rng.getrandbits(128):032x}"}
         rows.append(WellbeingAnswer(**who, occasion="registration", period_start=card.registered_on, **start))
         if card.issued_on and card.issued_on > card.registered_on and rng.random() < 0.7:
             later = {q: max(0, min(5, v + rng.choice([-1, 0, 0, 1, 1, 2]))) for q, v in start.items()}

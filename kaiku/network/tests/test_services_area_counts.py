@@ -7,6 +7,7 @@ from django.urls import reverse
 from kaiku.cards.services import create_stock, inactivate_card, register_community_card
 from kaiku.cards.tests.factories import CardFactory
 from kaiku.network.tests.factories import DistributorFactory, VenueFactory
+from kaiku.privacy.models import ReadEntry
 from kaiku.visits.models import Channel
 from kaiku.visits.services import UseRequest, record_use, void_use
 
@@ -25,13 +26,23 @@ def test_area_detail_counts_cards_and_uses_of_the_area_only(world):
     void_use(_use(world.venue_a, extra, "3", accepted_offline=True).use, "Mistake", None)
     _use(world.venue_a, world.card_l, "4")  # refused: local card
     _use(world.venue_b, world.card_a, "5")  # another area's venue
-    response = world.client_for("coordinator").get(reverse("network:area_detail", args=[world.area_a.pk]))
+    response = world.client_for("national_admin").get(reverse("network:area_detail", args=[world.area_a.pk]))
     assert response.status_code == 200
-    assert response.context["counts"] == {"registered": 3, "active": 2, "community": 1}
-    assert response.context["uses"] == {"accepted": 2, "refused": 1}
+    assert {k: v.value for k, v in response.context["counts"].items()} == {"registered": 3, "active": 2, "community": 1}
+    assert {k: v.value for k, v in response.context["uses"].items()} == {"accepted": 2, "refused": 1}
     distributor = response.context["distributors"][0]
     assert distributor == world.distributor_a and distributor.cards_issued == 3
+    # The national admin's unsuppressed view is a read in the read log.
+    read = ReadEntry.objects.get()
+    assert (read.what, read.object_id, read.detail) == ("national_view", str(world.area_a.pk), "area page")
+    # A coordinator sees the same page with counts of 1 to 4 suppressed, as on the dashboards.
+    response = world.client_for("coordinator").get(reverse("network:area_detail", args=[world.area_a.pk]))
+    assert [str(v) for v in response.context["counts"].values()] == ["<5", "<5", "<5"]
+    assert [str(v) for v in response.context["uses"].values()] == ["<5", "<5"]
+    assert str(response.context["distributors"][0].cards_shown) == "<5"
+    assert ReadEntry.objects.count() == 1
     body = response.content.decode()
+    assert "<5" in body.replace("&lt;", "<")
     for card in (world.card_a, extra):
         assert card.number not in body and card.display_number not in body
     assert "1957" not in body and "33999" not in body

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 import tarfile
 import threading
 
@@ -75,3 +79,30 @@ def test_a_backup_under_writes_restores_every_committed_use(world, tmp_path, set
     assert set(before_backup) <= ids  # every use committed before the backup is there
     assert ids <= set(committed)  # and nothing that was not committed
     assert len(committed) > len(before_backup) or len(committed) == 400  # writes went on meanwhile
+
+    # Put it in place and start on it, as the restore steps in docs/deploy.md do: the file
+    # with mode 600, `migrate`, then the application reads it.
+    live = tmp_path / "srv" / "kaiku.sqlite3"
+    live.parent.mkdir()
+    shutil.copyfile(restored / "kaiku.sqlite3", live)
+    live.chmod(0o600)
+    env = {**os.environ, "SQLITE_PATH": str(live), "DJANGO_SETTINGS_MODULE": "kaiku.settings", "KAIKU_DEV": "1"}
+    env.pop("DATABASE_URL", None)
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    migrated = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [*manage, "migrate", "--no-input"], env=env, capture_output=True, text=True
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    counted = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [
+            *manage,
+            "shell",
+            "-c",
+            "from kaiku.visits.models import Use; print(sorted(Use.objects.values_list('pk', flat=True)))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert counted.returncode == 0, counted.stderr
+    assert json.loads(counted.stdout.strip().splitlines()[-1]) == sorted(ids)
