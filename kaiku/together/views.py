@@ -189,6 +189,9 @@ def _venue_page(
 @login_required
 @require_GET
 def area_partners(request: HttpRequest, area_id: int) -> HttpResponse:
+    scope = request_scope(request)
+    if not (scope.national or scope.coordinator_area_ids):
+        raise PermissionDenied
     area = get_area(request, area_id)
     rows = partner_rows(area)
     quiet = sum(1 for row in rows if row.quiet)
