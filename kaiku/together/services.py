@@ -38,15 +38,15 @@ MESSAGES: dict[str, Any] = {
     "not_a_distributor": _("Only distributor sites ask for group places."),
     "card_not_of_site": _("Choose one of this site's active cards."),
     "card_not_valid": _("The card is not valid on that date."),
-    "bad_counts": _("Give at least one person and at most %(max)s.") % {"max": GROUP_REQUEST_MAX_PEOPLE},
+    "bad_counts": _("Give at least one person and at most %(max)s."),
     "personal_card_one_adult": _(
         "With a personal card the group is the holder and their own children; the accompanying worker comes free."
     ),
     "too_many_children": _("More children than the card allows."),
     "community_group_too_large": _("More clients under 16 than a community card allows."),
     "children_not_allowed_course": _("Children cannot come along to a course."),
-    "needs_too_long": _("Describe the needs in at most %(max)s characters.") % {"max": NEEDS_MAX},
-    "message_too_long": _("Write at most %(max)s characters.") % {"max": MESSAGE_MAX},
+    "needs_too_long": _("Describe the needs in at most %(max)s characters."),
+    "message_too_long": _("Write at most %(max)s characters."),
     "reason_required": _("Give a reason for declining."),
     "occurrence_past": _("That date has already started."),
     "occurrence_closed": _("That date is cancelled, sold out or not available with the card."),
@@ -55,7 +55,16 @@ MESSAGES: dict[str, Any] = {
     "places_not_available": _("Not enough Kaikukortti places left on that date."),
     "wrong_state": _("The request has already moved on; reload the page."),
     "use_refused": _("The visit could not be recorded: %(reason)s"),
-    "nobody_arrived": _("Record at least the worker or holder."),
+    "bulletin_area_required": _("Choose one of your areas."),
+    "bulletin_empty": _("Write a title and a text."),
+}
+
+
+# Placeholders of the messages above that are the same every time.
+PARAMS: dict[str, dict[str, Any]] = {
+    "bad_counts": {"max": GROUP_REQUEST_MAX_PEOPLE},
+    "needs_too_long": {"max": NEEDS_MAX},
+    "message_too_long": {"max": MESSAGE_MAX},
 }
 
 
@@ -68,7 +77,8 @@ class TogetherError(Exception):
     @property
     def message(self) -> str:
         text = str(MESSAGES.get(self.code, self.code))
-        return text % self.params if self.params else text
+        params = {**PARAMS.get(self.code, {}), **self.params}
+        return text % params if params else text
 
 
 # --- Group requests ---------------------------------------------------------------------
@@ -370,10 +380,6 @@ def post_bulletin(details: BulletinDetails, actor: Any, *, national: bool, area_
             for to in _audience_emails(bulletin):
                 _mail_on_commit(to, bulletin.title, "together/mail/bulletin.txt", {"bulletin": bulletin, "url": url})
     return bulletin
-
-
-MESSAGES["bulletin_area_required"] = _("Choose one of your areas.")
-MESSAGES["bulletin_empty"] = _("Write a title and a text.")
 
 
 def _audience_roles(audience: str) -> list[str]:
