@@ -57,6 +57,7 @@ MESSAGES: dict[str, Any] = {
     "use_refused": _("The visit could not be recorded: %(reason)s"),
     "bulletin_area_required": _("Choose one of your areas."),
     "bulletin_empty": _("Write a title and a text."),
+    "bulletin_audience": _("Choose who the bulletin is for."),
 }
 
 
@@ -170,9 +171,7 @@ def _locked(request: GroupRequest, *states: str) -> GroupRequest:
 
 def _hold(request: GroupRequest, occurrence: Occurrence, now: dt.datetime) -> None:
     """Lock the date and hold the group's places in its quota (the same count as the door's)."""
-    occurrence = (
-        Occurrence.objects.select_for_update(of=("self",)).select_related("offer").get(pk=occurrence.pk)
-    )
+    occurrence = Occurrence.objects.select_for_update(of=("self",)).select_related("offer").get(pk=occurrence.pk)
     error = _date_error(occurrence, now)
     if error:
         raise TogetherError(error)
@@ -268,9 +267,11 @@ def record_visit(request: GroupRequest, under_16: int, key: str, actor: Any) -> 
     rolls the release back. Recording again (the same request) returns the first use.
     Adult clients with cards of their own are checked at the door as usual.
     """
-    if request.status == GroupRequest.Status.VISITED and request.use is not None:
+    request = _locked(request, GroupRequest.Status.ACCEPTED, GroupRequest.Status.VISITED)
+    if request.status == GroupRequest.Status.VISITED:
+        if request.use is None:  # the use was erased since (privacy): nothing to return
+            raise TogetherError("wrong_state")
         return request.use
-    request = _locked(request, GroupRequest.Status.ACCEPTED)
     if not (0 <= under_16 <= request.under_16):
         raise TogetherError("bad_counts")
     request.held_places = 0
@@ -291,8 +292,7 @@ def record_visit(request: GroupRequest, under_16: int, key: str, actor: Any) -> 
         )
     )
     if not result.accepted:
-        # Roll back the release and the refused attempt: the places stay held.
-        transaction.set_rollback(True)
+        # Raising rolls back the release and the refused attempt: the places stay held.
         from kaiku.visits.models import Reason
 
         raise TogetherError("use_refused", reason=str(Reason(result.reason).label))
@@ -358,6 +358,8 @@ def post_bulletin(details: BulletinDetails, actor: Any, *, national: bool, area_
         raise TogetherError("bulletin_area_required")
     if not details.title.strip() or not details.body.strip():
         raise TogetherError("bulletin_empty")
+    if details.audience not in Bulletin.Audience.values:
+        raise TogetherError("bulletin_audience")
     with transaction.atomic():
         bulletin = Bulletin.objects.create(
             area=details.area,
@@ -383,7 +385,7 @@ def post_bulletin(details: BulletinDetails, actor: Any, *, national: bool, area_
 
 
 def _audience_roles(audience: str) -> list[str]:
-    venue_roles = [Role.VENUE_STAFF, Role.VENUE_ADMIN]
+    venue_roles: list[str] = [Role.VENUE_STAFF, Role.VENUE_ADMIN]
     if audience == Bulletin.Audience.VENUES:
         return venue_roles
     if audience == Bulletin.Audience.DISTRIBUTORS:
@@ -396,7 +398,10 @@ def _audience_emails(bulletin: Bulletin) -> list[str]:
     if bulletin.area_id is not None:
         roles = roles.filter(site__area_id=bulletin.area_id)
     emails = (
-        User.objects.filter(roles__in=roles, is_active=True).exclude(email="").values_list("email", flat=True).distinct()
+        User.objects.filter(roles__in=roles, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
     )
     return sorted(set(emails))
 

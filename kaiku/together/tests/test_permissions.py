@@ -30,8 +30,22 @@ def only(role: str, status: int, other: int = N) -> dict[str, int]:
 VENUE_OK = {**only("venue_staff", OK), "venue_admin": OK}
 VENUE_POST = {**only("venue_staff", R), "venue_admin": R}
 NOBODY = only("", OK)
-COORDINATORS = {"anonymous": R, "national_admin": OK, "coordinator": OK, "distributor": F, "venue_staff": F, "venue_admin": F}
-PARTNERS_POST = {"anonymous": R, "national_admin": N, "coordinator": N, "distributor": R, "venue_staff": R, "venue_admin": R}
+COORDINATORS = {
+    "anonymous": R,
+    "national_admin": OK,
+    "coordinator": OK,
+    "distributor": F,
+    "venue_staff": F,
+    "venue_admin": F,
+}
+PARTNERS_POST = {
+    "anonymous": R,
+    "national_admin": N,
+    "coordinator": N,
+    "distributor": R,
+    "venue_staff": R,
+    "venue_admin": R,
+}
 
 MATRIX = [
     Row("together:site_requests", "GET", only("distributor", OK), {"site_id": "distributor_a"}),

@@ -187,3 +187,17 @@ def test_no_free_text_reaches_the_audit_log_or_the_mail(world, mailoutbox, djang
         assert "Pyörätuoli" not in text and "Salaisuus" not in text
     for mail in mailoutbox:
         assert "Pyörätuoli" not in mail.body and "Salaisuus" not in mail.body
+
+
+def test_a_bulletin_goes_to_own_areas_only(world):
+    details = services.BulletinDetails(area=world.area_b, audience="all", title="T", body="B")
+    post = services.post_bulletin
+    assert _code(lambda: post(details, None, national=False, area_ids={world.area_a.pk})) == "bulletin_area_required"
+    details.area = None
+    assert _code(lambda: post(details, None, national=False, area_ids={world.area_a.pk})) == "bulletin_area_required"
+    details.area, details.audience = world.area_a, "everyone"
+    assert _code(lambda: post(details, None, national=False, area_ids={world.area_a.pk})) == "bulletin_audience"
+    details.audience, details.title = "venues", "  "
+    assert _code(lambda: post(details, None, national=False, area_ids={world.area_a.pk})) == "bulletin_empty"
+    details.title = "Tiedote"
+    assert post(details, None, national=False, area_ids={world.area_a.pk}).area == world.area_a
