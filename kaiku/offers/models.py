@@ -292,9 +292,10 @@ class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
         quota check uses (``offers.services.places_left``, ``visits.services.taken_places``):
         people of accepted, non-voided uses (holder, children, community clients), plus,
         until the occurrence starts, the people of active reservations and the places
-        open group visits still hold. A sold-out, cancelled or excluded date has none left.
+        open group visits and accepted group requests (``together``) still hold. A sold-out, cancelled or excluded date has none left.
         """
         from kaiku.portal.models import GroupVisit
+        from kaiku.together.models import GroupRequest
         from kaiku.visits.models import Use
 
         now = now or timezone.now()
@@ -309,9 +310,13 @@ class OccurrenceQuerySet(models.QuerySet["Occurrence"]):
         groups = _sum_of(
             GroupVisit.objects.filter(occurrence=OuterRef("pk"), cancelled_at__isnull=True), F("held_places")
         )
+        requests = _sum_of(
+            GroupRequest.objects.filter(occurrence=OuterRef("pk"), status=GroupRequest.Status.ACCEPTED),
+            F("held_places"),
+        )
         taken = Coalesce(uses, 0) + Case(
-            # Reservations and group visits stop holding places when the occurrence starts.
-            When(starts_at__gt=now, then=Coalesce(held, 0) + Coalesce(groups, 0)),
+            # Reservations, group visits and accepted group requests stop holding places when the occurrence starts.
+            When(starts_at__gt=now, then=Coalesce(held, 0) + Coalesce(groups, 0) + Coalesce(requests, 0)),
             default=Value(0),
         )
         capacity = Coalesce("quota", "offer__quota") + F("extra_seats")

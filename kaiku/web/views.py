@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from kaiku.accounts.scopes import request_scope
 from kaiku.network.models import Area, Site
+from kaiku.together.services import unread_bulletins
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ids = scope.distributor_site_ids | scope.venue_ids
         context["my_sites"] = Site.objects.filter(pk__in=ids).select_related("area").order_by("kind", "name")
         context["my_areas"] = scope.areas()
+        context["bulletins"] = unread_bulletins(request.user)
     else:
         context["areas"] = Area.objects.in_network().order_by("name")
     return render(request, "web/home.html", context)
