@@ -206,6 +206,6 @@ class HeldUse(models.Model):
         from kaiku.cards import numbers
 
         try:
-            return numbers.display(numbers.normalise(self.number))
+            return numbers.display(numbers.parse_any(self.number).canonical)
         except numbers.InvalidCardNumber:
             return self.number
