@@ -258,3 +258,14 @@ def test_a_replaced_legacy_card_gets_a_kaiku_number(world):
     assert numbers.parse_any(new.number).kind == numbers.Kind.KAIKU
     card.refresh_from_db()
     assert card.status == Card.Status.REPLACED and card.replaced_by == new
+
+
+@pytest.mark.django_db
+def test_a_replacement_never_takes_a_legacy_number(world):
+    declare_legacy_formats()
+    CardFactory(number="KA004711", site=world.distributor_a, status=Card.Status.UNREGISTERED)
+    with pytest.raises(CardError) as caught:
+        replace_card(world.card_a, world.users["distributor"], number="KA004711")
+    assert caught.value.code == "unknown_number"
+    world.card_a.refresh_from_db()
+    assert world.card_a.status == Card.Status.ACTIVE
