@@ -17,7 +17,7 @@ from django.conf import settings
 from kaiku.audit.models import AuditEntry
 from kaiku.audit.services import actor_label_for, redact
 from kaiku.cards import numbers
-from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
+from kaiku.cards.models import Card, CardEvent, Gender, LegacyFormat, LifeSituation
 from kaiku.cards.services import create_stock
 from kaiku.network.models import NationalSettings, Site
 
@@ -172,6 +172,18 @@ def populate(ctx: Any) -> None:
         create_stock(site, STOCK_PER_SITE)
     ctx.cards.extend(p.card for p in plans)
     ctx.extra["card_states"] = {p.card.pk: p.states for p in plans}
+    _declare_legacy_formats()
+
+
+def _declare_legacy_formats() -> None:
+    """Two formats of the register used before Kaiku (docs/legacy-numbers.md), for the page to show."""
+    LegacyFormat.objects.get_or_create(
+        name="Vanha rekisteri: kirjaimet ja numerot", defaults={"pattern": "[A-Z]{2}[0-9]{6}", "example": "KA 004711"}
+    )
+    LegacyFormat.objects.get_or_create(
+        name="Vanha rekisteri: vuosi ja juokseva numero",
+        defaults={"pattern": "20[0-9]{2}[0-9]{5}", "example": "2019-00042"},
+    )
 
 
 _DETAILS = (

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards import numbers
-from kaiku.cards.models import Gender, LifeSituation
+from kaiku.cards.models import Gender, LegacyFormat, LifeSituation
 from kaiku.cards.services import HolderDetails
 from kaiku.network.models import Municipality, Site
 
@@ -21,11 +23,31 @@ class MunicipalityChoiceField(forms.ModelChoiceField):
 NUMBER_ERRORS = {
     numbers.NumberError.MALFORMED: _("This is not a card number. Check what was typed."),
     numbers.NumberError.BAD_CHECK: _("The number has a typo: the last character does not match."),
+    numbers.NumberError.MOBILE_ONLY: _(
+        "X and Z mark mobile-only cards in the old register; they are not card numbers. "
+        "Ask the holder to show the card on their phone."
+    ),
 }
 
 
-def number_attrs(**extra: Any) -> dict[str, Any]:
-    """Widget attributes for a card number field checked while typing (cards/cardnumber.js)."""
+def _legacy_formats_json() -> str:
+    from kaiku.cards.legacy import active_formats
+
+    return json.dumps([declared.as_json() for declared in active_formats()])
+
+
+def number_attrs(*, legacy: bool = False, **extra: Any) -> dict[str, Any]:
+    """Widget attributes for a card number field checked while typing (cards/cardnumber.js).
+
+    ``legacy``: the field also takes the declared legacy formats, read when the page is
+    rendered (a lazy value: the form class is made once).
+    """
+    if legacy:
+        extra = {
+            "data-legacy-formats": lazy(_legacy_formats_json, str)(),
+            "data-msg-mobile-only": NUMBER_ERRORS[numbers.NumberError.MOBILE_ONLY],
+            **extra,
+        }
     return {
         "autocomplete": "off",
         "autocapitalize": "characters",
@@ -154,3 +176,15 @@ class ReplaceForm(forms.Form):
 
 class StockForm(forms.Form):
     count = forms.IntegerField(label=_("How many card numbers"), min_value=1, max_value=5000, initial=100)
+
+
+class LegacyFormatForm(forms.ModelForm):
+    """A declared legacy number format; the rules are checked by ``legacy.save_format``."""
+
+    class Meta:
+        model = LegacyFormat
+        fields = ["name", "pattern", "example", "fold_case", "ignore_spaces", "ignore_dashes", "active"]
+        widgets = {
+            "pattern": forms.TextInput(attrs={"class": "number", "spellcheck": "false", "autocomplete": "off"}),
+            "example": forms.TextInput(attrs={"class": "number", "spellcheck": "false", "autocomplete": "off"}),
+        }

@@ -50,7 +50,8 @@ class Card(models.Model):
         INACTIVE = "inactive", _("Inactivated")
         REPLACED = "replaced", _("Replaced")
 
-    number = models.CharField(_("card number"), max_length=numbers.NUMBER_LENGTH, unique=True)
+    # Kaiku's own numbers are 8 characters; a legacy number (docs/legacy-numbers.md) up to 32.
+    number = models.CharField(_("card number"), max_length=numbers.LEGACY_MAX_LENGTH, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSONAL)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNREGISTERED)
     site = models.ForeignKey(Site, verbose_name=_("issuing site"), related_name="cards", on_delete=models.PROTECT)
@@ -149,3 +150,41 @@ class CardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card} {self.get_kind_display()}"
+
+
+class LegacyFormat(models.Model):
+    """A card number format of the register used before Kaiku, declared by the national admin.
+
+    ``kaiku.cards.legacy`` checks and caches these; ``numbers.parse_any`` accepts a number
+    that, normalised as declared, matches the whole pattern.
+    """
+
+    PATTERN_MAX_LENGTH = 120
+
+    name = models.CharField(_("name"), max_length=80)
+    pattern = models.CharField(
+        _("pattern"),
+        max_length=PATTERN_MAX_LENGTH,
+        help_text=_(
+            "A regular expression the whole number must match after normalisation, "
+            "for example [A-Z]{2}[0-9]{6}. There is no check character."
+        ),
+    )
+    example = models.CharField(
+        _("example number"),
+        max_length=64,
+        help_text=_("An invented number of this format, as printed. It must match the pattern."),
+    )
+    fold_case = models.BooleanField(_("ignore upper and lower case"), default=True)
+    ignore_spaces = models.BooleanField(_("ignore spaces"), default=True)
+    ignore_dashes = models.BooleanField(_("ignore dashes"), default=True)
+    active = models.BooleanField(_("accepted"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("legacy number format")
+        verbose_name_plural = _("legacy number formats")
+
+    def __str__(self) -> str:
+        return self.name

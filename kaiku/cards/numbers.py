@@ -5,12 +5,24 @@ characters, a prime, so a weighted sum modulo 31 with distinct non-zero weights
 catches every single changed character (the weight is invertible) and every swap
 of two neighbours (neighbouring weights differ by one). Numbers are printed as
 ``KK-XXXX-XXXX`` for reading aloud; the ``KK-`` prefix is optional when typing.
+
+Cards printed by the register used before Kaiku keep their numbers (*legacy numbers*,
+``docs/legacy-numbers.md``): the national admin declares each accepted format
+(``kaiku.cards.legacy``), and ``parse_any`` accepts a Kaiku number or a number of a
+declared format. A legacy number has no check character, so a typo in one can only be
+answered *unknown number*.
 """
 
 from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kaiku.cards.legacy import DeclaredFormat
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MODULUS = len(ALPHABET)
@@ -28,6 +40,8 @@ class NumberError(enum.StrEnum):
 
     MALFORMED = "malformed"
     BAD_CHECK = "bad_check_character"
+    # "X" or "Z": the old register's mark for a card that exists only on a phone.
+    MOBILE_ONLY = "mobile_only"
 
 
 class InvalidCardNumber(ValueError):
@@ -80,5 +94,69 @@ def normalise(text: str) -> str:
 
 
 def display(number: str) -> str:
-    """``7F3K92QD`` → ``KK-7F3K-92QD``."""
+    """``7F3K92QD`` → ``KK-7F3K-92QD``; a legacy number is shown as it is stored."""
+    if not is_valid(number):
+        return number
     return f"{PREFIX}-{number[:4]}-{number[4:]}"
+
+
+# --- Any card number: Kaiku's own or a declared legacy format -----------------------
+
+# The longest legacy number kept (``Card.number``'s length) and the longest text parsed
+# at all: anything longer is malformed before any pattern runs.
+LEGACY_MAX_LENGTH = 32
+TEXT_MAX_LENGTH = 64
+# The old register's reserved values for mobile-only cards: never a card number.
+MOBILE_ONLY = {"X": "personal", "Z": "community"}
+
+
+class Kind(enum.StrEnum):
+    KAIKU = "kaiku"
+    LEGACY = "legacy"
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A card number in its stored (canonical) form."""
+
+    kind: Kind
+    canonical: str
+    # The declared legacy format's id (``kaiku.cards.models.LegacyFormat``); None for Kaiku's.
+    format_id: int | None = None
+
+    @property
+    def is_legacy(self) -> bool:
+        return self.kind == Kind.LEGACY
+
+
+def mobile_only_kind(text: str) -> str | None:
+    """``"personal"`` for X, ``"community"`` for Z (any case, spaces or dashes), else None."""
+    if not isinstance(text, str) or len(text) > 8:
+        return None
+    return MOBILE_ONLY.get("".join(ch for ch in text.upper() if ch not in " -\t\r\n."))
+
+
+def parse_any(text: str, formats: Sequence[DeclaredFormat] | None = None) -> ParsedNumber:
+    """A Kaiku number, else a number of a declared legacy format, else InvalidCardNumber.
+
+    Kaiku's own format is tried first, so a typo in a Kaiku number is still caught by its
+    check character unless a declared format accepts the text as it is. ``formats``
+    defaults to the active declared formats (cached, ``kaiku.cards.legacy``). Raises
+    InvalidCardNumber and nothing else; MOBILE_ONLY for the reserved values X and Z.
+    """
+    if not isinstance(text, str) or len(text) > TEXT_MAX_LENGTH:
+        raise InvalidCardNumber(NumberError.MALFORMED, "not text or too long")
+    try:
+        return ParsedNumber(Kind.KAIKU, normalise(text))
+    except InvalidCardNumber as kaiku_error:
+        if mobile_only_kind(text) is not None:
+            raise InvalidCardNumber(NumberError.MOBILE_ONLY, "reserved mobile-only value") from None
+        if formats is None:
+            from kaiku.cards.legacy import active_formats
+
+            formats = active_formats()
+        for declared in formats:
+            canonical = declared.canonical(text)
+            if canonical is not None:
+                return ParsedNumber(Kind.LEGACY, canonical, declared.id)
+        raise kaiku_error

@@ -49,6 +49,12 @@ class CardError(Exception):
         "not_confirmed": _("Confirm that the client is eligible for the card."),
         "not_a_distributor": _("Only distributor sites issue cards."),
         "unknown_number": _("No card has this number."),
+        "malformed": _("This is not a card number. Check what was typed."),
+        "bad_check_character": _("The number has a typo: the last character does not match."),
+        "mobile_only": _(
+            "X and Z mark mobile-only cards in the old register; they are not card numbers. "
+            "Ask the holder to show the card on their phone."
+        ),
         "number_of_another_site": _("This card number belongs to another site's card stock."),
         "already_registered": _("This card has already been registered."),
         "not_active": _("Only a registered, active card can be changed."),
@@ -163,6 +169,23 @@ def create_stock(site: Site, count: int, actor: Any = None) -> list[Card]:
     created = created[:count]
     audit.record(actor, "cards.stock_created", site, changes={"count": count}, area=site.area)
     return created
+
+
+def card_by_number(text: str, *, queryset: Any = None) -> Card:
+    """The card with this Kaiku or declared legacy number (``numbers.parse_any``).
+
+    Raises CardError ``malformed``, ``bad_check_character``, ``mobile_only`` or
+    ``unknown_number``. Only the exact number is looked up: an unknown legacy number,
+    which has no check character, never leads to a similar one.
+    """
+    try:
+        parsed = numbers.parse_any(text)
+    except numbers.InvalidCardNumber as exc:
+        raise CardError(exc.code.value) from None
+    card = (queryset if queryset is not None else Card.objects.all()).filter(number=parsed.canonical).first()
+    if card is None:
+        raise CardError("unknown_number")
+    return card
 
 
 def _stock_card(site: Site, number: str) -> Card:

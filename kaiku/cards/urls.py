@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/inactivate/", views.inactivate, name="inactivate"),
     path("<int:pk>/replace/", views.replace, name="replace"),
     path("<int:pk>/activation-code/", views.reissue_code, name="reissue_code"),
+    path("legacy-formats/", views.legacy_formats, name="legacy_formats"),
+    path("legacy-formats/<int:pk>/", views.legacy_format, name="legacy_format"),
 ]

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_distributor_site, request_scope
-from kaiku.cards import numbers
-from kaiku.cards.forms import CommunityCardForm, HolderDetailsForm, ReasonForm, RegisterForm, ReplaceForm, StockForm
-from kaiku.cards.models import Card
+from kaiku.cards import legacy, numbers
+from kaiku.cards.forms import (
+    CommunityCardForm,
+    HolderDetailsForm,
+    LegacyFormatForm,
+    ReasonForm,
+    RegisterForm,
+    ReplaceForm,
+    StockForm,
+)
+from kaiku.cards.models import Card, LegacyFormat
 from kaiku.cards.services import (
     CardError,
     Issued,
@@ -71,7 +80,7 @@ def site_cards(request: HttpRequest, site_id: int) -> HttpResponse:
         # The search is logged, never what was searched for.
         record_read(request, ReadEntry.What.CARD_SEARCH, detail=f"site {site.pk}")
         try:
-            cards = cards.filter(number=numbers.normalise(query))
+            cards = cards.filter(number=numbers.parse_any(query).canonical)
         except numbers.InvalidCardNumber:
             cards = cards.filter(number__icontains=query.upper().replace("-", "").removeprefix("KK"))
     page = Paginator(cards, 50).get_page(request.GET.get("page"))
@@ -236,3 +245,43 @@ def reissue_code(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _remember_code(request, Issued(card, code))
     return redirect("cards:detail", card.pk)
+
+
+# --- Legacy number formats (national admin; docs/legacy-numbers.md) -------------------------
+
+
+def _national(request: HttpRequest) -> None:
+    if not request_scope(request).national:
+        raise PermissionDenied
+
+
+@never_cache
+@login_required
+def legacy_formats(request: HttpRequest) -> HttpResponse:
+    """The declared formats, and a form to declare one more."""
+    _national(request)
+    return _legacy_format_page(request, None)
+
+
+@never_cache
+@login_required
+def legacy_format(request: HttpRequest, pk: int) -> HttpResponse:
+    _national(request)
+    return _legacy_format_page(request, get_object_or_404(LegacyFormat, pk=pk))
+
+
+def _legacy_format_page(request: HttpRequest, instance: LegacyFormat | None) -> HttpResponse:
+    form = LegacyFormatForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The form has already copied its values onto ``instance``: the service gets
+            # the stored row, so the audit log sees what changed.
+            stored = LegacyFormat.objects.get(pk=instance.pk) if instance else None
+            legacy.save_format(request.user, form.cleaned_data, instance=stored)
+        except legacy.LegacyFormatError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(request, _("Legacy number format saved."))
+            return redirect("cards:legacy_formats")
+    formats = LegacyFormat.objects.order_by("-active", "name")
+    return render(request, "cards/legacy_formats.html", {"form": form, "formats": formats, "instance": instance})

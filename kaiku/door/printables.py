@@ -52,6 +52,14 @@ def _printed(card: Card, index: int) -> PrintedCard:
     )
 
 
+def _barcode(number: str) -> str:
+    """Code 39 of the number; none for a legacy number with characters Code 39 lacks."""
+    try:
+        return code39.svg(number, height=10)
+    except ValueError:
+        return ""
+
+
 def _mm(value: float) -> str:
     return f"{value:.2f}mm"
 
@@ -89,7 +97,7 @@ def holder_slip_pdf(card: Card, activation_code: str | None, language: str = "fi
         "card": card,
         "site": card.site,
         "qr_svg": qr_svg(code, 40),
-        "barcode_svg": code39.svg(card.number, height=10),
+        "barcode_svg": _barcode(card.number),
         "activation_code": activation_code,
         "portal_url": settings.SITE_ROOT.rstrip("/") + "/portal/",
         "privacy_url": settings.SITE_ROOT.rstrip("/") + "/privacy/",

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
+from kaiku.cards import legacy
 from kaiku.cards.models import Card
 from kaiku.dbbackends.prepared import Prepared
 from kaiku.door import codes, keys
@@ -233,6 +234,8 @@ def venue_config(venue: Site, today: dt.date | None = None) -> dict[str, Any]:
             "closed": venue.offboarded_at is not None,
         },
         "rules": {"community_group_max": rules.community_group_max},
+        # Declared legacy number formats, for typed and scanned numbers offline (codes.js).
+        "legacy_formats": [declared.as_json() for declared in legacy.active_formats()],
         "public_keys": {str(k): keys_b64 for k, keys_b64 in public_keys_b64().items()},
         "reasons": reason_labels(),
         "offers": [

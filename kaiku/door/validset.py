@@ -111,7 +111,7 @@ def rice_decode(data: bytes, count: int, p: int) -> list[int]:
 def build(
     numbers: Iterable[str], day: dt.date, area_id: int = 0, p: int = P, signing: keys.SigningKey | None = None
 ) -> bytes:
-    """The signed set of these numbers for a day (numbers: 8 characters, no dashes)."""
+    """The signed set of these numbers for a day (canonical: Kaiku's 8 characters or a legacy number)."""
     key = day_key(day)
     unique = set(numbers)
     modulus = len(unique) << p

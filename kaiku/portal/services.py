@@ -107,7 +107,7 @@ def client_hash(address: str) -> str:
 
 def _typed_number(text: str) -> str:
     try:
-        return numbers.normalise(text)
+        return numbers.parse_any(text).canonical
     except numbers.InvalidCardNumber:
         return "".join(ch for ch in str(text).upper() if ch.isalnum())[:40]
 

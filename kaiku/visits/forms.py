@@ -20,7 +20,7 @@ class CheckForm(forms.Form):
     number = forms.CharField(
         label=_("Card number"),
         max_length=40,
-        widget=forms.TextInput(attrs=number_attrs(autofocus=True)),
+        widget=forms.TextInput(attrs=number_attrs(legacy=True, autofocus=True)),
     )
 
 

@@ -19,6 +19,13 @@ class Reason(models.TextChoices):
     MALFORMED = "malformed", _("This is not a card number. Check what was typed.")
     BAD_CHECK_CHARACTER = "bad_check_character", _("The number has a typo: the last character does not match.")
     UNKNOWN_NUMBER = "unknown_number", _("No card has this number.")
+    MOBILE_ONLY = (
+        "mobile_only",
+        _(
+            "X and Z mark mobile-only cards in the old register; they are not card numbers. "
+            "Ask the holder to show the card on their phone."
+        ),
+    )
     NOT_REGISTERED = "not_registered", _("The card has not been registered yet.")
     INACTIVATED = "inactivated", _("The card has been inactivated.")
     REPLACED = "replaced", _("The card has been replaced by a new card.")
@@ -199,6 +206,6 @@ class HeldUse(models.Model):
         from kaiku.cards import numbers
 
         try:
-            return numbers.display(numbers.normalise(self.number))
+            return numbers.display(numbers.parse_any(self.number).canonical)
         except numbers.InvalidCardNumber:
             return self.number

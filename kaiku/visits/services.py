@@ -103,7 +103,7 @@ _CARD_BY_NUMBER = Prepared(lambda number: Card.objects.select_related("site__are
 def find_card(text: str) -> tuple[Card | None, str | None, str]:
     """(card, reason, normalised number) for typed or scanned text."""
     try:
-        number = numbers.normalise(text)
+        number = numbers.parse_any(text).canonical
     except numbers.InvalidCardNumber as exc:
         return None, str(exc.code.value), ""
     card = _CARD_BY_NUMBER.first(number)
@@ -491,7 +491,7 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
     normalised: list[tuple[str, str | None]] = []
     for req in requests:
         try:
-            normalised.append((numbers.normalise(req.number), None))
+            normalised.append((numbers.parse_any(req.number).canonical, None))
         except numbers.InvalidCardNumber as exc:
             normalised.append(("", str(exc.code.value)))
     wanted = {number for number, error in normalised if error is None}

@@ -36,3 +36,16 @@ class StockCardFactory(CardFactory):
     municipality = None
     postal_code = ""
     children = 0
+
+
+# Two legacy formats of the register used before Kaiku (docs/legacy-numbers.md), as the
+# acceptance tests declare them: letters and digits, and a year-dash-serial number.
+LETTERS_FORMAT = {"name": "Letters and digits", "pattern": "[A-Z]{2}[0-9]{6}", "example": "KA 004711"}
+SERIAL_FORMAT = {"name": "Year and serial", "pattern": "20[0-9]{2}[0-9]{5}", "example": "2019-00042"}
+
+
+def declare_legacy_formats() -> list:
+    """Declare both formats through the service, as the national admin's page does."""
+    from kaiku.cards import legacy
+
+    return [legacy.save_format(None, dict(values)) for values in (LETTERS_FORMAT, SERIAL_FORMAT)]

@@ -7,6 +7,15 @@ OWN = {"anonymous": A, "national_admin": N, "coordinator": N, "distributor": 200
 OWN_POST = {**OWN, "distributor": 302}
 OWN_FORM_POST = {**OWN, "distributor": 200}  # an empty form re-renders with errors
 OTHER = {role: (A if role == "anonymous" else N) for role in OWN}
+NATIONAL = {role: (A if role == "anonymous" else 403) for role in OWN} | {"national_admin": 200}
+LEGACY = {"name": "Old", "pattern": "[A-Z]{2}[0-9]{6}", "example": "KA004711", "fold_case": "on"}
+
+
+def _legacy_format(world):
+    from kaiku.cards.models import LegacyFormat
+
+    world.extra["legacy_format"] = LegacyFormat.objects.create(name="Old", pattern="[A-Z]{2}[0-9]{6}", example="KA1")
+
 
 MATRIX = [
     Row("cards:site_cards", "GET", OWN, {"site_id": "distributor_a"}),
@@ -32,6 +41,10 @@ MATRIX = [
     Row("cards:replace", "POST", OTHER, {"pk": "card_b"}),
     Row("cards:reissue_code", "POST", OWN_POST, {"pk": "card_a"}),
     Row("cards:reissue_code", "POST", OTHER, {"pk": "card_b"}),
+    Row("cards:legacy_formats", "GET", NATIONAL),
+    Row("cards:legacy_formats", "POST", {**NATIONAL, "national_admin": 302}, data=LEGACY),
+    Row("cards:legacy_format", "GET", NATIONAL, {"pk": "legacy_format"}, setup=_legacy_format),
+    Row("cards:legacy_format", "POST", NATIONAL, {"pk": "legacy_format"}, setup=_legacy_format),
 ]
 
 

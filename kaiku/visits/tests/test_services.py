@@ -44,6 +44,11 @@ def _malformed(w):
     return attempt(w.venue_a, "KK-0000")
 
 
+def _mobile_only(w):
+    # The old register's reserved value for a person's mobile-only card (docs/legacy-numbers.md).
+    return attempt(w.venue_a, "x")
+
+
 def _bad_check(w):
     number = w.card_a.number
     wrong = number[:-1] + ("2" if number[-1] != "2" else "3")
@@ -150,6 +155,7 @@ def _bad_counts(w):
 
 SCENARIOS = {
     Reason.MALFORMED: _malformed,
+    Reason.MOBILE_ONLY: _mobile_only,
     Reason.BAD_CHECK_CHARACTER: _bad_check,
     Reason.UNKNOWN_NUMBER: _unknown,
     Reason.NOT_REGISTERED: _not_registered,

@@ -68,8 +68,7 @@
   }
 
   /* Typed text → {number} or {reason}: the same rules as kaiku.cards.numbers.normalise. */
-  function normaliseNumber(text) {
-    if (typeof text !== "string") return { reason: "malformed" };
+  function normaliseKaiku(text) {
     var cleaned = text.toUpperCase().replace(/[\s\-.]/g, "");
     if (cleaned.length === 10 && cleaned.indexOf("KK") === 0) cleaned = cleaned.slice(2);
     if (cleaned.length !== 8) return { reason: "malformed" };
@@ -80,7 +79,50 @@
     return { number: cleaned };
   }
 
+  // Legacy numbers (kaiku.cards.numbers.parse_any, docs/legacy-numbers.md): the formats
+  // the national admin declared come with the door's config.
+  var TEXT_MAX_LENGTH = 64;
+  var LEGACY_MAX_LENGTH = 32;
+  var MOBILE_ONLY = { X: "personal", Z: "community" };
+  var compiledPatterns = {};
+
+  function legacyPattern(pattern) {
+    if (!(pattern in compiledPatterns)) {
+      try {
+        compiledPatterns[pattern] = new RegExp("^(?:" + pattern + ")$");
+      } catch (e) {
+        compiledPatterns[pattern] = null; // the register's check should make this impossible
+      }
+    }
+    return compiledPatterns[pattern];
+  }
+
+  function legacyCanonical(text, format) {
+    var value = text.trim();
+    if (format.fold_case) value = value.toUpperCase();
+    if (format.ignore_spaces) value = value.replace(/\s+/g, "");
+    if (format.ignore_dashes) value = value.replace(/-/g, "");
+    if (!value || value.length > LEGACY_MAX_LENGTH) return null;
+    var pattern = legacyPattern(format.pattern);
+    return pattern && pattern.test(value) ? value : null;
+  }
+
+  /* Typed or scanned text → {number, legacy} or {reason}: numbers.parse_any's rules. */
+  function normaliseNumber(text, legacyFormats) {
+    if (typeof text !== "string" || text.length > TEXT_MAX_LENGTH) return { reason: "malformed" };
+    var kaiku = normaliseKaiku(text);
+    if (kaiku.number) return kaiku;
+    if (text.length <= 8 && MOBILE_ONLY[text.toUpperCase().replace(/[\s\-.]/g, "")]) return { reason: "mobile_only" };
+    var formats = legacyFormats || [];
+    for (var i = 0; i < formats.length; i++) {
+      var canonical = legacyCanonical(text, formats[i]);
+      if (canonical !== null) return { number: canonical, legacy: true };
+    }
+    return kaiku;
+  }
+
   function displayNumber(number) {
+    if (!isValidNumber(number)) return number; // a legacy number, shown as stored
     return "KK-" + number.slice(0, 4) + "-" + number.slice(4);
   }
 
@@ -197,7 +239,7 @@
     }
   }
 
-  /* Is this number (8 characters, no dashes) in the set? False positives: about 1 in 2**P. */
+  /* Is this number (canonical: Kaiku's 8 characters, or a legacy number) in the set? False positives: about 1 in 2**P. */
   async function inValidSet(set, number) {
     if (!set || !set.count) return false;
     var digest = new Uint8Array(await crypto.subtle.sign("HMAC", set.key, new TextEncoder().encode(number)));
@@ -235,7 +277,7 @@
   }
 
   /* The offline verdict for scanned or typed text.
-   * state: {publicKeys, revocations: {number: [minVersion, blockedReason]}, validSet, venue, rules}
+   * state: {publicKeys, revocations: {number: [minVersion, blockedReason]}, validSet, venue, rules, legacyFormats}
    * Returns {valid, reason, number, kind, childrenAllowed, groupMax, checkedOffline,
    * uncertain (nothing to judge by), fromSet, partyUnknown (kind and children unknown)}. */
   async function check(text, state, today) {
@@ -244,7 +286,7 @@
     var rules = (state && state.rules) || {};
     var verdict = { valid: false, reason: "", number: "", kind: "", childrenAllowed: 0, groupMax: 0, checkedOffline: true };
     if (!looksLikeCode(text)) {
-      var typed = normaliseNumber(text);
+      var typed = normaliseNumber(text, state && state.legacyFormats);
       if (typed.reason) {
         verdict.reason = typed.reason;
         return verdict;

@@ -308,6 +308,7 @@
       validSet: state.validSet,
       venue: state.config && state.config.venue,
       rules: state.config && state.config.rules,
+      legacyFormats: state.config && state.config.legacy_formats,
     });
     var verdict = local;
     var offline = true;
