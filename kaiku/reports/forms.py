@@ -28,7 +28,7 @@ class YearForm(forms.Form):
         field.initial = self.default
 
     @property
-    def year(self) -> int:
+    def chosen_year(self) -> int:
         if self.is_bound and self.is_valid():
             return int(self.cleaned_data["year"])
         return self.default

@@ -101,7 +101,7 @@ def area_population(request: HttpRequest, area_id: int) -> HttpResponse:
     """Cards and uses per 1,000 residents, comparing the area's member municipalities."""
     area = get_area(request, area_id)
     form = YearForm(request.GET, default=timezone.localdate().year - 1)
-    year = form.year
+    year = form.chosen_year
     k = threshold()
     rows = rates.per_thousand(year, rates.area_codes(area))
     published, total = rates.publish(rows, k)
@@ -139,7 +139,7 @@ def venue_year_view(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = _venue(request, venue_id)
     form = YearForm(request.GET)
     k = threshold()
-    report = venue_year.venue_year(venue, form.year, k)
+    report = venue_year.venue_year(venue, form.chosen_year, k)
     return render(
         request,
         "reports/venue_year.html",
@@ -200,7 +200,7 @@ def area_venues(request: HttpRequest, area_id: int) -> HttpResponse:
         {
             "area": area,
             "form": form,
-            "table": venue_year.area_venues(area, form.year, k),
+            "table": venue_year.area_venues(area, form.chosen_year, k),
             "definitions": venue_year.DEFINITIONS,
             "notes": _suppression_note(k),
         },
