@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.network.models import Area, Sector, Site
@@ -99,7 +100,8 @@ class Published:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "\u00a0") + " €"
+    """Euros in the active language's format: "1 234,50 €" in Finnish, "1,234.50 €" in English."""
+    return formats.number_format(value, 2, use_l10n=True, force_grouping=True) + "\u00a0€"
 
 
 def publish(lines: list[Line], threshold: int | None) -> Published:
