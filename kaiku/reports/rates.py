@@ -85,9 +85,7 @@ def per_thousand(year: int, codes: Iterable[str]) -> list[MunicipalityYear]:
     """The year's figures and rates for these municipality codes (three queries, any number of codes)."""
     codes = sorted(set(codes))
     new_cards = dict(
-        Card.objects.filter(
-            kind=Card.Kind.PERSONAL, registered_on__year=year, municipality__code__in=codes
-        )
+        Card.objects.filter(kind=Card.Kind.PERSONAL, registered_on__year=year, municipality__code__in=codes)
         .values_list("municipality__code")
         .annotate(n=Count("id"))
         .values_list("municipality__code", "n")
@@ -142,7 +140,9 @@ def publish(rows: Sequence[MunicipalityYear], threshold: int | None) -> tuple[li
     The total row adds the municipalities up; its rates need every municipality's population.
     """
     values = [[r.new_cards, r.people_reached, r.uses] for r in rows]
-    safe = suppress([r.name for r in rows], ["new_cards", "people_reached", "uses"], values, threshold, row_totals=False)
+    safe = suppress(
+        [r.name for r in rows], ["new_cards", "people_reached", "uses"], values, threshold, row_totals=False
+    )
 
     def rates_for(counts: list[Shown], m: MunicipalityYear) -> list[str]:
         shown = [

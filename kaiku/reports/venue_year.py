@@ -62,10 +62,7 @@ def first_use() -> Subquery:
 def new_visitor_uses(venue_ids: list[int], year: int):  # type: ignore[no-untyped-def]
     """Accepted uses in the year at these venues that are a card's first there ever."""
     return (
-        Use.objects.accepted()
-        .in_year(year)
-        .filter(venue_id__in=venue_ids, card__isnull=False)
-        .filter(pk=first_use())
+        Use.objects.accepted().in_year(year).filter(venue_id__in=venue_ids, card__isnull=False).filter(pk=first_use())
     )
 
 
@@ -147,7 +144,9 @@ def venue_year(venue: Site, year: int, threshold: int | None) -> VenueYear:
     uses = Use.objects.accepted().in_year(year).filter(venue=venue)
     per_offer = {
         r["offer_id"]: r
-        for r in uses.values("offer_id").annotate(people=Sum(_people()), kids=Sum(F("children") + F("community_clients")))
+        for r in uses.values("offer_id").annotate(
+            people=Sum(_people()), kids=Sum(F("children") + F("community_clients"))
+        )
     }
     new = dict(
         new_visitor_uses([venue.pk], year).values("offer_id").annotate(n=Count("id")).values_list("offer_id", "n")
@@ -197,7 +196,9 @@ def area_venues(area: Area, year: int, threshold: int | None) -> Published:
     uses = Use.objects.accepted().in_year(year).filter(venue_id__in=ids)
     people = {
         r["venue_id"]: r
-        for r in uses.values("venue_id").annotate(people=Sum(_people()), kids=Sum(F("children") + F("community_clients")))
+        for r in uses.values("venue_id").annotate(
+            people=Sum(_people()), kids=Sum(F("children") + F("community_clients"))
+        )
     }
     new = dict(new_visitor_uses(ids, year).values("venue_id").annotate(n=Count("id")).values_list("venue_id", "n"))
     valued = dict(
@@ -229,5 +230,3 @@ def area_venues(area: Area, year: int, threshold: int | None) -> Published:
     published.values = values
     published.total_value = "\u2013" if not valued else "\u00d7" if any_hidden else _money(total)
     return published
-
-

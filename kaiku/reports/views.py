@@ -128,9 +128,7 @@ def demand(request: HttpRequest) -> HttpResponse:
     _national(request)
     months, rows = demand_signals.demand_by_municipality()
     table = [(row, [row.by_month.get(m, 0) for m in months]) for row in rows]
-    return render(
-        request, "reports/demand.html", {"months": months, "rows": table, "source": MUNICIPALITY_SOURCE}
-    )
+    return render(request, "reports/demand.html", {"months": months, "rows": table, "source": MUNICIPALITY_SOURCE})
 
 
 @login_required

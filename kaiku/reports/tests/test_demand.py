@@ -53,9 +53,7 @@ def test_a_registration_outside_the_network_is_refused_and_counted(world):
             message = str(CardError.MESSAGES["municipality_not_in_network"])
         assert message in response.content.decode()
     assert Card.objects.count() == cards
-    assert list(Demand.objects.values_list("municipality_code", "month", "count")) == [
-        ("091", dt.date(2026, 6, 1), 2)
-    ]
+    assert list(Demand.objects.values_list("municipality_code", "month", "count")) == [("091", dt.date(2026, 6, 1), 2)]
     # Nothing else is kept: no site, worker, card or time of day.
     assert [f.name for f in Demand._meta.get_fields()] == ["id", "municipality_code", "month", "count"]
     assert not Municipality.objects.filter(code="091").exists()
@@ -75,7 +73,9 @@ def test_a_registration_in_the_network_is_not_counted(world):
     client = world.client_for("distributor")
     response = client.post(reverse("cards:register", args=[world.distributor_a.pk]), _data(world.muni_a.code))
     assert response.status_code == 302
-    client.post(reverse("cards:register", args=[world.distributor_a.pk]), {**_data(world.muni_a.code), "postal_code": "x"})
+    client.post(
+        reverse("cards:register", args=[world.distributor_a.pk]), {**_data(world.muni_a.code), "postal_code": "x"}
+    )
     assert not Demand.objects.exists()
 
 

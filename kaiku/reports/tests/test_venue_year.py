@@ -82,7 +82,9 @@ def test_the_venue_page_and_the_area_view(world):
     offer = OfferFactory(venue=world.venue_a, title_fi="Näytelmä", ticket_value=Decimal("15"))
     for card in _cards(world, 6):
         use(card, world.venue_a, D, offer=offer)
-    response = world.client_for("venue_staff").get(reverse("reports:venue_year", args=[world.venue_a.pk]), {"year": "2025"})
+    response = world.client_for("venue_staff").get(
+        reverse("reports:venue_year", args=[world.venue_a.pk]), {"year": "2025"}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "Näytelmä" in body and "90,00\u00a0€" in body  # Finnish: decimal comma
@@ -92,10 +94,14 @@ def test_the_venue_page_and_the_area_view(world):
     assert [(label, [c.text for c in cells], value) for label, cells, value in table.rows] == [
         ("Tampereen Teatteri", ["6", "6", "0"], "90.00\u00a0€")
     ]
-    response = world.client_for("coordinator").get(reverse("reports:area_venues", args=[world.area_a.pk]), {"year": "2025"})
+    response = world.client_for("coordinator").get(
+        reverse("reports:area_venues", args=[world.area_a.pk]), {"year": "2025"}
+    )
     assert response.status_code == 200 and "Tampereen Teatteri" in response.content.decode()
     # A year out of range falls back to this year rather than failing.
-    response = world.client_for("coordinator").get(reverse("reports:area_venues", args=[world.area_a.pk]), {"year": "99999"})
+    response = world.client_for("coordinator").get(
+        reverse("reports:area_venues", args=[world.area_a.pk]), {"year": "99999"}
+    )
     assert response.status_code == 200 and response.context["form"].chosen_year == 2026
 
 
