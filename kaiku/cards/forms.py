@@ -56,7 +56,10 @@ class HolderDetailsForm(forms.Form):
     birth_year = forms.IntegerField(
         label=_("Birth year"), min_value=1900, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
-    municipality = MunicipalityChoiceField(label=_("Home municipality"), queryset=Municipality.objects.none())
+    # A Field: RegisterForm replaces it with every official municipality.
+    municipality: forms.Field = MunicipalityChoiceField(
+        label=_("Home municipality"), queryset=Municipality.objects.none()
+    )
     postal_code = forms.RegexField(
         label=_("Postal code"),
         regex=r"^\d{5}$",
