@@ -173,7 +173,10 @@ def parse(data: bytes, year: int) -> Parsed:
     text = _decode(data)
     found = None
     for delimiter in (";", "\t", ","):
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        try:
+            rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        except csv.Error:  # a NUL character or a cell longer than the csv module's limit: not a table
+            raise PopulationError("no_header") from None
         if len(rows) > MAX_ROWS:
             raise PopulationError("too_many_rows")
         found = _header(rows, year)

@@ -125,6 +125,9 @@ def test_errors_are_reported_by_row_and_nothing_is_written(world):
         ("Alue;Väkiluku\nKOKO MAA;100\n".encode(), 2025, "no_rows"),
         ("Alue;Väkiluku\nTampere;100\n".encode(), 2030, "bad_year"),
         (b"x" * (2 * 1024 * 1024 + 1), 2025, "too_large"),
+        (b"\x81\x8d\x00\xff" * 100, 2025, "encoding"),
+        ('Alue;Väkiluku\n"'.encode() + b"x" * 200_000 + b'";1\n', 2025, "no_header"),
+        (b"Alue;V\xe4kiluku\nTampere;1\x00\n", 2025, "invalid_rows"),  # Windows-1252; a NUL is no digit
     ],
 )
 @pytest.mark.django_db
