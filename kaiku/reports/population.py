@@ -112,8 +112,8 @@ def _decode(data: bytes) -> str:
 
 
 def _kind(heading: str) -> str | None:
-    """Which figure a column heading names, if any."""
-    h = heading.casefold()
+    """Which figure a column heading names, if any (its year left out: "2016" is no age)."""
+    h = _YEAR.sub("", heading).casefold()
     if any(word in h for word in ("%", "osuus", "share", "andel", "aste", "rate", "muutos", "change", "förändr")):
         return None
     if any(word in h for word in ("pienitulois", "risk of poverty", "low income", "low-income", "låginkomst")):

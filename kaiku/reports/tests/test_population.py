@@ -88,6 +88,12 @@ def test_it_reads_other_pxweb_layouts(text, encoding):
     assert parse(text.encode(encoding), 2025).figures == {"837": {"total": 2000}}
 
 
+@pytest.mark.django_db
+def test_a_year_in_a_heading_is_not_an_age():
+    data = "Alue;2016 Väkiluku;2016 16 vuotta täyttäneet\nTampere;2000;1700\n".encode()
+    assert parse(data, 2016).figures == {"837": {"total": 2000, "aged_16_plus": 1700}}
+
+
 def test_errors_are_reported_by_row_and_nothing_is_written(world):
     upload_population(b"Alue;Vakiluku\nTampere;100\n".replace(b"Vakiluku", "Väkiluku".encode()), 2025, None)
     data = (
