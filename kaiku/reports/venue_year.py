@@ -17,7 +17,7 @@ of a venue's year and on the certificate, whoever looks (docs/reports.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Subquery, Sum
@@ -91,9 +91,17 @@ class Published:
     total_value: str
     threshold: int | None
 
+    # The venue of each line in the area's view (its page is linked), else empty.
+    venue_ids: list[int] = field(default_factory=list)
+
     @property
     def rows(self) -> list[tuple[str, list[Shown], str]]:
         return [(line.label, self.safe.cells[i], self.values[i]) for i, line in enumerate(self.lines)]
+
+    @property
+    def linked_rows(self) -> list[tuple[str, list[Shown], str, int | None]]:
+        ids = self.venue_ids or [None] * len(self.lines)
+        return [(label, cells, value, ids[i]) for i, (label, cells, value) in enumerate(self.rows)]
 
 
 def _money(value: Decimal) -> str:
@@ -228,5 +236,6 @@ def area_venues(area: Area, year: int, threshold: int | None) -> Published:
             values.append(_money(Decimal(value)))
             total += Decimal(value)
     published.values = values
+    published.venue_ids = ids
     published.total_value = "\u2013" if not valued else "\u00d7" if any_hidden else _money(total)
     return published

@@ -98,6 +98,8 @@ def test_the_venue_page_and_the_area_view(world):
         reverse("reports:area_venues", args=[world.area_a.pk]), {"year": "2025"}
     )
     assert response.status_code == 200 and "Tampereen Teatteri" in response.content.decode()
+    link = reverse("reports:venue_year", args=[world.venue_a.pk]) + "?year=2025"
+    assert f'href="{link}"' in response.content.decode()
     # A year out of range falls back to this year rather than failing.
     response = world.client_for("coordinator").get(
         reverse("reports:area_venues", args=[world.area_a.pk]), {"year": "99999"}
