@@ -100,7 +100,7 @@ class Published:
 
     @property
     def linked_rows(self) -> list[tuple[str, list[Shown], str, int | None]]:
-        ids = self.venue_ids or [None] * len(self.lines)
+        ids: list[int | None] = list(self.venue_ids) or [None] * len(self.lines)
         return [(label, cells, value, ids[i]) for i, (label, cells, value) in enumerate(self.rows)]
 
 
