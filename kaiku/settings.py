@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "kaiku.privacy",
     "kaiku.sso",
     "kaiku.together",
+    "kaiku.reports",
     "kaiku.web",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("privacy/", include("kaiku.privacy.urls")),
     path("sso/", include("kaiku.sso.urls")),
     path("together/", include("kaiku.together.urls")),
+    path("reports/", include("kaiku.reports.urls")),
     path("api/", include("kaiku.web.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -13,6 +13,7 @@ from kaiku.cards import numbers
 from kaiku.cards.models import Gender, LegacyFormat, LifeSituation
 from kaiku.cards.services import HolderDetails
 from kaiku.network.models import Municipality, Site
+from kaiku.reports.municipalities import official
 
 
 class MunicipalityChoiceField(forms.ModelChoiceField):
@@ -77,7 +78,10 @@ class HolderDetailsForm(forms.Form):
     birth_year = forms.IntegerField(
         label=_("Birth year"), min_value=1900, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
-    municipality = MunicipalityChoiceField(label=_("Home municipality"), queryset=Municipality.objects.none())
+    # A Field: RegisterForm replaces it with every official municipality.
+    municipality: forms.Field = MunicipalityChoiceField(
+        label=_("Home municipality"), queryset=Municipality.objects.none()
+    )
     postal_code = forms.RegexField(
         label=_("Postal code"),
         regex=r"^\d{5}$",
@@ -105,8 +109,8 @@ class HolderDetailsForm(forms.Form):
         if site.area.local_only:
             qs = qs.filter(area=site.area)
         municipality = self.fields["municipality"]
-        assert isinstance(municipality, forms.ModelChoiceField)
-        municipality.queryset = qs.order_by("name_fi")
+        if isinstance(municipality, forms.ModelChoiceField):  # RegisterForm lists every municipality instead
+            municipality.queryset = qs.order_by("name_fi")
         birth_year = self.fields["birth_year"]
         assert isinstance(birth_year, forms.IntegerField)
         this_year = timezone.localdate().year
@@ -129,7 +133,18 @@ class HolderDetailsForm(forms.Form):
         )
 
 
+class OfficialMunicipalityField(forms.ChoiceField):
+    """Every Finnish municipality by its official code (kaiku.reports.municipalities).
+
+    A municipality outside the network can be chosen: the registration is then refused
+    and counted as demand (docs/reports.md).
+    """
+
+
 class RegisterForm(HolderDetailsForm):
+    # Registration lists every municipality by its official code; the other forms that
+    # share HolderDetailsForm (correction, imports) keep the network's municipalities.
+    municipality = OfficialMunicipalityField(label=_("Home municipality"))
     number = forms.CharField(
         label=_("Card number on a pre-printed card (optional)"),
         required=False,
@@ -141,6 +156,28 @@ class RegisterForm(HolderDetailsForm):
         error_messages={"required": _("Confirm that the client is eligible for the card.")},
     )
     field_order = ["number", "birth_year", "municipality", "postal_code", "children"]
+
+    def __init__(self, *args: Any, site: Site, **kwargs: Any) -> None:
+        super().__init__(*args, site=site, **kwargs)
+        network = Municipality.objects.filter(area__status__in=["pilot", "active"]).select_related("area")
+        if site.area.local_only:
+            # A local-only site registers its own area's residents only: nothing else to offer.
+            names = {m.code: str(m) for m in network.filter(area=site.area)}
+        else:
+            names = {m.code: m.name for m in official().values()}
+            names.update({m.code: str(m) for m in network})
+        field = self.fields["municipality"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *sorted(names.items(), key=lambda item: (item[1].casefold(), item[0]))]
+
+    def clean_municipality(self) -> Municipality:
+        """The register's municipality by code, or an unsaved one (outside the network) for the service to refuse."""
+        code = self.cleaned_data["municipality"]
+        found = Municipality.objects.select_related("area").filter(code=code).first()
+        if found is not None:
+            return found
+        known = official()[code]
+        return Municipality(code=code, name_fi=known.name_fi, name_sv=known.name_sv)
 
     def clean_number(self) -> str:
         return clean_optional_number(self.cleaned_data.get("number", ""))

@@ -39,6 +39,7 @@ from kaiku.cards.services import (
 )
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
+from kaiku.reports.demand import count_refused_registration
 
 SESSION_CODES = "kaiku_activation_codes"
 
@@ -100,6 +101,8 @@ def register(request: HttpRequest, site_id: int) -> HttpResponse:
         try:
             issued = register_card(site, form.details(), request.user, number=form.cleaned_data["number"] or None)
         except CardError as exc:
+            if exc.code == "municipality_not_in_network":
+                count_refused_registration(form.cleaned_data["municipality"].code)
             form.add_error(None, exc.message)
         else:
             _remember_code(request, issued)

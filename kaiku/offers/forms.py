@@ -44,7 +44,7 @@ class OfferForm(forms.ModelForm):
             "min_age", "family_friendly", "step_free", "hearing_loop", "sign_language", "easy_to_read",
             "sensory_friendly", "assistant_friendly", "ticket_method", "ticket_instructions_fi",
             "ticket_instructions_sv", "ticket_instructions_en", "ticket_phone", "ticket_email", "info_url",
-            "info_url_sv", "info_url_en", "is_free", "price_fi", "price_sv", "price_en",
+            "info_url_sv", "info_url_en", "is_free", "price_fi", "price_sv", "price_en", "ticket_value",
             "quota", "sold_out", "excluded", "published", "image", "image_alt",
         ]  # fmt: skip
         widgets = {
@@ -62,6 +62,7 @@ class OfferForm(forms.ModelForm):
             "ticket_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
             "quota": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
             "min_age": forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 99}),
+            "ticket_value": forms.NumberInput(attrs={"inputmode": "decimal", "min": 0, "max": 10000, "step": "0.01"}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -10,9 +10,11 @@ only tidies their status afterwards.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -146,6 +148,19 @@ class Offer(models.Model):
     price_fi = models.TextField(_("price in Finnish"), max_length=1000, blank=True)
     price_sv = models.TextField(_("price in Swedish"), max_length=1000, blank=True)
     price_en = models.TextField(_("price in English"), max_length=1000, blank=True)
+    # What the venue gives up per Kaikukortti ticket, for the venue's year (kaiku.reports).
+    ticket_value = models.DecimalField(
+        _("ticket's face value (€)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10000"))],
+        help_text=_(
+            "Optional: the price of one ticket for a paying visitor. The venue's yearly report counts "
+            "the value of the tickets given with it."
+        ),
+    )
     # The values a Linked Events import last wrote, by field: a re-import updates a field
     # only while it still holds that value, so what staff changed stays (docs/offers.md).
     imported = models.JSONField(default=dict, blank=True, editable=False)

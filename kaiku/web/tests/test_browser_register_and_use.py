@@ -35,7 +35,7 @@ def test_it_registers_a_card_and_records_a_use_with_it(phone, world, language):
     assert_accessible(page)
 
     page.get_by_label(tr(language, "Birth year")).fill("1980")
-    page.get_by_label(tr(language, "Home municipality")).select_option(value=str(world.muni_a.pk))
+    page.get_by_label(tr(language, "Home municipality")).select_option(value=world.muni_a.code)
     page.get_by_label(tr(language, "Postal code")).fill("33100")
     page.get_by_label(tr(language, "Own children or grandchildren under the age limit")).fill("2")
     page.get_by_label(tr(language, "The client is a client of our service and in a tight financial situation")).check()

@@ -1,0 +1,41 @@
+"""Each reports page opened by its role in a phone-sized Chromium; axe-core finds nothing serious."""
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kaiku.cards.tests.factories import CardFactory
+from kaiku.offers.tests.factories import OfferFactory
+from kaiku.reports.demand import count_refused_registration
+from kaiku.reports.population import upload_population
+from kaiku.reports.tests.helpers import use
+from kaiku.testing.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "statfin_11ra_2025.csv"
+
+
+def test_it_opens_each_reports_page_accessibly_as_its_role(phone, world):
+    upload_population(FIXTURE.read_bytes(), 2025, None)
+    count_refused_registration("091")
+    offer = OfferFactory(venue=world.venue_a, title_fi="Kesäteatterin pitkä ensi-ilta", ticket_value=Decimal("32.50"))
+    for _ in range(6):
+        card = CardFactory(site=world.distributor_a, municipality=world.muni_a, registered_on=dt.date(2025, 2, 1))
+        use(card, world.venue_a, dt.date(2025, 3, 1), offer=offer, children=2)
+    pages = [
+        ("national_admin", "/reports/"),
+        ("national_admin", "/reports/population/"),
+        ("national_admin", "/reports/demand/"),
+        ("coordinator", f"/reports/area/{world.area_a.pk}/population/?year=2025"),
+        ("coordinator", f"/reports/area/{world.area_a.pk}/venues/?year=2025"),
+        ("venue_admin", f"/reports/venue/{world.venue_a.pk}/year/?year=2025"),
+    ]
+    for role, url in pages:
+        phone.context.clear_cookies()
+        sign_in(phone, world.users[role])
+        phone.goto(url)
+        assert phone.locator("h1").first.is_visible(), url
+        assert_accessible(phone)
