@@ -21,6 +21,7 @@ from kaiku.web import ratelimit
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+WINDOW_SECONDS = 60
 BAD_SECRET_SCOPE = "api-key-guess"  # noqa: S105 - a counter name
 
 
@@ -82,18 +83,18 @@ class KeyRateThrottle(SimpleRateThrottle):
     """
 
     scope = "api-key"
-    rate = "120/min"  # the window; the number is each key's own ``rate_limit`` (allow_request)
+    rate = "120/min"  # DRF's default form; each key's own ``rate_limit`` counts (allow_request)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         key = request.auth
         return str(key.pk) if isinstance(key, ApiKey) else None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        key = request.auth
+        if not isinstance(key, ApiKey):
             return True
-        self.num_requests = request.auth.rate_limit
-        allowed, self._wait = ratelimit.hit(self.scope, self.key, self.num_requests, self.duration)
+        self.key, self.num_requests = str(key.pk), key.rate_limit
+        allowed, self._wait = ratelimit.hit(self.scope, self.key, key.rate_limit, WINDOW_SECONDS)
         return allowed
 
     def wait(self) -> float:
