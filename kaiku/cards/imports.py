@@ -11,9 +11,9 @@ from kaiku.cards import services as cards
 from kaiku.cards.forms import HolderDetailsForm
 from kaiku.cards.models import CardEvent, Gender, LifeSituation
 from kaiku.network.models import Municipality, NationalSettings, Site
-from kaiku.web.imports import Column, Context, ImportResult, choice, date_in_range, run
+from kaiku.web.imports import Column, Context, ImportResult, choice, paper_record, run
 from kaiku.web.models import ImportRecord
-from kaiku.web.uploads import Table, cell_text
+from kaiku.web.uploads import Table
 
 REGISTRATION_COLUMNS = [
     Column("date", gettext_lazy("Date"), help=gettext_lazy("The day the card was given")),
@@ -46,11 +46,7 @@ def import_registrations(site: Site, table: Table, actor: Any, filename: str = "
     """Cards given out on paper: registered with ``register_card``, dated on the day they were given."""
 
     def handle(row: int, raw: dict[str, Any], ctx: Context) -> None:
-        data = {code: cell_text(v) for code, v in raw.items()}
-        day = date_in_range(raw.get("date"), row, ctx)
-        number = data.get("card_number", "")
-        if not number:
-            ctx.error(row, "card_number", _("The card number is missing."))
+        data, day, number = paper_record(row, raw, ctx)
         # Excel drops a leading zero from a number: 03310 arrives as 3310, 091 as 91. Never
         # pad it back silently; the person who typed it says what they meant.
         code = data.get("municipality", "")

@@ -14,10 +14,10 @@ from kaiku.network.models import Site
 from kaiku.offers.models import Offer
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, HeldUse, Reason
-from kaiku.web.imports import Column, Context, ImportResult, date_in_range, run, whole_number
+from kaiku.web.imports import Column, Context, ImportResult, paper_record, run, whole_number
 from kaiku.web.models import Duplicates, ImportRecord
 from kaiku.web.tokens import token_hash
-from kaiku.web.uploads import Table, cell_text
+from kaiku.web.uploads import Table
 
 USE_COLUMNS = [
     Column("date", gettext_lazy("Date"), help=gettext_lazy("The day of the visit, e.g. 2026-05-31 or 31.5.2026")),
@@ -69,11 +69,7 @@ def import_uses(
     kinds: dict[str, bool] = {}  # card number → is a community card; a file repeats numbers
 
     def handle(row: int, raw: dict[str, Any], ctx: Context) -> None:
-        data = {code: cell_text(v) for code, v in raw.items()}
-        day = date_in_range(raw.get("date"), row, ctx)
-        number = data.get("card_number", "")
-        if not number:
-            ctx.error(row, "card_number", _("The card number is missing."))
+        data, day, number = paper_record(row, raw, ctx)
         adults, children, assistants = (
             whole_number(data.get("adults", ""), 1),
             whole_number(data.get("children", "")),

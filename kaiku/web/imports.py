@@ -231,3 +231,13 @@ def date_in_range(value: Any, row: int, ctx: Context) -> dt.date | None:
     else:
         return day
     return None
+
+
+def paper_record(row: int, raw: dict[str, Any], ctx: Context) -> tuple[dict[str, str], dt.date | None, str]:
+    """A row of a paper form: its cells as text, its date (checked) and its card number (required)."""
+    data = {code: cell_text(v) for code, v in raw.items()}
+    day = date_in_range(raw.get("date"), row, ctx)
+    number = data.get("card_number", "")
+    if not number:
+        ctx.error(row, "card_number", _("The card number is missing."))
+    return data, day, number
