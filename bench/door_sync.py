@@ -59,7 +59,7 @@ area = Area.objects.create(name="Benchmark", slug="bench", status=Area.Status.AC
 muni = Municipality.objects.create(code="837", name_fi="Tampere", name_sv="Tammerfors", area=area)
 distributor = Site.objects.create(kind=Site.Kind.DISTRIBUTOR, name="Social office", area=area, municipality=muni)
 venue = Site.objects.create(kind=Site.Kind.VENUE, name="Venue", area=area, municipality=muni, sector=Sector.CULTURE)
-DeviceToken.objects.create(venue=venue, label="bench", token_hash=DeviceToken.hash(TOKEN), hint=TOKEN[:8])
+DeviceToken.objects.create(venue=venue, label="bench", token_hash=token_hash(TOKEN), hint=TOKEN[:8])
 seen, cards = set(), []
 while len(cards) < 5000:
     number = numbers.generate()
@@ -105,6 +105,7 @@ print(json.dumps({"seconds": time.perf_counter() - began}))
 COUNT = """
 import json
 from kaiku.visits.models import Use
+from kaiku.web.tokens import token_hash
 print(json.dumps({"uses": Use.objects.count(), "forced": Use.objects.filter(forced=True).count()}))
 """
 

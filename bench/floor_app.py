@@ -10,7 +10,7 @@ as raw SQL through Django's database connection (the same SQLite write queue, or
 same PostgreSQL settings): the device token, the card, the idempotency key, the
 ``Use`` row, its fact and the pending row, in one transaction. Its throughput against
 ``/healthz`` is what recording could reach in this stack if Django, DRF, the model
-layer and the rules cost nothing; README *Performance* uses it to judge the goal.
+layer and the rules cost nothing; `bench/RESULTS.md` uses it to judge the goal.
 """
 
 from __future__ import annotations

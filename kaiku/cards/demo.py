@@ -18,7 +18,7 @@ from kaiku.audit.models import AuditEntry
 from kaiku.audit.services import actor_label_for, redact
 from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent, Gender, LegacyFormat, LifeSituation
-from kaiku.cards.services import create_stock
+from kaiku.cards.services import REGISTRATION_FIELDS, create_stock
 from kaiku.network.models import NationalSettings, Site
 
 PERSONAL_CARDS = 540
@@ -186,18 +186,7 @@ def _declare_legacy_formats() -> None:
     )
 
 
-_DETAILS = (
-    "birth_year",
-    "municipality",
-    "postal_code",
-    "children",
-    "gender",
-    "life_situation",
-    "portal_consent",
-    "email",
-    "survey_consent",
-    "community_label",
-)
+_DETAILS = (*REGISTRATION_FIELDS, "community_label")
 
 
 def _life(

@@ -6,6 +6,7 @@ Each function is atomic, writes the card's history and the audit log, and raises
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -21,18 +22,6 @@ from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.network.models import Municipality, NationalSettings, Site
 from kaiku.stats.facts import card_fact
-
-REGISTRATION_FIELDS = (
-    "birth_year",
-    "municipality",
-    "postal_code",
-    "children",
-    "gender",
-    "life_situation",
-    "portal_consent",
-    "email",
-    "survey_consent",
-)
 
 ACTIVATION_ALPHABET = numbers.ALPHABET
 ACTIVATION_LENGTH = 8
@@ -86,6 +75,10 @@ class HolderDetails:
     portal_consent: bool = False
     email: str = ""
     survey_consent: bool = False
+
+
+# The card's fields a registration fills, a correction changes and a replacement carries over.
+REGISTRATION_FIELDS = tuple(f.name for f in dataclasses.fields(HolderDetails))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from kaiku.cards.forms import (
 )
 from kaiku.cards.models import Card, LegacyFormat
 from kaiku.cards.services import (
+    REGISTRATION_FIELDS,
     CardError,
     Issued,
     correct_card,
@@ -180,17 +181,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         code = "not_active" if card.status != Card.Status.ACTIVE else "community_has_no_holder"
         messages.error(request, CardError(code).message)
         return redirect("cards:detail", card.pk)
-    initial = {
-        "birth_year": card.birth_year,
-        "municipality": card.municipality_id,
-        "postal_code": card.postal_code,
-        "children": card.children,
-        "gender": card.gender,
-        "life_situation": card.life_situation,
-        "survey_consent": card.survey_consent,
-        "portal_consent": card.portal_consent,
-        "email": card.email,
-    }
+    initial = {name: getattr(card, name) for name in REGISTRATION_FIELDS}
     form = HolderDetailsForm(request.POST or None, initial=initial, site=card.site)
     if request.method == "POST" and form.is_valid():
         try:

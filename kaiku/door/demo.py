@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kaiku.door.models import DeviceToken
+from kaiku.web.tokens import token_hash
 
 # Demo only: a known token, so the demo instructions can name it. Real tokens are random.
 DEMO_DEVICE_TOKEN = "kkd_demo-door-device-token"  # noqa: S105
@@ -22,7 +23,7 @@ def populate(ctx: Any) -> None:
     DeviceToken.objects.create(
         venue=venue,
         label="Lipputiskin puhelin",
-        token_hash=DeviceToken.hash(DEMO_DEVICE_TOKEN),
+        token_hash=token_hash(DEMO_DEVICE_TOKEN),
         hint=DEMO_DEVICE_TOKEN[:8],
         created_by=ctx.users.get("venue_admin"),
     )

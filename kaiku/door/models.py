@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -58,10 +56,6 @@ class DeviceToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue}: {self.label}"
-
-    @staticmethod
-    def hash(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
 
     @property
     def is_active(self) -> bool:

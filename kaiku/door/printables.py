@@ -13,6 +13,7 @@ from django.utils import translation
 from kaiku.cards.models import Card
 from kaiku.door import code39, codes
 from kaiku.network.models import Site
+from kaiku.web.mail import absolute_url
 
 CARD_WIDTH_MM = 85.6
 CARD_HEIGHT_MM = 54.0
@@ -99,7 +100,7 @@ def holder_slip_pdf(card: Card, activation_code: str | None, language: str = "fi
         "qr_svg": qr_svg(code, 40),
         "barcode_svg": _barcode(card.number),
         "activation_code": activation_code,
-        "portal_url": settings.SITE_ROOT.rstrip("/") + "/portal/",
-        "privacy_url": settings.SITE_ROOT.rstrip("/") + "/privacy/",
+        "portal_url": absolute_url("/portal/"),
+        "privacy_url": absolute_url("/privacy/"),
     }
     return _pdf("door/print/holder_slip.html", context, language)

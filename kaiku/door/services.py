@@ -28,8 +28,8 @@ from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
+from kaiku.web.tokens import token_hash
 
-UNDO_WITHIN = visits.UNDO_WINDOW
 # Revocations are listed by the cards' last change. A transaction that commits a
 # little after a later one would otherwise slip behind a device's cursor, so every
 # delta reaches this far back; entries are idempotent, repeating them is harmless.
@@ -526,17 +526,10 @@ def undo(venue: Site, use_id: int, actor: Any, via: str = "") -> Use:
     use = Use.objects.filter(pk=use_id, venue=venue).first()
     if use is None:
         raise Use.DoesNotExist
-    if getattr(actor, "pk", None):
-        from kaiku.accounts.scopes import scope_for
-
-        own = use.recorded_by_id == actor.pk or venue.pk in scope_for(actor).venue_admin_ids
-    else:
-        own = bool(via) and use.recorded_via == via
-    if not own:
-        raise DoorError("not_yours_to_undo")
-    if timezone.now() - use.received_at > UNDO_WITHIN:
-        raise DoorError("too_late_to_undo")
-    return visits.void_use(use, str(_("Undone at the door")), actor)
+    try:
+        return visits.undo_own_use(use, str(_("Undone at the door")), actor, via=via)
+    except visits.UseError as exc:
+        raise DoorError(exc.code) from None
 
 
 # --- Device tokens ----------------------------------------------------------------------
@@ -549,7 +542,7 @@ def create_device_token(venue: Site, label: str, actor: Any) -> tuple[DeviceToke
         raise DoorError("label_required")
     plain = "kkd_" + secrets.token_urlsafe(32)
     device = DeviceToken.objects.create(
-        venue=venue, label=label[:80], token_hash=DeviceToken.hash(plain), hint=plain[:8], created_by=actor
+        venue=venue, label=label[:80], token_hash=token_hash(plain), hint=plain[:8], created_by=actor
     )
     audit.record(actor, "door.device_created", device, changes={"label": device.label}, area=venue.area)
     return device, plain
@@ -575,7 +568,7 @@ CONTACT_GAP = dt.timedelta(minutes=5)
 
 
 def device_for_token(plain: str) -> DeviceToken | None:
-    device = _DEVICE_BY_HASH.first(DeviceToken.hash(plain))
+    device = _DEVICE_BY_HASH.first(token_hash(plain))
     if device is not None:
         now = timezone.now()
         if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):

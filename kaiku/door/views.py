@@ -26,6 +26,7 @@ from kaiku.door.models import DeviceToken
 from kaiku.network.models import Sector, Site
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
+from kaiku.visits.services import UNDO_WINDOW
 
 # What the service worker and the page keep for offline use.
 OFFLINE_ASSETS = (
@@ -100,6 +101,8 @@ def _page_context(venue_id: int | None, device: bool) -> dict[str, object]:
             "scope": reverse("door:index"),
             "labels": services.reason_labels(),
             "refreshSeconds": settings.DOOR_REFRESH_SECONDS,
+            # The page offers Undo for as long as the register accepts it (visits.services).
+            "undoSeconds": int(UNDO_WINDOW.total_seconds()),
         },
     }
 

@@ -6,33 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+import icalendar
 from django.utils import timezone
 
 from kaiku.offers.models import Occurrence, Offer
-
-
-def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character."""
-    out: list[str] = []
-    current = b""
-    for char in line:
-        encoded = char.encode()
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current.decode())
-            current = b""
-        current += encoded
-    out.append(current.decode())
-    return "\r\n ".join(out)
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def _place(offer: Offer, occurrence: Occurrence | None = None) -> str:
@@ -40,51 +17,40 @@ def _place(offer: Offer, occurrence: Occurrence | None = None) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def ical(offer: Offer, occurrences: Iterable[Occurrence], url: str, now: dt.datetime) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Kaikukortti//Kaiku//FI",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ]
-    description = _escape(f"{offer.description}\n\n{url}".strip())
+def ical(offer: Offer, occurrences: Iterable[Occurrence], url: str, now: dt.datetime) -> bytes:
+    """The offer's upcoming dates, or its run of days when it has none, as one calendar."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Kaikukortti//Kaiku//FI")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    description = f"{offer.description}\n\n{url}".strip()
 
-    def event(uid: str, start: list[str], end: list[str], location: str) -> None:
-        lines.extend(
-            [
-                "BEGIN:VEVENT",
-                f"UID:{uid}",
-                f"DTSTAMP:{_utc(now)}",
-                *start,
-                *end,
-                f"SUMMARY:{_escape(offer.title)}",
-                f"DESCRIPTION:{description}",
-                f"LOCATION:{_escape(location)}",
-                f"URL:{url}",
-                "END:VEVENT",
-            ]
-        )
+    def event(uid: str, start: dt.date, end: dt.date, location: str) -> None:
+        item = icalendar.Event()
+        item.add("uid", uid)
+        item.add("dtstamp", now.astimezone(dt.UTC))
+        item.add("dtstart", start)
+        item.add("dtend", end)
+        item.add("summary", offer.title)
+        item.add("description", description)
+        item.add("location", location)
+        item.add("url", url)
+        cal.add_component(item)
 
     occurrences = list(occurrences)
     for occ in occurrences:
         ends = occ.ends_at or occ.starts_at + dt.timedelta(hours=2)
         event(
             f"kaiku-occurrence-{occ.pk}@kaikukortti",
-            [f"DTSTART:{_utc(occ.starts_at)}"],
-            [f"DTEND:{_utc(ends)}"],
+            occ.starts_at.astimezone(dt.UTC),
+            ends.astimezone(dt.UTC),
             _place(offer, occ),
         )
     if not occurrences and offer.starts_on:
         last = offer.ends_on or offer.starts_on
-        event(
-            f"kaiku-offer-{offer.pk}@kaikukortti",
-            [f"DTSTART;VALUE=DATE:{offer.starts_on:%Y%m%d}"],
-            [f"DTEND;VALUE=DATE:{last + dt.timedelta(days=1):%Y%m%d}"],
-            _place(offer),
-        )
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+        event(f"kaiku-offer-{offer.pk}@kaikukortti", offer.starts_on, last + dt.timedelta(days=1), _place(offer))
+    return cal.to_ical()
 
 
 def structured_data(

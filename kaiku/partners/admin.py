@@ -7,7 +7,6 @@ from kaiku.partners.models import (
     AreaStatusChange,
     ChecklistEntry,
     GuidelineVersion,
-    ImportRecord,
     Invitation,
     TrainingReminder,
 )
@@ -39,6 +38,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(
-    [Acknowledgement, AgencyAuthorisation, AreaStatusChange, ChecklistEntry, ImportRecord, TrainingReminder]
-)
+admin.site.register([Acknowledgement, AgencyAuthorisation, AreaStatusChange, ChecklistEntry, TrainingReminder])

@@ -4,7 +4,6 @@ status history, an area in planning, an invitation, and an agency key with a kno
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import Any
 
 from django.urls import reverse
@@ -21,6 +20,7 @@ from kaiku.partners.models import (
     GuidelineVersion,
     Invitation,
 )
+from kaiku.web.tokens import token_hash
 
 # A fixed demo key, so that the API examples in docs/api.md can be tried against `make run`.
 DEMO_API_KEY = "kk_demo0001_kaikukortti-demo-key-for-the-partner-api"
@@ -77,7 +77,7 @@ def populate(ctx: Any) -> None:
                 site=venue,
                 email="uusi.kohde@demo.kaiku.fi",
                 kind=Invitation.Kind.ADMIN,
-                token_hash=hashlib.sha256(b"demo-invitation").hexdigest(),
+                token_hash=token_hash("demo-invitation"),
                 created_by=coordinator,
                 expires_at=Invitation.default_expiry(),
             )
@@ -93,7 +93,7 @@ def populate(ctx: Any) -> None:
             site=agency,
             label="Demo ticketing",
             prefix="demo0001",
-            key_hash=services.hash_key(DEMO_API_KEY),
+            key_hash=token_hash(DEMO_API_KEY),
             scopes=["check", "record", "read"],
             created_by=coordinator,
         )

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.network.models import Area, Municipality, Site
-from kaiku.partners.models import ApiKeyScope, ChecklistItem, Duplicates, GuidelineVersion, Invitation
+from kaiku.partners.models import ApiKeyScope, ChecklistItem, GuidelineVersion, Invitation
+from kaiku.web.models import Duplicates
 
 
 class SiteForm(forms.ModelForm):

@@ -242,37 +242,3 @@ class AgencyAuthorisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} → {self.venue}"
-
-
-class Duplicates(models.TextChoices):
-    """What to do with a row that repeats an earlier row of the same file."""
-
-    REPORT = "", _("Stop and show the repeated rows")
-    SEPARATE = "separate", _("Record repeated rows as separate uses")
-    SKIP = "skip", _("Skip repeated rows")
-
-
-class ImportRecord(models.Model):
-    """A spreadsheet that was imported in full (failed files change nothing and leave no row)."""
-
-    class Kind(models.TextChoices):
-        SITES = "sites", _("Sites and venues")
-        USES = "uses", _("Uses recorded offline")
-        REGISTRATIONS = "registrations", _("Card registrations recorded offline")
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    area = models.ForeignKey(Area, related_name="+", on_delete=models.CASCADE, null=True, blank=True)
-    site = models.ForeignKey(Site, related_name="+", on_delete=models.CASCADE, null=True, blank=True)
-    filename = models.CharField(max_length=200)
-    rows = models.PositiveIntegerField()
-    created = models.PositiveIntegerField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("import")
-        verbose_name_plural = _("imports")
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.filename}"

@@ -7,16 +7,13 @@ stable ``code`` when a rule says no. E-mails leave only after the transaction co
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +33,8 @@ from kaiku.partners.models import (
     Invitation,
     TrainingReminder,
 )
+from kaiku.web.mail import absolute_url, send_after_commit
+from kaiku.web.tokens import token_hash
 
 
 class PartnerError(Exception):
@@ -66,13 +65,6 @@ class PartnerError(Exception):
         template = self.MESSAGES.get(code, code)
         self.message = str(template) % params if params else str(template)
         super().__init__(self.message)
-
-
-def _send_after_commit(to: str, subject: Any, template: str, context: dict[str, Any]) -> None:
-    """Render now (in the current language), send once the transaction has committed."""
-    body = render_to_string(template, context)
-    subject = str(subject)
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False))
 
 
 # --- Area onboarding -------------------------------------------------------------------
@@ -202,10 +194,6 @@ def _user(actor: Any) -> User | None:
 # --- Invitations -----------------------------------------------------------------------
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @dataclass
 class SentInvitation:
     invitation: Invitation
@@ -224,12 +212,12 @@ def invite(site: Site, email: str, kind: str, actor: Any, *, base_url: str = "")
         site=site,
         email=email.strip().lower(),
         kind=kind,
-        token_hash=_token_hash(token),
+        token_hash=token_hash(token),
         created_by=_user(actor),
         expires_at=Invitation.default_expiry(),
     )
     link = (base_url or settings.SITE_ROOT).rstrip("/") + reverse("partners:accept", kwargs={"token": token})
-    _send_after_commit(
+    send_after_commit(
         invitation.email,
         _("Invitation to Kaikukortti: %(site)s") % {"site": site.name},
         "partners/email/invitation.txt",
@@ -248,7 +236,7 @@ def invite(site: Site, email: str, kind: str, actor: Any, *, base_url: str = "")
 
 def open_invitation(token: str) -> Invitation:
     """The invitation behind a link, or a ``PartnerError`` saying why it cannot be used."""
-    invitation = Invitation.objects.select_related("site__area").filter(token_hash=_token_hash(token)).first()
+    invitation = Invitation.objects.select_related("site__area").filter(token_hash=token_hash(token)).first()
     if invitation is None:
         raise PartnerError("invitation_invalid")
     _raise_if_closed(invitation)
@@ -357,8 +345,8 @@ def publish_guideline(version: str, summary: str, url: str, actor: Any) -> Guide
         version=version.strip(), summary=summary.strip(), url=url, published_by=_user(actor)
     )
     for site in partner_sites().exclude(contact_email=""):
-        link = settings.SITE_ROOT.rstrip("/") + reverse("partners:acknowledge", kwargs={"pk": site.pk})
-        _send_after_commit(
+        link = absolute_url(reverse("partners:acknowledge", kwargs={"pk": site.pk}))
+        send_after_commit(
             site.contact_email,
             _("The Kaikukortti guideline has been updated (version %(version)s)") % {"version": guideline.version},
             "partners/email/guideline.txt",
@@ -407,7 +395,7 @@ def send_training_reminders(year: int | None = None) -> int:
             if not created:
                 continue
             with translation.override(settings.LANGUAGE_CODE):
-                _send_after_commit(
+                send_after_commit(
                     site.contact_email,
                     _("Kaikukortti: time to train new staff"),
                     "partners/email/training.txt",
@@ -421,11 +409,6 @@ def send_training_reminders(year: int | None = None) -> int:
 # --- API keys and agency authorisations ------------------------------------------------
 
 KEY_PREFIX = "kk"
-
-
-def hash_key(secret: str) -> str:
-    # The key is 256 random bits: a plain SHA-256 is enough; a slow hash would only slow the API.
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass
@@ -453,7 +436,7 @@ def create_api_key(site: Site, label: str, scopes: list[str], actor: Any, rate_l
         site=site,
         label=label.strip()[:80],
         prefix=prefix,
-        key_hash=hash_key(secret),
+        key_hash=token_hash(secret),
         scopes=scopes,
         rate_limit=rate_limit,
         created_by=_user(actor),
@@ -468,7 +451,7 @@ def key_for_secret(secret: str) -> ApiKey | None:
     if len(parts) < 3 or parts[0] != KEY_PREFIX:
         return None
     key = ApiKey.objects.select_related("site__area").filter(prefix=parts[1]).first()
-    if key is None or not secrets.compare_digest(key.key_hash, hash_key(secret.strip())):
+    if key is None or not secrets.compare_digest(key.key_hash, token_hash(secret.strip())):
         return None
     return key
 

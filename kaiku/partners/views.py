@@ -22,8 +22,12 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import Role, RoleAssignment
 from kaiku.accounts.scopes import get_area, get_distributor_site, get_venue, request_scope
+from kaiku.cards.imports import REGISTRATION_COLUMNS
+from kaiku.cards.imports import import_registrations as run_registrations_import
+from kaiku.network.imports import SITE_COLUMNS
+from kaiku.network.imports import import_sites as run_sites_import
 from kaiku.network.models import Area, Site
-from kaiku.partners import imports, materials, services
+from kaiku.partners import materials, services
 from kaiku.partners.forms import (
     AcceptForm,
     ApiKeyForm,
@@ -43,15 +47,23 @@ from kaiku.partners.models import (
     AgencyAuthorisation,
     ApiKey,
     AreaStatusChange,
-    Duplicates,
     GuidelineVersion,
-    ImportRecord,
     Invitation,
 )
-from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_upload
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
-from kaiku.web import spreadsheets
+from kaiku.visits.imports import USE_COLUMNS
+from kaiku.visits.imports import import_uses as run_uses_import
+from kaiku.web import imports, spreadsheets
+from kaiku.web.models import Duplicates, ImportRecord
+from kaiku.web.uploads import MAX_BYTES, SpreadsheetError, read_upload
+
+# Each import's columns (the apps whose rows they write own them): the upload pages and templates.
+COLUMNS = {
+    ImportRecord.Kind.SITES: SITE_COLUMNS,
+    ImportRecord.Kind.USES: USE_COLUMNS,
+    ImportRecord.Kind.REGISTRATIONS: REGISTRATION_COLUMNS,
+}
 
 # Multipart boundaries and the other form fields around the file.
 UPLOAD_OVERHEAD = 64 * 1024
@@ -382,7 +394,7 @@ def _import_view(
 def _import_context(
     kind: str, context: dict[str, Any], form: UploadForm, errors: list[imports.RowError]
 ) -> dict[str, Any]:
-    columns = imports.COLUMNS[ImportRecord.Kind(kind)]
+    columns = COLUMNS[ImportRecord.Kind(kind)]
     return {
         **context,
         "form": form,
@@ -399,7 +411,7 @@ def import_sites(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_view(
         request,
         ImportRecord.Kind.SITES,
-        lambda table, name, _data: imports.import_sites(area, table, request.user, name),
+        lambda table, name, _data: run_sites_import(area, table, request.user, name),
         {"title": _("Import sites and venues"), "target": area},
         back=reverse("partners:onboarding", args=[area.pk]),
     )
@@ -414,7 +426,7 @@ def import_uses(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_view(
         request,
         ImportRecord.Kind.USES,
-        lambda table, name, data: imports.import_uses(venue, table, request.user, name, data["duplicates"]),
+        lambda table, name, data: run_uses_import(venue, table, request.user, name, data["duplicates"]),
         {"title": _("Import uses recorded offline"), "target": venue},
         back=request.path,
         form_class=UsesUploadForm,
@@ -427,7 +439,7 @@ def import_registrations(request: HttpRequest, pk: int) -> HttpResponse:
     return _import_view(
         request,
         ImportRecord.Kind.REGISTRATIONS,
-        lambda table, name, _data: imports.import_registrations(site, table, request.user, name),
+        lambda table, name, _data: run_registrations_import(site, table, request.user, name),
         {"title": _("Import card registrations recorded offline"), "target": site},
         back=request.path,
     )
@@ -438,7 +450,7 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     if not request_scope(request).is_staff_member:
         raise PermissionDenied
     try:
-        columns = imports.COLUMNS[ImportRecord.Kind(kind)]
+        columns = COLUMNS[ImportRecord.Kind(kind)]
     except ValueError:
         raise Http404 from None
     header = [str(c.label) for c in columns]
@@ -461,7 +473,7 @@ def import_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 def site_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The area's partners in the import template's columns (cells escaped against formulas)."""
     area = get_area(request, pk)
-    columns = imports.SITE_COLUMNS
+    columns = SITE_COLUMNS
     rows = [
         [
             s.kind,

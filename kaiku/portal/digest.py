@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card
 from kaiku.portal.models import HolderMail
-from kaiku.portal.services import _mail_on_commit, absolute_url
 from kaiku.portal.tips import tips_for
+from kaiku.web.mail import absolute_url, send_after_commit
 
 # Not more often than this, however often the command runs.
 DIGEST_EVERY = dt.timedelta(days=6)
@@ -42,7 +42,7 @@ def send_digests(*, now: dt.datetime | None = None) -> int:
                 continue
             with transaction.atomic():
                 HolderMail.objects.create(card=card, kind=HolderMail.Kind.DIGEST, offer_ids=[t.offer.pk for t in tips])
-                _mail_on_commit(
+                send_after_commit(
                     card.email,
                     _("Tips for you this week"),
                     "portal/email/digest.txt",

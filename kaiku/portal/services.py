@@ -18,10 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +42,8 @@ from kaiku.portal.models import (
 )
 from kaiku.visits.models import Use
 from kaiku.visits.services import taken_places
+from kaiku.web.mail import absolute_url, send_after_commit
+from kaiku.web.tokens import token_hash
 
 # Guessing: a wrong code costs a try; this many wrong tries within the window locks
 # that card number (known or not, so the lock reveals nothing) or that client.
@@ -94,10 +94,6 @@ class PortalError(Exception):
 
 
 # --- Signing in -------------------------------------------------------------------------
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def client_hash(address: str) -> str:
@@ -230,7 +226,7 @@ def request_sign_in_link(email: str, client: str) -> None:
             )
             links.append((card.display_number, absolute_url(reverse("portal:link_sign_in", args=[token]))))
         if links:
-            _mail_on_commit(
+            send_after_commit(
                 cards[0].email,
                 _("Your sign-in link to Kaikukortti"),
                 "portal/email/sign_in_link.txt",
@@ -307,10 +303,6 @@ def sign_out(device: HolderDevice) -> None:
     )
 
 
-def absolute_url(path: str) -> str:
-    return settings.SITE_ROOT.rstrip("/") + path
-
-
 def _remember_language(card: Card) -> None:
     language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
     HolderPreference.objects.update_or_create(card=card, defaults={"language": language})
@@ -319,13 +311,6 @@ def _remember_language(card: Card) -> None:
 def preference(card: Card) -> HolderPreference:
     pref, _created = HolderPreference.objects.get_or_create(card=card)
     return pref
-
-
-def _mail_on_commit(to: str, subject: Any, template: str, context: dict[str, Any]) -> None:
-    """Render now (in the current language), send after the transaction commits."""
-    body = render_to_string(template, context)
-    subject_text = str(subject)
-    transaction.on_commit(lambda: send_mail(subject_text, body, None, [to]))
 
 
 # --- Feedback ---------------------------------------------------------------------------
@@ -412,7 +397,7 @@ def send_feedback_requests(*, today: dt.date | None = None, days: int = 7) -> in
             except IntegrityError:
                 continue
             url = absolute_url(reverse("portal:feedback_by_link", args=[feedback_token(use)]))
-            _mail_on_commit(
+            send_after_commit(
                 use.card.email,
                 _("How was your visit?"),
                 "portal/email/feedback.txt",

@@ -22,7 +22,6 @@ from kaiku.audit import services as audit
 from kaiku.cards.models import Card
 from kaiku.network.models import Area, Site
 from kaiku.offers.models import Occurrence
-from kaiku.portal.services import _mail_on_commit, absolute_url
 from kaiku.together.models import (
     GROUP_REQUEST_MAX_PEOPLE,
     MESSAGE_MAX,
@@ -33,6 +32,7 @@ from kaiku.together.models import (
 )
 from kaiku.visits.models import Channel, Use
 from kaiku.visits.services import UseRequest, party_reason, record_use, taken_places
+from kaiku.web.mail import absolute_url, send_after_commit
 
 MESSAGES: dict[str, Any] = {
     "not_a_distributor": _("Only distributor sites ask for group places."),
@@ -331,7 +331,7 @@ def _notify(request: GroupRequest, *, to_venue: bool) -> None:
     context = {"request": request, "url": absolute_url(path)}
     subject = _("Kaikukortti group request: %(state)s") % {"state": request.get_status_display()}
     for to in recipients:
-        _mail_on_commit(to, subject, "together/mail/group_request.txt", context)
+        send_after_commit(to, subject, "together/mail/group_request.txt", context)
 
 
 def open_requests_for_venue(venue: Site) -> QuerySet[GroupRequest]:
@@ -380,7 +380,7 @@ def post_bulletin(details: BulletinDetails, actor: Any, *, national: bool, area_
         if bulletin.by_email:
             url = absolute_url(reverse("web:home"))
             for to in _audience_emails(bulletin):
-                _mail_on_commit(to, bulletin.title, "together/mail/bulletin.txt", {"bulletin": bulletin, "url": url})
+                send_after_commit(to, bulletin.title, "together/mail/bulletin.txt", {"bulletin": bulletin, "url": url})
     return bulletin
 
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.accounts.scopes import scope_for
 from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card
@@ -652,14 +653,22 @@ def void_use(use: Use, reason: str, actor: Any) -> Use:
     return use
 
 
-def undo_own_use(use: Use, reason: str, actor: Any, *, via: str) -> Use:
-    """Void a use that ``via`` (a door device or a partner's API key) recorded, within ``UNDO_WINDOW``.
+def may_undo(use: Use, actor: Any, via: str = "") -> bool:
+    """Whoever recorded a use may undo it: the same person or the venue's admin, or else
+    the door device or partner API key named ``via``."""
+    if getattr(actor, "pk", None):
+        return use.recorded_by_id == actor.pk or use.venue_id in scope_for(actor).venue_admin_ids
+    return bool(via) and use.recorded_via == via
+
+
+def undo_own_use(use: Use, reason: str, actor: Any, *, via: str = "") -> Use:
+    """Void a use by the one who recorded it (``may_undo``) within ``UNDO_WINDOW``.
 
     Raises UseError ``not_yours_to_undo`` or ``too_late_to_undo``. Voiding again returns the voided use.
     """
     if use.voided_at is not None:
         return use
-    if not via or use.recorded_via != via:
+    if not may_undo(use, actor, via):
         raise UseError("not_yours_to_undo")
     if timezone.now() - use.received_at > UNDO_WINDOW:
         raise UseError("too_late_to_undo")

@@ -28,8 +28,10 @@ from kaiku.visits.services import (
     accept_held,
     check_and_keep,
     check_card,
+    may_undo,
     record_use,
     reject_held,
+    undo_own_use,
     void_use,
 )
 
@@ -56,14 +58,10 @@ def _recent(venue_id: int) -> list[Use]:
             "offer__title_en",
             "received_at",
             "recorded_by_id",
+            "venue_id",
         )
         .order_by("-received_at")[:15]
     )
-
-
-def _may_undo(request: HttpRequest, site_id: int, use: Use) -> bool:
-    """Staff undo their own uses; the venue admin any use at the venue (both only briefly)."""
-    return use.recorded_by_id == request.user.pk or site_id in request_scope(request).venue_admin_ids
 
 
 @never_cache  # card numbers and verdicts: never kept by a browser or proxy
@@ -128,7 +126,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
     context["undoable"] = undoable = {
         use.pk
         for use in recent
-        if use.voided_at is None and use.accepted and use.received_at >= since and _may_undo(request, site.pk, use)
+        if use.voided_at is None and use.accepted and use.received_at >= since and may_undo(use, request.user)
     }
     # Past the undo window the venue admin voids a use with a reason: a link from the list.
     is_admin = site.pk in request_scope(request).venue_admin_ids
@@ -174,13 +172,14 @@ def undo(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
         use = Use.objects.get(pk=pk, venue=site)
     except Use.DoesNotExist:
         raise Http404 from None
-    if not _may_undo(request, site.pk, use):
-        messages.error(request, _("Only the person who recorded a use can undo it. The venue admin can void it."))
-        return redirect("visits:venue", site.pk)
-    if timezone.now() - use.received_at > UNDO_WINDOW:
+    try:
+        undo_own_use(use, str(_("Undone at the door")), request.user)
+    except UseError as exc:
+        if exc.code == "not_yours_to_undo":
+            messages.error(request, _("Only the person who recorded a use can undo it. The venue admin can void it."))
+            return redirect("visits:venue", site.pk)
         messages.error(request, _("The two minutes to undo have passed. Void the use with a reason instead."))
         return redirect("visits:void", site.pk, use.pk)
-    void_use(use, _("Undone at the door"), request.user)
     messages.success(request, _("Undone."))
     return redirect("visits:venue", site.pk)
 

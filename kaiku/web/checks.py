@@ -15,8 +15,8 @@ def no_demo_secrets(app_configs: Any, **kwargs: Any) -> list[Error]:
     from kaiku.door.models import DeviceToken
     from kaiku.partners.demo import DEMO_API_KEY
     from kaiku.partners.models import ApiKey
-    from kaiku.partners.services import hash_key
     from kaiku.web.demo import DEMO_DOMAIN
+    from kaiku.web.tokens import token_hash
 
     errors = []
     try:
@@ -28,9 +28,9 @@ def no_demo_secrets(app_configs: Any, **kwargs: Any) -> list[Error]:
                     id="kaiku.E001",
                 )
             )
-        if ApiKey.objects.filter(key_hash=hash_key(DEMO_API_KEY)).exists():
+        if ApiKey.objects.filter(key_hash=token_hash(DEMO_API_KEY)).exists():
             errors.append(Error("The demo partner API key exists.", hint="Delete or revoke it.", id="kaiku.E002"))
-        if DeviceToken.objects.filter(token_hash=DeviceToken.hash(DEMO_DEVICE_TOKEN)).exists():
+        if DeviceToken.objects.filter(token_hash=token_hash(DEMO_DEVICE_TOKEN)).exists():
             errors.append(Error("The demo door device token exists.", hint="Delete it.", id="kaiku.E003"))
     except DatabaseError:
         # Not migrated yet: nothing can exist. (`migrate` runs the checks first.)

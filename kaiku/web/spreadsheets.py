@@ -8,7 +8,7 @@ numbers and dates as dates; sheet titles are made safe and unique. CSV is UTF-8 
 byte order mark so that Excel shows ä and ö; the semicolon variant opens in columns in
 Excel set to Finnish (where the comma is the decimal separator).
 
-Reading uploads lives in ``kaiku.partners.spreadsheets``.
+Reading uploads lives in ``kaiku.web.uploads``.
 """
 
 from __future__ import annotations

@@ -25,11 +25,12 @@ from kaiku.cards.models import Card, LegacyFormat
 from kaiku.cards.tests.factories import CardFactory, declare_legacy_formats
 from kaiku.door import codes, validset
 from kaiku.door import services as door
-from kaiku.partners import imports
 from kaiku.partners import services as partners
-from kaiku.partners.spreadsheets import read_bytes
 from kaiku.portal.models import SignInAttempt
+from kaiku.visits.imports import import_uses
 from kaiku.visits.models import Channel, Use
+from kaiku.web.imports import ImportFailed
+from kaiku.web.uploads import read_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -165,15 +166,15 @@ def test_a_spreadsheet_of_uses_imports_legacy_numbers_and_names_a_bad_row(world,
     day = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
     header = "Date,Card number,Event,Adults,Children,Assistants"
     rows = [f"{day},{LETTERS_PRINTED},,1,0,0", f"{day},{SERIAL_PRINTED},,1,0,0", f"{day},ka-004711,,1,1,0"]
-    result = imports.import_uses(
+    result = import_uses(
         world.venue_a, read_bytes("\n".join([header, *rows]).encode()), world.users["venue_staff"], "old.csv"
     )
     assert result.created == 3
     assert sorted(u.card.number for u in Use.objects.filter(channel=Channel.IMPORT)) == [SERIAL, LETTERS, LETTERS]
 
     bad = [f"{day},2019-00042,,1,0,0", f"{day},X,,1,0,0"]
-    with pytest.raises(imports.ImportFailed) as failed:
-        imports.import_uses(
+    with pytest.raises(ImportFailed) as failed:
+        import_uses(
             world.venue_a, read_bytes("\n".join([header, *bad]).encode()), world.users["venue_staff"], "bad.csv"
         )
     assert [e.row for e in failed.value.errors] == [3]

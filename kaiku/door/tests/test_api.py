@@ -13,6 +13,7 @@ from kaiku.door import services as door
 from kaiku.door.models import DeviceToken
 from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits.models import Channel, Use
+from kaiku.web.tokens import token_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def test_the_venue_admin_creates_and_revokes_devices(world):
     response = client.post(f"/door/venues/{world.venue_a.pk}/devices/", {"label": "Lobby tablet"})
     token = DeviceToken.objects.get(label="Lobby tablet")
     plain = response.context["new_token"]
-    assert plain.encode() in response.content and DeviceToken.hash(plain) == token.token_hash
+    assert plain.encode() in response.content and token_hash(plain) == token.token_hash
     client.post(f"/door/venues/{world.venue_a.pk}/devices/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
@@ -344,3 +345,18 @@ def test_the_channel_says_how_the_card_was_read(world):
     client.post(url, {"uses": uses}, content_type="application/json")
     channels = dict(Use.objects.values_list("idempotency_key", "channel"))
     assert channels == {"c-1": Channel.SCAN, "c-2": Channel.TYPED, "c-3": Channel.SCAN}
+
+
+def test_the_page_offers_undo_for_as_long_as_the_register_allows(world, settings):
+    import json
+    import re
+
+    from kaiku.visits import services as visits
+
+    settings_json = re.search(
+        rb'id="door-settings"[^>]*>(.*?)</script>',
+        world.client_for("venue_staff").get(f"/door/venues/{world.venue_a.pk}/").content,
+        re.S,
+    )
+    assert settings_json is not None
+    assert json.loads(settings_json.group(1))["undoSeconds"] == visits.UNDO_WINDOW.total_seconds() == 120

@@ -3,7 +3,9 @@
 import datetime as dt
 import json
 import re
+from typing import Any
 
+import icalendar
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -206,27 +208,42 @@ def test_the_offer_page_counts_places_left(client, world):
     assert response.context["occurrences"][0].left == 1
 
 
-def test_the_icalendar_file_lists_upcoming_dates(client, world):
-    offer = OfferFactory(venue=world.venue_a, title_fi="Näytös, ilta; osa 1", description_fi="Pitkä kuvaus " * 20)
-    first = OccurrenceFactory(offer=offer, starts_at=timezone.now() + dt.timedelta(days=1))
-    OccurrenceFactory(offer=offer, starts_at=timezone.now() + dt.timedelta(days=2))
-    OccurrenceFactory(offer=offer, starts_at=timezone.now() - dt.timedelta(days=2))
+def _calendar(client: Any, offer: Offer) -> icalendar.Calendar:
     response = client.get(reverse("offers:ical", args=[offer.pk]))
     assert response["Content-Type"].startswith("text/calendar")
-    text = response.content.decode()
-    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
-    assert text.count("BEGIN:VEVENT") == 2
-    assert f"UID:kaiku-occurrence-{first.pk}@kaikukortti" in text
-    assert "SUMMARY:Näytös\\, ilta\\; osa 1" in text
-    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))
+    return icalendar.Calendar.from_ical(response.content)
+
+
+def test_the_icalendar_file_lists_upcoming_dates(client, world):
+    offer = OfferFactory(venue=world.venue_a, title_fi="Näytös, ilta; osa 1", description_fi="Pitkä kuvaus " * 20)
+    tomorrow = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    first = OccurrenceFactory(offer=offer, starts_at=tomorrow)
+    OccurrenceFactory(offer=offer, starts_at=tomorrow + dt.timedelta(days=1))
+    OccurrenceFactory(offer=offer, starts_at=tomorrow - dt.timedelta(days=3))
+    cal = _calendar(client, offer)
+    assert cal["version"] == "2.0" and cal["method"] == "PUBLISH"
+    events = cal.walk("VEVENT")
+    assert len(events) == 2 and events[0]["uid"] == f"kaiku-occurrence-{first.pk}@kaikukortti"
+    event = events[0]
+    assert event["summary"] == "Näytös, ilta; osa 1"
+    assert event.decoded("dtstart") == first.starts_at and event.decoded("dtstart").utcoffset() == dt.timedelta(0)
+    assert event.decoded("dtend") == first.starts_at + dt.timedelta(hours=2)
+    assert abs(event.decoded("dtstamp") - timezone.now()) < dt.timedelta(seconds=5)
+    page = f"http://testserver/offers/{offer.pk}/"
+    assert event["url"] == page and str(event["description"]).endswith("\n\n" + page)
+    assert event["location"] == f"{world.venue_a.name}, {world.venue_a.address}".rstrip(", ")
+    # Commas and semicolons are escaped on the wire (RFC 5545, 3.3.11).
+    assert "SUMMARY:Näytös\\, ilta\\; osa 1".encode() in cal.to_ical()
 
 
 def test_an_ongoing_offer_exports_its_days(client, world):
     offer = OfferFactory(
         venue=world.venue_a, kind=Offer.Kind.ONGOING, starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 8, 31)
     )
-    text = client.get(reverse("offers:ical", args=[offer.pk])).content.decode()
-    assert "DTSTART;VALUE=DATE:20260601" in text and "DTEND;VALUE=DATE:20260901" in text
+    (event,) = _calendar(client, offer).walk("VEVENT")
+    assert event.decoded("dtstart") == dt.date(2026, 6, 1) and event.decoded("dtend") == dt.date(2026, 9, 1)
+    assert event["uid"] == f"kaiku-offer-{offer.pk}@kaikukortti"
 
 
 def test_cards_are_not_needed_for_the_catalogue(client, world):

@@ -13,7 +13,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from kaiku.partners.models import ApiKey
 from kaiku.partners.services import key_for_secret
@@ -21,7 +21,7 @@ from kaiku.web import ratelimit
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-RATE_WINDOW_SECONDS = 60
+WINDOW_SECONDS = 60
 BAD_SECRET_SCOPE = "api-key-guess"  # noqa: S105 - a counter name
 
 
@@ -72,18 +72,29 @@ class HasScope(BasePermission):
         return key.allows(getattr(view, "required_scope", ""))
 
 
-class KeyRateThrottle(BaseThrottle):
-    """A fixed one-minute window per key, counted in the database (kaiku.web.ratelimit),
-    so all workers and app servers share one count."""
+class KeyRateThrottle(SimpleRateThrottle):
+    """DRF's rate throttle keyed on the API key, at the key's own ``rate_limit`` per minute.
 
-    def __init__(self) -> None:
-        self._wait = 0.0
+    DRF counts in the cache by reading a list of request times and writing it back: two
+    workers that read the same list both let a request through, and the default cache is
+    each process's own. So the count itself is the database counter every worker and app
+    server shares (``kaiku.web.ratelimit.hit``: one atomic upsert per request, a fixed
+    one-minute window); DRF supplies the key, the rate, ``Retry-After`` and the 429.
+    """
+
+    scope = "api-key"
+    rate = "120/min"  # DRF's default form; each key's own ``rate_limit`` counts (allow_request)
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key = request.auth
+        return str(key.pk) if isinstance(key, ApiKey) else None
 
     def allow_request(self, request: Request, view: Any) -> bool:
         key = request.auth
         if not isinstance(key, ApiKey):
             return True
-        allowed, self._wait = ratelimit.hit("api-key", str(key.pk), key.rate_limit, RATE_WINDOW_SECONDS)
+        self.key, self.num_requests = str(key.pk), key.rate_limit
+        allowed, self._wait = ratelimit.hit(self.scope, self.key, key.rate_limit, WINDOW_SECONDS)
         return allowed
 
     def wait(self) -> float:

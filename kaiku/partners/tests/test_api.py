@@ -135,6 +135,7 @@ def test_the_rate_limit_answers_429_with_retry_after(world, client):
     assert statuses == [200, 200, 200, 429]
     response = client.get(url, **_auth(new.secret))
     assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 60
+    assert response.json()["code"] == "throttled" and set(response.json()) == {"code", "detail"}
     # Another key has its own budget.
     other = services.create_api_key(world.venue_a, "Other", ALL, world.users["coordinator"], rate_limit=3)
     assert client.get(url, **_auth(other.secret)).status_code == 200

@@ -7,14 +7,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
+from kaiku.cards.imports import import_registrations
 from kaiku.cards.models import Card, CardEvent
 from kaiku.cards.tests.factories import CardFactory, StockCardFactory
+from kaiku.network.imports import import_sites
 from kaiku.network.models import Site
-from kaiku.partners import imports
-from kaiku.partners.models import ImportRecord
-from kaiku.partners.spreadsheets import MAX_BYTES, SpreadsheetError, read_bytes
+from kaiku.partners.views import COLUMNS
+from kaiku.visits.imports import import_uses
 from kaiku.visits.models import Use
+from kaiku.web import imports
+from kaiku.web.models import ImportRecord
 from kaiku.web.spreadsheets import csv_text
+from kaiku.web.uploads import MAX_BYTES, SpreadsheetError, read_bytes
 
 USE_HEADER = ["Date", "Card number", "Event", "Adults", "Children", "Assistants"]
 
@@ -47,7 +51,7 @@ def old_card(world):
 def test_it_imports_a_valid_file_of_uses_fully_with_original_dates_flagged_late(world, old_card):
     day = timezone.localdate() - dt.timedelta(days=30)
     rows = [[day, old_card.number, "", 1, i % 3, 0] for i in range(20)]
-    result = imports.import_uses(
+    result = import_uses(
         world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx", "separate"
     )
     assert (result.rows, result.created) == (20, 20)
@@ -55,7 +59,7 @@ def test_it_imports_a_valid_file_of_uses_fully_with_original_dates_flagged_late(
     assert uses.count() == 20 and all(u.late and u.used_on == day and u.channel == "import" for u in uses)
     assert ImportRecord.objects.get().created == 20
     # The same file again records nothing twice.
-    again = imports.import_uses(
+    again = import_uses(
         world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "may.xlsx", "separate"
     )
     assert (again.created, again.skipped, uses.count()) == (0, 20, 20)
@@ -67,7 +71,7 @@ def test_one_bad_row_in_1000_imports_nothing_and_names_the_row_and_column(world,
     rows[736][4] = 5  # more children than the card allows
     data = "\n".join(",".join(map(str, r)) for r in [USE_HEADER, *rows]).encode()
     with translation.override("fi"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_uses(world.venue_a, read_bytes(data), world.users["venue_staff"], "big.csv", "separate")
+        import_uses(world.venue_a, read_bytes(data), world.users["venue_staff"], "big.csv", "separate")
     assert [(e.row, e.column) for e in exc.value.errors] == [(738, "Lapset")]  # header is row 1
     assert "lapsia" in exc.value.errors[0].message.lower()
     assert not Use.objects.exists() and not ImportRecord.objects.exists()
@@ -89,9 +93,7 @@ def test_it_imports_sites_and_reports_errors_in_the_users_language(world):
         ["venue", "Tampere-talo", "", "837", "culture", "Yliopistonkatu 55", "https://tampere-talo.fi", "", ""],
         ["Distributor site", "Klubitalo", "ry", "837", "", "", "", "Maija", "maija@example.org"],
     ]
-    result = imports.import_sites(
-        world.area_a, read_bytes(xlsx(header, good)), world.users["coordinator"], "sites.xlsx"
-    )
+    result = import_sites(world.area_a, read_bytes(xlsx(header, good)), world.users["coordinator"], "sites.xlsx")
     assert result.created == 2
     assert Site.objects.get(name="Klubitalo").kind == Site.Kind.DISTRIBUTOR  # a label works as well as a code
     bad = [
@@ -99,7 +101,7 @@ def test_it_imports_sites_and_reports_errors_in_the_users_language(world):
         ["venue", "Tampere-talo", "", "", "culture", "", "", "", ""],
     ]
     with translation.override("sv"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_sites(world.area_a, read_bytes(xlsx(header, bad)), world.users["coordinator"], "sites.xlsx")
+        import_sites(world.area_a, read_bytes(xlsx(header, bad)), world.users["coordinator"], "sites.xlsx")
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "Kommunkod"), (3, "Namn")]
     assert not Site.objects.filter(name="Uusi museo").exists()
 
@@ -121,7 +123,7 @@ def test_it_imports_offline_registrations_dated_on_the_day_given(world):
         [day, stock[0].number, 1970, "33100", "837", 1, "", ""],
         [day, stock[1].number, 1990, "33200", 837, 0, "", ""],
     ]
-    result = imports.import_registrations(
+    result = import_registrations(
         world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "paper.xlsx"
     )
     assert result.created == 2
@@ -137,7 +139,7 @@ def test_it_imports_offline_registrations_dated_on_the_day_given(world):
     assert not CardRollup.objects.filter(month=timezone.localdate().month, facts__gt=0).exists()
     # Registering the same numbers again names the rows and imports nothing.
     with pytest.raises(imports.ImportFailed) as exc:
-        imports.import_registrations(
+        import_registrations(
             world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "paper.xlsx"
         )
     assert [e.row for e in exc.value.errors] == [2, 3]
@@ -148,9 +150,7 @@ def test_a_too_young_holder_is_named_in_the_birth_year_column(world):
     header = ["Date", "Card number", "Birth year", "Postal code", "Municipality code"]
     rows = [[timezone.localdate(), stock.number, 2015, "33100", "837"]]
     with translation.override("en"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_registrations(
-            world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "x.xlsx"
-        )
+        import_registrations(world.distributor_a, read_bytes(xlsx(header, rows)), world.users["distributor"], "x.xlsx")
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "Birth year")]
     assert Card.objects.get(pk=stock.pk).status == Card.Status.UNREGISTERED
 
@@ -161,7 +161,7 @@ def test_formulas_in_an_upload_are_refused(world, old_card):
         [timezone.localdate(), "@SUM(1+1)", "", 1, 0, 0],
     ]
     with translation.override("en"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_uses(world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "f.xlsx")
+        import_uses(world.venue_a, read_bytes(xlsx(USE_HEADER, rows)), world.users["venue_staff"], "f.xlsx")
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "Event"), (3, "Card number")]
     assert "Formulas" in exc.value.errors[0].message
     assert not Use.objects.exists()
@@ -229,8 +229,8 @@ def test_the_templates_round_trip_their_headers(world, client, kind, fmt):
     response = client.get(reverse("partners:import_template", args=[kind, fmt]), HTTP_ACCEPT_LANGUAGE="sv")
     assert response.status_code == 200
     table = read_bytes(response.content)
-    positions = imports._map_header(table, imports.COLUMNS[ImportRecord.Kind(kind)])
-    assert set(positions) == {c.code for c in imports.COLUMNS[ImportRecord.Kind(kind)]}
+    positions = imports.map_header(table, COLUMNS[ImportRecord.Kind(kind)])
+    assert set(positions) == {c.code for c in COLUMNS[ImportRecord.Kind(kind)]}
 
 
 def test_a_file_with_too_many_rows_is_refused_without_reading_it_all():

@@ -11,13 +11,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from kaiku.cards.imports import import_registrations
 from kaiku.cards.models import Card
 from kaiku.cards.tests.factories import StockCardFactory
-from kaiku.partners import imports
-from kaiku.partners.spreadsheets import SpreadsheetError, read_bytes
 from kaiku.partners.tests import test_imports
 from kaiku.partners.tests.test_imports import USE_HEADER, xlsx
+from kaiku.visits.imports import import_uses
 from kaiku.visits.models import Use
+from kaiku.web import imports
+from kaiku.web.uploads import SpreadsheetError, read_bytes
 
 old_card = test_imports.old_card  # the fixture
 MB = 1024 * 1024
@@ -86,7 +88,7 @@ def test_a_part_packed_suspiciously_tightly_is_refused_even_under_the_total_limi
 
 
 def test_too_many_shared_strings_are_counted_before_openpyxl_reads_them(monkeypatch):
-    from kaiku.partners import spreadsheets
+    from kaiku.web import uploads as spreadsheets
 
     monkeypatch.setattr(spreadsheets, "MAX_SHARED_STRINGS", 1000)
     sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -144,7 +146,7 @@ def test_a_bom_and_semicolon_file_with_a_10_kb_cell_is_split_by_its_header(world
     text = "\ufeff" + ";".join(USE_HEADER) + f"\r\n{day};{old_card.number};{long};1;0;0\r\n"
     table = read_bytes(text.encode("utf-8"))
     assert table.header == USE_HEADER and table.rows[0][1][2] == long
-    result = imports.import_uses(world.venue_a, table, world.users["venue_staff"], "long.csv")
+    result = import_uses(world.venue_a, table, world.users["venue_staff"], "long.csv")
     assert result.created == 1 and Use.objects.get().offer is None
 
 
@@ -156,14 +158,14 @@ def _uses(card, n=2):
 def test_repeated_rows_are_reported_until_the_user_chooses(world, old_card):
     staff = world.users["venue_staff"]
     with translation.override("en"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_uses(world.venue_a, _uses(old_card), staff, "u.xlsx")
+        import_uses(world.venue_a, _uses(old_card), staff, "u.xlsx")
     assert [(e.row, e.column) for e in exc.value.errors] == [(3, "Date")]
     assert "The same as row 2" in exc.value.errors[0].message
     assert not Use.objects.exists()
-    result = imports.import_uses(world.venue_a, _uses(old_card), staff, "u.xlsx", "skip")
+    result = import_uses(world.venue_a, _uses(old_card), staff, "u.xlsx", "skip")
     assert (result.created, result.details["repeated"], Use.objects.count()) == (2, 1, 2)
     Use.objects.all().delete()
-    result = imports.import_uses(world.venue_a, _uses(old_card, 3), staff, "u2.xlsx", "separate")
+    result = import_uses(world.venue_a, _uses(old_card, 3), staff, "u2.xlsx", "separate")
     assert (result.created, result.details["repeated"]) == (4, 2)
 
 
@@ -192,7 +194,7 @@ def test_a_four_digit_postal_code_or_two_digit_municipality_is_an_error_never_pa
         [day, stock[3].number, 2031, "33100", "837"],
     ]
     with translation.override("en"), pytest.raises(imports.ImportFailed) as exc:
-        imports.import_registrations(
+        import_registrations(
             world.distributor_a, read_bytes(xlsx(REG_HEADER, rows)), world.users["distributor"], "p.xlsx"
         )
     found = [(e.row, e.column) for e in exc.value.errors]

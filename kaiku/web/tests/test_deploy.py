@@ -67,12 +67,12 @@ def test_the_demo_key_and_token_are_errors(world):
     from kaiku.door.models import DeviceToken
     from kaiku.partners.demo import DEMO_API_KEY
     from kaiku.partners.models import ApiKey
-    from kaiku.partners.services import hash_key
     from kaiku.web.checks import no_demo_secrets
+    from kaiku.web.tokens import token_hash
 
     assert no_demo_secrets(None) == []
-    ApiKey.objects.create(site=world.agency_a, label="demo", prefix="demo0001", key_hash=hash_key(DEMO_API_KEY))
-    DeviceToken.objects.create(venue=world.venue_a, label="demo", token_hash=DeviceToken.hash(DEMO_DEVICE_TOKEN))
+    ApiKey.objects.create(site=world.agency_a, label="demo", prefix="demo0001", key_hash=token_hash(DEMO_API_KEY))
+    DeviceToken.objects.create(venue=world.venue_a, label="demo", token_hash=token_hash(DEMO_DEVICE_TOKEN))
     assert {e.id for e in no_demo_secrets(None)} == {"kaiku.E002", "kaiku.E003"}
 
 

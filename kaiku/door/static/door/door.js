@@ -12,7 +12,7 @@
   var root = document.getElementById("door");
   var settings = JSON.parse(document.getElementById("door-settings").textContent);
   var text = JSON.parse(document.getElementById("door-text").textContent);
-  var UNDO_MS = 2 * 60 * 1000;
+  var UNDO_MS = settings.undoSeconds * 1000;
   var SYNC_EVERY_MS = 15000;
   var BATCH = 200;
   var REFRESH_MS = Math.max(1, settings.refreshSeconds || 300) * 1000;
