@@ -353,6 +353,7 @@ def give_feedback(
     went_with_someone: bool | None,
     text: str = "",
     channel: str = Feedback.Channel.PORTAL,
+    not_for_venue: bool = False,
 ) -> Feedback:
     """Answer (or, with score None, skip) the feedback question for one use.
 
@@ -370,6 +371,7 @@ def give_feedback(
                 went_with_someone=went_with_someone if score is not None else None,
                 text=(text or "").strip()[:2000] if score is not None else "",
                 channel=channel,
+                not_for_venue=bool(not_for_venue and score is not None),
             )
     except IntegrityError:
         return Feedback.objects.get(use=use)

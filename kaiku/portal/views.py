@@ -24,6 +24,7 @@ from kaiku.accounts.scopes import get_distributor_site
 from kaiku.cards.models import Card
 from kaiku.offers import services as offer_services
 from kaiku.offers.models import Occurrence, Reservation
+from kaiku.outreach import services as outreach
 from kaiku.portal import services, tips
 from kaiku.portal.forms import EmailLinkForm, FeedbackForm, GroupVisitForm, SignInForm, WellbeingForm
 from kaiku.portal.holder import (
@@ -151,6 +152,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "year_count": Use.objects.accepted().filter(card=card).in_year(now.year).count(),
             "expired": card.is_expired_on(timezone.localdate()),
+            # From the holder's distributor site: tips a worker sent, a renewal reminder.
+            "worker_tips": outreach.portal_tips(card),
+            "renewal": outreach.due_reminder(card),
         },
     )
 
@@ -223,6 +227,7 @@ def _feedback_page(request: HttpRequest, use: Use, *, channel: str, done_url: st
             went_with_someone=None if skip else form.went_with_someone,
             text="" if skip else form.cleaned_data["text"],
             channel=channel,
+            not_for_venue=not skip and form.cleaned_data["not_for_venue"],
         )
         if skip:
             return redirect(done_url)
