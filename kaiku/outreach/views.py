@@ -134,7 +134,7 @@ def site_whats_on(request: HttpRequest, site_id: int) -> HttpResponse:
         return HttpResponse(_("Choose Finnish, Swedish or English."), status=400, content_type="text/plain")
     lang = form.language(_language())
     large = form.cleaned_data["large"]
-    pdf = whatson.pdf(lambda: whatson.for_site(site, large=large), lang)
+    pdf = whatson.pdf(lambda share: whatson.for_site(site, large=large, share=share), lang)
     return _pdf_response(pdf, f"kaikukortti-whats-on-{site.pk}-{lang}.pdf")
 
 
@@ -151,7 +151,7 @@ def area_whats_on(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(_("Choose Finnish, Swedish or English."), status=400, content_type="text/plain")
     lang = form.language(_language())
     large = form.cleaned_data["large"]
-    pdf = whatson.pdf(lambda: whatson.for_area(area, large=large), lang)
+    pdf = whatson.pdf(lambda share: whatson.for_area(area, large=large, share=share), lang)
     response = _pdf_response(pdf, f"kaikukortti-whats-on-{area.slug}-{lang}.pdf")
     # Public offers only, nothing personal: it may be kept for a while.
     response["Cache-Control"] = "public, max-age=3600"

@@ -8,8 +8,8 @@ the end with the address of the catalogue, so nothing is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -22,6 +22,7 @@ from kaiku.offers.models import Occurrence, Offer
 from kaiku.outreach.services import LANGUAGES, near_offers
 
 WEEKS = 4
+MAX_PAGES = 2
 # Entries that fit on two A4 pages: (dated, ongoing) in normal and in large type.
 FITS = {False: (36, 14), True: (16, 6)}
 
@@ -48,11 +49,14 @@ def _area_offers(area: Area, today: dt.date) -> QuerySet[Offer]:
     return Offer.objects.public().current(today).filter(venue__area=area, sold_out=False).select_related("venue")
 
 
-def build(offers: QuerySet[Offer], *, place: str, catalogue_path: str, large: bool, weeks: int = WEEKS) -> WhatsOn:
+def build(
+    offers: QuerySet[Offer], *, place: str, catalogue_path: str, large: bool, share: float = 1.0, weeks: int = WEEKS
+) -> WhatsOn:
+    """``share`` (0 to 1) of the entries that usually fit: less when long texts made more pages."""
     now = timezone.now()
     start = timezone.localdate()
     end = start + dt.timedelta(weeks=weeks)
-    dated_max, ongoing_max = FITS[large]
+    dated_max, ongoing_max = (max(int(n * share), 1) for n in FITS[large])
     dated_qs = Occurrence.objects.upcoming(now).filter(
         offer__in=offers, sold_out=False, starts_at__lt=now + dt.timedelta(weeks=weeks)
     )
@@ -82,7 +86,7 @@ def build(offers: QuerySet[Offer], *, place: str, catalogue_path: str, large: bo
     )
 
 
-def for_site(site: Site, *, large: bool) -> WhatsOn:
+def for_site(site: Site, *, large: bool, share: float = 1.0) -> WhatsOn:
     area = site.area
     # The same "near" as near_offers: a county's site lists its own municipality.
     place = str(site.municipality) if area.kind == Area.Kind.COUNTY and site.municipality else area.name
@@ -91,22 +95,34 @@ def for_site(site: Site, *, large: bool) -> WhatsOn:
         place=place,
         catalogue_path=reverse("offers:area_catalogue", kwargs={"area_slug": area.slug}),
         large=large,
+        share=share,
     )
 
 
-def for_area(area: Area, *, large: bool) -> WhatsOn:
+def for_area(area: Area, *, large: bool, share: float = 1.0) -> WhatsOn:
     return build(
         _area_offers(area, timezone.localdate()),
         place=area.name,
         catalogue_path=reverse("offers:area_catalogue", kwargs={"area_slug": area.slug}),
         large=large,
+        share=share,
     )
 
 
-def pdf(make: Any, language: str) -> bytes:
-    """Render in ``language`` (offer titles and labels alike); ``make`` builds the WhatsOn inside it."""
+def pdf(make: Callable[[float], WhatsOn], language: str) -> bytes:
+    """Render in ``language`` (offer titles and labels alike) on at most two pages.
+
+    ``make(share)`` builds the list; when long titles or ticket instructions make it run
+    past two pages, it is built again with fewer entries (the rest are counted at the end).
+    """
     from weasyprint import HTML  # imported late: loading WeasyPrint takes a moment
 
+    share = 1.0
     with translation.override(language if language in LANGUAGES else "fi"):
-        html = render_to_string("outreach/print/whats_on.html", {"w": make()})
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()  # type: ignore[no-any-return]
+        for _attempt in range(6):
+            html = render_to_string("outreach/print/whats_on.html", {"w": make(share)})
+            document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
+            if len(document.pages) <= MAX_PAGES:
+                break
+            share *= 0.7
+    return document.write_pdf()  # type: ignore[no-any-return]
