@@ -7,6 +7,7 @@ holder: a ``WorkerTip`` is chosen by a person at a distributor site for one clie
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -62,9 +63,12 @@ class WorkerTip(models.Model):
     def __str__(self) -> str:
         return f"{self.site_id} {self.offer_id} {self.given_on}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column, like Offer.search_text: kept in step wherever the tip is saved.
         self.follow_until = self.given_on + dt.timedelta(days=FOLLOW_DAYS)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "follow_until"}
+        super().save(*args, **kwargs)
 
 
 class RenewalReminder(models.Model):

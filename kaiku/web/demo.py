@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-APP_ORDER = ["network", "accounts", "cards", "offers", "visits", "door", "stats", "portal", "partners"]
+APP_ORDER = ["network", "accounts", "cards", "offers", "visits", "door", "stats", "portal", "partners", "outreach"]
 
 # Every demo login has an address in this domain (kaiku.web.checks refuses them in production).
 DEMO_DOMAIN = "@demo.kaiku.fi"
