@@ -36,7 +36,9 @@ class TipForm(forms.Form):
     def __init__(self, site: Site, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tip_choices = {c.key: c for c in tip_choices(site)}
-        self.fields["what"].choices = [("", "—")] + [(key, _label(c)) for key, c in self.tip_choices.items()]
+        what = self.fields["what"]
+        assert isinstance(what, forms.ChoiceField)
+        what.choices = [("", "—")] + [(key, _label(c)) for key, c in self.tip_choices.items()]
 
     @property
     def choice(self) -> TipChoice:

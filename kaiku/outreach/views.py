@@ -165,7 +165,7 @@ def _year(request: HttpRequest) -> tuple[YearForm, int, int]:
     form = YearForm(request.GET)
     if form.is_valid():
         return form, form.cleaned_data["year"], 200
-    messages.error(request, " ".join(form.errors.get("year", [])))
+    messages.error(request, " ".join(str(e) for e in form.errors.get("year", [])))
     return form, timezone.localdate().year, 400
 
 
