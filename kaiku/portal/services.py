@@ -696,6 +696,7 @@ def export_data(card: Card) -> dict[str, Any]:
                 "score": f.score,
                 "went_with_someone": f.went_with_someone,
                 "text": f.text,
+                "not_for_venue": f.not_for_venue,
             }
             for f in Feedback.objects.filter(use__card=card).select_related("use").order_by("created_at")
         ],
@@ -726,6 +727,21 @@ def export_data(card: Card) -> dict[str, Any]:
                 "joined_at": p.joined_at.isoformat(),
             }
             for p in card.group_visit_places.select_related("group_visit__offer")
+        ],
+        # From the holder's distributor site (kaiku.outreach): tips a worker gave, renewal reminders.
+        "workers_tips": [
+            {
+                "from_site": t.site.name,
+                "offer": t.offer.title,
+                "date": t.occurrence.starts_at.isoformat() if t.occurrence else None,
+                "given_on": t.given_on.isoformat(),
+                "delivery": t.delivery,
+            }
+            for t in card.worker_tips.select_related("site", "offer", "occurrence").order_by("created_at", "pk")
+        ],
+        "renewal_reminders": [
+            {"valid_until": r.valid_until.isoformat(), "emailed": r.emailed, "at": r.created_at.isoformat()}
+            for r in card.renewal_reminders.order_by("created_at", "pk")
         ],
         "signed_in_devices": [
             {

@@ -86,3 +86,21 @@ def test_the_outreach_pages_fit_a_phone_and_pass_axe(world, phone):
         assert phone.goto(path).status == 200
         assert "Piilossa" not in phone.content()
         assert_accessible(phone)
+
+
+def test_a_holder_keeps_their_comment_from_the_venue(world, phone):
+    use = record_use(
+        UseRequest(venue=world.venue_a, number=world.card_a.number, channel="scan", idempotency_key="flag-1")
+    ).use
+    _device, token = _new_device(world.card_a, HolderDevice.Method.CODE)
+    phone.context.add_cookies([{"name": COOKIE, "value": token, "url": _base(phone)}])
+    phone.goto(f"/portal/uses/{use.pk}/feedback/")
+    phone.locator("label[for=id_score_4]").click()
+    phone.fill("#id_text", "Vain tilastoihin")
+    phone.locator("label[for=id_not_for_venue]").click()
+    assert_accessible(phone)
+    phone.locator("main button[type=submit]:not([name=skip])").click()
+    phone.wait_for_selector("h1")
+    feedback = use.feedback
+    feedback.refresh_from_db()
+    assert (feedback.score, feedback.text, feedback.not_for_venue) == (5, "Vain tilastoihin", True)

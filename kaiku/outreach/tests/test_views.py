@@ -165,3 +165,20 @@ def test_area_tip_figures_hide_small_counts(world):
     )
     body = world.client_for("coordinator").get(f"/outreach/areas/{world.area_a.pk}/tips/").content.decode()
     assert world.distributor_a.name in body and "&lt;5" in body
+
+
+def test_the_holders_data_download_has_the_workers_tips_and_reminders(world):
+    offer = offer_at(world.venue_a, "Kevätkonsertti")
+    WorkerTip.objects.create(
+        site=world.distributor_a, card=world.card_a, offer=offer, delivery="print", given_on=timezone.localdate()
+    )
+    RenewalReminder.objects.create(card=world.card_a, valid_until=world.card_a.valid_until, site=world.distributor_a)
+    data = holder_client(world.card_a).get("/portal/my-data/download/").json()
+    assert data["workers_tips"][0]["offer"] == "Kevätkonsertti"
+    assert data["workers_tips"][0]["from_site"] == world.distributor_a.name
+    assert data["renewal_reminders"][0]["valid_until"] == world.card_a.valid_until.isoformat()
+
+
+def test_the_area_catalogue_links_to_the_printed_whats_on(world, client):
+    body = client.get(f"/offers/area/{world.area_a.slug}/").content.decode()
+    assert f"/outreach/areas/{world.area_a.slug}/whats-on.pdf?lang=sv" in body
