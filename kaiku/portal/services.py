@@ -377,6 +377,11 @@ def give_feedback(
         return Feedback.objects.get(use=use)
 
 
+def keep_comment_from_venue(use: Use) -> bool:
+    """Mark the comment of this use's feedback "not for the venue"; False when there is none."""
+    return bool(Feedback.objects.filter(use=use).exclude(text="").update(not_for_venue=True))
+
+
 def feedback_token(use: Use) -> str:
     return signing.dumps({"use": use.pk}, salt=FEEDBACK_SALT)
 

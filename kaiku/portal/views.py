@@ -243,6 +243,18 @@ def feedback(request: HttpRequest, card: Card, use_id: int) -> HttpResponse:
     return _feedback_page(request, use, channel=Feedback.Channel.PORTAL, done_url=reverse("portal:uses"))
 
 
+@require_POST
+@holder_required
+def feedback_private(request: HttpRequest, card: Card, use_id: int) -> HttpResponse:
+    """The holder asks, after answering, that the venue not read their comment (one way)."""
+    use = services.own_use(card, use_id)
+    if use is None:
+        raise Http404
+    if services.keep_comment_from_venue(use):
+        messages.success(request, _("Your comment is not shown to the venue."))
+    return redirect("portal:uses")
+
+
 def feedback_by_link(request: HttpRequest, token: str) -> HttpResponse:
     """The feedback question from an e-mail: the signed link answers for that one use only."""
     use = services.use_for_feedback_token(token)

@@ -182,3 +182,18 @@ def test_the_holders_data_download_has_the_workers_tips_and_reminders(world):
 def test_the_area_catalogue_links_to_the_printed_whats_on(world, client):
     body = client.get(f"/offers/area/{world.area_a.slug}/").content.decode()
     assert f"/outreach/areas/{world.area_a.slug}/whats-on.pdf?lang=sv" in body
+
+
+def test_a_holder_keeps_an_earlier_comment_from_the_venue(world):
+    use = record_use(
+        UseRequest(venue=world.venue_a, number=world.card_a.number, channel="typed", idempotency_key="later")
+    ).use
+    give_feedback(use, score=3, went_with_someone=None, text="Myöhemmin katuen")
+    client = holder_client(world.card_a)
+    page = client.get("/portal/uses/").content.decode()
+    assert "Älä näytä kommenttiani kohteelle" in page, page[page.find("<main") :]
+    assert client.post(f"/portal/uses/{use.pk}/feedback/private/").status_code == 302
+    assert Feedback.objects.get(use=use).not_for_venue is True
+    assert "Kommenttiasi ei näytetä kohteelle" in client.get("/portal/uses/").content.decode()
+    # Another holder's use is not found.
+    assert holder_client(world.card_b).post(f"/portal/uses/{use.pk}/feedback/private/").status_code == 404
