@@ -186,3 +186,17 @@ def test_a_renewal_starts_a_new_period_with_its_own_reminder(world, django_captu
     with time_machine.travel(timezone.now() + dt.timedelta(days=340)):
         assert services.send_renewal_reminders() == 1
     assert RenewalReminder.objects.filter(card=card).count() == 2
+
+
+def test_near_is_the_area_or_in_a_county_the_sites_own_municipality(world):
+    from kaiku.network.models import Municipality
+    from kaiku.network.tests.factories import VenueFactory
+
+    here = offer_at(world.venue_b, "Kuopiossa")
+    iisalmi = Municipality.objects.create(code="140", name_fi="Iisalmi", area=world.area_b)
+    away = offer_at(VenueFactory(area=world.area_b, municipality=iisalmi), "Iisalmessa")
+    assert list(services.near_offers(world.distributor_b)) == [here]
+    # In a municipality area, the whole area is near.
+    tampere_offer = offer_at(world.venue_a)
+    assert list(services.near_offers(world.distributor_a)) == [tampere_offer]
+    assert away not in services.near_offers(world.distributor_a)
