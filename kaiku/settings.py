@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "kaiku.door",
     "kaiku.stats",
     "kaiku.portal",
+    "kaiku.outreach",
     "kaiku.partners",
     "kaiku.privacy",
     "kaiku.sso",

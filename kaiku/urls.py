@@ -15,6 +15,7 @@ urlpatterns = [
     path("door/", include("kaiku.door.urls")),
     path("stats/", include("kaiku.stats.urls")),
     path("portal/", include("kaiku.portal.urls")),
+    path("outreach/", include("kaiku.outreach.urls")),
     path("partners/", include("kaiku.partners.urls")),
     path("privacy/", include("kaiku.privacy.urls")),
     path("sso/", include("kaiku.sso.urls")),

@@ -57,6 +57,9 @@ class FeedbackForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    not_for_venue = forms.BooleanField(
+        label=_("Do not show my comment to the venue (it is used only in the statistics)"), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -156,6 +156,8 @@ class Feedback(models.Model):
     score = models.PositiveSmallIntegerField(_("how was it (1 to 5)"), null=True, blank=True)
     went_with_someone = models.BooleanField(_("went with someone"), null=True, blank=True)
     text = models.TextField(_("comments"), blank=True, max_length=2000)
+    # The holder asked that the venue not read the comment (kaiku.outreach.feedback).
+    not_for_venue = models.BooleanField(_("comment not for the venue"), default=False)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.PORTAL)
     created_at = models.DateTimeField(auto_now_add=True)
 

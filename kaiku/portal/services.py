@@ -338,6 +338,7 @@ def give_feedback(
     went_with_someone: bool | None,
     text: str = "",
     channel: str = Feedback.Channel.PORTAL,
+    not_for_venue: bool = False,
 ) -> Feedback:
     """Answer (or, with score None, skip) the feedback question for one use.
 
@@ -355,9 +356,15 @@ def give_feedback(
                 went_with_someone=went_with_someone if score is not None else None,
                 text=(text or "").strip()[:2000] if score is not None else "",
                 channel=channel,
+                not_for_venue=bool(not_for_venue and score is not None),
             )
     except IntegrityError:
         return Feedback.objects.get(use=use)
+
+
+def keep_comment_from_venue(use: Use) -> bool:
+    """Mark the comment of this use's feedback "not for the venue"; False when there is none."""
+    return bool(Feedback.objects.filter(use=use).exclude(text="").update(not_for_venue=True))
 
 
 def feedback_token(use: Use) -> str:
@@ -679,6 +686,7 @@ def export_data(card: Card) -> dict[str, Any]:
                 "score": f.score,
                 "went_with_someone": f.went_with_someone,
                 "text": f.text,
+                "not_for_venue": f.not_for_venue,
             }
             for f in Feedback.objects.filter(use__card=card).select_related("use").order_by("created_at")
         ],
@@ -709,6 +717,21 @@ def export_data(card: Card) -> dict[str, Any]:
                 "joined_at": p.joined_at.isoformat(),
             }
             for p in card.group_visit_places.select_related("group_visit__offer")
+        ],
+        # From the holder's distributor site (kaiku.outreach): tips a worker gave, renewal reminders.
+        "workers_tips": [
+            {
+                "from_site": t.site.name,
+                "offer": t.offer.title,
+                "date": t.occurrence.starts_at.isoformat() if t.occurrence else None,
+                "given_on": t.given_on.isoformat(),
+                "delivery": t.delivery,
+            }
+            for t in card.worker_tips.select_related("site", "offer", "occurrence").order_by("created_at", "pk")
+        ],
+        "renewal_reminders": [
+            {"valid_until": r.valid_until.isoformat(), "emailed": r.emailed, "at": r.created_at.isoformat()}
+            for r in card.renewal_reminders.order_by("created_at", "pk")
         ],
         "signed_in_devices": [
             {

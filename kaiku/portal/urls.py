@@ -14,6 +14,7 @@ urlpatterns = [
     path("card/version/", views.card_version, name="card_version"),
     path("uses/", views.uses, name="uses"),
     path("uses/<int:use_id>/feedback/", views.feedback, name="feedback"),
+    path("uses/<int:use_id>/feedback/private/", views.feedback_private, name="feedback_private"),
     path("feedback/<str:token>/", views.feedback_by_link, name="feedback_by_link"),
     path("survey/", views.survey, name="survey"),
     path("offers/", views.offers, name="offers"),

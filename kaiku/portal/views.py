@@ -24,6 +24,7 @@ from kaiku.accounts.scopes import get_distributor_site
 from kaiku.cards.models import Card
 from kaiku.offers import services as offer_services
 from kaiku.offers.models import Occurrence, Reservation
+from kaiku.outreach import services as outreach
 from kaiku.portal import services, tips
 from kaiku.portal.forms import EmailLinkForm, FeedbackForm, GroupVisitForm, SignInForm, WellbeingForm
 from kaiku.portal.holder import (
@@ -151,6 +152,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "year_count": Use.objects.accepted().filter(card=card).in_year(now.year).count(),
             "expired": card.is_expired_on(timezone.localdate()),
+            # From the holder's distributor site: tips a worker sent, a renewal reminder.
+            "worker_tips": outreach.portal_tips(card),
+            "renewal": outreach.due_reminder(card),
         },
     )
 
@@ -223,6 +227,7 @@ def _feedback_page(request: HttpRequest, use: Use, *, channel: str, done_url: st
             went_with_someone=None if skip else form.went_with_someone,
             text="" if skip else form.cleaned_data["text"],
             channel=channel,
+            not_for_venue=not skip and form.cleaned_data["not_for_venue"],
         )
         if skip:
             return redirect(done_url)
@@ -236,6 +241,18 @@ def feedback(request: HttpRequest, card: Card, use_id: int) -> HttpResponse:
     if use is None:
         raise Http404
     return _feedback_page(request, use, channel=Feedback.Channel.PORTAL, done_url=reverse("portal:uses"))
+
+
+@require_POST
+@holder_required
+def feedback_private(request: HttpRequest, card: Card, use_id: int) -> HttpResponse:
+    """The holder asks, after answering, that the venue not read their comment (one way)."""
+    use = services.own_use(card, use_id)
+    if use is None:
+        raise Http404
+    if services.keep_comment_from_venue(use):
+        messages.success(request, _("Your comment is not shown to the venue."))
+    return redirect("portal:uses")
 
 
 def feedback_by_link(request: HttpRequest, token: str) -> HttpResponse:

@@ -30,6 +30,7 @@ APP_ORDER = [
     "partners",
     "together",
     "reports",
+    "outreach",
 ]
 
 # Every demo login has an address in this domain (kaiku.web.checks refuses them in production).

@@ -92,6 +92,8 @@ MATRIX = [
     Row("portal:feedback", "POST", HOLDER_PAGE, {"use_id": "use_card_a"}, setup=uses, data={"score": 4}),
     Row("portal:feedback", "GET", HOLDER_OTHER, {"use_id": "use_card_b"}, setup=uses),
     Row("portal:feedback", "POST", HOLDER_OTHER, {"use_id": "use_card_b"}, setup=uses, data={"score": 4}),
+    Row("portal:feedback_private", "POST", HOLDER_POST, {"use_id": "use_card_a"}, setup=uses),
+    Row("portal:feedback_private", "POST", HOLDER_OTHER, {"use_id": "use_card_b"}, setup=uses),
     Row("portal:feedback_by_link", "GET", PUBLIC, {"token": "token_a"}, setup=feedback_tokens),
     Row("portal:feedback_by_link", "GET", {r: N for r in HOLDER_ROLES}, {"token": "token_bad"}, setup=feedback_tokens),
     Row("portal:survey", "GET", HOLDER_POST),  # not due (no consent): back to the portal
