@@ -37,6 +37,7 @@ from kaiku.portal.models import (
 )
 from kaiku.privacy.models import ReadEntry
 from kaiku.stats.models import AgeBand
+from kaiku.together.models import GroupRequest
 
 CHUNK = 500
 
@@ -184,6 +185,18 @@ def _clear_text(due: QuerySet[Feedback], now: dt.datetime) -> int:
     return due.update(text="")
 
 
+def _group_request_text_due(rules: NationalSettings, now: dt.datetime) -> QuerySet[GroupRequest]:
+    # A group request's free text (the worker's needs, the venue's message) serves the visit;
+    # it goes after the free-text period from the request's last change. Counts and status stay.
+    cutoff = now - dt.timedelta(days=rules.feedback_text_days)
+    return GroupRequest.objects.filter(updated_at__lt=cutoff).exclude(needs="", venue_message="")
+
+
+def _clear_group_request_text(due: QuerySet[GroupRequest], now: dt.datetime) -> int:
+    # ``update`` leaves ``updated_at`` alone, so a cleared request is not due again.
+    return due.update(needs="", venue_message="")
+
+
 def _audit_due(rules: NationalSettings, now: dt.datetime) -> QuerySet[AuditEntry]:
     cutoff = _start_of(years_before(timezone.localdate(now), rules.audit_values_years))
     return AuditEntry.objects.filter(at__lt=cutoff).exclude(changes={}).order_by("pk")
@@ -213,6 +226,7 @@ RULES = [
     Rule("sign_in_links", "spent sign-in links deleted", _links_due, _delete),
     Rule("invitations", "spent invitations deleted", _invitations_due, _delete),
     Rule("feedback_text", "feedback comments removed", _feedback_due, _clear_text),
+    Rule("group_request_text", "group requests' free text removed", _group_request_text_due, _clear_group_request_text),
     Rule("audit_values", "audit entries reduced to field names", _audit_due, _names_only),
     Rule("read_log", "read log entries deleted", _reads_due, _delete),
 ]

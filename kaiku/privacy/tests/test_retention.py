@@ -19,6 +19,7 @@ from kaiku.cards.services import HolderDetails, register_card, renew_card
 from kaiku.cards.tests.factories import CardFactory
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import NationalSettings
+from kaiku.offers.tests.factories import OccurrenceFactory
 from kaiku.partners.models import Invitation
 from kaiku.portal.models import (
     WELLBEING_QUESTIONS,
@@ -33,6 +34,7 @@ from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import due_counts, purge
 from kaiku.privacy.tests.stats_snapshot import snapshot
 from kaiku.stats.facts import rebuild
+from kaiku.together.models import GroupRequest
 from kaiku.visits.services import UseRequest, record_use
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -125,6 +127,22 @@ def test_a_card_is_reduced_the_day_after_its_retention_ends(world):
                 ).pk
             ),
             lambda pk: Feedback.objects.get(pk=pk).text != "",
+        ),
+        (
+            "group_request_text",
+            "feedback_text_days",
+            lambda w, at: (
+                GroupRequest.objects.create(
+                    site=w.distributor_a,
+                    card=w.card_a,
+                    venue=w.venue_a,
+                    offer=(occurrence := OccurrenceFactory(offer__venue=w.venue_a)).offer,
+                    occurrence=occurrence,
+                    needs="Two wheelchairs",
+                    venue_message="Door B",
+                ).pk
+            ),
+            lambda pk: GroupRequest.objects.filter(pk=pk).exclude(needs="", venue_message="").exists(),
         ),
     ],
 )
