@@ -24,12 +24,12 @@ from kaiku.visits.services import (
     UNDO_WINDOW,
     ReviewError,
     UseError,
-    UseRequest,
     accept_held,
     check_and_keep,
     check_card,
     record_use,
     reject_held,
+    use_request,
     void_use,
 )
 
@@ -89,22 +89,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
         if record_form.is_valid():
             data = record_form.cleaned_data
             try:
-                result = record_use(
-                    UseRequest(
-                        venue=site,
-                        number=data["number"],
-                        channel=Channel.TYPED,
-                        idempotency_key=data["idempotency_key"],
-                        recorded_by=request.user,
-                        children=data["children"],
-                        community_clients=data["community_clients"],
-                        assistants=data["assistants"],
-                        offer=data.get("offer"),
-                        occurrence=data.get("occurrence"),
-                        sector=data["sector"],
-                        override_reason=data.get("override_reason") or "",
-                    )
-                )
+                result = record_use(use_request(site, data, channel=Channel.TYPED, recorded_by=request.user))
             except UseError:
                 raise Http404 from None
             if result.accepted:
