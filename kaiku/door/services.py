@@ -334,11 +334,7 @@ def record(
 
 
 def _held_result(key: str, held: HeldUse, labels: dict[str, str]) -> dict[str, Any]:
-    """A use whose device time waits for the venue admin's review: not recorded (yet).
-
-    Once the admin has accepted it, the answer is the use it became."""
-    if held.use is not None:
-        return _result(key, held.use, False, labels)
+    """A use whose device time waits for the venue admin's review: not recorded (yet)."""
     return {
         "key": key,
         "status": "held",
@@ -401,42 +397,26 @@ def sync(
 
     Uses are recorded in transactions of a hundred (``visits.services.record_uses``):
     a failure keeps what was recorded before it, and the device resends the batch. Keys
-    are not looked up first: the unique key of a use decides (a resent key answers with
-    its stored use). Only keys the device time sends to review are looked up, so that a
-    key recorded before answers with its use rather than being held.
+    are not looked up first: the unique key of a use decides, and a resent key answers
+    with its stored use. A use whose device time needs review goes through
+    ``visits.services.submit_use``, which answers a key recorded before with its use
+    and holds the rest (a key held before answers as held).
     """
     if len(items) > MAX_BATCH:
         raise DoorError("batch_too_large")
     labels = reason_labels()
     # Device times (one judgement for every channel): a future time is clamped; one the
     # register cannot trust waits for the venue admin's review instead of being forced.
-    # A key held before keeps its answer (the review decides, not the resent batch).
-    held_before = (
-        {
-            h.idempotency_key: h
-            for h in HeldUse.objects.filter(
-                venue=venue, idempotency_key__in={(item.key or "").strip()[:80] for item in items}
-            ).select_related("use")
-        }
-        if any(item.offline for item in items)
-        else {}
-    )
     judged = [_judged(item, last_contact) for item in items]
     for item, time in zip(items, judged, strict=True):
         if item.scanned_at is not None:
             item.scanned_at = time.at
-    if len(items) == 1 and not judged[0].review and not held_before:
+    if len(items) == 1 and not judged[0].review:
         # The door page online sends each use as it happens: one use, the single-use
         # service (its own transaction and idempotency), no batch bookkeeping, and the
         # public keys read only if the item is a signed code.
         return [record(venue, items[0], actor, via, labels=labels)]
     public_keys = keys.public_keys()
-    to_review = {(item.key or "").strip()[:80] for item, time in zip(items, judged, strict=True) if time.review}
-    recorded = (
-        {use.idempotency_key: use for use in Use.objects.filter(venue=venue, idempotency_key__in=to_review)}
-        if to_review
-        else {}
-    )
     results: list[dict[str, Any]] = []
     known = visits.VenueOffers.load(venue, {item.offer for item in items}, {item.occurrence for item in items})
     for start in range(0, len(items), SYNC_CHUNK):
@@ -445,20 +425,17 @@ def sync(
             requests: list[visits.UseRequest] = []
             owners: list[tuple[int, SyncItem]] = []
             for offset, item in enumerate(items[start : start + SYNC_CHUNK]):
-                key = (item.key or "").strip()[:80]
-                if key in held_before:
-                    answers.append(_held_result(item.key, held_before[key], labels))
-                    continue
                 prepared = _prepare(venue, item, actor, via, public_keys, labels, known)
                 if isinstance(prepared, dict):
                     answers.append(prepared)
                     continue
-                review = judged[start + offset].review
-                if review and key in recorded:
-                    answers.append(_result(item.key, recorded[key], False, labels))
-                    continue
-                if review:
-                    answers.append(_held_result(item.key, visits.hold_for_review(prepared, review), labels))
+                if judged[start + offset].review:
+                    outcome = visits.submit_use(prepared, last_contact=last_contact)
+                    answers.append(
+                        _held_result(item.key, outcome, labels)
+                        if isinstance(outcome, HeldUse)
+                        else _result(item.key, outcome.use, outcome.created, labels)
+                    )
                     continue
                 owners.append((len(answers), item))
                 answers.append(None)
