@@ -109,7 +109,9 @@ class VenueOffers:
 
     @classmethod
     def load(cls, venue: Site, offer_ids: set[Any], occurrence_ids: set[Any]) -> VenueOffers:
-        offer_ids, occurrence_ids = {i for i in offer_ids if i}, {i for i in occurrence_ids if i}
+        # Only ids a primary key can hold: a larger number names nothing (and SQLite refuses it).
+        offer_ids = {i for i in offer_ids if type(i) is int and 0 < i < 2**63}
+        occurrence_ids = {i for i in occurrence_ids if type(i) is int and 0 < i < 2**63}
         occurrences = (
             Occurrence.objects.filter(pk__in=occurrence_ids, offer__venue=venue).select_related("offer")
             if occurrence_ids

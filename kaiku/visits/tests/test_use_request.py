@@ -53,7 +53,7 @@ def test_ids_name_only_this_venues_offers_and_a_date_brings_its_offer(world):
     assert req.occurrence == mine and req.offer == mine.offer
     req = use_request(world.venue_a, {"number": "x", "idempotency_key": "k", "offer": mine.offer.pk}, channel="typed")
     assert req.offer == mine.offer and req.occurrence is None
-    for data in ({"occurrence": theirs.pk}, {"offer": theirs.offer.pk}, {"occurrence": 10**9}):
+    for data in ({"occurrence": theirs.pk}, {"offer": theirs.offer.pk}, {"occurrence": 10**9}, {"offer": 10**30}):
         req = use_request(world.venue_a, {"number": "x", "idempotency_key": "k", **data}, channel="typed")
         assert req.occurrence is None and req.offer is None
     # Instances (a desk form's choices, an import's offer by title) are taken as given.
