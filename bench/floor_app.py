@@ -6,7 +6,7 @@ shape, and hands every other request to Kaiku unchanged (one string comparison m
 
 It is not a way to record uses: it skips every rule of DESIGN §4, the serializer, the
 audit and the statistics' rollups. It runs only the statements no use can do without,
-as raw SQL through Django's database connection (the same SQLite write queue, or the
+as raw SQL through Django's database connection (the same SQLite options, or the
 same PostgreSQL settings): the device token, the card, the idempotency key, the
 ``Use`` row, its fact and the pending row, in one transaction. Its throughput against
 ``/healthz`` is what recording could reach in this stack if Django, DRF, the model

@@ -14,7 +14,7 @@ then, in rounds, for the two ways a use reaches the server:
 1. uses recorded at a fixed rate (default 100/s) — median and p99 latency;
 2. the same server's trivial endpoint ``/healthz`` at the same fixed rate;
 3. maximum throughput of ``/healthz`` and of recording (closed loop, wrk if
-   installed), and their ratio;
+   installed), and their ratio (for information);
 4. for scale, the maximum throughput of the smallest signed-in request, ``GET
    /api/door/me/`` with the staff session (loads the session, the user, the roles and
    the venues, records nothing): what any signed-in request costs before its work.
@@ -23,8 +23,9 @@ Each maximum-throughput phase also records the server's CPU time per answered re
 (gunicorn's processes; not PostgreSQL's): throughput moves with whatever else the
 machine runs, the cost of a request much less.
 
-Goal (issue 2): p99 under 25 ms at 100 uses/s, and recording throughput at least
-40% of the trivial endpoint's. The summary reports the median over the rounds.
+Goal (issue 21, restating issue 2's): p99 under 25 ms at 100 uses/s, and at least
+200 uses/s, through the venue desk and the door API. The summary reports the median
+over the rounds.
 
     .venv/bin/python bench/record_use.py [--rounds 3] [--seconds 20] [--postgres]
 """
@@ -46,7 +47,7 @@ from common import Measurement, Request
 
 NAME = "record_use"
 GOAL_P99_MS = 25.0
-GOAL_RATIO = 0.40
+GOAL_THROUGHPUT = 200.0
 PASSWORD = "bench-password-123"
 
 SETUP = """
@@ -348,9 +349,9 @@ def run(
         summary["floor_ratio"] = ratio("floor_max")
         summary["floor_cpu_ms"] = cpu("floor_max")
     summary["goal_p99_met"] = summary["record_fixed_p99_ms"] < GOAL_P99_MS
-    summary["goal_ratio_met"] = summary["ratio"] >= GOAL_RATIO
+    summary["goal_throughput_met"] = summary["record_max_throughput"] >= GOAL_THROUGHPUT
     summary["door_goal_p99_met"] = summary["door_fixed_p99_ms"] < GOAL_P99_MS
-    summary["door_goal_ratio_met"] = summary["door_ratio"] >= GOAL_RATIO
+    summary["door_goal_throughput_met"] = summary["door_max_throughput"] >= GOAL_THROUGHPUT
     return {"summary": summary, "rounds": all_rounds}
 
 
@@ -389,11 +390,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"[{NAME}] {s['database']}: recording at {s['rate']:g}/s median {s['record_fixed_median_ms']} ms,"
         f" p99 {s['record_fixed_p99_ms']} ms (goal < {GOAL_P99_MS:g}: {'met' if s['goal_p99_met'] else 'MISSED'});"
-        f" max {s['record_max_throughput']} uses/s vs healthz {s['healthz_max_throughput']} req/s,"
-        f" ratio {s['ratio']:.0%} (goal >= {GOAL_RATIO:.0%}: {'met' if s['goal_ratio_met'] else 'MISSED'});"
+        f" max {s['record_max_throughput']} uses/s (goal >= {GOAL_THROUGHPUT:g}:"
+        f" {'met' if s['goal_throughput_met'] else 'MISSED'}), healthz {s['healthz_max_throughput']} req/s,"
+        f" ratio {s['ratio']:.0%};"
         f" door API at {s['rate']:g}/s median {s['door_fixed_median_ms']} ms, p99 {s['door_fixed_p99_ms']} ms"
-        f" ({'met' if s['door_goal_p99_met'] else 'MISSED'}); max {s['door_max_throughput']} uses/s,"
-        f" ratio {s['door_ratio']:.0%} ({'met' if s['door_goal_ratio_met'] else 'MISSED'});"
+        f" ({'met' if s['door_goal_p99_met'] else 'MISSED'}); max {s['door_max_throughput']} uses/s"
+        f" ({'met' if s['door_goal_throughput_met'] else 'MISSED'}), ratio {s['door_ratio']:.0%};"
         f" a signed-in GET of /api/door/me/ {s['signed_in_max_throughput']} req/s, ratio {s['signed_in_ratio']:.0%};"
         f" server CPU per request: healthz {s['healthz_cpu_ms']} ms, venue desk {s['record_cpu_ms']} ms,"
         f" door API {s['door_cpu_ms']} ms, signed-in GET {s['signed_in_cpu_ms']} ms;"

@@ -180,9 +180,8 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        # sqlite:///path gets the same backend and PRAGMAs as SQLITE_PATH, never the
+        # sqlite:///path gets the same PRAGMAs as SQLITE_PATH, never the
         # PostgreSQL options below (sqlite3.connect() refuses unknown keywords).
-        DATABASES["default"]["ENGINE"] = "kaiku.dbbackends.sqlite"
         DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
     else:
         # Kaiku's queries are short; PostgreSQL's JIT spent seconds compiling the catalogue's
@@ -192,14 +191,13 @@ if DATABASE_URL:
     # parsed and planned once, which takes about a third off recording a use
     # (README, Performance). Turn off behind a pooler that cannot keep them
     # (PgBouncer before 1.21 in transaction mode): DB_PREPARED_STATEMENTS=false.
-    if DATABASES["default"]["ENGINE"] != "kaiku.dbbackends.sqlite" and env_bool("DB_PREPARED_STATEMENTS", True):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool("DB_PREPARED_STATEMENTS", True):
         DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
         DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2)
 else:
     DATABASES = {
         "default": {
-            # SQLite plus a fair queue for writers (kaiku/dbbackends/sqlite/base.py).
-            "ENGINE": "kaiku.dbbackends.sqlite",
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "kaiku.sqlite3")),
             # Reuse each thread's connection: opening SQLite and running the PRAGMAs on
             # every request cost more than recording a use (see README, Performance).
@@ -216,10 +214,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django 6 behaviour now: a URL typed without a scheme is https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "accounts.User"
-# Django's model backend and database sessions, with the per-request look-ups prepared.
+# Django's model backend and cached database sessions (docs/architecture.md, The hot path).
 # django-axes first: it refuses a locked account or client before the password is checked.
-AUTHENTICATION_BACKENDS = ["kaiku.accounts.lockout.LockoutBackend", "kaiku.accounts.backends.AccountBackend"]
-SESSION_ENGINE = "kaiku.accounts.sessions"
+AUTHENTICATION_BACKENDS = ["kaiku.accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"

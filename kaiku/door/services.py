@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.audit import services as audit
 from kaiku.cards import legacy
 from kaiku.cards.models import Card
-from kaiku.dbbackends.prepared import Prepared
 from kaiku.door import codes, keys
 from kaiku.door.models import DeviceToken
 from kaiku.network.models import NationalSettings, Site
@@ -280,29 +279,6 @@ class SyncItem:
     scanned: bool = False  # read by the camera (a barcode gives the plain number)
 
 
-@dataclass
-class _Offers:
-    """The venue's offers and occurrences that a batch names, read once for the batch."""
-
-    offers: dict[int, Offer]
-    occurrences: dict[int, Occurrence]
-
-    @classmethod
-    def for_items(cls, venue: Site, items: list[SyncItem]) -> _Offers:
-        occurrence_ids = {item.occurrence for item in items if item.occurrence}
-        offer_ids = {item.offer for item in items if item.offer}
-        occurrences = (
-            {
-                o.pk: o
-                for o in Occurrence.objects.filter(pk__in=occurrence_ids, offer__venue=venue).select_related("offer")
-            }
-            if occurrence_ids
-            else {}
-        )
-        offers = {o.pk: o for o in Offer.objects.filter(pk__in=offer_ids, venue=venue)} if offer_ids else {}
-        return cls(offers, occurrences)
-
-
 def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[str, Any]:
     """Items naming another venue's offer or date, by index: the API answers 400 for them.
 
@@ -328,18 +304,6 @@ def foreign_offers(venue: Site, items: list[SyncItem]) -> dict[str, Any]:
         if item.offer in other_offers:
             errors.setdefault(str(index), {})["offer"] = [str(_("No such offer at this venue."))]
     return errors
-
-
-def _offer_and_occurrence(
-    venue: Site, item: SyncItem, known: _Offers | None = None
-) -> tuple[Offer | None, Occurrence | None]:
-    """The item's occurrence (and its offer) or offer, only if they are this venue's."""
-    known = known if known is not None else _Offers.for_items(venue, [item])
-    occurrence = known.occurrences.get(item.occurrence) if item.occurrence else None
-    offer = occurrence.offer if occurrence is not None else None
-    if offer is None and item.offer:
-        offer = known.offers.get(item.offer)
-    return offer, occurrence
 
 
 def _result(key: str, use: Use, created: bool, labels: dict[str, str]) -> dict[str, Any]:
@@ -398,7 +362,7 @@ def _prepare(
     via: str,
     public_keys: dict[int, bytes] | None,
     labels: dict[str, str],
-    known: _Offers | None = None,
+    known: visits.VenueOffers | None = None,
 ) -> visits.UseRequest | dict[str, Any]:
     """The use request for a door item, or the answer when its code cannot be verified."""
     number, refusal, code = item.text, None, None
@@ -416,25 +380,9 @@ def _prepare(
             "use": None,
             "created": False,
         }
-    offer, occurrence = _offer_and_occurrence(venue, item, known)
     channel = Channel.OFFLINE if item.offline else (Channel.SCAN if code or item.scanned else Channel.TYPED)
-    return visits.UseRequest(
-        venue=venue,
-        number=number,
-        channel=channel,
-        idempotency_key=item.key,
-        recorded_by=actor,
-        recorded_via=via,
-        children=item.children,
-        community_clients=item.community_clients,
-        assistants=item.assistants,
-        offer=offer,
-        occurrence=occurrence,
-        sector=item.sector,
-        scanned_at=item.scanned_at,
-        override_reason=item.override_reason,
-        accepted_offline=item.offline,
-    )
+    data = {**vars(item), "number": number, "idempotency_key": item.key}
+    return visits.use_request(venue, data, channel=channel, recorded_by=actor, recorded_via=via, offers=known)
 
 
 SYNC_CHUNK = 100
@@ -450,55 +398,47 @@ def sync(
 ) -> list[dict[str, Any]]:
     """A device's queued uses, answered in order; a batch sent again records nothing twice.
 
-    Uses already recorded (a replayed batch) are answered from one query. The rest are
-    recorded in transactions of a hundred: a failure keeps what was recorded before it,
-    and the device resends the batch, which then skips those.
+    Uses are recorded in transactions of a hundred (``visits.services.record_uses``):
+    a failure keeps what was recorded before it, and the device resends the batch. Keys
+    are not looked up first: the unique key of a use decides, and a resent key answers
+    with its stored use. A use whose device time needs review goes through
+    ``visits.services.submit_use``, which answers a key recorded before with its use
+    and holds the rest (a key held before answers as held).
     """
     if len(items) > MAX_BATCH:
         raise DoorError("batch_too_large")
     labels = reason_labels()
-    wanted = {(item.key or "").strip()[:80] for item in items}
     # Device times (one judgement for every channel): a future time is clamped; one the
     # register cannot trust waits for the venue admin's review instead of being forced.
-    held_before = (
-        {h.idempotency_key: h for h in HeldUse.objects.filter(venue=venue, idempotency_key__in=wanted)}
-        if any(item.offline for item in items)
-        else {}
-    )
     judged = [_judged(item, last_contact) for item in items]
     for item, time in zip(items, judged, strict=True):
         if item.scanned_at is not None:
             item.scanned_at = time.at
-    if len(items) == 1 and not judged[0].review and not held_before:
+    if len(items) == 1 and not judged[0].review:
         # The door page online sends each use as it happens: one use, the single-use
         # service (its own transaction and idempotency), no batch bookkeeping, and the
         # public keys read only if the item is a signed code.
         return [record(venue, items[0], actor, via, labels=labels)]
     public_keys = keys.public_keys()
-    existing = {use.idempotency_key: use for use in Use.objects.filter(venue=venue, idempotency_key__in=wanted)}
     results: list[dict[str, Any]] = []
-    known = _Offers.for_items(venue, items)
+    known = visits.VenueOffers.load(venue, {item.offer for item in items}, {item.occurrence for item in items})
     for start in range(0, len(items), SYNC_CHUNK):
         with transaction.atomic():
             answers: list[dict[str, Any] | None] = []
             requests: list[visits.UseRequest] = []
             owners: list[tuple[int, SyncItem]] = []
             for offset, item in enumerate(items[start : start + SYNC_CHUNK]):
-                key = (item.key or "").strip()[:80]
-                done = existing.get(key)
-                if done is not None:
-                    answers.append(_result(item.key, done, False, labels))
-                    continue
-                if key in held_before:
-                    answers.append(_held_result(item.key, held_before[key], labels))
-                    continue
                 prepared = _prepare(venue, item, actor, via, public_keys, labels, known)
                 if isinstance(prepared, dict):
                     answers.append(prepared)
                     continue
-                review = judged[start + offset].review
-                if review:
-                    answers.append(_held_result(item.key, visits.hold_for_review(prepared, review), labels))
+                if judged[start + offset].review:
+                    outcome = visits.submit_use(prepared, last_contact=last_contact)
+                    answers.append(
+                        _held_result(item.key, outcome, labels)
+                        if isinstance(outcome, HeldUse)
+                        else _result(item.key, outcome.use, outcome.created, labels)
+                    )
                     continue
                 owners.append((len(answers), item))
                 answers.append(None)
@@ -556,19 +496,14 @@ def revoke_device_token(device: DeviceToken, actor: Any) -> DeviceToken:
     return device
 
 
-# Every request from a door device looks its token up: compiled once.
-_DEVICE_BY_HASH = Prepared(
-    lambda token_hash: DeviceToken.objects.active().select_related("venue__area").filter(token_hash=token_hash)[:1],
-    str,
-)
-
-
 # No contact for longer than this is a gap: the device was offline in between.
 CONTACT_GAP = dt.timedelta(minutes=5)
 
 
 def device_for_token(plain: str) -> DeviceToken | None:
-    device = _DEVICE_BY_HASH.first(token_hash(plain))
+    device = (
+        DeviceToken.objects.active().select_related("venue__area").filter(token_hash=token_hash(plain)).first()
+    )
     if device is not None:
         now = timezone.now()
         if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):

@@ -284,7 +284,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         except services.PartnerError as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, user, backend="kaiku.accounts.backends.AccountBackend")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Kaikukortti."))
             return redirect("web:home")
     return render(

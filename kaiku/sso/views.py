@@ -20,7 +20,7 @@ from kaiku.sso.models import IdentityProvider
 from kaiku.sso.services import SSOError
 
 # The backend that loads the user on later requests, as for a password login.
-BACKEND = "kaiku.accounts.backends.AccountBackend"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 AUDITED_FIELDS = [f for f in ProviderForm.Meta.fields]
 
 

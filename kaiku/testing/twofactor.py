@@ -33,5 +33,5 @@ def install(monkeypatch: Any) -> None:
 def half_signed_in(user: Any, client: Client | None = None) -> Client:
     """A client whose session passed the password but not the second factor."""
     client = client or Client()
-    _original_login(client, user, "kaiku.accounts.backends.AccountBackend")
+    _original_login(client, user, "django.contrib.auth.backends.ModelBackend")
     return client

@@ -108,20 +108,18 @@ def import_uses(
         # The device-time rule of every channel (visits.services.judge_device_time) clamps
         # today's noon to now and holds a day older than IMPORT_WINDOW for review.
         scanned_at = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
+        use = {
+            "number": number,
+            "idempotency_key": key,
+            "children": 0 if community else children,
+            "community_clients": children if community else 0,
+            "assistants": assistants,
+            "offer": offer,
+            "scanned_at": scanned_at,
+        }
+        via = f"{filename} {event}".strip()[:120]
         result = visits.submit_use(
-            visits.UseRequest(
-                venue=venue,
-                number=number,
-                channel=Channel.IMPORT,
-                idempotency_key=key,
-                recorded_by=actor,
-                recorded_via=f"{filename} {event}".strip()[:120],
-                children=0 if community else children,
-                community_clients=children if community else 0,
-                assistants=assistants,
-                offer=offer,
-                scanned_at=scanned_at,
-            )
+            visits.use_request(venue, use, channel=Channel.IMPORT, recorded_by=actor, recorded_via=via)
         )
         if isinstance(result, HeldUse):
             ctx.held += 1

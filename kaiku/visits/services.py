@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,6 @@ from kaiku.accounts.scopes import scope_for
 from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card
-from kaiku.dbbackends.prepared import Prepared, insert
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
@@ -97,8 +97,84 @@ class UseResult:
         return self.use.reason
 
 
-# The door's one look-up per use, compiled once (kaiku.dbbackends.prepared).
-_CARD_BY_NUMBER = Prepared(lambda number: Card.objects.select_related("site__area").filter(number=number)[:1], str)
+@dataclass
+class VenueOffers:
+    """A venue's offers and occurrences by id, read once for a request or a batch.
+
+    An id of another venue's offer or date, or of one that no longer exists, is not found.
+    """
+
+    venue: Site
+    offers: dict[int, Offer] = field(default_factory=dict)
+    occurrences: dict[int, Occurrence] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, venue: Site, offer_ids: set[Any], occurrence_ids: set[Any]) -> VenueOffers:
+        # Only ids a primary key can hold: a larger number names nothing (and SQLite refuses it).
+        offer_ids = {i for i in offer_ids if type(i) is int and 0 < i < 2**63}
+        occurrence_ids = {i for i in occurrence_ids if type(i) is int and 0 < i < 2**63}
+        occurrences = (
+            Occurrence.objects.filter(pk__in=occurrence_ids, offer__venue=venue).select_related("offer")
+            if occurrence_ids
+            else []
+        )
+        offers = Offer.objects.filter(pk__in=offer_ids, venue=venue) if offer_ids else []
+        return cls(venue, {o.pk: o for o in offers}, {o.pk: o for o in occurrences})
+
+    def offer(self, offer_id: int | None) -> Offer | None:
+        return self.offers.get(offer_id) if offer_id else None
+
+    def occurrence(self, occurrence_id: int | None) -> Occurrence | None:
+        return self.occurrences.get(occurrence_id) if occurrence_id else None
+
+
+def use_request(
+    venue: Site,
+    data: Mapping[str, Any],
+    *,
+    channel: str,
+    recorded_by: Any = None,
+    recorded_via: str = "",
+    offers: VenueOffers | None = None,
+) -> UseRequest:
+    """The one way a channel's input becomes a ``UseRequest``: the venue desk's form, the
+    door's sync, the partner API and the spreadsheet import all call this.
+
+    ``data`` is the channel's validated input: ``number`` and ``idempotency_key``, and
+    where the channel has them ``children``, ``community_clients``, ``assistants``,
+    ``sector``, ``scanned_at``, ``override_reason``, ``offline`` (the device already let
+    the person in) and ``offer`` and ``occurrence``, as instances or as ids. An id names
+    this venue's offer or date only (``offers``, read here when not given): another
+    venue's, or one deleted since, is left out. An occurrence brings its offer.
+    """
+
+    def resolve(value: Any, find: Any) -> Any:
+        if value is None or isinstance(value, Offer | Occurrence):
+            return value
+        return find(value)
+
+    if offers is None and any(type(data.get(name)) is int for name in ("offer", "occurrence")):
+        offers = VenueOffers.load(venue, {data.get("offer")}, {data.get("occurrence")})
+    known = offers or VenueOffers(venue)
+    occurrence = resolve(data.get("occurrence"), known.occurrence)
+    offer = occurrence.offer if occurrence is not None else resolve(data.get("offer"), known.offer)
+    return UseRequest(
+        venue=venue,
+        number=str(data.get("number") or ""),
+        channel=channel,
+        idempotency_key=str(data.get("idempotency_key") or ""),
+        recorded_by=recorded_by,
+        recorded_via=recorded_via,
+        children=data.get("children") or 0,
+        community_clients=data.get("community_clients") or 0,
+        assistants=data.get("assistants") or 0,
+        offer=offer,
+        occurrence=occurrence,
+        sector=data.get("sector") or "",
+        scanned_at=data.get("scanned_at"),
+        override_reason=data.get("override_reason") or "",
+        accepted_offline=bool(data.get("offline")),
+    )
 
 
 def find_card(text: str) -> tuple[Card | None, str | None, str]:
@@ -107,7 +183,7 @@ def find_card(text: str) -> tuple[Card | None, str | None, str]:
         number = numbers.parse_any(text).canonical
     except numbers.InvalidCardNumber as exc:
         return None, str(exc.code.value), ""
-    card = _CARD_BY_NUMBER.first(number)
+    card = next(iter(Card.objects.select_related("site__area").filter(number=number)[:1]), None)
     if card is None:
         return None, Reason.UNKNOWN_NUMBER, number
     return card, None, number
@@ -212,7 +288,7 @@ def keep_refused_check(
             recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
             recorded_via=recorded_via[:120],
         )
-        insert(use)
+        use.save(force_insert=True)
         after_use_recorded(use)
         return use
 
@@ -382,9 +458,12 @@ def _record(req: UseRequest, key: str) -> UseResult:
         # Checked and refused a moment ago for the same reason: one attempt, not two.
         earlier = _recent_check(req.venue, card, "" if card is not None else (number or req.number)[:40], scanned_at)
         if earlier is not None and earlier.reason == reason:
-            return UseResult(earlier, created=False)
+            # Nothing is inserted here, so the unique key cannot answer a resent request:
+            # a key recorded before (accepted, then the card changed) keeps its first result.
+            first = _existing(req.venue, key)
+            return UseResult(first or earlier, created=False)
     use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
-    insert(use)
+    use.save(force_insert=True)
     if accepted and card is not None and occurrence is not None:
         _places_now_used(use, card, occurrence, now)
     after_use_recorded(use)
@@ -409,10 +488,12 @@ def _places_now_used(use: Use, card: Card, occurrence: Occurrence, now: dt.datet
 def record_uses(requests: list[UseRequest]) -> list[UseResult]:
     """Record a batch of uses with the same results as ``record_use`` on each in order.
 
-    A handful of queries for the whole batch: the keys already recorded, the cards,
-    the occurrences (locked, then counted once each and tracked in memory), one bulk
-    insert of the uses and the batch form of the statistics writes. A key recorded
-    concurrently (IntegrityError) falls back to ``record_use`` one by one.
+    A handful of queries for the whole batch: the cards, the occurrences (locked, then
+    counted once each and tracked in memory), one bulk insert of the uses and the batch
+    form of the statistics writes. Keys are not looked up first: a key recorded before,
+    concurrently or twice in the batch fails the unique constraint, the batch's writes
+    roll back to its savepoint, and ``record_use`` one by one answers each request,
+    a resent one with its stored result.
     """
     if not requests:
         return []
@@ -484,11 +565,6 @@ def _lock_occurrences(ids: set[int], now: dt.datetime) -> tuple[dict[int, _Occur
 
 def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult]:
     now = timezone.now()
-    venues = {req.venue.pk for req in requests}
-    done: dict[tuple[int, str], Use] = {
-        (use.venue_id, use.idempotency_key): use
-        for use in Use.objects.filter(venue_id__in=venues, idempotency_key__in=set(keys))
-    }
     normalised: list[tuple[str, str | None]] = []
     for req in requests:
         try:
@@ -503,10 +579,6 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
     new: list[Use] = []
     reservations: list[tuple[Use, Card, Occurrence]] = []
     for req, key, (number, error) in zip(requests, keys, normalised, strict=True):
-        existing = done.get((req.venue.pk, key))
-        if existing is not None:
-            results.append(UseResult(existing, created=False))
-            continue
         card = cards.get(number) if error is None else None
         reason = error if error is not None else (Reason.UNKNOWN_NUMBER if card is None else None)
         state = states[req.occurrence.pk] if req.occurrence is not None else None
@@ -540,7 +612,6 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
                 state.taken += people - covered
             else:
                 state.taken += people
-        done[(req.venue.pk, key)] = use
         new.append(use)
         results.append(UseResult(use, created=True))
     Use.objects.bulk_create(new)
@@ -733,16 +804,11 @@ class ReviewError(UseError):
 
 
 def hold_for_review(req: UseRequest, why: str) -> HeldUse:
-    """Keep a use whose time needs review; the same key at the same venue answers the same.
-
-    A key already recorded as a use answers with nothing held (the caller records it).
-    """
+    """Keep a use whose time needs review; the same key at the same venue answers the same
+    (decided by the unique key on the venue and the idempotency key, as for uses)."""
     key = (req.idempotency_key or "").strip()[:80]
     if not key:
         raise UseError("idempotency_key_required")
-    existing = HeldUse.objects.filter(venue=req.venue, idempotency_key=key).first()
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
             held = HeldUse.objects.create(
@@ -770,10 +836,14 @@ def hold_for_review(req: UseRequest, why: str) -> HeldUse:
 
 
 def submit_use(req: UseRequest, *, last_contact: dt.datetime | None = None) -> UseResult | HeldUse:
-    """Judge the request's device time, then record it (``record_use``) or hold it for review."""
-    if _existing(req.venue, (req.idempotency_key or "").strip()[:80]) is not None:
-        return record_use(req)
+    """Judge the request's device time, then record it (``record_use``) or hold it for review.
+
+    A key recorded before answers with its use (``record_use``'s unique key), also when
+    its time would now be held: only a request about to be held looks its key up.
+    """
     judged = judge_device_time(req.scanned_at, req.channel, last_contact=last_contact)
+    if judged.review and _existing(req.venue, (req.idempotency_key or "").strip()[:80]) is not None:
+        return record_use(req)
     req.scanned_at = judged.at if req.scanned_at is not None else None
     if judged.review:
         return hold_for_review(req, judged.review)

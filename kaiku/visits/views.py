@@ -24,7 +24,6 @@ from kaiku.visits.services import (
     UNDO_WINDOW,
     ReviewError,
     UseError,
-    UseRequest,
     accept_held,
     check_and_keep,
     check_card,
@@ -32,6 +31,7 @@ from kaiku.visits.services import (
     record_use,
     reject_held,
     undo_own_use,
+    use_request,
     void_use,
 )
 
@@ -87,22 +87,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
         if record_form.is_valid():
             data = record_form.cleaned_data
             try:
-                result = record_use(
-                    UseRequest(
-                        venue=site,
-                        number=data["number"],
-                        channel=Channel.TYPED,
-                        idempotency_key=data["idempotency_key"],
-                        recorded_by=request.user,
-                        children=data["children"],
-                        community_clients=data["community_clients"],
-                        assistants=data["assistants"],
-                        offer=data.get("offer"),
-                        occurrence=data.get("occurrence"),
-                        sector=data["sector"],
-                        override_reason=data.get("override_reason") or "",
-                    )
-                )
+                result = record_use(use_request(site, data, channel=Channel.TYPED, recorded_by=request.user))
             except UseError:
                 raise Http404 from None
             if result.accepted:

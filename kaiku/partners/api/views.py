@@ -175,33 +175,17 @@ class UseList(PartnerView):
         data = RecordUseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        offer = occurrence = None
-        if d["occurrence"]:
-            occurrence = Occurrence.objects.filter(pk=d["occurrence"], offer__venue=venue).first()
-            if occurrence is None:
-                raise serializers.ValidationError({"occurrence": [_("No such occurrence at this venue.")]})
-        if d["offer"]:
-            offer = Offer.objects.filter(pk=d["offer"], venue=venue).first()
-            if offer is None:
-                raise serializers.ValidationError({"offer": [_("No such offer at this venue.")]})
+        known = visits.VenueOffers.load(venue, {d["offer"]}, {d["occurrence"]})
+        if d["occurrence"] and known.occurrence(d["occurrence"]) is None:
+            raise serializers.ValidationError({"occurrence": [_("No such occurrence at this venue.")]})
+        if d["offer"] and known.offer(d["offer"]) is None:
+            raise serializers.ValidationError({"offer": [_("No such offer at this venue.")]})
         now = timezone.now()
         scanned_at = d["scanned_at"]
         if scanned_at is not None and scanned_at < now - EARLIEST_SCAN:
             raise serializers.ValidationError({"scanned_at": [_("Must be within the past year.")]})
         result = visits.submit_use(
-            visits.UseRequest(
-                venue=venue,
-                number=d["number"],
-                channel=Channel.AGENCY,
-                idempotency_key=d["idempotency_key"],
-                recorded_via=recorded_via(self.key),
-                children=d["children"],
-                community_clients=d["community_clients"],
-                assistants=d["assistants"],
-                offer=offer,
-                occurrence=occurrence,
-                scanned_at=scanned_at,
-            )
+            visits.use_request(venue, d, channel=Channel.AGENCY, recorded_via=recorded_via(self.key), offers=known)
         )
         if isinstance(result, HeldUse):
             # Dated before the channel's window (``visits.services.AGENCY_WINDOW``): the

@@ -252,27 +252,24 @@ def test_an_empty_key_records_nothing(world):
     assert record_uses([]) == []
 
 
-def test_a_key_recorded_concurrently_falls_back_to_record_use(world, monkeypatch):
-    """A key that appears between the batch's look-up and its insert (another request)
-    breaks the unique constraint; the batch then records its uses one by one."""
+def test_a_key_recorded_before_is_decided_by_the_unique_key_alone(world):
+    """No look-up of keys first: the batch's insert breaks the unique constraint, its
+    writes roll back, and each use is answered one by one, a resent key with its first use."""
     first = record_use(
         UseRequest(venue=world.venue_a, number=world.card_a.number, channel=Channel.SCAN, idempotency_key="race")
     )
-    real_filter = Use.objects.filter
-    calls = []
-
-    def blind_first_lookup(*args, **kwargs):
-        calls.append(kwargs)
-        return Use.objects.none() if len(calls) == 1 else real_filter(*args, **kwargs)
-
-    monkeypatch.setattr(Use.objects, "filter", blind_first_lookup)
-    results = record_uses(
-        [
-            UseRequest(venue=world.venue_a, number=world.card_b.number, channel=Channel.SCAN, idempotency_key="new"),
-            UseRequest(venue=world.venue_a, number=world.card_b.number, channel=Channel.SCAN, idempotency_key="race"),
-        ]
-    )
-    assert "idempotency_key__in" in calls[0]
+    batch = [
+        UseRequest(venue=world.venue_a, number=world.card_b.number, channel=Channel.SCAN, idempotency_key="new"),
+        UseRequest(venue=world.venue_a, number=world.card_b.number, channel=Channel.SCAN, idempotency_key="race"),
+        UseRequest(venue=world.venue_a, number=world.card_b.number, channel=Channel.SCAN, idempotency_key="new"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        results = record_uses(batch)
+    assert not any('idempotency_key" IN' in q["sql"] for q in queries.captured_queries)
     assert results[0].created and results[0].accepted
     assert not results[1].created and results[1].use.pk == first.use.pk
+    assert not results[2].created and results[2].use.pk == results[0].use.pk
+    assert Use.objects.count() == 2 and UseFact.objects.count() == 2
+    again = record_uses(batch)
+    assert [r.use.pk for r in again] == [r.use.pk for r in results] and not any(r.created for r in again)
     assert Use.objects.count() == 2 and UseFact.objects.count() == 2

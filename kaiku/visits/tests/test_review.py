@@ -165,3 +165,25 @@ def test_venue_staff_see_no_review_list(world):
     assert world.client_for("venue_staff").get(f"/visits/venue/{world.venue_a.pk}/review/").status_code == 403
     desk = world.client_for("venue_admin").get(f"/visits/venue/{world.venue_a.pk}/")
     assert f"/visits/venue/{world.venue_a.pk}/review/" in desk.content.decode()
+
+
+def test_a_key_recorded_before_answers_with_its_use_even_when_its_time_would_now_be_held(world, device):
+    """Only keys about to be held are looked up: a resent batch after a gap is not held twice over."""
+    token, client = device
+    now = timezone.now()
+    first = _sync(client, world, "sent-twice", now - dt.timedelta(hours=3), world.card_a.number)
+    assert first["status"] == "accepted" and first["created"]
+    DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now - dt.timedelta(hours=1))
+    client.get("/api/door/keys/")  # back after a gap: the use's time is now before the last contact
+    again = _sync(client, world, "sent-twice", now - dt.timedelta(hours=3), world.card_a.number)
+    assert again["use"] == first["use"] and not again["created"] and again["status"] == "accepted"
+    assert not HeldUse.objects.exists() and Use.objects.count() == 1
+
+
+def test_a_held_use_the_admin_accepted_answers_a_resent_batch_with_its_use(world, device):
+    _token, client = device
+    old = dt.datetime(2001, 1, 1, 12, tzinfo=dt.UTC)
+    assert _sync(client, world, "old", old, world.card_a.number)["status"] == "held"
+    result = accept_held(HeldUse.objects.get(), world.users["venue_admin"])
+    again = _sync(client, world, "old", old, world.card_a.number)
+    assert again["use"] == result.use.pk and not again["created"] and Use.objects.count() == 1

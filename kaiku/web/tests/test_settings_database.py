@@ -31,7 +31,7 @@ def test_it_reads_a_sqlite_database_url_without_postgresql_options(tmp_path: Pat
     result = _run(["-c", PRINT_DB], {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
     assert result.returncode == 0, result.stderr
     db = json.loads(result.stdout)
-    assert db["ENGINE"] == "kaiku.dbbackends.sqlite"
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert db["NAME"] == f"{tmp_path}/db.sqlite3"
     assert "options" not in db["OPTIONS"] and "server_side_binding" not in db["OPTIONS"]
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
@@ -55,7 +55,7 @@ def test_migrate_runs_on_a_sqlite_database_url(tmp_path: Path):
 def test_demo_logins_go_beside_the_sqlite_database(tmp_path: Path):
     database = {
         **settings.DATABASES["default"],
-        "ENGINE": "kaiku.dbbackends.sqlite",
+        "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(tmp_path / "a.sqlite3"),
     }
     with override_settings(DEMO_LOGINS_FILE=""):
