@@ -501,9 +501,7 @@ CONTACT_GAP = dt.timedelta(minutes=5)
 
 
 def device_for_token(plain: str) -> DeviceToken | None:
-    device = (
-        DeviceToken.objects.active().select_related("venue__area").filter(token_hash=token_hash(plain)).first()
-    )
+    device = DeviceToken.objects.active().select_related("venue__area").filter(token_hash=token_hash(plain)).first()
     if device is not None:
         now = timezone.now()
         if device.last_used_at is None or now - device.last_used_at > dt.timedelta(minutes=1):
