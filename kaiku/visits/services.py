@@ -374,8 +374,30 @@ def _covered_places(card: Card, occurrence: Occurrence, now: dt.datetime) -> int
     reservation = Reservation.objects.active().filter(card=card, occurrence=occurrence).first()
     if reservation is not None:
         return reservation.places
+    request = _group_requests(occurrence).filter(card=card).first()
+    if request is not None:
+        return request.held_places
     group = _group_of(card, occurrence)
     return group.held_places if group is not None else 0
+
+
+def _group_requests(occurrence: Occurrence | Any) -> Any:
+    """Accepted group requests holding places at these occurrences (``together``): the card
+    that comes is the request's card, and its use takes the places the request held."""
+    from kaiku.together.models import GroupRequest
+
+    held = GroupRequest.objects.filter(status=GroupRequest.Status.ACCEPTED, held_places__gt=0)
+    if isinstance(occurrence, Occurrence):
+        return held.filter(occurrence=occurrence)
+    return held.filter(occurrence_id__in=occurrence)
+
+
+def _request_visited(use: Use, card: Card, occurrence: Occurrence) -> int:
+    from kaiku.together.models import GroupRequest
+
+    return GroupRequest.objects.filter(card=card, occurrence=occurrence, status=GroupRequest.Status.ACCEPTED).update(
+        status=GroupRequest.Status.VISITED, held_places=0, use=use
+    )
 
 
 def _group_of(card: Card, occurrence: Occurrence) -> Any:
@@ -471,12 +493,12 @@ def _record(req: UseRequest, key: str) -> UseResult:
 
 
 def _places_now_used(use: Use, card: Card, occurrence: Occurrence, now: dt.datetime) -> None:
-    """The card's reservation becomes this use, or its group visit holds fewer places."""
+    """The card's reservation or accepted group request becomes this use, or its group visit holds fewer places."""
     closed = (
         Reservation.objects.active()
         .filter(card=card, occurrence=occurrence)
         .update(status=Reservation.Status.USED, use=use, closed_at=now)
-    )
+    ) or _request_visited(use, card, occurrence)
     if not closed and occurrence.starts_at > now:
         group = _group_of(card, occurrence)
         if group is not None:
@@ -518,7 +540,7 @@ class _OccurrenceState:
     occurrence: Occurrence
     taken: int = 0
     used_cards: set[int] = field(default_factory=set)
-    reserved: dict[int, int] = field(default_factory=dict)  # card id → places its reservation holds
+    reserved: dict[int, int] = field(default_factory=dict)  # card id → places its reservation or group request holds
     group_of: dict[int, int] = field(default_factory=dict)  # card id → open group visit id
 
 
@@ -543,6 +565,12 @@ def _lock_occurrences(ids: set[int], now: dt.datetime) -> tuple[dict[int, _Occur
         states[occurrence_id].used_cards.add(card_id)
     for reservation in Reservation.objects.active().filter(occurrence_id__in=ids, occurrence__starts_at__gt=now):
         states[reservation.occurrence_id].reserved[reservation.card_id] = reservation.places
+    for occurrence_id, card_id, places in (
+        _group_requests(ids)
+        .filter(occurrence__starts_at__gt=now)
+        .values_list("occurrence_id", "card_id", "held_places")
+    ):
+        states[occurrence_id].reserved.setdefault(card_id, places)
     held: dict[int, int] = {}
     visit_dates: dict[int, int] = {}
     groups = GroupVisit.objects.filter(
@@ -616,9 +644,12 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
         results.append(UseResult(use, created=True))
     Use.objects.bulk_create(new)
     for use, card, occurrence in reservations:
-        Reservation.objects.active().filter(card=card, occurrence=occurrence).update(
-            status=Reservation.Status.USED, use=use, closed_at=now
-        )
+        if (
+            not Reservation.objects.active()
+            .filter(card=card, occurrence=occurrence)
+            .update(status=Reservation.Status.USED, use=use, closed_at=now)
+        ):
+            _request_visited(use, card, occurrence)
     if held:
         from kaiku.portal.models import GroupVisit
 

@@ -12,7 +12,7 @@ from kaiku.together.models import GroupRequest
 from kaiku.together.services import RequestDetails, TogetherError
 from kaiku.together.tests.helpers import community_card, concert, group_request
 from kaiku.visits.models import Use
-from kaiku.visits.services import UseRequest, record_use
+from kaiku.visits.services import UseRequest, record_use, record_uses
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +146,28 @@ def test_the_visit_is_recorded_against_the_request_once(world):
     assert places_left(group.occurrence) == 1
     assert services.record_visit(group, 2, "other", None) == use
     assert Use.objects.filter(card=group.card).count() == 1
+
+
+@pytest.mark.parametrize("path", ["one", "batch"])
+def test_the_groups_card_at_the_door_takes_the_held_places_and_closes_the_request(world, path):
+    # All 4 places are held for the group: its own card, scanned at the door, still fits,
+    # uses the held places instead of counting them twice, and the request is visited.
+    group = group_request(world, under_16=3, adults=1, quota=4)
+    services.accept(group, None)
+    scan = UseRequest(
+        venue=world.venue_a,
+        number=group.card.number,
+        channel="scanned",
+        idempotency_key="door-1",
+        community_clients=3,
+        occurrence=group.occurrence,
+    )
+    result = record_use(scan) if path == "one" else record_uses([scan])[0]
+    assert result.accepted, result.reason
+    group.refresh_from_db()
+    assert (group.status, group.held_places, group.use) == (GroupRequest.Status.VISITED, 0, result.use)
+    assert places_left(group.occurrence) == 0  # 4 people came; nothing is held twice
+    assert services.record_visit(group, 3, "desk", None) == result.use  # the desk then finds it recorded
 
 
 def test_a_refused_visit_keeps_the_places_held(world):
