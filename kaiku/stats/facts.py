@@ -17,7 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from kaiku.dbbackends.prepared import insert
+from kaiku.pending.models import PendingStat
 from kaiku.stats.models import (
+    CARD_ROLLUP_KEYS,
     AgeBand,
     AreaCardYear,
     CardFact,
@@ -479,16 +481,6 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None, *, day: dt.
 # --- Cards taken into use and the card rollups -----------------------------------------
 
 CardYearRow = tuple[int, int, int | None, int | None]  # card key, year, issuing site, card's area
-CARD_ROLLUP_KEYS = (
-    "year",
-    "month",
-    "day",
-    "kind",
-    "card_site_key",
-    "card_area_key",
-    "site_municipality_key",
-    "card_kind",
-)
 
 
 def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
@@ -904,6 +896,7 @@ def rebuild() -> dict[str, int]:
             fact.age_band, fact.gender = kept[key]
         return fact
 
+    PendingStat.objects.all().delete()  # what waited to be counted is in the register read below
     UseFact.objects.all().delete()
     CardFact.objects.all().delete()
     uses = Use.objects.select_related("venue", "offer", "card__site").order_by("pk").iterator(chunk_size=CHUNK)
