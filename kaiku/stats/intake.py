@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import groupby
+from typing import Any
 
 from django.db import connection, transaction
 
-from kaiku.cards.models import CardEvent
+from kaiku.cards.models import Card, CardEvent
 from kaiku.pending.models import PendingStat
 from kaiku.stats import facts, slices
+from kaiku.stats.models import CardFact, UseFact
 from kaiku.visits.models import Use
 
 BATCH = 5000
@@ -60,7 +62,9 @@ def _apply(kind: str, refs: list[int]) -> None:
         facts.record_use_facts(list(uses))
     elif kind == PendingStat.Kind.VOID:
         for use in Use.objects.filter(pk__in=refs).order_by("pk"):
-            facts.void_use_fact(use)
+            voided = facts.void_use_fact(use)
+            if voided is not None:
+                slices.void(voided)
     elif kind == PendingStat.Kind.CARD_EVENT:
         events = CardEvent.objects.select_related("card__site").filter(pk__in=refs).order_by("pk")
         for event in events:
@@ -86,3 +90,65 @@ def current() -> None:
     if PendingStat.objects.exists():
         fold()
     slices.fold_pending()
+
+
+def rebuild_derived() -> dict[str, int]:
+    """Derive the per-year tables (cards taken into use, use summaries), the rollups and the slices
+    from the use facts."""
+    return {
+        "cards_taken_into_use": facts.rebuild_card_years(),
+        "use_summaries": facts.rebuild_summaries(),
+        "use_rollup": facts.rebuild_rollup(),
+        "card_rollup": facts.rebuild_card_rollup(),
+        "slice_rollup": slices.rebuild_slices(),
+    }
+
+
+@transaction.atomic
+def rebuild() -> dict[str, int]:
+    """Throw the fact tables away and derive them again from uses and card events."""
+    # Cards whose holder details were reduced (kaiku.privacy) no longer hold the birth
+    # year and gender their facts were made from: their facts keep the values they had.
+    reduced = Card.objects.filter(details_reduced_on__isnull=False).values("pk")
+    kept_uses = {
+        use_id: (band, gender)
+        for use_id, band, gender in UseFact.objects.filter(card_key__in=reduced).values_list(
+            "use_id", "age_band", "gender"
+        )
+    }
+    kept_events = {
+        event_id: (band, gender)
+        for event_id, band, gender in CardFact.objects.filter(card_key__in=reduced).values_list(
+            "event_id", "age_band", "gender"
+        )
+    }
+
+    def keep(fact: Any, kept: dict[Any, tuple[str, str]], key: Any) -> Any:
+        if key in kept:
+            fact.age_band, fact.gender = kept[key]
+        return fact
+
+    PendingStat.objects.all().delete()  # what waited to be counted is in the register read below
+    UseFact.objects.all().delete()
+    CardFact.objects.all().delete()
+    uses = Use.objects.select_related("venue", "offer", "card__site").order_by("pk").iterator(chunk_size=facts.CHUNK)
+    n_uses = 0
+    for batch in facts._chunks(uses):
+        UseFact.objects.bulk_create([keep(facts.use_fact_for(use), kept_uses, use.pk) for use in batch])  # type: ignore[arg-type, attr-defined]
+        n_uses += len(batch)
+    events = (
+        CardEvent.objects.filter(kind__in=list(facts.FACT_KINDS))
+        .select_related("card__site")
+        .order_by("pk")
+        .iterator(chunk_size=facts.CHUNK)
+    )
+    n_cards = 0
+    for batch in facts._chunks(events):
+        CardFact.objects.bulk_create(
+            [
+                keep(facts.card_fact_for(e.card, e.kind, facts.event_day(e), e.pk), kept_events, e.pk)  # type: ignore[attr-defined,arg-type]
+                for e in batch
+            ]
+        )
+        n_cards += len(batch)
+    return {"uses": n_uses, "card_events": n_cards, **rebuild_derived()}

@@ -66,7 +66,7 @@ from kaiku.stats.periods import cut_ranges, month_end, month_ranges, split_perio
 from kaiku.visits.models import Channel
 
 if TYPE_CHECKING:
-    from kaiku.stats.queries import Filters, StatsScope
+    from kaiku.stats.scope import Filters, StatsScope
 
 FILTERS = ("sector", "art_form", "card_kind", "channel")
 COMBINED = "*"  # the combined slice's filter name: its value is every filter's value at once

@@ -24,7 +24,7 @@ from kaiku.portal.models import EmailSignInToken, Feedback, HolderDevice, SignIn
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import due_counts, purge
 from kaiku.privacy.tests.stats_snapshot import snapshot
-from kaiku.stats.facts import rebuild
+from kaiku.stats.intake import rebuild
 from kaiku.visits.services import UseRequest, record_use
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
