@@ -117,7 +117,7 @@ card_sql = (
 with connection.cursor() as cur:
     cur.execute(card_sql)
 t1 = time.perf_counter()
-# rebuild_derived(), step by step, to time the slices apart
+# intake.rebuild_derived(), step by step, to time the slices apart
 rebuild_card_years(); rebuild_summaries(); rebuild_rollup(); rebuild_card_rollup()
 t_derive = time.perf_counter() - t1
 t1 = time.perf_counter()

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "kaiku.offers",
     "kaiku.visits",
     "kaiku.door",
+    "kaiku.pending",
     "kaiku.stats",
     "kaiku.portal",
     "kaiku.outreach",

@@ -21,7 +21,7 @@ from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.network.models import Municipality, NationalSettings, Site
-from kaiku.stats.facts import card_fact
+from kaiku.pending import notes as pending
 
 ACTIVATION_ALPHABET = numbers.ALPHABET
 ACTIVATION_LENGTH = 8
@@ -141,11 +141,11 @@ def _set_activation_code(card: Card) -> str:
     return code
 
 
-def _event(card: Card, kind: str, actor: Any, *, day: dt.date | None = None, **details: Any) -> None:
-    """A step in the card's history; ``day`` when it happened before today (a paper record)."""
+def _event(card: Card, kind: str, actor: Any, **details: Any) -> None:
+    """A step in the card's history (``given_on`` in ``details`` when it happened before today, on paper)."""
     actor = actor if getattr(actor, "pk", None) else None
     event = CardEvent.objects.create(card=card, kind=kind, actor=actor, details=details)
-    card_fact(card, kind, event, day=day)  # statistics: registrations and renewals (kaiku.stats.facts)
+    pending.card_event(event)  # counted by the statistics (kaiku.stats.intake), dated by the event
 
 
 @transaction.atomic
@@ -232,7 +232,7 @@ def register_card(
     except IntegrityError:  # pragma: no cover - a 1 in 27 billion collision with a concurrent insert
         raise CardError("already_registered") from None
     extra = {"late": True, "given_on": day.isoformat()} if on is not None else {}
-    _event(card, CardEvent.Kind.REGISTERED, actor, day=on, valid_until=card.valid_until.isoformat(), **extra)
+    _event(card, CardEvent.Kind.REGISTERED, actor, valid_until=card.valid_until.isoformat(), **extra)
     audit.record(actor, "cards.registered", card, changes=audit.snapshot(card, REGISTRATION_FIELDS), area=site.area)
     return Issued(card, code)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kaiku.stats.facts import rebuild
+from kaiku.stats.intake import rebuild
 
 
 def populate(ctx: Any) -> None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kaiku.dbbackends.prepared import insert
 from kaiku.stats.models import (
+    CARD_ROLLUP_KEYS,
     AgeBand,
     AreaCardYear,
     CardFact,
@@ -340,22 +341,21 @@ def record_use_facts(uses: list[Use]) -> None:
     take_into_use(list(card_years.values()), days)
 
 
-def void_use_fact(use: Use) -> None:
+def void_use_fact(use: Use) -> UseFact | None:
+    """Mark a use's fact voided and take it out of the counted sums; the fact, or None when nothing changed.
+
+    The caller (``intake``) takes the returned fact out of the slices too.
+    """
     fact = UseFact.objects.filter(use_id=use.pk).first()
-    if fact is None:
-        return
-    if fact.voided:
-        return
+    if fact is None or fact.voided:
+        return None
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
     add_to_rollup([fact], sign=-1, attempts=False)
-    from kaiku.stats import slices  # slices reads this module's rollup helpers
-
-    slices.void(fact)
-    if fact.outcome != UseFact.Outcome.ACCEPTED:
-        return
-    _bump_summary(fact, -1)
-    if fact.card_key is not None:
-        _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
+    if fact.outcome == UseFact.Outcome.ACCEPTED:
+        _bump_summary(fact, -1)
+        if fact.card_key is not None:
+            _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
+    return fact
 
 
 def months_of(first_days: int) -> int:
@@ -479,16 +479,6 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None, *, day: dt.
 # --- Cards taken into use and the card rollups -----------------------------------------
 
 CardYearRow = tuple[int, int, int | None, int | None]  # card key, year, issuing site, card's area
-CARD_ROLLUP_KEYS = (
-    "year",
-    "month",
-    "day",
-    "kind",
-    "card_site_key",
-    "card_area_key",
-    "site_municipality_key",
-    "card_kind",
-)
 
 
 def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
@@ -677,20 +667,6 @@ def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]
         yield batch
 
 
-def rebuild_derived() -> dict[str, int]:
-    """Derive the per-year tables (cards taken into use, use summaries), the rollups and the slices
-    from the use facts."""
-    from kaiku.stats.slices import rebuild_slices
-
-    return {
-        "cards_taken_into_use": rebuild_card_years(),
-        "use_summaries": rebuild_summaries(),
-        "use_rollup": rebuild_rollup(),
-        "card_rollup": rebuild_card_rollup(),
-        "slice_rollup": rebuild_slices(),
-    }
-
-
 def rebuild_card_rollup() -> int:
     """Derive the card facts' flags, the card rollup and the card-year counts, in a few statements.
 
@@ -875,55 +851,3 @@ def event_day(event: CardEvent) -> dt.date:
         except (TypeError, ValueError):
             pass
     return timezone.localdate(event.at)
-
-
-@transaction.atomic
-def rebuild() -> dict[str, int]:
-    """Throw the fact tables away and derive them again from uses and card events."""
-    from kaiku.cards.models import Card, CardEvent
-    from kaiku.visits.models import Use
-
-    # Cards whose holder details were reduced (kaiku.privacy) no longer hold the birth
-    # year and gender their facts were made from: their facts keep the values they had.
-    reduced = Card.objects.filter(details_reduced_on__isnull=False).values("pk")
-    kept_uses = {
-        use_id: (band, gender)
-        for use_id, band, gender in UseFact.objects.filter(card_key__in=reduced).values_list(
-            "use_id", "age_band", "gender"
-        )
-    }
-    kept_events = {
-        event_id: (band, gender)
-        for event_id, band, gender in CardFact.objects.filter(card_key__in=reduced).values_list(
-            "event_id", "age_band", "gender"
-        )
-    }
-
-    def keep(fact: Any, kept: dict[Any, tuple[str, str]], key: Any) -> Any:
-        if key in kept:
-            fact.age_band, fact.gender = kept[key]
-        return fact
-
-    UseFact.objects.all().delete()
-    CardFact.objects.all().delete()
-    uses = Use.objects.select_related("venue", "offer", "card__site").order_by("pk").iterator(chunk_size=CHUNK)
-    n_uses = 0
-    for batch in _chunks(uses):
-        UseFact.objects.bulk_create([keep(use_fact_for(use), kept_uses, use.pk) for use in batch])  # type: ignore[arg-type, attr-defined]
-        n_uses += len(batch)
-    events = (
-        CardEvent.objects.filter(kind__in=list(FACT_KINDS))
-        .select_related("card__site")
-        .order_by("pk")
-        .iterator(chunk_size=CHUNK)
-    )
-    n_cards = 0
-    for batch in _chunks(events):
-        CardFact.objects.bulk_create(
-            [
-                keep(card_fact_for(e.card, e.kind, event_day(e), e.pk), kept_events, e.pk)  # type: ignore[attr-defined,arg-type]
-                for e in batch
-            ]
-        )
-        n_cards += len(batch)
-    return {"uses": n_uses, "card_events": n_cards, **rebuild_derived()}

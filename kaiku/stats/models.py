@@ -330,6 +330,19 @@ class UseRollup(RollupAmounts):
         return f"{self.year}-{self.month:02d} {self.dim}={self.value}"
 
 
+# The card rollup's key, in the order of its unique constraint (the upserts' conflict target).
+CARD_ROLLUP_KEYS = (
+    "year",
+    "month",
+    "day",
+    "kind",
+    "card_site_key",
+    "card_area_key",
+    "site_municipality_key",
+    "card_kind",
+)
+
+
 class CardRollup(models.Model):
     """Registrations and renewals pre-counted per month and per every filter of the card tables.
 
@@ -357,21 +370,7 @@ class CardRollup(models.Model):
     class Meta:
         verbose_name = _("card rollup")
         verbose_name_plural = _("card rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "year",
-                    "month",
-                    "day",
-                    "kind",
-                    "card_site_key",
-                    "card_area_key",
-                    "site_municipality_key",
-                    "card_kind",
-                ],
-                name="cardrollup_unique",
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=list(CARD_ROLLUP_KEYS), name="cardrollup_unique")]
         indexes = [models.Index(fields=["year", "month"], name="cardrollup_months", condition=models.Q(day=0))]
 
     def __str__(self) -> str:

@@ -15,20 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card, Gender
-from kaiku.network.models import Area, Municipality, Sector, Site
+from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.offers.models import ArtForm
-from kaiku.stats import slices
+from kaiku.stats import intake, slices
 from kaiku.stats.models import (
     AgeBand,
     AreaCardYear,
     CardFact,
     CardRollup,
-    CardSummary,
     CardYear,
     CardYearSummary,
     UseFact,
@@ -36,122 +35,16 @@ from kaiku.stats.models import (
     UseRollup,
     UseSummary,
 )
+from kaiku.stats.periods import (
+    month_end,
+    months_between,
+    rollup_period,
+)
+from kaiku.stats.scope import Filters, StatsScope
 from kaiku.stats.suppression import SafeTable, Shown, suppress
 from kaiku.visits.models import Channel, Reason
 
 SECTORS = [value for value, _label in Sector.choices]
-
-
-@dataclass
-class StatsScope:
-    """Whose statistics: the whole network, one area, one distributor site or one venue."""
-
-    level: str  # "national", "area", "site", "venue"
-    area: Area | None = None
-    site: Site | None = None
-    # None only in the national admin's own view: nothing is suppressed there.
-    threshold: int | None = 5
-
-    def uses(self) -> UseFactQuerySet:
-        qs: UseFactQuerySet = UseFact.objects.all()  # type: ignore[assignment]
-        if self.level == "area":
-            return qs.filter(venue_area=self.area)
-        if self.level == "site":
-            return qs.filter(card_site=self.site)
-        if self.level == "venue":
-            return qs.filter(venue=self.site)
-        return qs
-
-    def uses_across(self, days: Q) -> UseFactQuerySet:
-        """The uses of ``days`` for the cross-area table: an area also sees where its own cards were used.
-
-        For an area each range of days (``days`` may be an OR of ranges) goes into an OR of
-        its own with each side, venue's area and card's area, so that PostgreSQL searches
-        the (area, day) indexes for those days only. With the days outside the OR it read
-        both indexes' whole area (50 ms at 10 M uses) and kept the days' rows of them.
-        """
-        if self.level == "area":
-            ranges = days.children if days.connector == Q.OR and not days.negated else [days]
-            sides = (Q(part, **{side: self.area}) for side in ("venue_area", "card_area") for part in ranges)
-            return UseFact.objects.filter(Q(*sides, _connector=Q.OR))  # type: ignore[return-value]
-        return self.uses().filter(days)
-
-    def card_facts(self) -> QuerySet[CardFact]:
-        return self._by_card_scope(CardFact.objects.all())
-
-    def card_years(self) -> QuerySet[CardYear]:
-        return self._by_card_scope(CardYear.objects.all())
-
-    def _by_card_scope(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        """Tables keyed by the card's issuing site and area; a venue sees no cards."""
-        if self.level == "area":
-            return qs.filter(card_area=self.area)
-        if self.level == "site":
-            return qs.filter(card_site=self.site)
-        if self.level == "venue":
-            return qs.none()
-        return qs
-
-    def use_summaries(self) -> QuerySet[UseSummary]:
-        qs = UseSummary.objects.all()
-        if self.level == "area":
-            return qs.filter(venue_area=self.area)
-        if self.level != "national":
-            raise ValueError("yearly summaries exist for the network and for areas only")
-        return qs
-
-    def card_summaries(self) -> QuerySet[CardSummary]:
-        qs = CardSummary.objects.all()
-        if self.level == "area":
-            return qs.filter(card_area=self.area)
-        if self.level != "national":
-            raise ValueError("yearly summaries exist for the network and for areas only")
-        return qs
-
-    @property
-    def shows_holders(self) -> bool:
-        """Venue staff never see holder data, not even as age or gender aggregates."""
-        return self.level != "venue"
-
-    @property
-    def has_cards(self) -> bool:
-        return self.level != "venue"
-
-
-@dataclass
-class Filters:
-    start: dt.date
-    end: dt.date
-    area: Area | None = None
-    municipality: Municipality | None = None
-    sector: str = ""
-    art_form: str = ""
-    card_kind: str = ""
-    channel: str = ""
-
-    def apply_uses(self, qs: UseFactQuerySet, period: bool = True) -> UseFactQuerySet:
-        """The uses of the period (unless ``period`` is false: the caller names the days) that pass the filters."""
-        if period:
-            qs = qs.filter(day__gte=self.start, day__lte=self.end)
-        if self.area is not None:
-            qs = qs.filter(venue_area=self.area)
-        if self.municipality is not None:
-            qs = qs.filter(venue_municipality=self.municipality)
-        for name in ("sector", "art_form", "card_kind", "channel"):
-            value = getattr(self, name)
-            if value:
-                qs = qs.filter(**{name: value})
-        return qs
-
-    def apply_cards(self, qs: QuerySet[CardFact]) -> QuerySet[CardFact]:
-        qs = qs.filter(day__gte=self.start, day__lte=self.end)
-        if self.area is not None:
-            qs = qs.filter(card_area=self.area)
-        if self.municipality is not None:
-            qs = qs.filter(site_municipality=self.municipality)
-        if self.card_kind:
-            qs = qs.filter(card_kind=self.card_kind)
-        return qs
 
 
 @dataclass
@@ -249,15 +142,6 @@ def _people_table(
     )
 
 
-def months_between(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
-    out = []
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append((y, m))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
 def _area_names() -> dict[int, str]:
     return dict(Area.objects.values_list("pk", "name"))
 
@@ -286,6 +170,7 @@ def custom_plans() -> Iterator[None]:
 @custom_plans()
 def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[str, Any]]:
     """Every table of a dashboard, unpublished, and the key figures."""
+    intake.current()
     uses = filters.apply_uses(scope.uses())
     counted = uses.counted()
     tables: list[Table] = []
@@ -420,28 +305,6 @@ UseTables = tuple[
 ]
 
 
-def split_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
-    """The whole months of a period, as (first, last) (year, month), and its other days.
-
-    The other days are at most two ranges (before the first whole month and after the
-    last), each as a ``Q`` on ``day``; a period within one month that is not the whole
-    month has no whole months and is all "other days".
-    """
-    after_start_month = (start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    first = start if start.day == 1 else after_start_month
-    following = end + dt.timedelta(days=1)
-    stop = following if following.day == 1 else following.replace(day=1)  # the day after the whole months
-    if first >= stop:
-        return None, [Q(day__gte=start, day__lte=end)]
-    edges = []
-    if start < first:
-        edges.append(Q(day__gte=start, day__lt=first))
-    if stop <= end:
-        edges.append(Q(day__gte=stop, day__lte=end))
-    last = stop - dt.timedelta(days=1)
-    return ((first.year, first.month), (last.year, last.month)), edges
-
-
 def _use_tables(scope: StatsScope, filters: Filters, dims: Sequence[str], within: Q | None = None) -> UseTables:
     """The use tables of a dashboard from the facts of the period, or of the days ``within`` it.
 
@@ -524,44 +387,6 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
     return groups, pairs, attempts, refused, totals
 
 
-def cut_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tuple[int, int]] | None, list[Q]]:
-    """The whole months of a period, as (first, last) (year, month), and the days of the months it cuts.
-
-    The cut days are at most two ranges, each within one month, as a ``Q`` on the
-    rollup's ``year``, ``month`` and ``day`` (a period within one month is one range;
-    a period from 15 January to 14 February two, and no whole month).
-    """
-    whole, _edges = split_period(start, end)
-    cuts: list[Q] = []
-    for first, last in _cut_ranges(start, end, whole):
-        cuts.append(Q(year=first.year, month=first.month, day__gte=first.day, day__lte=last.day))
-    return whole, cuts
-
-
-def _rollup_period(start: dt.date, end: dt.date) -> Q:
-    """The rows of a rollup with month and day rows (``UseRollup``, ``CardRollup``) that make up a period.
-
-    Simple ranges, one per year of whole months and one per cut month, that the
-    indexes serve: the month rows' partial index and the (year, month, day, ...) key.
-    """
-    whole, cuts = cut_period(start, end)
-    period = _month_ranges(whole, day=0)
-    for cut in cuts:
-        period |= cut
-    return period
-
-
-def _month_ranges(whole: tuple[tuple[int, int], tuple[int, int]] | None, **also: Any) -> Q:
-    """Whole months, (first, last) (year, month), as one range of ``year`` and ``month`` per calendar year."""
-    period = Q(pk__in=[])
-    if whole is not None:
-        (y0, m0), (y1, m1) = whole
-        for year in range(y0, y1 + 1):
-            first, last = (m0 if year == y0 else 1), (m1 if year == y1 else 12)
-            period |= Q(**also, year=year, month__gte=first, month__lte=last)
-    return period
-
-
 def _merged(tables: UseTables, more: UseTables) -> UseTables:
     """Use tables of two disjoint sets of uses, added up."""
     groups, pairs, attempts, refused, totals = tables
@@ -580,24 +405,6 @@ def _merged(tables: UseTables, more: UseTables) -> UseTables:
     for reason, n in more_refused.items():
         refused[reason] = refused.get(reason, 0) + n
     return groups, pairs, attempts, refused, {name: totals[name] + more_totals[name] for name in totals}
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-
-
-def _cut_ranges(
-    start: dt.date, end: dt.date, whole: tuple[tuple[int, int], tuple[int, int]] | None
-) -> list[tuple[dt.date, dt.date]]:
-    """The days of the period outside its whole months, as ranges within one month each."""
-    ranges = []
-    day = start
-    while day <= end:
-        stop = min(_month_end(day), end)
-        if whole is None or not whole[0] <= (day.year, day.month) <= whole[1]:
-            ranges.append((day, stop))
-        day = stop + dt.timedelta(days=1)
-    return ranges
 
 
 def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
@@ -620,7 +427,7 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     qs: QuerySet[Any]
     other_days = pair_days = None
     if not filtered:
-        qs = UseRollup.objects.filter(_rollup_period(filters.start, filters.end))
+        qs = UseRollup.objects.filter(rollup_period(filters.start, filters.end))
     else:
         chosen = slices.answers(scope, filters)
         if chosen is None:
@@ -724,7 +531,7 @@ def _cards_from_rollup(
         facts = facts.filter(site_municipality=filters.municipality)
     if filters.card_kind:
         rollup, facts = rollup.filter(card_kind=filters.card_kind), facts.filter(card_kind=filters.card_kind)
-    rolled = rollup.filter(_rollup_period(filters.start, filters.end)).values("year", "month", "kind")
+    rolled = rollup.filter(rollup_period(filters.start, filters.end)).values("year", "month", "kind")
     by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
     n_facts = n_used = 0
     for row in rolled.annotate(n=Sum("facts"), u=Sum("used")).order_by():
@@ -841,7 +648,7 @@ def _whole_months(first: dt.date, last: dt.date) -> int:
     """The months (bit 0: January) a period within one year covers whole."""
     months = 0
     for month in range(first.month, last.month + 1):
-        if not ((month == first.month and first.day > 1) or (month == last.month and last != _month_end(last))):
+        if not ((month == first.month and first.day > 1) or (month == last.month and last != month_end(last))):
             months |= 1 << (month - 1)
     return months
 
@@ -859,7 +666,7 @@ def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None,
     use is ``last`` or earlier. Within one month, a card whose first or last day of
     use that month lies in the period counts.
     """
-    if first.month == last.month and not (first.day == 1 and last == _month_end(last)):
+    if first.month == last.month and not (first.day == 1 and last == month_end(last)):
         f, lst = _field("first_days", first.month), _field("last_days", first.month)
         unknown = f"({f} BETWEEN 1 AND {first.day - 1} AND {lst} > {last.day})"
         return f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s)", [first.day, last.day] * 2, unknown, 0
@@ -868,7 +675,7 @@ def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None,
         if month == first.month and first.day > 1:
             conditions.append(f"{_field('last_days', month)} >= %s")
             values.append(first.day)
-        elif month == last.month and last != _month_end(last):
+        elif month == last.month and last != month_end(last):
             conditions.append(f"{_field('first_days', month)} BETWEEN 1 AND %s")
             values.append(last.day)
         else:
@@ -996,6 +803,36 @@ def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
     return tables
 
 
+def wellbeing_change(sites: QuerySet[Site] | None = None, *, threshold: int | None = None) -> dict[str, Any] | None:
+    """Mean wellbeing answers at registration and at the first renewal, for respondents who answered both.
+
+    A respondent is one card's answers, paired by their random key, which outlives the card
+    link that retention empties (``privacy.retention.reduce_card``); ``sites`` are the
+    issuing sites the answers belong to. Returns ``{"cards": n, "questions": {name:
+    {"registration": x, "renewal": y, "change": y - x}}}``, or None when fewer than the
+    threshold (the national one when None) of cards answered both times.
+    """
+    from kaiku.portal.models import WELLBEING_QUESTIONS, WellbeingAnswer
+
+    answered = WellbeingAnswer.objects.filter(declined=False)
+    if sites is not None:
+        answered = answered.filter(site__in=sites)
+    both = answered.values("respondent").annotate(occasions=Count("occasion", distinct=True)).filter(occasions=2)
+    pair = answered.filter(respondent__in=both.values("respondent"))
+    count = pair.values("respondent").distinct().count()
+    limit = NationalSettings.get().small_count_threshold if threshold is None else threshold
+    if count == 0 or count < limit:
+        return None
+    occasions = (WellbeingAnswer.Occasion.REGISTRATION, WellbeingAnswer.Occasion.RENEWAL)
+    means = {o: pair.filter(occasion=o).aggregate(**{q: Avg(q) for q in WELLBEING_QUESTIONS}) for o in occasions}
+    questions = {}
+    for q in WELLBEING_QUESTIONS:
+        before, after = means[occasions[0]][q], means[occasions[1]][q]
+        change = None if before is None or after is None else after - before
+        questions[q] = {"registration": before, "renewal": after, "change": change}
+    return {"cards": count, "questions": questions}
+
+
 def _attempts(uses: QuerySet[UseFact], dim: str) -> dict[Any, list[int]]:
     data: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
     for row in uses.values(dim, "outcome").annotate(n=Count("pk")).order_by():
@@ -1032,6 +869,7 @@ class YearRow:
 
 def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearRow]:
     """The yearly table's raw rows, newest first: three queries on small per-year tables."""
+    intake.current()
     registered: dict[int, int] = defaultdict(int)
     municipalities: dict[int, set[int]] = defaultdict(set)
     for row in scope.card_summaries().values("year", "kind", "site_municipality").annotate(n=Sum("count")).order_by():
@@ -1187,6 +1025,7 @@ OPEN_DATA_FIELDS = ["year", "municipality_code", "municipality", "sector", "adul
 @custom_plans()
 def open_data(threshold: int, years: Iterable[int] | None = None) -> list[dict[str, str | int]]:
     """Uses per venue municipality x year x sector, suppressed per year's municipality x sector table."""
+    intake.current()
     qs = UseSummary.objects.all()
     if years is not None:
         qs = qs.filter(year__in=list(years))
@@ -1226,6 +1065,12 @@ def open_data(threshold: int, years: Iterable[int] | None = None) -> list[dict[s
                     }
                 )
     return records
+
+
+def open_data_years() -> list[int]:
+    """The years open data has, newest first."""
+    intake.current()
+    return list(UseSummary.objects.values_list("year", flat=True).distinct().order_by("-year"))
 
 
 def year_range(years: Iterable[int]) -> list[int]:

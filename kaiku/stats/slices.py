@@ -62,10 +62,11 @@ from kaiku.stats.facts import (
     rollup_value_sql,
 )
 from kaiku.stats.models import PendingFact, SliceCards, SliceRollup, UseFact
+from kaiku.stats.periods import cut_ranges, month_end, month_ranges, split_period
 from kaiku.visits.models import Channel
 
 if TYPE_CHECKING:
-    from kaiku.stats.queries import Filters, StatsScope
+    from kaiku.stats.scope import Filters, StatsScope
 
 FILTERS = ("sector", "art_form", "card_kind", "channel")
 COMBINED = "*"  # the combined slice's filter name: its value is every filter's value at once
@@ -477,9 +478,7 @@ class Pieces:
 
     def month_rows(self) -> Q:
         """``SliceRollup``'s rows of the whole months."""
-        from kaiku.stats.queries import _month_ranges
-
-        return _month_ranges(self.whole, day=0)
+        return month_ranges(self.whole, day=0)
 
     def rollup_rows(self) -> Q:
         """``SliceRollup``'s rows of the whole months and the whole parts."""
@@ -537,20 +536,18 @@ def pieces(start: dt.date, end: dt.date, parts: bool = True) -> Pieces:
 
     Without ``parts`` (the combined slice), the days of the months it cuts are left over.
     """
-    from kaiku.stats.queries import _cut_ranges, _month_end, split_period
-
     whole, _edges = split_period(start, end)
     cut = Pieces(whole)
-    for first, last in _cut_ranges(start, end, whole):
+    for first, last in cut_ranges(start, end, whole):
         if not parts:
             cut.days.append((first, last))
             continue
-        month_end = _month_end(first)
+        last_day = month_end(first)
         for begins in PART_STARTS:
-            if begins > month_end.day:
+            if begins > last_day.day:
                 break
             part_first = first.replace(day=begins)
-            part_last = first.replace(day=min(begins + PART_DAYS - 1, month_end.day))
+            part_last = first.replace(day=min(begins + PART_DAYS - 1, last_day.day))
             lo, hi = max(first, part_first), min(last, part_last)
             if lo > hi:
                 continue

@@ -19,7 +19,6 @@ from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
 from kaiku.stats import charts, exports, queries
 from kaiku.stats.forms import FilterForm
-from kaiku.stats.models import UseSummary
 from kaiku.stats.queries import Filters, StatsScope, Table
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
 from kaiku.web import spreadsheets
@@ -180,50 +179,21 @@ def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResp
 
 @login_required
 @require_GET
-def national(request: HttpRequest) -> HttpResponse:
-    return _dashboard(request, "national")
+def dashboard(request: HttpRequest, level: str, **ids: int) -> HttpResponse:
+    """The national, an area's, a site's or a venue's dashboard (``level`` from the URL; its one id, if any)."""
+    return _dashboard(request, level, _one_id(ids))
 
 
 @login_required
 @require_GET
-def national_export(request: HttpRequest) -> HttpResponse:
-    return _export(request, "national")
+def export(request: HttpRequest, level: str, **ids: int) -> HttpResponse:
+    """One table of a dashboard (or the national yearly table) as CSV or XLSX."""
+    return _export(request, level, _one_id(ids))
 
 
-@login_required
-@require_GET
-def area(request: HttpRequest, area_id: int) -> HttpResponse:
-    return _dashboard(request, "area", area_id)
-
-
-@login_required
-@require_GET
-def area_export(request: HttpRequest, area_id: int) -> HttpResponse:
-    return _export(request, "area", area_id)
-
-
-@login_required
-@require_GET
-def site(request: HttpRequest, site_id: int) -> HttpResponse:
-    return _dashboard(request, "site", site_id)
-
-
-@login_required
-@require_GET
-def site_export(request: HttpRequest, site_id: int) -> HttpResponse:
-    return _export(request, "site", site_id)
-
-
-@login_required
-@require_GET
-def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
-    return _dashboard(request, "venue", venue_id)
-
-
-@login_required
-@require_GET
-def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
-    return _export(request, "venue", venue_id)
+def _one_id(ids: dict[str, int]) -> int | None:
+    """The URL's area, site or venue id (``area_id``, ``site_id``, ``venue_id``), None on the national URLs."""
+    return next(iter(ids.values()), None)
 
 
 @login_required
@@ -275,8 +245,7 @@ def area_report(request: HttpRequest, area_id: int) -> HttpResponse:
 
 @require_GET
 def open_data(request: HttpRequest) -> HttpResponse:
-    years = UseSummary.objects.values_list("year", flat=True).distinct().order_by("-year")
-    return render(request, "stats/open_data.html", {"years": list(years), "threshold": threshold()})
+    return render(request, "stats/open_data.html", {"years": queries.open_data_years(), "threshold": threshold()})
 
 
 @require_GET

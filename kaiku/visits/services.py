@@ -25,6 +25,7 @@ from kaiku.cards import numbers
 from kaiku.cards.models import Card
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
+from kaiku.pending import notes as pending
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
 
 # An entry typed in later than this after the use happened is flagged as late.
@@ -725,16 +726,12 @@ def _use_for(
 
 
 def after_uses_recorded(uses: list[Use]) -> None:
-    from kaiku.stats.facts import record_use_facts
-
-    record_use_facts(uses)
+    """Note the uses for the statistics (``kaiku.stats.intake`` counts them before the next read)."""
+    pending.uses_recorded(uses)
 
 
 def after_use_recorded(use: Use) -> None:
-    """Keep derived data (the statistics fact table) current in the same transaction."""
-    from kaiku.stats.facts import record_use_fact
-
-    record_use_fact(use)
+    pending.uses_recorded([use])
 
 
 @transaction.atomic
@@ -935,9 +932,7 @@ def reject_held(held: HeldUse, reason: str, actor: Any) -> HeldUse:
 
 
 def after_use_voided(use: Use) -> None:
-    from kaiku.stats.facts import void_use_fact
-
-    void_use_fact(use)
+    pending.use_voided(use)
 
 
 __all__ = ["Channel", "Reason", "UseRequest", "UseResult", "check_card", "record_use", "record_uses", "void_use"]

@@ -158,6 +158,7 @@ def test_registration_refusals_change_nothing(world):
 
 
 def test_a_card_given_on_paper_is_registered_on_the_day_given_never_a_future_day(world):
+    from kaiku.stats import intake
     from kaiku.stats.models import CardFact
 
     given = timezone.localdate() - dt.timedelta(days=40)
@@ -165,6 +166,7 @@ def test_a_card_given_on_paper_is_registered_on_the_day_given_never_a_future_day
     assert (card.registered_on, card.issued_on, card.valid_until) == (given, given, given + dt.timedelta(days=365))
     event = CardEvent.objects.get(card=card, kind=CardEvent.Kind.REGISTERED)
     assert event.details["late"] is True and event.details["given_on"] == given.isoformat()
+    intake.fold()
     assert CardFact.objects.get(card_key=card.pk).day == given
     before = (Card.objects.count(), CardEvent.objects.count())
     tomorrow = timezone.localdate() + dt.timedelta(days=1)

@@ -348,34 +348,6 @@ def test_a_holder_cannot_reserve_elsewhere_or_cancel_anothers_reservation(world)
     assert theirs.status == "active"
 
 
-# --- Aggregates for the statistics ------------------------------------------------------
-
-
-def test_wellbeing_change_is_an_aggregate_above_the_threshold(world):
-    from kaiku.cards.tests.factories import CardFactory
-    from kaiku.portal.aggregates import wellbeing_change
-    from kaiku.portal.models import WellbeingAnswer
-
-    threshold = NationalSettings.get().small_count_threshold
-    day = timezone.localdate()
-    cards = [CardFactory(site=world.distributor_a, municipality=world.muni_a) for _ in range(threshold)]
-    for i, card in enumerate(cards):
-        WellbeingAnswer.objects.create(card=card, occasion="registration", period_start=day, mood=2, rest=i % 2)
-        if i < threshold - 1:
-            WellbeingAnswer.objects.create(
-                card=card, occasion="renewal", period_start=day + dt.timedelta(days=365), mood=4, rest=3
-            )
-    assert wellbeing_change() is None  # one card short of the threshold
-    WellbeingAnswer.objects.create(
-        card=cards[-1], occasion="renewal", period_start=day + dt.timedelta(days=365), mood=4, rest=3
-    )
-    result = wellbeing_change()
-    assert result["cards"] == threshold
-    assert result["questions"]["mood"] == {"registration": 2, "renewal": 4, "change": 2}
-    assert result["questions"]["energy"]["change"] is None
-    assert wellbeing_change(threshold=0)["cards"] == threshold
-
-
 def test_tips_count_free_places_as_the_offers_app_does(world):
     from kaiku.cards.tests.factories import CardFactory
     from kaiku.offers.services import places_left, reserve

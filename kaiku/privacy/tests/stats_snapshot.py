@@ -8,7 +8,6 @@ from typing import Any
 from django.utils import timezone, translation
 
 from kaiku.network.models import Area, Site
-from kaiku.portal.aggregates import wellbeing_change
 from kaiku.stats import queries
 from kaiku.stats.queries import Filters, StatsScope
 from kaiku.stats.slices import fold_pending
@@ -46,8 +45,8 @@ def _snapshot() -> dict[str, Any]:
                 {k: str(v) for k, v in figures.items()},
             )
     for area in Area.objects.order_by("pk"):
-        result[f"wellbeing change {area.pk}"] = wellbeing_change(Site.objects.filter(area=area), threshold=0)
-    result["wellbeing change"] = wellbeing_change(threshold=0)
+        result[f"wellbeing change {area.pk}"] = queries.wellbeing_change(Site.objects.filter(area=area), threshold=0)
+    result["wellbeing change"] = queries.wellbeing_change(threshold=0)
     national = StatsScope("national", threshold=None)
     result["yearly"] = queries.yearly_matrix(queries.yearly_table(national))
     result["open_data"] = queries.open_data(5)

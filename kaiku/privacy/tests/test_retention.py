@@ -33,7 +33,7 @@ from kaiku.portal.services import answer_survey
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import due_counts, purge
 from kaiku.privacy.tests.stats_snapshot import snapshot
-from kaiku.stats.facts import rebuild
+from kaiku.stats.intake import rebuild
 from kaiku.together.models import GroupRequest
 from kaiku.visits.services import UseRequest, record_use
 

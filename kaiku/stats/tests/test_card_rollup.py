@@ -18,7 +18,8 @@ from django.db.models import Count
 from kaiku.cards.models import Card
 from kaiku.cards.services import CardError, HolderDetails, register_card, register_community_card, renew_card
 from kaiku.stats import queries
-from kaiku.stats.facts import rebuild_card_rollup, rebuild_derived
+from kaiku.stats.facts import rebuild_card_rollup
+from kaiku.stats.intake import rebuild_derived
 from kaiku.stats.models import AreaCardYear, CardFact, CardRollup, CardYear, CardYearSummary, UseFact
 from kaiku.stats.queries import Filters, StatsScope, dashboard, yearly_rows
 from kaiku.stats.tests.helpers import use

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kaiku.network.models import Sector
 from kaiku.offers.models import ArtForm
 from kaiku.offers.tests.factories import OfferFactory
-from kaiku.stats import facts, queries, slices
+from kaiku.stats import intake, queries, slices
 from kaiku.stats.facts import CARD_ROLLUP_KEYS, ROLLUP_DIMS, ROLLUP_KEYS
 from kaiku.stats.models import CardFact, CardRollup, PendingFact, SliceCards, SliceRollup, UseFact, UseRollup
 from kaiku.stats.queries import Filters, StatsScope, dashboard
@@ -189,7 +189,7 @@ def test_a_rebuild_writes_each_statements_rows_in_key_order(world, offers, _cloc
     if postgres:  # hash aggregates, which leave their groups in no particular order
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
-    facts.rebuild_derived()
+    intake.rebuild_derived()
     # At most one run per statement: a statement per dimension and one for the month rows;
     # the slices' on SQLite a statement per dimension and slice, at each area and at every area.
     statements = {

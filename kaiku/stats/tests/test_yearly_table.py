@@ -6,7 +6,7 @@ import pytest
 
 from kaiku.network.models import Municipality
 from kaiku.stats.bulk import insert_rows
-from kaiku.stats.facts import rebuild_derived
+from kaiku.stats.intake import rebuild_derived
 from kaiku.stats.models import CardFact, UseFact
 from kaiku.stats.queries import SECTORS, YEARLY_HEADINGS, StatsScope, yearly_matrix, yearly_table
 

@@ -16,6 +16,7 @@ from kaiku.cards.numbers import check_character
 from kaiku.cards.tests.factories import CardFactory
 from kaiku.network.models import Sector
 from kaiku.offers.models import Occurrence, Offer, Reservation
+from kaiku.stats import intake
 from kaiku.stats.models import CardYear, UseFact, UseRollup, UseSummary
 from kaiku.visits.models import Channel, Use
 from kaiku.visits.services import UseError, UseRequest, record_use, record_uses
@@ -132,6 +133,8 @@ def _outcomes(results, pre_existing: set[int]):
 
 
 def _tables():
+    intake.fold()  # the statistics of what each path noted as pending
+
     def rows(model, exclude=("id", "use_id")):
         fields = [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
         return sorted((tuple(str(v) for v in row) for row in model.objects.values_list(*fields)), key=repr)
@@ -240,6 +243,7 @@ def test_a_batch_of_100_takes_a_constant_number_of_queries(world):
     # bulk inserts (SQLite splits them by its parameter limit), one summary update:
     # about 20, never one per use.
     assert len(queries) <= 24, [q["sql"][:80] for q in queries]
+    intake.fold()
     assert UseFact.objects.filter(use_id__in=[r.use.pk for r in results]).count() == 100
 
 
@@ -269,7 +273,9 @@ def test_a_key_recorded_before_is_decided_by_the_unique_key_alone(world):
     assert results[0].created and results[0].accepted
     assert not results[1].created and results[1].use.pk == first.use.pk
     assert not results[2].created and results[2].use.pk == results[0].use.pk
+    intake.fold()
     assert Use.objects.count() == 2 and UseFact.objects.count() == 2
     again = record_uses(batch)
+    intake.fold()
     assert [r.use.pk for r in again] == [r.use.pk for r in results] and not any(r.created for r in again)
     assert Use.objects.count() == 2 and UseFact.objects.count() == 2

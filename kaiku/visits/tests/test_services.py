@@ -368,14 +368,14 @@ def test_an_empty_key_is_an_error_and_stores_nothing(world):
 def test_a_resent_key_is_caught_by_the_constraint_and_changes_nothing(world, django_assert_max_num_queries):
     """No look-up runs before recording: the unique constraint catches a resent key,
     the attempt's writes roll back and the first use is returned."""
-    from kaiku.stats.models import UseFact
+    from kaiku.pending.models import PendingStat
 
     winner = attempt(world.venue_a, world.card_a.number, idempotency_key="raced").use
-    facts = UseFact.objects.count()
+    noted = PendingStat.objects.count()
     result = attempt(world.venue_a, world.card_a.number, idempotency_key="raced")
     assert not result.created and result.use.pk == winner.pk
     assert Use.objects.filter(idempotency_key="raced").count() == 1
-    assert UseFact.objects.count() == facts
+    assert PendingStat.objects.count() == noted  # nothing more for the statistics to count
 
 
 # ----- voiding --------------------------------------------------------------------------------------

@@ -7,13 +7,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from kaiku.stats import intake
 from kaiku.stats.slices import fold
 
 
 class Command(BaseCommand):
     help = (
-        "Fold new use facts into the slices that the national and area dashboards read under a sector, "
-        "art form, card kind or channel filter. A filtered dashboard folds what waits before it reads, "
+        "Count the register's changes since the last fold (uses, voids, registrations, renewals) and fold "
+        "the new use facts into the slices that the national and area dashboards read under a sector, "
+        "art form, card kind or channel filter. Every statistic folds what waits before it reads, "
         "so this only keeps that wait short: run it every few minutes (cron, a systemd timer), or with "
         "--every to keep running."
     )
@@ -24,10 +26,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
             began = time.perf_counter()
+            changes = intake.fold()
             folded = fold()
-            if folded or not options["every"]:
+            if changes or folded or not options["every"]:
                 took = (time.perf_counter() - began) * 1000
-                self.stdout.write(f"Folded {folded} use facts in {took:.0f} ms.")
+                self.stdout.write(
+                    f"Counted {changes} changes of the register; folded {folded} use facts in {took:.0f} ms."
+                )
             if not options["every"]:
                 return
             time.sleep(options["every"])

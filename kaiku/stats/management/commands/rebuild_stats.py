@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kaiku.stats.facts import rebuild
+from kaiku.stats.intake import rebuild
 
 
 class Command(BaseCommand):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PendingConfig(AppConfig):
+    name = "kaiku.pending"
+    label = "pending"
