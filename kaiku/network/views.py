@@ -17,7 +17,7 @@ from kaiku.network.forms import NationalSettingsForm
 from kaiku.network.models import Area, NationalSettings, Site
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
-from kaiku.stats.suppression import show_number
+from kaiku.privacy.smallcounts import show_number
 from kaiku.visits.models import Use
 
 
@@ -56,7 +56,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     )
     for site in sites:
-        site.cards_shown = show_number(site.cards_issued, threshold)
+        site.cards_shown = show_number(site.cards_issued, threshold)  # type: ignore[attr-defined]
     cards = Card.objects.filter(site__area=area)
     counts = cards.aggregate(
         registered=Count("pk", filter=~Q(status=Card.Status.UNREGISTERED)),

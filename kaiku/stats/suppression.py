@@ -22,38 +22,25 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.privacy.smallcounts import Shown, is_small, show_number, small_label
+
 # Shown in place of a complementary-suppressed cell (its value is not small).
 HIDDEN = "\u00d7"
 HIDDEN_NOTE = _("× = hidden so that a small count cannot be worked out from the totals.")  # noqa: RUF001
 
 Cell = tuple[int, int]
 
-
-@dataclass(frozen=True)
-class Shown:
-    """One cell as published: its text, and the value only when it may be shown."""
-
-    text: str
-    value: int | None
-    suppressed: bool = False
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def small_label(threshold: int) -> str:
-    return f"<{threshold}"
-
-
-def is_small(value: int, threshold: int) -> bool:
-    return 0 < value < threshold
-
-
-def show_number(value: int, threshold: int | None) -> Shown:
-    """A single figure (no totals beside it): hidden only when small."""
-    if threshold is not None and is_small(value, threshold):
-        return Shown(small_label(threshold), None, True)
-    return Shown(str(value), value)
+__all__ = [
+    "HIDDEN",
+    "HIDDEN_NOTE",
+    "SafeTable",
+    "Shown",
+    "hidden_cells",
+    "is_small",
+    "show_number",
+    "small_label",
+    "suppress",
+]
 
 
 @dataclass
