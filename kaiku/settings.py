@@ -190,7 +190,7 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     # Server-side prepared statements: a statement run twice on a connection is
     # parsed and planned once, which takes about a third off recording a use
-    # (README, Performance). Turn off behind a pooler that cannot keep them
+    # (bench/RESULTS.md). Turn off behind a pooler that cannot keep them
     # (PgBouncer before 1.21 in transaction mode): DB_PREPARED_STATEMENTS=false.
     if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and env_bool("DB_PREPARED_STATEMENTS", True):
         DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
@@ -201,7 +201,7 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "kaiku.sqlite3")),
             # Reuse each thread's connection: opening SQLite and running the PRAGMAs on
-            # every request cost more than recording a use (see README, Performance).
+            # every request cost more than recording a use (see bench/RESULTS.md).
             "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
             "OPTIONS": dict(_SQLITE_OPTIONS),
         }

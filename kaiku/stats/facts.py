@@ -16,7 +16,6 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kaiku.dbbackends.prepared import insert
 from kaiku.stats.models import (
     CARD_ROLLUP_KEYS,
     AgeBand,
@@ -271,13 +270,13 @@ def _enqueue(fact_ids: list[int]) -> None:
 def record_use_fact(use: Use) -> None:
     """The facts of one recorded use: its fact row, the rollup, the summary, the card-years.
 
-    This runs on every use a door records, so it writes with prepared or plain SQL
-    (six short statements, and two or three more on a card's first counted use of
-    the year, for the card rollups) instead of building ORM queries;
-    ``record_use_facts`` is the batch form and the tests hold the two to the same results.
+    Called when pending statistics are folded (``kaiku.stats.intake``), off the use's own
+    request: six short statements, and two or three more on a card's first counted use of
+    the year, for the card rollups. ``record_use_facts`` is the batch form and the tests
+    hold the two to the same results.
     """
     fact = use_fact_for(use)
-    insert(fact)
+    fact.save(force_insert=True)
     _enqueue([fact.pk])
     add_to_rollup([fact])
     if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
