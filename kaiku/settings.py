@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "kaiku.partners",
     "kaiku.privacy",
     "kaiku.sso",
+    "kaiku.takeover",
     "kaiku.web",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("partners/", include("kaiku.partners.urls")),
     path("privacy/", include("kaiku.privacy.urls")),
     path("sso/", include("kaiku.sso.urls")),
+    path("takeover/", include("kaiku.takeover.urls")),
     path("api/", include("kaiku.web.api_urls")),
     path("django-admin/", admin.site.urls),
 ]
