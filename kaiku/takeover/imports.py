@@ -692,6 +692,15 @@ def import_uses(
             )
         if errors.summary.error_count or unmatched:
             return
+        # A card inactivated since: its past uses are checked as of their day, as they were
+        # recorded then. Active for the length of this transaction only, which nothing else sees.
+        inactive: list[int] = []
+        wanted = sorted({req.number for _row, req in requests})
+        for chunk_numbers in _chunks(wanted):
+            found = Card.objects.filter(number__in=chunk_numbers, status=Card.Status.INACTIVE)
+            inactive += found.values_list("pk", flat=True)
+        for ids in _chunks(inactive):
+            Card.objects.filter(pk__in=ids).update(status=Card.Status.ACTIVE)
         for chunk in _chunks(requests):
             results = visits.record_uses([req for _row, req in chunk])
             for (row, _req), result in zip(chunk, results, strict=True):
@@ -704,6 +713,8 @@ def import_uses(
                     summary.unchanged += 1
             if progress is not None:
                 progress(len(chunk))
+        for ids in _chunks(inactive):
+            Card.objects.filter(pk__in=ids).update(status=Card.Status.INACTIVE)
 
     return _run(TakeoverRun.Kind.USES, export, body, filename=filename, actor=actor, commit=commit)
 

@@ -170,6 +170,15 @@ def test_past_uses_are_recorded_through_the_import_channel_and_counted(world):
     assert yearly_rows(NATIONAL, [2024])[0] == y2024
 
 
+def test_a_card_inactivated_since_keeps_its_past_uses(world):
+    number = numbers.generate()
+    imports.import_cards(cards_export([card_row(number, status="inactive")]), commit=True)
+    rows = [[number, "2024-05-02", "Tampereen Teatteri", "0", "", "", ""]]
+    assert imports.import_uses(_uses_export(rows), commit=True).created == 1
+    assert Card.objects.get(number=number).status == Card.Status.INACTIVE
+    assert Use.objects.get(card__number=number).accepted
+
+
 def test_a_past_use_the_register_would_refuse_imports_nothing(world):
     imports.import_cards(cards_export([card_row(R1)]), commit=True)
     rows = [
