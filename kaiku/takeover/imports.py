@@ -560,6 +560,8 @@ def import_cards(
             summary.updated += len(changed)
             if progress is not None:
                 progress(len(chunk))
+        if summary.created:
+            card_statistics_current()
 
     return _run(TakeoverRun.Kind.CARDS, export, body, filename=filename, actor=actor, commit=commit)
 
@@ -570,8 +572,6 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
     The history says where each card came from. A corrected card's event names the fields,
     never their values (holder details stay out of the history's details).
     """
-    from kaiku.stats.facts import card_fact
-
     Card.objects.bulk_create(new)
     events = CardEvent.objects.bulk_create(
         [
@@ -589,8 +589,7 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
             for card in new
         ]
     )
-    for card, event in zip(new, events, strict=True):
-        card_fact(card, CardEvent.Kind.REGISTERED, event, day=card.registered_on)
+    registration_facts(new, events)
     if changed:
         Card.objects.bulk_update(
             [card for card, _names in changed],
@@ -607,6 +606,38 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
                 for card, names in changed
             ]
         )
+
+
+# --- Statistics of the cards --------------------------------------------------------------
+# The two places the migration import writes statistics itself (past uses go through
+# record_uses, which keeps its own). When the statistics' internals change, only these change.
+
+
+def registration_facts(cards_: list[Card], events: list[CardEvent]) -> None:
+    """The registration fact of each new card, as ``stats.facts.card_fact`` writes it one by one.
+
+    A new card has no other fact and no card-year yet, so its flags start false; the
+    rollups and summaries are then derived once for the whole run (``card_statistics_current``).
+    """
+    from kaiku.stats.facts import card_fact_for
+    from kaiku.stats.models import CardFact
+
+    facts = []
+    for card, event in zip(cards_, events, strict=True):
+        assert card.registered_on is not None
+        fact = card_fact_for(card, CardEvent.Kind.REGISTERED, card.registered_on, event.pk)
+        fact.used, fact.shared_year = False, False
+        facts.append(fact)
+    CardFact.objects.bulk_create(facts)
+
+
+def card_statistics_current() -> None:
+    """The card rollups, yearly summaries and card-year counts derived again from the facts:
+    a few statements for the whole run instead of seven per card."""
+    from kaiku.stats.facts import rebuild_card_rollup, rebuild_summaries
+
+    rebuild_summaries()
+    rebuild_card_rollup()
 
 
 # --- Past uses ---------------------------------------------------------------------------

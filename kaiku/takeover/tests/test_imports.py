@@ -242,3 +242,27 @@ def test_the_size_is_bounded():
 def test_formulas_are_refused(world):
     summary = imports.import_cards(cards_export([card_row(postal_code="=1+1")]))
     assert [(e.row, e.column) for e in summary.errors] == [(2, "Postal code")]
+
+
+def test_the_statistics_after_an_import_equal_those_rebuilt_from_the_register(world):
+    from kaiku.privacy.tests.stats_snapshot import snapshot
+    from kaiku.stats.facts import rebuild
+
+    nums = [numbers.generate() for _ in range(6)]
+    rows = [card_row(nums[0]), card_row(nums[1], registered_on="2025-02-01", children="0", gender="man"),
+            card_row(nums[2], kind="community", birth_year="", postal_code="", municipality="", children=""),
+            card_row(nums[3], site="Kuopion Klubitalo", municipality="297", registered_on="2023-06-01"),
+            card_row(nums[4], status="inactive"), card_row(nums[5], registered_on="2025-12-30")]
+    imports.import_cards(cards_export(rows), commit=True)
+    uses = [[nums[0], "2024-05-02", "Tampereen Teatteri", "1", "", "", ""],
+            [nums[0], "2025-05-02", "Kuopion museo", "0", "", "1", "science"],
+            [nums[1], "2025-03-01", "Tampereen Teatteri", "0", "", "", ""],
+            [nums[2], "2024-04-01", "Tampereen Teatteri", "", "4", "", ""],
+            [nums[3], "2024-01-01", "Kuopion museo", "2", "", "", ""],
+            [nums[4], "2024-12-31", "Tampereen Teatteri", "0", "", "", ""]]
+    assert imports.import_uses(_uses_export(uses), commit=True).created == 6
+    # A card registered in Kaiku the ordinary way after the import.
+    imports.import_cards(cards_export([card_row(numbers.generate(), registered_on="2025-03-01")]), commit=True)
+    before = snapshot()
+    rebuild()
+    assert snapshot() == before
