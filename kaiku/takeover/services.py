@@ -31,8 +31,8 @@ class PublishedError(Exception):
 
 
 def first_data_year() -> int | None:
-    """The first year with a use in Kaiku (recorded or imported), or None."""
-    first = Use.objects.order_by("used_on").values_list("used_on", flat=True).first()
+    """The first year with an accepted use in Kaiku (recorded or imported), or None."""
+    first = Use.objects.filter(outcome=Use.Outcome.ACCEPTED).order_by("used_on").values_list("used_on", flat=True).first()
     return first.year if first else None
 
 
