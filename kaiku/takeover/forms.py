@@ -14,7 +14,10 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("Register export (.csv or .xlsx)"))
     commit = forms.TypedChoiceField(
         label=_("Run"),
-        choices=[("0", _("Dry run: check the file and show a summary")), ("1", _("Import: write everything or nothing"))],
+        choices=[
+            ("0", _("Dry run: check the file and show a summary")),
+            ("1", _("Import: write everything or nothing")),
+        ],
         coerce=lambda v: v == "1",
         initial="0",
         widget=forms.RadioSelect,
@@ -53,4 +56,3 @@ class PublishedYearForm(forms.ModelForm):
             "total",
             "municipalities",
         ]
-

@@ -239,7 +239,9 @@ YES = {"yes", "y", "1", "true", "kyllä", "k", "ja", "x"}
 NO = {"no", "n", "0", "false", "ei", "e", "nej", ""}
 
 
-def _rows(export: Export, columns: list[Column], errors: _Errors) -> Iterable[tuple[int, dict[str, str], dict[str, Any]]]:
+def _rows(
+    export: Export, columns: list[Column], errors: _Errors
+) -> Iterable[tuple[int, dict[str, str], dict[str, Any]]]:
     """(row number, cell texts by column code, raw values) for rows without formulas."""
     positions = map_header(export.header, columns)
     for number, values in export.rows:
@@ -785,14 +787,15 @@ def import_monthly(
                 continue
             key = (venue.pk, sector or venue.sector or Sector.CULTURE, month)
             if key in rows:
-                errors.add(row, "month", _("The same venue, sector and month as on row %(row)s.") % {"row": rows[key][0]})
+                errors.add(
+                    row, "month", _("The same venue, sector and month as on row %(row)s.") % {"row": rows[key][0]}
+                )
                 continue
             rows[key] = (row, adults, children)
         if errors.summary.error_count or unmatched:
             return
         existing = {
-            (m.venue_id, m.sector, m.month): m
-            for m in MonthlyCount.objects.filter(venue_id__in={k[0] for k in rows})
+            (m.venue_id, m.sector, m.month): m for m in MonthlyCount.objects.filter(venue_id__in={k[0] for k in rows})
         }
         new, changed = [], []
         for (venue_id, sector, month), (_row, adults, children) in rows.items():

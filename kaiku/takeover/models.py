@@ -60,8 +60,8 @@ class MonthlyCount(models.Model):
             models.UniqueConstraint(fields=["venue", "sector", "month"], name="takeover_monthly_unique"),
         ]
 
-
-
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.sector}"
 
 
 class PublishedYear(models.Model):
@@ -76,15 +76,11 @@ class PublishedYear(models.Model):
     registered = models.PositiveIntegerField(_("registered cards"), validators=[MaxValueValidator(MAX_COUNT)])
     taken_into_use = models.PositiveIntegerField(_("cards taken into use"), validators=[MaxValueValidator(MAX_COUNT)])
     adult_culture = models.PositiveIntegerField(_("adult uses: culture"), validators=[MaxValueValidator(MAX_COUNT)])
-    adult_education = models.PositiveIntegerField(
-        _("adult uses: education"), validators=[MaxValueValidator(MAX_COUNT)]
-    )
+    adult_education = models.PositiveIntegerField(_("adult uses: education"), validators=[MaxValueValidator(MAX_COUNT)])
     adult_science = models.PositiveIntegerField(_("adult uses: science"), validators=[MaxValueValidator(MAX_COUNT)])
     adult_sports = models.PositiveIntegerField(_("adult uses: sports"), validators=[MaxValueValidator(MAX_COUNT)])
     child_culture = models.PositiveIntegerField(_("child uses: culture"), validators=[MaxValueValidator(MAX_COUNT)])
-    child_education = models.PositiveIntegerField(
-        _("child uses: education"), validators=[MaxValueValidator(MAX_COUNT)]
-    )
+    child_education = models.PositiveIntegerField(_("child uses: education"), validators=[MaxValueValidator(MAX_COUNT)])
     child_science = models.PositiveIntegerField(_("child uses: science"), validators=[MaxValueValidator(MAX_COUNT)])
     child_sports = models.PositiveIntegerField(_("child uses: sports"), validators=[MaxValueValidator(MAX_COUNT)])
     total = models.PositiveIntegerField(_("total uses"), validators=[MaxValueValidator(MAX_COUNT)])
@@ -132,3 +128,6 @@ class TakeoverRun(models.Model):
         verbose_name = _("migration import")
         verbose_name_plural = _("migration imports")
         ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename}"

@@ -57,16 +57,14 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     check_archive(data)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     sheet = workbook.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1):
-        yield number, row
+    yield from enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1)
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     text = decode_csv(data)
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text), delimiter=header_delimiter(first_line))
-    for number, row in enumerate(reader, start=1):
-        yield number, row
+    yield from enumerate(reader, start=1)
 
 
 def read_export(data: bytes, max_bytes: int = PAGE_MAX_BYTES) -> Export:

@@ -32,7 +32,9 @@ class PublishedError(Exception):
 
 def first_data_year() -> int | None:
     """The first year with an accepted use in Kaiku (recorded or imported), or None."""
-    first = Use.objects.filter(outcome=Use.Outcome.ACCEPTED).order_by("used_on").values_list("used_on", flat=True).first()
+    first = (
+        Use.objects.filter(outcome=Use.Outcome.ACCEPTED).order_by("used_on").values_list("used_on", flat=True).first()
+    )
     return first.year if first else None
 
 

@@ -23,16 +23,30 @@ def test_the_national_admin_checks_an_export_maps_a_site_and_enters_a_year_on_a_
 
     phone.goto("/takeover/mapping/")
     assert_accessible(phone)
-    phone.get_by_label("Kaikun toimipiste nimelle Vanha paikka").select_option(label="Tampereen sosiaalitoimisto (Tampere)")
+    phone.get_by_label("Kaikun toimipiste nimelle Vanha paikka").select_option(
+        label="Tampereen sosiaalitoimisto (Tampere)"
+    )
     phone.get_by_role("button", name="Tallenna").first.click()
     phone.wait_for_load_state()
     assert "Vastaavuus tallennettu" in phone.content()
 
     phone.goto("/takeover/published/")
     assert_accessible(phone)
-    values = {"year": "2019", "registered": "10", "taken_into_use": "5", "adult_culture": "3", "adult_education": "0",
-              "adult_science": "0", "adult_sports": "0", "child_culture": "1", "child_education": "0",
-              "child_science": "0", "child_sports": "0", "total": "4", "municipalities": "2"}
+    values = {
+        "year": "2019",
+        "registered": "10",
+        "taken_into_use": "5",
+        "adult_culture": "3",
+        "adult_education": "0",
+        "adult_science": "0",
+        "adult_sports": "0",
+        "child_culture": "1",
+        "child_education": "0",
+        "child_science": "0",
+        "child_sports": "0",
+        "total": "4",
+        "municipalities": "2",
+    }
     for name, value in values.items():
         phone.fill(f"input[name={name}]", value)
     phone.get_by_role("button", name="Tallenna").click()

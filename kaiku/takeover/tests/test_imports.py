@@ -144,9 +144,12 @@ U1, U2, R1 = (numbers.generate() for _ in range(3))
 
 
 def test_past_uses_are_recorded_through_the_import_channel_and_counted(world):
-    imports.import_cards(cards_export([card_row(U1), card_row(U2, kind="community", birth_year="",
-                                                                     postal_code="", municipality="", children="")]),
-                         commit=True)
+    imports.import_cards(
+        cards_export(
+            [card_row(U1), card_row(U2, kind="community", birth_year="", postal_code="", municipality="", children="")]
+        ),
+        commit=True,
+    )
     rows = [
         [U1, "2024-05-02", "Tampereen Teatteri", "2", "", "", ""],
         [U1, "2024-05-02", "Tampereen Teatteri", "2", "", "", ""],  # a second visit the same day
@@ -156,7 +159,12 @@ def test_past_uses_are_recorded_through_the_import_channel_and_counted(world):
     summary = imports.import_uses(_uses_export(rows), filename="uses.csv", commit=True)
     assert (summary.committed, summary.created) == (True, 4)
     uses = Use.objects.filter(channel=Channel.IMPORT).order_by("used_on", "pk")
-    assert [u.used_on for u in uses] == [dt.date(2024, 5, 2), dt.date(2024, 5, 2), dt.date(2025, 1, 10), dt.date(2025, 6, 1)]
+    assert [u.used_on for u in uses] == [
+        dt.date(2024, 5, 2),
+        dt.date(2024, 5, 2),
+        dt.date(2025, 1, 10),
+        dt.date(2025, 6, 1),
+    ]
     assert all(u.accepted and u.late and u.recorded_via == "takeover uses.csv" for u in uses)
     by_year = {r.year: r for r in yearly_rows(NATIONAL, [2024, 2025])}
     y2024, y2025 = by_year[2024], by_year[2025]
@@ -207,12 +215,18 @@ def test_monthly_counts_import_and_a_rerun_updates_the_month(world):
 
     from kaiku.takeover.history import monthly_counts
 
-    assert monthly_counts() == {(2019, "culture"): {"adult": 125, "child": 30}, (2019, "sports"): {"adult": 4, "child": 0}}
+    assert monthly_counts() == {
+        (2019, "culture"): {"adult": 125, "child": 30},
+        (2019, "sports"): {"adult": 4, "child": 0},
+    }
 
 
 def test_monthly_counts_refuse_this_month_and_repeats(world):
-    rows = [["Tampereen Teatteri", "2026-06", "", "1", ""], ["Tampereen Teatteri", "2019-05", "", "1", ""],
-            ["Tampereen Teatteri", "2019-05-01", "", "2", ""]]
+    rows = [
+        ["Tampereen Teatteri", "2026-06", "", "1", ""],
+        ["Tampereen Teatteri", "2019-05", "", "1", ""],
+        ["Tampereen Teatteri", "2019-05-01", "", "2", ""],
+    ]
     summary = imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
     assert [(e.row, e.column) for e in summary.errors] == [(2, "Month"), (4, "Month")]
     assert not MonthlyCount.objects.exists()
@@ -249,17 +263,23 @@ def test_the_statistics_after_an_import_equal_those_rebuilt_from_the_register(wo
     from kaiku.stats.facts import rebuild
 
     nums = [numbers.generate() for _ in range(6)]
-    rows = [card_row(nums[0]), card_row(nums[1], registered_on="2025-02-01", children="0", gender="man"),
-            card_row(nums[2], kind="community", birth_year="", postal_code="", municipality="", children=""),
-            card_row(nums[3], site="Kuopion Klubitalo", municipality="297", registered_on="2023-06-01"),
-            card_row(nums[4], status="inactive"), card_row(nums[5], registered_on="2025-12-30")]
+    rows = [
+        card_row(nums[0]),
+        card_row(nums[1], registered_on="2025-02-01", children="0", gender="man"),
+        card_row(nums[2], kind="community", birth_year="", postal_code="", municipality="", children=""),
+        card_row(nums[3], site="Kuopion Klubitalo", municipality="297", registered_on="2023-06-01"),
+        card_row(nums[4], status="inactive"),
+        card_row(nums[5], registered_on="2025-12-30"),
+    ]
     imports.import_cards(cards_export(rows), commit=True)
-    uses = [[nums[0], "2024-05-02", "Tampereen Teatteri", "1", "", "", ""],
-            [nums[0], "2025-05-02", "Kuopion museo", "0", "", "1", "science"],
-            [nums[1], "2025-03-01", "Tampereen Teatteri", "0", "", "", ""],
-            [nums[2], "2024-04-01", "Tampereen Teatteri", "", "4", "", ""],
-            [nums[3], "2024-01-01", "Kuopion museo", "2", "", "", ""],
-            [nums[4], "2024-12-31", "Tampereen Teatteri", "0", "", "", ""]]
+    uses = [
+        [nums[0], "2024-05-02", "Tampereen Teatteri", "1", "", "", ""],
+        [nums[0], "2025-05-02", "Kuopion museo", "0", "", "1", "science"],
+        [nums[1], "2025-03-01", "Tampereen Teatteri", "0", "", "", ""],
+        [nums[2], "2024-04-01", "Tampereen Teatteri", "", "4", "", ""],
+        [nums[3], "2024-01-01", "Kuopion museo", "2", "", "", ""],
+        [nums[4], "2024-12-31", "Tampereen Teatteri", "0", "", "", ""],
+    ]
     assert imports.import_uses(_uses_export(uses), commit=True).created == 6
     # A card registered in Kaiku the ordinary way after the import.
     imports.import_cards(cards_export([card_row(numbers.generate(), registered_on="2025-03-01")]), commit=True)

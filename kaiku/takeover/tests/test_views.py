@@ -85,7 +85,7 @@ def test_a_published_row_is_entered_and_shown_marked_in_the_yearly_table_and_its
     assert PublishedYear.objects.get(year=2019).total == 51188
     page = admin.get(reverse("stats:yearly"))
     assert b'class="published"' in page.content
-    assert b"2019 <span class=\"mark\">(published history)</span>" in page.content
+    assert b'2019 <span class="mark">(published history)</span>' in page.content
     assert b"16193/2043/1986/22524" in page.content
     export = admin.get(reverse("stats:national_export") + "?table=yearly&format=csv")
     lines = export.content.decode("utf-8-sig").splitlines()
@@ -97,8 +97,9 @@ def test_the_export_marks_computed_years_as_kaiku(world, admin, _clock):
     from kaiku.visits import services as visits
     from kaiku.visits.models import Channel
 
-    visits.record_use(visits.UseRequest(venue=world.venue_a, number=world.card_a.number, channel=Channel.TYPED,
-                                        idempotency_key="k1"))
+    visits.record_use(
+        visits.UseRequest(venue=world.venue_a, number=world.card_a.number, channel=Channel.TYPED, idempotency_key="k1")
+    )
     assert Use.objects.filter(outcome=Use.Outcome.ACCEPTED).exists()
     PublishedYear.objects.create(**{k: int(v) for k, v in ROW_2019.items()})
     export = admin.get(reverse("stats:national_export") + "?table=yearly&format=csv")

@@ -1,11 +1,11 @@
 """``manage.py takeover``: the migration import of an existing register (docs/migration.md).
 
-    manage.py takeover cards export.csv            # dry run: summary and errors, nothing written
-    manage.py takeover cards export.csv --commit   # all or nothing
-    manage.py takeover uses uses.csv --commit
-    manage.py takeover monthly counts.xlsx --commit
-    manage.py takeover mapping                     # the saved mapping, unmatched first
-    manage.py takeover map venue "Old name" 12     # map a name to Kaiku site 12 (0 to unmap)
+manage.py takeover cards export.csv            # dry run: summary and errors, nothing written
+manage.py takeover cards export.csv --commit   # all or nothing
+manage.py takeover uses uses.csv --commit
+manage.py takeover monthly counts.xlsx --commit
+manage.py takeover mapping                     # the saved mapping, unmatched first
+manage.py takeover map venue "Old name" 12     # map a name to Kaiku site 12 (0 to unmap)
 """
 
 from __future__ import annotations
