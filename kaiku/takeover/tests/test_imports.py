@@ -286,3 +286,22 @@ def test_the_statistics_after_an_import_equal_those_rebuilt_from_the_register(wo
     before = snapshot()
     rebuild()
     assert snapshot() == before
+
+
+def test_an_xlsx_export_with_real_dates_and_numbers_imports(world):
+    from kaiku.web.spreadsheets import Sheet, xlsx_bytes
+
+    number = numbers.generate()
+    row = card_row(number)
+    values = dict(zip(CARD_HEADER, row, strict=True))
+    values.update(registered_on=dt.date(2024, 3, 1), valid_until=dt.datetime(2027, 3, 1), birth_year=1970, children=2)
+    data = xlsx_bytes([Sheet("Kortit", [CARD_HEADER, [values[h] for h in CARD_HEADER]])])
+    summary = imports.import_cards(read_export(data), commit=True)
+    assert (summary.committed, summary.created) == (True, 1)
+    card = Card.objects.get(number=number)
+    assert (card.registered_on, card.valid_until, card.birth_year, card.children) == (
+        dt.date(2024, 3, 1),
+        dt.date(2027, 3, 1),
+        1970,
+        2,
+    )
