@@ -377,6 +377,7 @@ CARD_FIELDS = (
     "portal_consent",
     "email",
 )
+UPDATED_FIELDS = [n.removesuffix("_id") for n in CARD_FIELDS] + ["issued_on", "updated_at"]
 CARD_ERROR_COLUMN = {
     "too_young": "birth_year",
     "birth_year_invalid": "birth_year",
@@ -545,8 +546,10 @@ def import_cards(
             changed: list[tuple[Card, list[str]]] = []
             for fields in chunk:
                 card = existing.get(fields["number"])
-                if card is None:
-                    card = Card(number=fields["number"], issued_by=actor_or_none)
+                if card is None or card.status == Card.Status.UNREGISTERED:
+                    # New, or Kaiku's own pre-printed stock given out by the old register: registered now.
+                    card = card or Card(number=fields["number"])
+                    card.issued_by = actor_or_none
                     _apply(card, fields)
                     new.append(card)
                     continue
@@ -574,7 +577,10 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
     The history says where each card came from. A corrected card's event names the fields,
     never their values (holder details stay out of the history's details).
     """
-    Card.objects.bulk_create(new)
+    stock = [card for card in new if card.pk is not None]
+    Card.objects.bulk_create([card for card in new if card.pk is None])
+    if stock:
+        Card.objects.bulk_update(stock, [*UPDATED_FIELDS, "issued_by"])
     events = CardEvent.objects.bulk_create(
         [
             CardEvent(
@@ -593,10 +599,7 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
     )
     registration_facts(new, events)
     if changed:
-        Card.objects.bulk_update(
-            [card for card, _names in changed],
-            [n.removesuffix("_id") if n.endswith("_id") else n for n in CARD_FIELDS] + ["issued_on", "updated_at"],
-        )
+        Card.objects.bulk_update([card for card, _names in changed], UPDATED_FIELDS)
         CardEvent.objects.bulk_create(
             [
                 CardEvent(

@@ -305,3 +305,15 @@ def test_an_xlsx_export_with_real_dates_and_numbers_imports(world):
         1970,
         2,
     )
+
+
+def test_kaikus_own_stock_given_out_by_the_old_register_is_registered(world):
+    number = world.stock_a.number
+    summary = imports.import_cards(cards_export([card_row(number)]), commit=True)
+    assert (summary.created, summary.updated) == (1, 0)
+    card = Card.objects.get(number=number)
+    assert (card.pk, card.status, card.registered_on) == (world.stock_a.pk, Card.Status.ACTIVE, dt.date(2024, 3, 1))
+    assert CardEvent.objects.get(card=card).kind == CardEvent.Kind.REGISTERED
+    assert yearly_rows(NATIONAL, [2024])[0].registered == 1
+    again = imports.import_cards(cards_export([card_row(number)]), commit=True)
+    assert (again.created, again.unchanged) == (0, 1)
