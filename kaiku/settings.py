@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "kaiku.sso",
     "kaiku.together",
     "kaiku.reports",
+    "kaiku.takeover",
     "kaiku.web",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("sso/", include("kaiku.sso.urls")),
     path("together/", include("kaiku.together.urls")),
     path("reports/", include("kaiku.reports.urls")),
+    path("takeover/", include("kaiku.takeover.urls")),
     path("api/", include("kaiku.web.api_urls")),
     path("django-admin/", admin.site.urls),
 ]

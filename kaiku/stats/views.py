@@ -21,6 +21,7 @@ from kaiku.stats import charts, exports, queries
 from kaiku.stats.forms import FilterForm
 from kaiku.stats.queries import Filters, StatsScope, Table
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
+from kaiku.takeover.history import with_published, with_published_export
 from kaiku.web import spreadsheets
 
 FORMATS = spreadsheets.FORMATS
@@ -152,7 +153,8 @@ def _export(request: HttpRequest, level: str, pk: int | None = None) -> HttpResp
         raise Http404
     record_read(request, ReadEntry.What.STATS_EXPORT, object_id=pk or "", detail=f"{level} {key} {fmt}"[:120])
     if key == "yearly" and level == "national":
-        rows = queries.yearly_export(scope)
+        # Published history (kaiku.takeover): rows entered for years before Kaiku's data, marked.
+        rows = with_published_export(queries.yearly_export(scope))
         notes = [str(d) for d in queries.YEARLY_DEFINITIONS]
         title = _("Yearly table")
     else:
@@ -206,7 +208,7 @@ def yearly(request: HttpRequest) -> HttpResponse:
         "stats/yearly.html",
         {
             "headings": queries.YEARLY_HEADINGS,
-            "rows": queries.yearly_table(scope),
+            "rows": with_published(queries.yearly_table(scope)),
             "definitions": queries.YEARLY_DEFINITIONS,
         },
     )
