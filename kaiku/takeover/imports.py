@@ -37,7 +37,7 @@ from kaiku.network.models import Municipality, NationalSettings, Sector, Site
 from kaiku.takeover.models import MonthlyCount, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import Export, ExportError
 from kaiku.visits import services as visits
-from kaiku.visits.models import Channel, Reason
+from kaiku.visits.models import Channel, Reason, Use
 from kaiku.web.uploads import cell_text, looks_like_formula
 
 # Rows written per statement batch; also how often the progress bar moves.
@@ -747,8 +747,17 @@ def import_uses(
         for ids in _chunks(inactive):
             Card.objects.filter(pk__in=ids).update(status=Card.Status.ACTIVE)
         for chunk in _chunks(requests):
-            results = visits.record_uses([req for _row, req in chunk])
-            for (row, _req), result in zip(chunk, results, strict=True):
+            # A re-run: the uses recorded before (their keys are made from the row) are
+            # known in one query and left alone; record_uses would answer each on its own.
+            known = set(
+                Use.objects.filter(
+                    channel=Channel.IMPORT, idempotency_key__in=[req.idempotency_key for _row, req in chunk]
+                ).values_list("venue_id", "idempotency_key")
+            )
+            fresh = [(row, req) for row, req in chunk if (req.venue.pk, req.idempotency_key) not in known]
+            summary.unchanged += len(chunk) - len(fresh)
+            results = visits.record_uses([req for _row, req in fresh])
+            for (row, _req), result in zip(fresh, results, strict=True):
                 if not result.accepted:
                     reason = Reason(result.reason)
                     errors.add(row, REASON_COLUMN.get(reason, "number"), reason.label)

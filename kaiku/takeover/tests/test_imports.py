@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from kaiku.cards import numbers
@@ -172,8 +174,11 @@ def test_past_uses_are_recorded_through_the_import_channel_and_counted(world):
     assert y2025.taken_into_use == 2
     assert y2025.adult[3] == 1  # sports
 
-    again = imports.import_uses(_uses_export(rows), commit=True)
+    with CaptureQueriesContext(connection) as queries:
+        again = imports.import_uses(_uses_export(rows), commit=True)
     assert (again.created, again.unchanged) == (0, 4)
+    # Known in one query per batch: no use is tried again against the unique key.
+    assert not any('INSERT INTO "visits_use"' in q["sql"] for q in queries.captured_queries)
     assert Use.objects.filter(channel=Channel.IMPORT).count() == 4
     assert yearly_rows(NATIONAL, [2024])[0] == y2024
 
