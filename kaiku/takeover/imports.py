@@ -38,6 +38,7 @@ from kaiku.takeover.models import MonthlyCount, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import Export, ExportError
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
+from kaiku.web.imports import Column, header_positions
 from kaiku.web.uploads import cell_text, looks_like_formula
 
 # Rows written per statement batch; also how often the progress bar moves.
@@ -63,14 +64,6 @@ def normalise_number(text: str) -> tuple[str, str | None]:
         if exc.code == numbers.NumberError.MOBILE_ONLY:
             return "", _("X and Z mark a card shown on a phone only: it gets a Kaiku card at the desk.")
         return "", _("The number is neither a Kaiku card number nor of a declared legacy format.")
-
-
-@dataclass(frozen=True)
-class Column:
-    code: str
-    label: Any  # lazy, translated
-    required: bool = True
-    help: Any = ""
 
 
 CARD_COLUMNS = [
@@ -162,24 +155,8 @@ class _Errors:
 # --- Columns and cells -------------------------------------------------------------------
 
 
-def _names(column: Column) -> set[str]:
-    names = {column.code.lower(), column.code.replace("_", " ").lower()}
-    for lang in ("fi", "sv", "en"):
-        with translation.override(lang):
-            names.add(str(column.label).strip().lower())
-    return names
-
-
 def map_header(header: Sequence[str], columns: list[Column]) -> dict[str, int]:
-    lowered = [h.strip().lower() for h in header]
-    found: dict[str, int] = {}
-    for column in columns:
-        names = _names(column)
-        for i, h in enumerate(lowered):
-            if h in names:
-                found[column.code] = i
-                break
-    missing = [str(c.label) for c in columns if c.required and c.code not in found]
+    found, missing = header_positions(header, columns)
     if missing:
         raise ExportError("missing_columns", columns=", ".join(missing))
     return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,16 +70,23 @@ def _labels(column: Column) -> set[str]:
     return names
 
 
-def map_header(table: Table, columns: list[Column]) -> dict[str, int]:
-    header = [h.strip().lower() for h in table.header]
+def header_positions(header: Sequence[str], columns: list[Column]) -> tuple[dict[str, int], list[str]]:
+    """Each column's position in the first row (by code or label in any language), and the
+    labels of the required columns not found."""
+    lowered = [h.strip().lower() for h in header]
     found: dict[str, int] = {}
     for column in columns:
         names = _labels(column)
-        for i, h in enumerate(header):
+        for i, h in enumerate(lowered):
             if h in names:
                 found[column.code] = i
                 break
     missing = [str(c.label) for c in columns if c.required and c.code not in found]
+    return found, missing
+
+
+def map_header(table: Table, columns: list[Column]) -> dict[str, int]:
+    found, missing = header_positions(table.header, columns)
     if missing:
         raise SpreadsheetError("missing_columns", columns=", ".join(missing))
     return found
