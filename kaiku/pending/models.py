@@ -19,10 +19,13 @@ class PendingStat(models.Model):
         USE = "use", _("Use recorded")
         VOID = "void", _("Use voided")
         CARD_EVENT = "card_event", _("Card event")
+        # A past month's count of uses taken over from the old register (``takeover.MonthlyCount``),
+        # added or changed by a migration import.
+        MONTHLY = "monthly", _("Monthly count taken over")
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    # The use's or the card event's id. No foreign key: the row is gone within moments,
+    # The use's, the card event's or the monthly count's id. No foreign key: the row is gone within moments,
     # and a use erased before the fold is simply not counted.
     ref = models.BigIntegerField(_("use or card event"))
 
