@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_distributor_site, request_scope
-from kaiku.cards import legacy, numbers
+from kaiku.cards import imports, legacy, numbers
 from kaiku.cards.forms import (
     CommunityCardForm,
     HolderDetailsForm,
@@ -41,6 +41,8 @@ from kaiku.cards.services import (
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
 from kaiku.reports.demand import count_refused_registration
+from kaiku.web.import_pages import import_page
+from kaiku.web.models import ImportRecord
 
 SESSION_CODES = "kaiku_activation_codes"
 
@@ -279,3 +281,16 @@ def _legacy_format_page(request: HttpRequest, instance: LegacyFormat | None) -> 
             return redirect("cards:legacy_formats")
     formats = LegacyFormat.objects.order_by("-active", "name")
     return render(request, "cards/legacy_formats.html", {"form": form, "formats": formats, "instance": instance})
+
+
+@login_required
+def import_registrations(request: HttpRequest, site_id: int) -> HttpResponse:
+    """Card registrations recorded offline, from a spreadsheet: the distributor site's staff."""
+    site = get_distributor_site(request, site_id)
+    return import_page(
+        request,
+        ImportRecord.Kind.REGISTRATIONS,
+        lambda table, name, _data: imports.import_registrations(site, table, request.user, name),
+        {"title": _("Import card registrations recorded offline"), "target": site},
+        back=request.path,
+    )

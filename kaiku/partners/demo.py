@@ -9,17 +9,19 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from kaiku.network.models import Area, Site
-from kaiku.partners import services
-from kaiku.partners.models import (
+from kaiku.network.models import (
     Acknowledgement,
-    ApiKey,
+    Area,
     AreaStatusChange,
     ChecklistEntry,
     ChecklistItem,
     GuidelineVersion,
     Invitation,
+    Site,
 )
+from kaiku.network.onboarding import partner_sites
+from kaiku.partners import services
+from kaiku.partners.models import ApiKey
 from kaiku.web.tokens import token_hash
 
 # A fixed demo key, so that the API examples in docs/api.md can be tried against `make run`.
@@ -46,7 +48,7 @@ def populate(ctx: Any) -> None:
         published_at=now - dt.timedelta(days=40),
         published_by=admin,
     )
-    partners = list(services.partner_sites().order_by("pk"))
+    partners = list(partner_sites().order_by("pk"))
     for i, site in enumerate(partners):
         Acknowledgement.objects.create(site=site, version=old, at=old.published_at + dt.timedelta(days=10))
         if i % 4:  # every fourth partner has not yet acknowledged the current version
@@ -103,7 +105,7 @@ def populate(ctx: Any) -> None:
             (
                 "Onboarding (area coordinator)",
                 coordinator.email,
-                reverse("partners:onboarding", args=[ctx.areas["tampere"].pk]),
+                reverse("onboarding:onboarding", args=[ctx.areas["tampere"].pk]),
             )
         )
     ctx.extra["partners_demo"] = {"planning_area": planning, "sites": Site.objects.count()}
