@@ -240,3 +240,18 @@ def test_a_file_with_too_many_rows_is_refused_without_reading_it_all():
     with pytest.raises(SpreadsheetError) as exc:
         read_bytes(data)
     assert exc.value.code == "too_many_rows"
+
+
+def test_the_import_pages_old_partners_paths_redirect_to_their_new_homes(world, client):
+    client.force_login(world.users["venue_staff"])
+    moved = {
+        f"/partners/venues/{world.venue_a.pk}/import/": reverse("visits:import_uses", args=[world.venue_a.pk]),
+        f"/partners/distributors/{world.distributor_a.pk}/import/": reverse(
+            "cards:import_registrations", args=[world.distributor_a.pk]
+        ),
+        "/partners/templates/uses.csv?x=1": reverse("web:import_template", args=["uses", "csv"]) + "?x=1",
+    }
+    for old, new in moved.items():
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new)
+    assert client.get(moved[f"/partners/venues/{world.venue_a.pk}/import/"]).status_code == 200
