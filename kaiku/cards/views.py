@@ -285,12 +285,5 @@ def _legacy_format_page(request: HttpRequest, instance: LegacyFormat | None) -> 
 
 @login_required
 def import_registrations(request: HttpRequest, site_id: int) -> HttpResponse:
-    """Card registrations recorded offline, from a spreadsheet: the distributor site's staff."""
-    site = get_distributor_site(request, site_id)
-    return import_page(
-        request,
-        ImportRecord.Kind.REGISTRATIONS,
-        lambda table, name, _data: imports.import_registrations(site, table, request.user, name),
-        {"title": _("Import card registrations recorded offline"), "target": site},
-        back=request.path,
-    )
+    site, title = get_distributor_site(request, site_id), _("Import card registrations recorded offline")
+    return import_page(request, ImportRecord.Kind.REGISTRATIONS, imports.import_registrations, site, title)

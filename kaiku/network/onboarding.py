@@ -32,6 +32,7 @@ from kaiku.network.models import (
     Site,
     TrainingReminder,
 )
+from kaiku.web.errors import CodedError
 from kaiku.web.mail import absolute_url, send_after_commit
 from kaiku.web.tokens import token_hash
 
@@ -39,7 +40,7 @@ from kaiku.web.tokens import token_hash
 site_offboarded = Signal()
 
 
-class OnboardingError(Exception):
+class OnboardingError(CodedError):
     """A network rule said no. ``code`` is stable; ``message`` is translated for people."""
 
     MESSAGES: dict[str, Any] = {
@@ -57,12 +58,6 @@ class OnboardingError(Exception):
         "wrong_password": _("The password does not match the account of this e-mail address."),
         "already_offboarded": _("This partner has already left the network."),
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        template = self.MESSAGES.get(code, code)
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
 
 
 # --- Area onboarding -------------------------------------------------------------------

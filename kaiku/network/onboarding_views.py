@@ -170,24 +170,27 @@ def site_offboard(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Invitations -------------------------------------------------------------------------
 
 
+def _invite(request: HttpRequest, form: InvitationForm | StaffInvitationForm, site: Site) -> bool:
+    """Send the invitation the form asks for (as staff unless it names a kind); False with the
+    reason on the form when a rule says no."""
+    email = form.cleaned_data["email"]
+    kind = form.cleaned_data.get("kind", Invitation.Kind.STAFF)
+    try:
+        services.invite(site, email, kind, request.user, base_url=request.build_absolute_uri("/"))
+    except services.OnboardingError as exc:
+        form.add_error(None, exc.message)
+        return False
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
+    return True
+
+
 @login_required
 def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     area = get_area(request, pk)
     sites = Site.objects.filter(area=area, offboarded_at__isnull=True).exclude(kind=Site.Kind.AGENCY)
     form = InvitationForm(request.POST or None, sites=sites)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invite(
-                form.cleaned_data["site"],
-                form.cleaned_data["email"],
-                form.cleaned_data["kind"],
-                request.user,
-                base_url=request.build_absolute_uri("/"),
-            )
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("onboarding:invitations", pk=area.pk)
-        except services.OnboardingError as exc:
-            form.add_error(None, exc.message)
+    if request.method == "POST" and form.is_valid() and _invite(request, form, form.cleaned_data["site"]):
+        return redirect("onboarding:invitations", pk=area.pk)
     listed = Invitation.objects.filter(site__area=area).select_related("site", "accepted_by")[:100]
     return render(request, "onboarding/invitations.html", {"area": area, "form": form, "invitations": listed})
 
@@ -213,19 +216,8 @@ def venue_staff(request: HttpRequest, pk: int) -> HttpResponse:
     """A venue admin invites the venue's staff."""
     venue = get_venue(request, pk, admin=True)
     form = StaffInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.invite(
-                venue,
-                form.cleaned_data["email"],
-                Invitation.Kind.STAFF,
-                request.user,
-                base_url=request.build_absolute_uri("/"),
-            )
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("onboarding:venue_staff", pk=venue.pk)
-        except services.OnboardingError as exc:
-            form.add_error(None, exc.message)
+    if request.method == "POST" and form.is_valid() and _invite(request, form, venue):
+        return redirect("onboarding:venue_staff", pk=venue.pk)
     listed = Invitation.objects.filter(site=venue).select_related("accepted_by")[:100]
     return render(request, "onboarding/venue_staff.html", {"venue": venue, "form": form, "invitations": listed})
 
@@ -312,14 +304,8 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_sites(request: HttpRequest, pk: int) -> HttpResponse:
-    area = get_area(request, pk)
-    return import_page(
-        request,
-        ImportRecord.Kind.SITES,
-        lambda table, name, _data: run_sites_import(area, table, request.user, name),
-        {"title": _("Import sites and venues"), "target": area},
-        back=reverse("onboarding:onboarding", args=[area.pk]),
-    )
+    area, title, back = get_area(request, pk), _("Import sites and venues"), reverse("onboarding:onboarding", args=[pk])
+    return import_page(request, ImportRecord.Kind.SITES, run_sites_import, area, title, back)
 
 
 @login_required

@@ -22,10 +22,11 @@ from kaiku.audit import services as audit
 from kaiku.network.models import Site
 from kaiku.network.onboarding import site_offboarded
 from kaiku.partners.models import AgencyAuthorisation, ApiKey, ApiKeyScope
+from kaiku.web.errors import CodedError
 from kaiku.web.tokens import token_hash
 
 
-class PartnerError(Exception):
+class PartnerError(CodedError):
     """A rule about keys or agencies said no. ``code`` is stable; ``message`` is translated for people."""
 
     MESSAGES: dict[str, Any] = {
@@ -36,15 +37,19 @@ class PartnerError(Exception):
         "no_scopes": _("Choose at least one operation for the key."),
     }
 
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        template = self.MESSAGES.get(code, code)
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
-
 
 def _user(actor: Any) -> User | None:
     return actor if getattr(actor, "pk", None) else None
+
+
+def _end(obj: ApiKey | AgencyAuthorisation, stamp: str, actor: Any) -> bool:
+    """Stamp ``<stamp>_at`` and ``<stamp>_by`` once: False when it had already ended."""
+    if getattr(obj, f"{stamp}_at") is not None:
+        return False
+    setattr(obj, f"{stamp}_at", timezone.now())
+    setattr(obj, f"{stamp}_by", _user(actor))
+    obj.save(update_fields=[f"{stamp}_at", f"{stamp}_by"])
+    return True
 
 
 @receiver(site_offboarded)
@@ -107,10 +112,7 @@ def key_for_secret(secret: str) -> ApiKey | None:
 
 @transaction.atomic
 def revoke_api_key(key: ApiKey, actor: Any) -> None:
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.revoked_by = _user(actor)
-        key.save(update_fields=["revoked_at", "revoked_by"])
+    if _end(key, "revoked", actor):
         audit.record(actor, "partners.api_key_revoked", key, area=key.site.area)
 
 
@@ -132,10 +134,7 @@ def grant_agency(venue: Site, agency: Site, actor: Any) -> AgencyAuthorisation:
 
 @transaction.atomic
 def withdraw_agency(auth: AgencyAuthorisation, actor: Any) -> None:
-    if auth.withdrawn_at is None:
-        auth.withdrawn_at = timezone.now()
-        auth.withdrawn_by = _user(actor)
-        auth.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    if _end(auth, "withdrawn", actor):
         audit.record(
             actor, "partners.agency_withdrawn", auth.venue, changes={"agency": auth.agency.name}, area=auth.venue.area
         )

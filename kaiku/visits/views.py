@@ -250,11 +250,5 @@ def import_uses(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = Site.objects.select_related("area").filter(pk=venue_id, kind=Site.Kind.VENUE).first()
     if venue is None or not (venue_id in scope.venue_ids or scope.can_coordinate(venue.area_id)):
         raise Http404
-    return import_page(
-        request,
-        ImportRecord.Kind.USES,
-        lambda table, name, data: imports.import_uses(venue, table, request.user, name, data["duplicates"]),
-        {"title": _("Import uses recorded offline"), "target": venue},
-        back=request.path,
-        form_class=UsesUploadForm,
-    )
+    title = _("Import uses recorded offline")
+    return import_page(request, ImportRecord.Kind.USES, imports.import_uses, venue, title, form_class=UsesUploadForm)

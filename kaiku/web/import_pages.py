@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from kaiku.accounts.scopes import request_scope
 from kaiku.web import imports, spreadsheets
 from kaiku.web.models import Duplicates, ImportRecord
-from kaiku.web.uploads import MAX_BYTES, SpreadsheetError, Table, read_upload
+from kaiku.web.uploads import MAX_BYTES, SpreadsheetError, read_upload
 
 # Each import's columns, owned by the app whose rows the import writes.
 COLUMNS = {
@@ -47,12 +47,19 @@ def columns(kind: str) -> Sequence[imports.Column]:
 def import_page(
     request: HttpRequest,
     kind: str,
-    run: Callable[[Table, str, dict[str, Any]], imports.ImportResult],
-    context: dict[str, Any],
-    back: str,
+    importer: Callable[..., imports.ImportResult],
+    target: Any,
+    title: str,
+    back: str = "",
     form_class: type[UploadForm] = UploadForm,
 ) -> HttpResponse:
-    """``run(table, filename, cleaned_data)`` imports the file or raises."""
+    """The upload page of one import into ``target`` (an area or a site).
+
+    ``importer(target, table, actor, filename, **options)`` imports the file or raises; the
+    options are the form's fields besides the file (the uses import's ``duplicates``).
+    After an import the page goes to ``back`` (by default, itself).
+    """
+    context = {"title": title, "target": target}
     errors: list[imports.RowError] = []
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BYTES + UPLOAD_OVERHEAD:
         # Refuse before Django parses (and spools to disk) an oversized upload.
@@ -65,7 +72,8 @@ def import_page(
         upload = form.cleaned_data["file"]
         try:
             table = read_upload(upload)
-            result = run(table, upload.name or "", form.cleaned_data)
+            options = {name: value for name, value in form.cleaned_data.items() if name != "file"}
+            result = importer(target, table, request.user, upload.name or "", **options)
         except SpreadsheetError as exc:
             form.add_error("file", exc.message)
         except imports.ImportFailed as exc:
@@ -73,7 +81,7 @@ def import_page(
             form.add_error(None, _("Nothing was imported: fix the rows below and upload the file again."))
         else:
             _report(request, result, form.cleaned_data)
-            return redirect(back)
+            return redirect(back or request.path)
     status = 400 if request.method == "POST" else 200
     response = render(request, "web/import.html", _context(kind, context, form, errors), status=status)
     # Row errors quote the file's values (a postal code, a card's state): never stored by a cache.
