@@ -191,13 +191,14 @@ def _stock_card(site: Site, number: str) -> Card:
     return card
 
 
-def _activate(card: Card, kind: str, actor: Any, day: dt.date) -> None:
-    """A newly registered card: active from ``day`` for the national validity period."""
+def _activate(card: Card, kind: str, actor: Any, day: dt.date) -> dt.date:
+    """A newly registered card: active from ``day`` for the national validity period (returned)."""
     card.kind = kind
     card.status = Card.Status.ACTIVE
     card.issued_by = actor
     card.registered_on = card.issued_on = day
     card.valid_until = day + dt.timedelta(days=NationalSettings.get().card_validity_days)
+    return card.valid_until
 
 
 def _apply_details(card: Card, details: HolderDetails) -> None:
@@ -221,7 +222,7 @@ def register_card(
     _raise_if_ineligible(details, site)
     card = _stock_card(site, number) if number else Card(number=_new_number(), site=site)
     day = on or today()
-    _activate(card, Card.Kind.PERSONAL, actor, day)
+    valid_until = _activate(card, Card.Kind.PERSONAL, actor, day)
     _apply_details(card, details)
     code = _set_activation_code(card)
     try:
@@ -229,7 +230,7 @@ def register_card(
     except IntegrityError:  # pragma: no cover - a 1 in 27 billion collision with a concurrent insert
         raise CardError("already_registered") from None
     extra = {"late": True, "given_on": day.isoformat()} if on is not None else {}
-    _event(card, CardEvent.Kind.REGISTERED, actor, valid_until=card.valid_until.isoformat(), **extra)
+    _event(card, CardEvent.Kind.REGISTERED, actor, valid_until=valid_until.isoformat(), **extra)
     audit.record(actor, "cards.registered", card, changes=audit.snapshot(card, REGISTRATION_FIELDS), area=site.area)
     return Issued(card, code)
 
