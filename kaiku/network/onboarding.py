@@ -2,6 +2,8 @@
 
 Every function is atomic, writes the audit log and raises ``OnboardingError`` with a
 stable ``code`` when a rule says no. E-mails leave only after the transaction commits.
+The audit actions keep their ``partners.`` names from before onboarding moved here, so the
+log reads the same across the move.
 """
 
 from __future__ import annotations
