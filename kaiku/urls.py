@@ -16,6 +16,7 @@ urlpatterns = [
     path("stats/", include("kaiku.stats.urls")),
     path("portal/", include("kaiku.portal.urls")),
     path("outreach/", include("kaiku.outreach.urls")),
+    path("partners/", include("kaiku.network.onboarding_urls")),  # area onboarding: paths kept from partners
     path("partners/", include("kaiku.partners.urls")),
     path("privacy/", include("kaiku.privacy.urls")),
     path("sso/", include("kaiku.sso.urls")),

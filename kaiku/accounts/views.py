@@ -3,7 +3,9 @@ one's own password, and sign-in locks for the national admin."""
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -171,54 +173,44 @@ def _refused(error: SecondFactorError) -> JsonResponse:
     return JsonResponse({"code": error.code, "detail": str(error.message)}, status=400)
 
 
-@half_signed_in_allowed
-@never_cache
-@login_required
-@require_POST
+def passkey_step(view: Callable[[HttpRequest], JsonResponse]) -> Callable[[HttpRequest], JsonResponse]:
+    """A step of the passkey ceremony: a JSON POST, signed in (the second factor may still be
+    missing), never cached; a refused step answers 400 with the error's code."""
+
+    @functools.wraps(view)
+    def step(request: HttpRequest) -> JsonResponse:
+        try:
+            return view(request)
+        except SecondFactorError as error:
+            return _refused(error)
+
+    return half_signed_in_allowed(never_cache(login_required(require_POST(step))))  # type: ignore[no-any-return]
+
+
+@passkey_step
 def passkey_register_options(request: HttpRequest) -> JsonResponse:
-    try:
-        return JsonResponse(twofactor.registration_options(request))
-    except SecondFactorError as error:
-        return _refused(error)
+    return JsonResponse(twofactor.registration_options(request))
 
 
-@half_signed_in_allowed
-@never_cache
-@login_required
-@require_POST
+@passkey_step
 def passkey_register(request: HttpRequest) -> JsonResponse:
-    try:
-        data, credential = _credential_body(request)
-        result = twofactor.register_passkey(request, credential, str(data.get("name", ""))[:80])
-    except SecondFactorError as error:
-        return _refused(error)
+    data, credential = _credential_body(request)
+    result = twofactor.register_passkey(request, credential, str(data.get("name", ""))[:80])
     messages.success(request, _("Your passkey is saved."))
     next_url = twofactor.safe_next(request, str(data.get("next", "")))
     response = _show_codes_once(request, result.recovery_codes, next_url)
     return JsonResponse({"redirect": response["Location"]})
 
 
-@half_signed_in_allowed
-@never_cache
-@login_required
-@require_POST
+@passkey_step
 def passkey_auth_options(request: HttpRequest) -> JsonResponse:
-    try:
-        return JsonResponse(twofactor.authentication_options(request))
-    except SecondFactorError as error:
-        return _refused(error)
+    return JsonResponse(twofactor.authentication_options(request))
 
 
-@half_signed_in_allowed
-@never_cache
-@login_required
-@require_POST
+@passkey_step
 def passkey_auth(request: HttpRequest) -> JsonResponse:
-    try:
-        data, credential = _credential_body(request)
-        twofactor.verify_passkey(request, credential)
-    except SecondFactorError as error:
-        return _refused(error)
+    data, credential = _credential_body(request)
+    twofactor.verify_passkey(request, credential)
     return JsonResponse({"redirect": twofactor.safe_next(request, str(data.get("next", "")))})
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.audit import services as audit
 from kaiku.cards import numbers
 from kaiku.cards.models import LegacyFormat
+from kaiku.web.errors import CodedError
 
 CACHE_KEY = "cards:legacy-formats:1"
 CACHE_SECONDS = 30
@@ -36,7 +37,7 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre  # type: ignore[no-redef]
 
 
-class LegacyFormatError(Exception):
+class LegacyFormatError(CodedError):
     """A declared format was refused. ``code`` is stable; ``message`` is translated."""
 
     MESSAGES: dict[str, Any] = {
@@ -55,11 +56,8 @@ class LegacyFormatError(Exception):
     }
 
     def __init__(self, code: str, field: str = "pattern", **params: Any) -> None:
-        self.code = code
+        super().__init__(code, **params)
         self.field = field
-        template = self.MESSAGES[code]
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
 
 
 @functools.lru_cache(maxsize=64)

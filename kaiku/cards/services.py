@@ -22,12 +22,13 @@ from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.network.models import Municipality, NationalSettings, Site
 from kaiku.pending import notes as pending
+from kaiku.web.errors import CodedError
 
 ACTIVATION_ALPHABET = numbers.ALPHABET
 ACTIVATION_LENGTH = 8
 
 
-class CardError(Exception):
+class CardError(CodedError):
     """A card rule said no. ``code`` is stable; ``message`` is translated for people."""
 
     MESSAGES: dict[str, Any] = {
@@ -55,13 +56,6 @@ class CardError(Exception):
         "community_has_no_holder": _("A community card has no holder details."),
         "date_in_future": _("The date cannot be in the future."),
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.params = params
-        template = self.MESSAGES.get(code, code)
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
 
 
 @dataclass
@@ -197,6 +191,16 @@ def _stock_card(site: Site, number: str) -> Card:
     return card
 
 
+def _activate(card: Card, kind: str, actor: Any, day: dt.date) -> dt.date:
+    """A newly registered card: active from ``day`` for the national validity period (returned)."""
+    card.kind = kind
+    card.status = Card.Status.ACTIVE
+    card.issued_by = actor
+    card.registered_on = card.issued_on = day
+    card.valid_until = day + dt.timedelta(days=NationalSettings.get().card_validity_days)
+    return card.valid_until
+
+
 def _apply_details(card: Card, details: HolderDetails) -> None:
     for name in REGISTRATION_FIELDS:
         setattr(card, name, getattr(details, name))
@@ -217,14 +221,8 @@ def register_card(
         raise CardError("date_in_future")
     _raise_if_ineligible(details, site)
     card = _stock_card(site, number) if number else Card(number=_new_number(), site=site)
-    rules = NationalSettings.get()
     day = on or today()
-    card.kind = Card.Kind.PERSONAL
-    card.status = Card.Status.ACTIVE
-    card.issued_by = actor
-    card.registered_on = day
-    card.issued_on = day
-    card.valid_until = day + dt.timedelta(days=rules.card_validity_days)
+    valid_until = _activate(card, Card.Kind.PERSONAL, actor, day)
     _apply_details(card, details)
     code = _set_activation_code(card)
     try:
@@ -232,7 +230,7 @@ def register_card(
     except IntegrityError:  # pragma: no cover - a 1 in 27 billion collision with a concurrent insert
         raise CardError("already_registered") from None
     extra = {"late": True, "given_on": day.isoformat()} if on is not None else {}
-    _event(card, CardEvent.Kind.REGISTERED, actor, valid_until=card.valid_until.isoformat(), **extra)
+    _event(card, CardEvent.Kind.REGISTERED, actor, valid_until=valid_until.isoformat(), **extra)
     audit.record(actor, "cards.registered", card, changes=audit.snapshot(card, REGISTRATION_FIELDS), area=site.area)
     return Issued(card, code)
 
@@ -243,14 +241,8 @@ def register_community_card(site: Site, label: str, actor: Any, *, number: str |
     if not site.is_distributor:
         raise CardError("not_a_distributor")
     card = _stock_card(site, number) if number else Card(number=_new_number(), site=site)
-    rules = NationalSettings.get()
     day = today()
-    card.kind = Card.Kind.COMMUNITY
-    card.status = Card.Status.ACTIVE
-    card.issued_by = actor
-    card.registered_on = day
-    card.issued_on = day
-    card.valid_until = day + dt.timedelta(days=rules.card_validity_days)
+    _activate(card, Card.Kind.COMMUNITY, actor, day)
     card.community_label = label[:120]
     card.municipality = site.municipality
     code = _set_activation_code(card)

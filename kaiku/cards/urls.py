@@ -8,6 +8,7 @@ urlpatterns = [
     path("site/<int:site_id>/register/", views.register, name="register"),
     path("site/<int:site_id>/community/", views.community, name="community"),
     path("site/<int:site_id>/stock/", views.stock, name="stock"),
+    path("site/<int:site_id>/import/", views.import_registrations, name="import_registrations"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/renew/", views.renew, name="renew"),
     path("<int:pk>/correct/", views.correct, name="correct"),

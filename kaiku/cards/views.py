@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_distributor_site, request_scope
-from kaiku.cards import legacy, numbers
+from kaiku.cards import imports, legacy, numbers
 from kaiku.cards.forms import (
     CommunityCardForm,
     HolderDetailsForm,
@@ -41,6 +43,9 @@ from kaiku.cards.services import (
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
 from kaiku.reports.demand import count_refused_registration
+from kaiku.web.errors import submit
+from kaiku.web.import_pages import import_page
+from kaiku.web.models import ImportRecord
 
 SESSION_CODES = "kaiku_activation_codes"
 
@@ -159,16 +164,22 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _issue(request: HttpRequest, action: Callable[[], Issued]) -> Issued | None:
+    """Run a card action that hands out an activation code; a refusal goes to the messages."""
+    try:
+        issued = action()
+    except CardError as exc:
+        messages.error(request, exc.message)
+        return None
+    _remember_code(request, issued)
+    return issued
+
+
 @login_required
 @require_POST
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
-    try:
-        issued = renew_card(card, request.user)
-    except CardError as exc:
-        messages.error(request, exc.message)
-    else:
-        _remember_code(request, issued)
+    if issued := _issue(request, lambda: renew_card(card, request.user)):
         valid_until = date_format(issued.card.valid_until or "", "SHORT_DATE_FORMAT")
         messages.success(request, _("Renewed: valid until %(date)s.") % {"date": valid_until})
     return redirect("cards:detail", card.pk)
@@ -183,14 +194,9 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cards:detail", card.pk)
     initial = {name: getattr(card, name) for name in REGISTRATION_FIELDS}
     form = HolderDetailsForm(request.POST or None, initial=initial, site=card.site)
-    if request.method == "POST" and form.is_valid():
-        try:
-            correct_card(card, form.details(), request.user)
-        except CardError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The details are corrected."))
-            return redirect("cards:detail", card.pk)
+    if submit(request, form, lambda _data: correct_card(card, form.details(), request.user)):
+        messages.success(request, _("The details are corrected."))
+        return redirect("cards:detail", card.pk)
     return render(request, "cards/correct.html", {"card": card, "site": card.site, "form": form})
 
 
@@ -198,14 +204,9 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
 def inactivate(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            inactivate_card(card, form.cleaned_data["reason"], request.user)
-        except CardError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The card is inactivated."))
-            return redirect("cards:detail", card.pk)
+    if submit(request, form, lambda data: inactivate_card(card, data["reason"], request.user)):
+        messages.success(request, _("The card is inactivated."))
+        return redirect("cards:detail", card.pk)
     return render(request, "cards/inactivate.html", {"card": card, "site": card.site, "form": form})
 
 
@@ -213,18 +214,11 @@ def inactivate(request: HttpRequest, pk: int) -> HttpResponse:
 def replace(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     form = ReplaceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = replace_card(card, request.user, number=form.cleaned_data["number"] or None)
-        except CardError as exc:
-            form.add_error(None, exc.message)
-        else:
-            _remember_code(request, issued)
-            messages.success(
-                request,
-                _("The new card is %(number)s. The old card no longer works.") % {"number": issued.card.display_number},
-            )
-            return redirect("cards:detail", issued.card.pk)
+    if done := submit(request, form, lambda data: replace_card(card, request.user, number=data["number"] or None)):
+        _remember_code(request, done.result)
+        number = done.result.card.display_number
+        messages.success(request, _("The new card is %(number)s. The old card no longer works.") % {"number": number})
+        return redirect("cards:detail", done.result.card.pk)
     return render(request, "cards/replace.html", {"card": card, "site": card.site, "form": form})
 
 
@@ -232,12 +226,7 @@ def replace(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reissue_code(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
-    try:
-        code = reissue_activation_code(card, request.user)
-    except CardError as exc:
-        messages.error(request, exc.message)
-    else:
-        _remember_code(request, Issued(card, code))
+    _issue(request, lambda: Issued(card, reissue_activation_code(card, request.user)))
     return redirect("cards:detail", card.pk)
 
 
@@ -279,3 +268,9 @@ def _legacy_format_page(request: HttpRequest, instance: LegacyFormat | None) -> 
             return redirect("cards:legacy_formats")
     formats = LegacyFormat.objects.order_by("-active", "name")
     return render(request, "cards/legacy_formats.html", {"form": form, "formats": formats, "instance": instance})
+
+
+@login_required
+def import_registrations(request: HttpRequest, site_id: int) -> HttpResponse:
+    site, title = get_distributor_site(request, site_id), _("Import card registrations recorded offline")
+    return import_page(request, ImportRecord.Kind.REGISTRATIONS, imports.import_registrations, site, title)

@@ -3,7 +3,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kaiku.cards.services import create_stock
-from kaiku.network.models import Area, Municipality, NationalSettings, Site
+from kaiku.network.models import (
+    Acknowledgement,
+    Area,
+    AreaStatusChange,
+    ChecklistEntry,
+    GuidelineVersion,
+    Invitation,
+    Municipality,
+    NationalSettings,
+    Site,
+    TrainingReminder,
+)
 
 
 @admin.register(Area)
@@ -35,3 +46,20 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 admin.site.register(NationalSettings)
+
+
+@admin.register(GuidelineVersion)
+class GuidelineVersionAdmin(admin.ModelAdmin):
+    list_display = ["version", "published_at", "published_by"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "site", "kind", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["kind"]
+    search_fields = ["email", "site__name"]
+    exclude = ["token_hash"]
+    readonly_fields = ["accepted_at", "accepted_by"]
+
+
+admin.site.register([Acknowledgement, AreaStatusChange, ChecklistEntry, TrainingReminder])

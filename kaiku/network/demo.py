@@ -77,31 +77,23 @@ DISTRIBUTORS = [
 def populate(ctx: Any) -> None:
     today = ctx.today
     NationalSettings.get()
+    now = timezone.now()
+    pilot = {
+        "local_only": True,
+        "pilot_start": today - dt.timedelta(days=300),
+        "pilot_end": today + dt.timedelta(days=430),
+    }
+    # slug: name, kind, status, days since the status changed, and a pilot's own fields
+    planned = {
+        "tampere": ("Tampere", Area.Kind.MUNICIPALITY, Area.Status.ACTIVE, 900, {}),
+        "pohjois-savo": ("Pohjois-Savon hyvinvointialue", Area.Kind.COUNTY, Area.Status.ACTIVE, 800, {}),
+        "porvoo": ("Porvoon pilotti", Area.Kind.MUNICIPALITY, Area.Status.PILOT, 300, pilot),
+    }
     areas = {
-        "tampere": Area.objects.create(
-            name="Tampere",
-            slug="tampere",
-            kind=Area.Kind.MUNICIPALITY,
-            status=Area.Status.ACTIVE,
-            status_changed_at=timezone.now() - dt.timedelta(days=900),
-        ),
-        "pohjois-savo": Area.objects.create(
-            name="Pohjois-Savon hyvinvointialue",
-            slug="pohjois-savo",
-            kind=Area.Kind.COUNTY,
-            status=Area.Status.ACTIVE,
-            status_changed_at=timezone.now() - dt.timedelta(days=800),
-        ),
-        "porvoo": Area.objects.create(
-            name="Porvoon pilotti",
-            slug="porvoo",
-            kind=Area.Kind.MUNICIPALITY,
-            status=Area.Status.PILOT,
-            local_only=True,
-            pilot_start=today - dt.timedelta(days=300),
-            pilot_end=today + dt.timedelta(days=430),
-            status_changed_at=timezone.now() - dt.timedelta(days=300),
-        ),
+        slug: Area.objects.create(
+            name=name, slug=slug, kind=kind, status=status, status_changed_at=now - dt.timedelta(days=days), **extra
+        )
+        for slug, (name, kind, status, days, extra) in planned.items()
     }
     ctx.areas.update(areas)
     for key, rows in MUNICIPALITIES.items():

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from kaiku.network.forms import SiteForm
 from kaiku.network.models import Area, Sector, Site
-from kaiku.partners import services
-from kaiku.partners.forms import SiteForm
+from kaiku.network.onboarding import create_site
 from kaiku.web.imports import Column, Context, ImportResult, choice, run
 from kaiku.web.models import ImportRecord
 from kaiku.web.uploads import Table, cell_text
@@ -41,7 +41,7 @@ def import_sites(area: Area, table: Table, actor: Any, filename: str = "") -> Im
                 for message in messages:
                     ctx.error(row, name if name != "__all__" else "name", message)
             return
-        services.create_site(form.save(commit=False), actor)
+        create_site(form.save(commit=False), actor)
         ctx.created += 1
 
     return run(

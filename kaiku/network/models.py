@@ -1,10 +1,15 @@
-"""The Kaikukortti network: areas, their municipalities, sites and national settings."""
+"""The Kaikukortti network: areas, their municipalities, sites and national settings; area onboarding
+(checklists, status history, invitations, the national guideline and training reminders)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -260,3 +265,163 @@ class NationalSettings(models.Model):
         obj, _created = cls.objects.get_or_create(pk=1)
         cache.set(cls.CACHE_KEY, obj, 30)
         return obj
+
+
+# --- Area onboarding -------------------------------------------------------------------
+
+INVITATION_VALID_DAYS = 14
+
+
+class ChecklistItem(models.TextChoices):
+    WORKING_GROUP = "working_group", _("Working group named (culture side and social side)")
+    GUIDELINE = "guideline", _("National guideline acknowledged")
+    DISTRIBUTORS = "distributors", _("Distributor sites recruited")
+    VENUES = "venues", _("Venues recruited")
+    TRAINING = "training", _("Staff trained")
+    MATERIALS = "materials", _("Materials produced")
+    PILOT_DATES = "pilot_dates", _("Pilot dates set")
+
+
+class ChecklistEntry(models.Model):
+    """One ticked item of an area's onboarding checklist: who ticked it and when."""
+
+    area = models.ForeignKey(Area, related_name="checklist", on_delete=models.CASCADE)
+    item = models.CharField(_("item"), max_length=30, choices=ChecklistItem.choices)
+    done_at = models.DateTimeField(_("done"), default=timezone.now)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        db_table = "partners_checklistentry"  # kept from when onboarding lived in partners
+        verbose_name = _("checklist entry")
+        verbose_name_plural = _("checklist entries")
+        constraints = [models.UniqueConstraint(fields=["area", "item"], name="checklist_item_once_per_area")]
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.get_item_display()}"
+
+
+class AreaStatusChange(models.Model):
+    """The area's status history (planning → pilot → active or ended)."""
+
+    area = models.ForeignKey(Area, related_name="status_changes", on_delete=models.CASCADE)
+    from_status = models.CharField(max_length=20, choices=Area.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Area.Status.choices)
+    pilot_start = models.DateField(null=True, blank=True)
+    pilot_end = models.DateField(null=True, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "partners_areastatuschange"  # kept from when onboarding lived in partners
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("area status change")
+        verbose_name_plural = _("area status changes")
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.from_status} → {self.to_status}"
+
+
+class GuidelineVersionQuerySet(models.QuerySet["GuidelineVersion"]):
+    def current(self) -> GuidelineVersion | None:
+        return self.order_by("-published_at", "-pk").first()
+
+
+class GuidelineVersion(models.Model):
+    """A published version of the national Kaikukortti guideline that partners commit to."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    summary = models.TextField(_("what the partner commits to"))
+    url = models.URLField(_("link to the full guideline"), blank=True)
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+
+    objects = GuidelineVersionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "partners_guidelineversion"  # kept from when onboarding lived in partners
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("guideline version")
+        verbose_name_plural = _("guideline versions")
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class Acknowledgement(models.Model):
+    """A partner site's commitment to one guideline version, given by a named person."""
+
+    site = models.ForeignKey(Site, related_name="acknowledgements", on_delete=models.CASCADE)
+    version = models.ForeignKey(GuidelineVersion, related_name="acknowledgements", on_delete=models.PROTECT)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "partners_acknowledgement"  # kept from when onboarding lived in partners
+        verbose_name = _("guideline acknowledgement")
+        verbose_name_plural = _("guideline acknowledgements")
+        constraints = [models.UniqueConstraint(fields=["site", "version"], name="acknowledge_version_once")]
+
+    def __str__(self) -> str:
+        return f"{self.site} · {self.version}"
+
+
+class Invitation(models.Model):
+    """A single-use link that makes its acceptor a partner admin or staff member of a site."""
+
+    class Kind(models.TextChoices):
+        ADMIN = "admin", _("Partner admin (contact person)")
+        STAFF = "staff", _("Staff member")
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), related_name="invitations", on_delete=models.CASCADE)
+    email = models.EmailField(_("e-mail address"))
+    kind = models.CharField(_("invited as"), max_length=10, choices=Kind.choices, default=Kind.ADMIN)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "partners_invitation"  # kept from when onboarding lived in partners
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.site}"
+
+    @property
+    def audit_label(self) -> str:
+        """The invitation as the audit log names it: without the invitee's e-mail address."""
+        return f"{self.kind} → {self.site}"
+
+    @staticmethod
+    def default_expiry() -> dt.datetime:
+        return timezone.now() + dt.timedelta(days=INVITATION_VALID_DAYS)
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class TrainingReminder(models.Model):
+    """One yearly reminder to a partner's contact to train new staff; unique per year."""
+
+    site = models.ForeignKey(Site, related_name="training_reminders", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    email = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "partners_trainingreminder"  # kept from when onboarding lived in partners
+        verbose_name = _("training reminder")
+        verbose_name_plural = _("training reminders")
+        constraints = [models.UniqueConstraint(fields=["site", "year"], name="one_training_reminder_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.year}"

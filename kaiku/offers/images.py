@@ -17,6 +17,8 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from kaiku.web.errors import CodedError
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # a 6000 x 4000 camera picture; a decompression bomb has far more
 FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -24,17 +26,12 @@ FULL_SIZE = 1600  # the longest side of the stored picture
 THUMBNAIL_SIZE = 480
 
 
-class ImageError(Exception):
+class ImageError(CodedError):
     MESSAGES: dict[str, Any] = {
         "too_large": _("The picture is larger than 5 MB. Save it smaller and try again."),
         "too_many_pixels": _("The picture has more than 25 million pixels. Save it smaller and try again."),
         "not_an_image": _("This file is not a picture. Upload a JPEG, PNG or WebP file."),
     }
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.message = str(self.MESSAGES[code])
-        super().__init__(self.message)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from kaiku.offers.models import Occurrence, Offer
 from kaiku.outreach.models import FOLLOW_DAYS, RenewalReminder, WorkerTip
 from kaiku.stats.suppression import SafeTable, Shown, suppress
 from kaiku.visits.models import Use
+from kaiku.web.errors import CodedError
 
 LANGUAGES = ("fi", "sv", "en")
 # How far ahead a worker may pick a date, and how many choices the form lists at most.
@@ -35,7 +36,7 @@ PORTAL_TIP_DAYS = 60
 RENEWAL_WINDOW_DAYS = 30
 
 
-class OutreachError(Exception):
+class OutreachError(CodedError):
     MESSAGES: dict[str, Any] = {
         "card_not_active": _("The card is not valid: renew it before giving a tip."),
         "card_of_other_site": _("The card was not issued at this site."),
@@ -47,11 +48,6 @@ class OutreachError(Exception):
         "bad_delivery": _("Choose whether to print the tip or send it to the portal."),
         "bad_language": _("Choose Finnish, Swedish or English."),
     }
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.message = str(self.MESSAGES.get(code, code))
-        super().__init__(self.message)
 
 
 # --- A worker's tip ---------------------------------------------------------------------

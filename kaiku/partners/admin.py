@@ -1,29 +1,6 @@
 from django.contrib import admin
 
-from kaiku.partners.models import (
-    Acknowledgement,
-    AgencyAuthorisation,
-    ApiKey,
-    AreaStatusChange,
-    ChecklistEntry,
-    GuidelineVersion,
-    Invitation,
-    TrainingReminder,
-)
-
-
-@admin.register(GuidelineVersion)
-class GuidelineVersionAdmin(admin.ModelAdmin):
-    list_display = ["version", "published_at", "published_by"]
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "site", "kind", "created_at", "expires_at", "accepted_at", "revoked_at"]
-    list_filter = ["kind"]
-    search_fields = ["email", "site__name"]
-    exclude = ["token_hash"]
-    readonly_fields = ["accepted_at", "accepted_by"]
+from kaiku.partners.models import AgencyAuthorisation, ApiKey
 
 
 @admin.register(ApiKey)
@@ -38,4 +15,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register([Acknowledgement, AgencyAuthorisation, AreaStatusChange, ChecklistEntry, TrainingReminder])
+admin.site.register(AgencyAuthorisation)

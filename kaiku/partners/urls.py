@@ -1,32 +1,24 @@
+from typing import Any
+
 from django.urls import path
+from django.views.generic import RedirectView
 
 from kaiku.partners import views
+
+
+def _moved(url: str) -> Any:
+    """An import page that moved to the app whose rows it writes: old bookmarks still land."""
+    return RedirectView.as_view(url=url, permanent=True, query_string=True)
+
 
 app_name = "partners"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("areas/new/", views.area_create, name="area_create"),
-    path("areas/<int:pk>/", views.onboarding, name="onboarding"),
-    path("areas/<int:pk>/checklist/", views.checklist, name="checklist"),
-    path("areas/<int:pk>/status/", views.area_status, name="area_status"),
-    path("areas/<int:pk>/sites/new/", views.site_create, name="site_create"),
-    path("areas/<int:pk>/sites.xlsx", views.site_export, name="site_export"),
-    path("areas/<int:pk>/invitations/", views.invitations, name="invitations"),
-    path("areas/<int:pk>/import/", views.import_sites, name="import_sites"),
     path("areas/<int:pk>/api-keys/", views.api_keys, name="api_keys"),
-    path("areas/<int:pk>/pilot-report.pdf", views.pilot_report, name="pilot_report"),
-    path("areas/<int:pk>/public/", views.area_page, name="area_page"),
-    path("areas/<int:pk>/brochure.pdf", views.brochure, name="brochure"),
-    path("sites/<int:pk>/offboard/", views.site_offboard, name="site_offboard"),
-    path("sites/<int:pk>/guideline/", views.acknowledge, name="acknowledge"),
-    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
-    path("invite/<str:token>/", views.accept, name="accept"),
-    path("guidelines/", views.guidelines, name="guidelines"),
-    path("venues/<int:pk>/staff/", views.venue_staff, name="venue_staff"),
     path("venues/<int:pk>/agencies/", views.agencies, name="agencies"),
     path("venues/<int:pk>/agencies/<int:grant>/withdraw/", views.agency_withdraw, name="agency_withdraw"),
-    path("venues/<int:pk>/import/", views.import_uses, name="import_uses"),
-    path("distributors/<int:pk>/import/", views.import_registrations, name="import_registrations"),
-    path("templates/<str:kind>.<str:fmt>", views.import_template, name="import_template"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("venues/<int:pk>/import/", _moved("/visits/venue/%(pk)s/import/")),
+    path("distributors/<int:pk>/import/", _moved("/cards/site/%(pk)s/import/")),
+    path("templates/<str:kind>.<str:fmt>", _moved("/imports/templates/%(kind)s.%(fmt)s")),
 ]

@@ -42,6 +42,7 @@ from kaiku.portal.models import (
 )
 from kaiku.visits.models import Use
 from kaiku.visits.services import taken_places
+from kaiku.web.errors import CodedError
 from kaiku.web.mail import absolute_url, send_after_commit
 from kaiku.web.tokens import token_hash
 
@@ -63,7 +64,7 @@ GROUP_MAX_SIZE = 50
 HOLDER = "holder"  # the actor label in the audit log for a holder's own changes
 
 
-class PortalError(Exception):
+class PortalError(CodedError):
     MESSAGES: dict[str, Any] = {
         "score_invalid": _("Choose a face from 1 to 5."),
         "not_your_use": _("This visit is not on your card."),
@@ -85,12 +86,6 @@ class PortalError(Exception):
         "date_started": _("This date of the event has already started."),
         "not_enough_places": _("There are not enough Kaikukortti places left on this date for the group."),
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        template = self.MESSAGES.get(code, code)
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
 
 
 # --- Signing in -------------------------------------------------------------------------

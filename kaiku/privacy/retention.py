@@ -24,8 +24,7 @@ from kaiku.audit import services as audit
 from kaiku.audit.models import AuditEntry
 from kaiku.cards.models import Card, CardEvent
 from kaiku.door.models import DeviceToken
-from kaiku.network.models import NationalSettings
-from kaiku.partners.models import Invitation
+from kaiku.network.models import Invitation, NationalSettings
 from kaiku.portal.models import (
     EmailSignInToken,
     Feedback,

@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from kaiku.accounts.models import RoleAssignment
 from kaiku.cards.models import CardEvent
-from kaiku.network.models import Area, Site
-from kaiku.partners.models import Acknowledgement, GuidelineVersion, TrainingReminder
+from kaiku.network.models import Acknowledgement, Area, GuidelineVersion, Site, TrainingReminder
 from kaiku.together.models import GroupRequest
 from kaiku.visits.models import Use
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.cards.forms import number_attrs
 from kaiku.network.models import Sector, Site
 from kaiku.offers.models import Occurrence, Offer
+from kaiku.web.import_pages import UploadForm
+from kaiku.web.models import Duplicates
 
 # Occurrences offered at the door: those starting within this long before or after now.
 OCCURRENCE_WINDOW = dt.timedelta(days=7)
@@ -83,3 +85,13 @@ class VoidForm(forms.Form):
 
 class RejectHeldForm(forms.Form):
     reason = forms.CharField(label=_("Why is this use rejected?"), max_length=200)
+
+
+class UsesUploadForm(UploadForm):
+    duplicates = forms.ChoiceField(
+        label=_("If a row repeats an earlier row"),
+        choices=Duplicates.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        initial=Duplicates.REPORT,
+    )

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 
 from kaiku.accounts.scopes import get_venue, request_scope
 from kaiku.network.models import Site
-from kaiku.visits.forms import CheckForm, RecordForm, RejectHeldForm, VoidForm
+from kaiku.visits import imports
+from kaiku.visits.forms import CheckForm, RecordForm, RejectHeldForm, UsesUploadForm, VoidForm
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
 from kaiku.visits.services import (
     UNDO_WINDOW,
@@ -34,6 +35,8 @@ from kaiku.visits.services import (
     use_request,
     void_use,
 )
+from kaiku.web.import_pages import import_page
+from kaiku.web.models import ImportRecord
 
 
 def _recent(venue_id: int) -> list[Use]:
@@ -238,3 +241,14 @@ def review_reject(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
         return redirect("visits:review", site.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "visits/review_reject.html", {"venue": site, "held": held, "form": form}, status=status)
+
+
+@login_required
+def import_uses(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """Uses recorded offline, from a spreadsheet: the venue's staff or its area's coordinators."""
+    scope = request_scope(request)
+    venue = Site.objects.select_related("area").filter(pk=venue_id, kind=Site.Kind.VENUE).first()
+    if venue is None or not (venue_id in scope.venue_ids or scope.can_coordinate(venue.area_id)):
+        raise Http404
+    title = _("Import uses recorded offline")
+    return import_page(request, ImportRecord.Kind.USES, imports.import_uses, venue, title, form_class=UsesUploadForm)

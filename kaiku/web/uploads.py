@@ -26,6 +26,8 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.web.errors import CodedError
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 # Rows read at most, blank ones included: a sheet can claim a row a million rows down.
@@ -44,7 +46,7 @@ MAX_SHARED_STRINGS = 200_000
 MAX_PARTS = 500
 
 
-class SpreadsheetError(Exception):
+class SpreadsheetError(CodedError):
     MESSAGES: dict[str, Any] = {
         "too_large": _("The file is larger than 10 MB. Split it into smaller files."),
         "not_a_spreadsheet": _("This file is not a spreadsheet. Upload an .xlsx or .csv file."),
@@ -66,12 +68,6 @@ class SpreadsheetError(Exception):
         ),
         "missing_columns": _("The first row must name the columns. Missing: %(columns)s."),
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        template = self.MESSAGES[code]
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
 
 
 @dataclass

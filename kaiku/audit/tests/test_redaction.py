@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from kaiku.audit.models import AuditEntry
 from kaiku.cards.services import HolderDetails, correct_card, inactivate_card, register_card, replace_card
-from kaiku.partners.services import invite, offboard_site
+from kaiku.network.onboarding import invite, offboard_site
 from kaiku.portal import services as portal
 from kaiku.portal.tests.conftest import make_group_visit
 from kaiku.visits.services import UseRequest, record_use, void_use

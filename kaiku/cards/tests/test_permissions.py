@@ -18,6 +18,8 @@ def _legacy_format(world):
 
 
 MATRIX = [
+    Row("cards:import_registrations", "GET", OWN, {"site_id": "distributor_a"}),
+    Row("cards:import_registrations", "GET", OTHER, {"site_id": "distributor_b"}),
     Row("cards:site_cards", "GET", OWN, {"site_id": "distributor_a"}),
     Row("cards:site_cards", "GET", OTHER, {"site_id": "distributor_b"}),
     Row("cards:register", "GET", OWN, {"site_id": "distributor_a"}),

@@ -18,9 +18,8 @@ from kaiku.cards.models import Card
 from kaiku.cards.services import HolderDetails, register_card, renew_card
 from kaiku.cards.tests.factories import CardFactory
 from kaiku.door.models import DeviceToken
-from kaiku.network.models import NationalSettings
+from kaiku.network.models import Invitation, NationalSettings
 from kaiku.offers.tests.factories import OccurrenceFactory
-from kaiku.partners.models import Invitation
 from kaiku.portal.models import (
     WELLBEING_QUESTIONS,
     EmailSignInToken,

@@ -52,6 +52,9 @@ def with_held(world: World) -> None:
 
 
 MATRIX = [
+    # The offline uses import: the venue's staff and its area's coordinators.
+    Row("visits:import_uses", "GET", {**VENUE, "national_admin": 200, "coordinator": 200}, {"venue_id": "venue_a"}),
+    Row("visits:import_uses", "GET", {**OTHER, "national_admin": 200}, {"venue_id": "venue_b"}),
     Row("visits:venue", "GET", VENUE, {"venue_id": "venue_a"}),
     Row("visits:venue", "POST", VENUE, {"venue_id": "venue_a"}, data={"step": "check", "number": "x"}),
     Row("visits:venue", "GET", OTHER, {"venue_id": "venue_b"}),

@@ -9,11 +9,15 @@ from django.db import models
 from openpyxl import load_workbook
 
 from kaiku.network.models import Area, Municipality, Site
+from kaiku.network.tests.test_permissions import ONBOARDING_MATRIX
 from kaiku.offers.models import Offer
-from kaiku.partners.tests.test_permissions import MATRIX as PARTNERS_MATRIX
 from kaiku.stats.tests.helpers import add_uses
 from kaiku.stats.tests.test_permissions import MATRIX as STATS_MATRIX
 from kaiku.web.spreadsheets import CSV_TYPE, FORMULA_PREFIXES, XLSX_TYPE
+from kaiku.web.tests.test_permissions import MATRIX as WEB_MATRIX
+
+# The partners export and the import templates sit in these matrices.
+PARTNER_ROWS = (*ONBOARDING_MATRIX, *(row for row in WEB_MATRIX if row.url_name == "web:import_template"))
 
 HOSTILE = ['=HYPERLINK("http://evil.example","x")', "+1", "-1", "@SUM(A1:A9)", "\tTab", "\rCR", "/:?*[]"]
 EXPORT = re.compile(r"(/export/|\.csv|\.xlsx)")
@@ -66,11 +70,11 @@ def _check_xlsx(body: bytes) -> int:
 
 def test_no_export_holds_a_live_formula(world):
     add_uses(world)
-    for setup in {row.setup for row in (*STATS_MATRIX, *PARTNERS_MATRIX) if row.setup is not None}:
+    for setup in {row.setup for row in (*STATS_MATRIX, *PARTNER_ROWS) if row.setup is not None}:
         setup(world)
     _poison()
     downloads: dict[str, str] = {}  # url → role allowed to fetch it
-    for row in (*STATS_MATRIX, *PARTNERS_MATRIX):
+    for row in (*STATS_MATRIX, *PARTNER_ROWS):
         role = next((r for r, status in row.expect.items() if status == 200), None)
         if row.method != "GET" or role is None:
             continue

@@ -10,6 +10,7 @@ from kaiku.testing.world import ROLES
 EVERYONE_200 = dict.fromkeys(ROLES, 200)
 EVERYONE_302 = dict.fromkeys(ROLES, 302)
 EVERYONE_404 = dict.fromkeys(ROLES, 404)
+STAFF = {**EVERYONE_200, "anonymous": 302}
 
 
 def _picture(world):
@@ -20,7 +21,13 @@ def _picture(world):
     world.extra["missing"] = SimpleNamespace(pk="offers/missing.jpg")
 
 
+def _template_names(world):
+    world.extra["sites"] = SimpleNamespace(pk="sites")
+    world.extra["xlsx"] = SimpleNamespace(pk="xlsx")
+
+
 MATRIX = [
+    Row("web:import_template", "GET", STAFF, {"kind": "sites", "fmt": "xlsx"}, setup=_template_names),
     Row("web:home", "GET", EVERYONE_200),
     Row("web:healthz", "GET", EVERYONE_200),
     # Uploaded pictures are public (offer images), like the catalogue that shows them.

@@ -17,7 +17,18 @@ from kaiku.testing.matrix import Row
 from kaiku.web.tests.production import production_settings
 
 # Namespaces whose pages or downloads show a card or a holder's details.
-HOLDER_DATA = {"cards", "portal", "visits", "door", "door-api", "partners", "partners-api", "audit", "stats"}
+HOLDER_DATA = {
+    "cards",
+    "portal",
+    "visits",
+    "door",
+    "door-api",
+    "onboarding",
+    "partners",
+    "partners-api",
+    "audit",
+    "stats",
+}
 CAMERA_PAGES = {"door:page", "door:device_page"}
 # Pages of the privacy app that show a card or its holder's details (the rest are public notices).
 PRIVACY_HOLDER_PAGES = {"privacy:erase_card", "privacy:erase_own", "privacy:erased", "privacy:reads"}

@@ -14,7 +14,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kaiku.door import keys
-from kaiku.partners.models import Invitation
+from kaiku.network.models import Invitation
 from kaiku.portal.models import EmailSignInToken
 from kaiku.testing.browser import PHONE
 from kaiku.testing.served import gunicorn

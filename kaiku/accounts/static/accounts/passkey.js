@@ -22,6 +22,18 @@
     return (list || []).map(function (item) { return Object.assign({}, item, { id: toBytes(item.id) }); });
   }
 
+  // A credential as the server reads it: its ceremony's own response fields beside the shared ones.
+  function asJSON(credential, fields) {
+    return {
+      id: credential.id,
+      rawId: toText(credential.rawId),
+      type: credential.type,
+      authenticatorAttachment: credential.authenticatorAttachment || undefined,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: Object.assign({ clientDataJSON: toText(credential.response.clientDataJSON) }, fields),
+    };
+  }
+
   async function post(box, url, body) {
     const token = box.querySelector("input[name=csrfmiddlewaretoken]").value;
     const response = await fetch(url, {
@@ -46,18 +58,10 @@
     return post(box, box.dataset.url, {
       next: box.dataset.next,
       name: nameInput ? nameInput.value : "",
-      credential: {
-        id: credential.id,
-        rawId: toText(credential.rawId),
-        type: credential.type,
-        authenticatorAttachment: credential.authenticatorAttachment || undefined,
-        clientExtensionResults: credential.getClientExtensionResults(),
-        response: {
-          clientDataJSON: toText(response.clientDataJSON),
-          attestationObject: toText(response.attestationObject),
-          transports: response.getTransports ? response.getTransports() : [],
-        },
-      },
+      credential: asJSON(credential, {
+        attestationObject: toText(response.attestationObject),
+        transports: response.getTransports ? response.getTransports() : [],
+      }),
     });
   }
 
@@ -69,19 +73,11 @@
     const response = credential.response;
     return post(box, box.dataset.url, {
       next: box.dataset.next,
-      credential: {
-        id: credential.id,
-        rawId: toText(credential.rawId),
-        type: credential.type,
-        authenticatorAttachment: credential.authenticatorAttachment || undefined,
-        clientExtensionResults: credential.getClientExtensionResults(),
-        response: {
-          clientDataJSON: toText(response.clientDataJSON),
-          authenticatorData: toText(response.authenticatorData),
-          signature: toText(response.signature),
-          userHandle: response.userHandle ? toText(response.userHandle) : null,
-        },
-      },
+      credential: asJSON(credential, {
+        authenticatorData: toText(response.authenticatorData),
+        signature: toText(response.signature),
+        userHandle: response.userHandle ? toText(response.userHandle) : null,
+      }),
     });
   }
 

@@ -12,10 +12,10 @@ from kaiku.cards.models import Card, CardEvent
 from kaiku.cards.tests.factories import CardFactory, StockCardFactory
 from kaiku.network.imports import import_sites
 from kaiku.network.models import Site
-from kaiku.partners.views import COLUMNS
 from kaiku.visits.imports import import_uses
 from kaiku.visits.models import Use
 from kaiku.web import imports
+from kaiku.web.import_pages import columns
 from kaiku.web.models import ImportRecord
 from kaiku.web.spreadsheets import csv_text
 from kaiku.web.uploads import MAX_BYTES, SpreadsheetError, read_bytes
@@ -173,7 +173,7 @@ def test_exports_escape_cells_that_start_like_formulas(world, client):
     Site.objects.create(area=world.area_a, kind=Site.Kind.VENUE, name="=cmd|' /C calc'!A0", sector="culture")
     Site.objects.create(area=world.area_a, kind=Site.Kind.VENUE, name="@SUM(A1)", sector="culture", organisation="-2+3")
     client.force_login(world.users["coordinator"])
-    response = client.get(reverse("partners:site_export", args=[world.area_a.pk]))
+    response = client.get(reverse("onboarding:site_export", args=[world.area_a.pk]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     # Kept as typed, stored as text with Excel's quote prefix: shown, never evaluated.
@@ -196,7 +196,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(data):
 
 def test_the_upload_page_refuses_non_spreadsheets_and_files_over_10_mb(world, client):
     client.force_login(world.users["venue_staff"])
-    url = reverse("partners:import_uses", args=[world.venue_a.pk])
+    url = reverse("visits:import_uses", args=[world.venue_a.pk])
     with translation.override("en"):
         response = client.post(
             url, {"file": SimpleUploadedFile("x.pdf", b"%PDF\x00\x00\x01")}, HTTP_ACCEPT_LANGUAGE="en"
@@ -214,7 +214,7 @@ def test_the_upload_page_refuses_non_spreadsheets_and_files_over_10_mb(world, cl
 
 def test_the_upload_page_lists_row_errors_and_imports_a_good_file(world, client, old_card):
     client.force_login(world.users["venue_staff"])
-    url = reverse("partners:import_uses", args=[world.venue_a.pk])
+    url = reverse("visits:import_uses", args=[world.venue_a.pk])
     bad = xlsx(USE_HEADER, [["31.2.2026", old_card.number, "", 1, 0, 0]])
     response = client.post(url, {"file": SimpleUploadedFile("u.xlsx", bad)}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and b"Write the date as" in response.content
@@ -228,11 +228,11 @@ def test_the_upload_page_lists_row_errors_and_imports_a_good_file(world, client,
 @pytest.mark.parametrize("kind", ["sites", "uses", "registrations"])
 def test_the_templates_round_trip_their_headers(world, client, kind, fmt):
     client.force_login(world.users["coordinator"])
-    response = client.get(reverse("partners:import_template", args=[kind, fmt]), HTTP_ACCEPT_LANGUAGE="sv")
+    response = client.get(reverse("web:import_template", args=[kind, fmt]), HTTP_ACCEPT_LANGUAGE="sv")
     assert response.status_code == 200
     table = read_bytes(response.content)
-    positions = imports.map_header(table, COLUMNS[ImportRecord.Kind(kind)])
-    assert set(positions) == {c.code for c in COLUMNS[ImportRecord.Kind(kind)]}
+    positions = imports.map_header(table, columns(kind))
+    assert set(positions) == {c.code for c in columns(kind)}
 
 
 def test_a_file_with_too_many_rows_is_refused_without_reading_it_all():
@@ -240,3 +240,18 @@ def test_a_file_with_too_many_rows_is_refused_without_reading_it_all():
     with pytest.raises(SpreadsheetError) as exc:
         read_bytes(data)
     assert exc.value.code == "too_many_rows"
+
+
+def test_the_import_pages_old_partners_paths_redirect_to_their_new_homes(world, client):
+    client.force_login(world.users["venue_staff"])
+    moved = {
+        f"/partners/venues/{world.venue_a.pk}/import/": reverse("visits:import_uses", args=[world.venue_a.pk]),
+        f"/partners/distributors/{world.distributor_a.pk}/import/": reverse(
+            "cards:import_registrations", args=[world.distributor_a.pk]
+        ),
+        "/partners/templates/uses.csv?x=1": reverse("web:import_template", args=["uses", "csv"]) + "?x=1",
+    }
+    for old, new in moved.items():
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new)
+    assert client.get(moved[f"/partners/venues/{world.venue_a.pk}/import/"]).status_code == 200

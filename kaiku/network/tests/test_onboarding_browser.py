@@ -7,8 +7,8 @@ import pytest
 from openpyxl import Workbook
 
 from kaiku.accounts.models import RoleAssignment
-from kaiku.partners import services
-from kaiku.partners.models import Invitation
+from kaiku.network import onboarding as services
+from kaiku.network.models import Invitation
 from kaiku.testing.browser import assert_accessible, set_language, sign_in
 from kaiku.testing.world import build_world
 
@@ -82,7 +82,7 @@ def test_venue_staff_choose_what_repeated_rows_mean_on_a_phone(phone, tmp_path):
     buffer = io.BytesIO()
     wb.save(buffer)
     path.write_bytes(buffer.getvalue())
-    phone.goto(f"/partners/venues/{world.venue_a.pk}/import/")
+    phone.goto(f"/visits/venue/{world.venue_a.pk}/import/")
     phone.locator("input[type=file]").set_input_files(str(path))
     phone.get_by_role("button", name="Import").click()
     assert phone.get_by_role("cell", name="The same as row 2", exact=False).is_visible()

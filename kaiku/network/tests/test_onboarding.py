@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from kaiku.accounts.models import Role, RoleAssignment, User
 from kaiku.audit.models import AuditEntry
-from kaiku.network.models import Area
-from kaiku.partners import services
-from kaiku.partners.models import Acknowledgement, AreaStatusChange, ChecklistEntry, Invitation, TrainingReminder
+from kaiku.network import onboarding as services
+from kaiku.network.models import Acknowledgement, Area, AreaStatusChange, ChecklistEntry, Invitation, TrainingReminder
+from kaiku.partners.services import create_api_key
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
 
@@ -28,7 +28,7 @@ def test_it_moves_an_area_from_planning_to_pilot_to_active_with_who_and_when(wor
     admin = world.users["national_admin"]
     area = Area.objects.create(name="Lappi", slug="lappi")
     assert area.status == Area.Status.PLANNING
-    with pytest.raises(services.PartnerError) as exc:
+    with pytest.raises(services.OnboardingError) as exc:
         services.change_area_status(area, Area.Status.PILOT, admin)
     assert exc.value.code == "pilot_dates_required"
     start, end = dt.date(2026, 8, 1), dt.date(2027, 5, 31)
@@ -41,18 +41,18 @@ def test_it_moves_an_area_from_planning_to_pilot_to_active_with_who_and_when(wor
         ("planning", "pilot", admin),
         ("pilot", "active", admin),
     ]
-    with pytest.raises(services.PartnerError) as exc:
+    with pytest.raises(services.OnboardingError) as exc:
         services.change_area_status(area, Area.Status.PILOT, admin, pilot_start=start, pilot_end=end)
     assert exc.value.code == "bad_transition"
 
 
 def test_it_ticks_and_unticks_checklist_items(world, client):
     client.force_login(world.users["coordinator"])
-    url = reverse("partners:checklist", args=[world.area_a.pk])
+    url = reverse("onboarding:checklist", args=[world.area_a.pk])
     client.post(url, {"item": "working_group", "done": "on"})
     entry = ChecklistEntry.objects.get(area=world.area_a)
     assert (entry.item, entry.done_by) == ("working_group", world.users["coordinator"])
-    page = client.get(reverse("partners:onboarding", args=[world.area_a.pk]))
+    page = client.get(reverse("onboarding:onboarding", args=[world.area_a.pk]))
     assert "coordinator@example.org" in page.content.decode()
     client.post(url, {"item": "working_group"})
     assert not ChecklistEntry.objects.exists()
@@ -67,7 +67,7 @@ def test_it_sends_an_invitation_only_after_commit_and_accepts_it_once(world, dja
     assert mail.outbox[-1].to == ["new.admin@example.org"]
     assert sent.token in mail.outbox[-1].body
     assert sent.invitation.token_hash != sent.token  # only a hash is stored
-    with pytest.raises(services.PartnerError) as exc:
+    with pytest.raises(services.OnboardingError) as exc:
         _accept(sent.token, acknowledge=False)
     assert exc.value.code == "guideline_not_acknowledged"
     user = _accept(sent.token, contact_name="Pia Partner", contact_email="pia@example.org")
@@ -75,7 +75,7 @@ def test_it_sends_an_invitation_only_after_commit_and_accepts_it_once(world, dja
     world.venue_a.refresh_from_db()
     assert (world.venue_a.contact_name, world.venue_a.contact_email) == ("Pia Partner", "pia@example.org")
     assert Acknowledgement.objects.filter(site=world.venue_a, version__version="2026.1", by=user).exists()
-    with pytest.raises(services.PartnerError) as exc:
+    with pytest.raises(services.OnboardingError) as exc:
         _accept(sent.token)
     assert exc.value.code == "invitation_used"
     assert User.objects.filter(email="new.admin@example.org").count() == 1
@@ -86,7 +86,7 @@ def test_it_refuses_an_expired_invitation(world, _clock):
     _clock.shift(dt.timedelta(days=13, hours=23))
     services.open_invitation(sent.token)  # still valid on day 14
     _clock.shift(dt.timedelta(hours=2))
-    with pytest.raises(services.PartnerError) as exc:
+    with pytest.raises(services.OnboardingError) as exc:
         _accept(sent.token)
     assert exc.value.code == "invitation_expired"
     assert not User.objects.filter(email="late@example.org").exists()
@@ -95,13 +95,13 @@ def test_it_refuses_an_expired_invitation(world, _clock):
 def test_it_shows_a_used_or_unknown_link_as_closed(world, client):
     sent = services.invite(world.venue_a, "staff@example.org", Invitation.Kind.STAFF, world.users["venue_admin"])
     _accept(sent.token)
-    assert client.get(reverse("partners:accept", args=[sent.token])).status_code == 410
-    assert client.get(reverse("partners:accept", args=["nonsense"])).status_code == 404
+    assert client.get(reverse("onboarding:accept", args=[sent.token])).status_code == 410
+    assert client.get(reverse("onboarding:accept", args=["nonsense"])).status_code == 404
 
 
 def test_it_accepts_through_the_page_and_signs_in(world, client):
     sent = services.invite(world.venue_a, "staff@example.org", Invitation.Kind.STAFF, world.users["venue_admin"])
-    url = reverse("partners:accept", args=[sent.token])
+    url = reverse("onboarding:accept", args=[sent.token])
     response = client.post(url, {"full_name": "Sami Staff", "password": "short"})
     assert response.status_code == 200 and not User.objects.filter(email="staff@example.org").exists()
     response = client.post(url, {"full_name": "Sami Staff", "password": "a long enough password"})
@@ -132,7 +132,7 @@ def test_coordinators_see_who_has_not_acknowledged(world, client):
     services.acknowledge(world.distributor_a, v1, world.users["distributor"])
     client.force_login(world.users["coordinator"])
     body = client.get(
-        reverse("partners:onboarding", args=[world.area_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        reverse("onboarding:onboarding", args=[world.area_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     pending = body.split("have not acknowledged")[1].split("</ul>")[0]
     assert "Tampereen Teatteri" in pending and "Tampereen sosiaalitoimisto" not in pending
@@ -141,7 +141,7 @@ def test_coordinators_see_who_has_not_acknowledged(world, client):
 def test_a_partner_admin_acknowledges_on_the_page(world, client):
     services.publish_guideline("1", "First.", "", world.users["national_admin"])
     client.force_login(world.users["venue_admin"])
-    url = reverse("partners:acknowledge", args=[world.venue_a.pk])
+    url = reverse("onboarding:acknowledge", args=[world.venue_a.pk])
     client.post(url, {})
     assert not Acknowledgement.objects.exists()
     client.post(url, {"acknowledge": "on"})
@@ -168,10 +168,10 @@ def test_the_training_reminder_is_sent_once_a_year(world, _clock, django_capture
 def test_offboarding_keeps_history_and_statistics_and_ends_access(world, client):
     coordinator = world.users["coordinator"]
     use = visits.record_use(visits.UseRequest(world.venue_a, world.card_a.number, Channel.TYPED, "k1")).use
-    key = services.create_api_key(world.venue_a, "Box office", ["check", "record"], coordinator).key
+    key = create_api_key(world.venue_a, "Box office", ["check", "record"], coordinator).key
     open_invite = services.invite(world.venue_a, "x@example.org", Invitation.Kind.STAFF, coordinator).invitation
     client.force_login(coordinator)
-    client.post(reverse("partners:site_offboard", args=[world.venue_a.pk]), {"reason": "Closed for renovation"})
+    client.post(reverse("onboarding:site_offboard", args=[world.venue_a.pk]), {"reason": "Closed for renovation"})
     world.venue_a.refresh_from_db()
     assert world.venue_a.offboarded_at is not None
     assert Use.objects.filter(pk=use.pk, venue=world.venue_a).exists()
@@ -196,12 +196,12 @@ def test_someone_with_an_account_adds_the_invited_role_with_their_own_password(w
     person.save()
     roles_before = set(RoleAssignment.objects.filter(user=person).values_list("role", "site_id"))
     sent = services.invite(world.venue_b, person.email.upper(), Invitation.Kind.STAFF, world.users["national_admin"])
-    url = reverse("partners:accept", args=[sent.token])
+    url = reverse("onboarding:accept", args=[sent.token])
     page = client.get(url)
     assert page.status_code == 200 and page.context["existing"] and "full_name" not in page.context["form"].fields
     wrong = client.post(url, {"password": "not my password"})
     assert wrong.status_code == 200
-    assert wrong.context["form"].non_field_errors() == [str(services.PartnerError("wrong_password").message)]
+    assert wrong.context["form"].non_field_errors() == [str(services.OnboardingError("wrong_password").message)]
     assert set(RoleAssignment.objects.filter(user=person).values_list("role", "site_id")) == roles_before
     assert Invitation.objects.get(pk=sent.invitation.pk).accepted_at is None
     response = client.post(url, {"password": "my existing password"})
@@ -218,7 +218,7 @@ def test_a_closed_account_cannot_take_an_invitation(world):
     person.is_active = False
     person.save()
     sent = services.invite(world.venue_b, person.email, Invitation.Kind.STAFF, world.users["national_admin"])
-    with pytest.raises(services.PartnerError) as exc:
+    with pytest.raises(services.OnboardingError) as exc:
         _accept(sent.token)
     assert exc.value.code == "email_in_use"
     assert not RoleAssignment.objects.filter(user=person, site=world.venue_b).exists()

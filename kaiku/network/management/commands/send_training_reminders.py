@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from kaiku.partners.services import send_training_reminders
+from kaiku.network.onboarding import send_training_reminders
 
 
 class Command(BaseCommand):

@@ -35,7 +35,7 @@ def _pdf(template: str, context: dict[str, Any], base_url: str) -> bytes:
 
 
 def brochure_pdf(area: Area, base_url: str = "") -> bytes:
-    return _pdf("partners/brochure.html", brochure_context(area), base_url)
+    return _pdf("onboarding/brochure.html", brochure_context(area), base_url)
 
 
 def pilot_period(area: Area) -> tuple[dt.date, dt.date]:
@@ -117,4 +117,4 @@ def pilot_figures(area: Area, *, national: bool) -> dict[str, Any]:
 
 
 def pilot_report_pdf(area: Area, *, national: bool, base_url: str = "") -> bytes:
-    return _pdf("partners/pilot_report.html", pilot_figures(area, national=national), base_url)
+    return _pdf("onboarding/pilot_report.html", pilot_figures(area, national=national), base_url)

@@ -14,11 +14,11 @@ from django.utils import timezone, translation
 from kaiku.cards.imports import import_registrations
 from kaiku.cards.models import Card
 from kaiku.cards.tests.factories import StockCardFactory
-from kaiku.partners.tests import test_imports
-from kaiku.partners.tests.test_imports import USE_HEADER, xlsx
 from kaiku.visits.imports import import_uses
 from kaiku.visits.models import Use
 from kaiku.web import imports
+from kaiku.web.tests import test_import_pages as test_imports
+from kaiku.web.tests.test_import_pages import USE_HEADER, xlsx
 from kaiku.web.uploads import SpreadsheetError, read_bytes
 
 old_card = test_imports.old_card  # the fixture
@@ -171,7 +171,7 @@ def test_repeated_rows_are_reported_until_the_user_chooses(world, old_card):
 
 def test_the_upload_page_offers_the_choice_for_repeated_rows(world, client, old_card):
     client.force_login(world.users["venue_staff"])
-    url = reverse("partners:import_uses", args=[world.venue_a.pk])
+    url = reverse("visits:import_uses", args=[world.venue_a.pk])
     body = xlsx(USE_HEADER, [["1.6.2026", old_card.number, "", 1, 0, 0]] * 2)
     response = client.post(url, {"file": SimpleUploadedFile("u.xlsx", body)}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400 and b"The same as row 2" in response.content
