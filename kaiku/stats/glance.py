@@ -54,7 +54,7 @@ def _year_back(day: dt.date) -> dt.date:
 
 
 def period_text(filters: Filters) -> str:
-    return _("%(start)s – %(end)s") % {"start": date_format(filters.start), "end": date_format(filters.end)}
+    return _("%(start)s – %(end)s") % {"start": date_format(filters.start), "end": date_format(filters.end)}  # noqa: RUF001
 
 
 def _cache_key(scope: StatsScope, filters: Filters) -> str:

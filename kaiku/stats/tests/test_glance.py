@@ -42,7 +42,7 @@ def test_it_states_the_change_in_words_with_the_period():
         tiles = glance.tiles(scope, _figures(uses=112, adults=90), _figures(uses=100, adults=100), earlier)
         uses, adults = tiles[0], tiles[1]
     assert (uses.value, uses.change, uses.trend) == ("112", "+12 (+12 %)", "up")
-    assert uses.says == "Up 12 (12 %) from June 1, 2025 – June 30, 2025."
+    assert uses.says == "Up 12 (12 %) from June 1, 2025 – June 30, 2025."  # noqa: RUF001
     assert (adults.change, adults.trend) == ("\u221210 (\u221210 %)", "down")
     assert adults.says.startswith("Down 10 (10 %) from")
     assert tiles[2].says.startswith("No change from") and tiles[2].trend == "same"
@@ -52,7 +52,9 @@ def test_it_gives_no_change_for_a_suppressed_figure_either_year():
     scope = StatsScope("area", threshold=5)
     earlier = glance.year_earlier(JUNE)
     with translation.override("en"):
-        tiles = glance.tiles(scope, _figures(uses=3, adults=40, children=12), _figures(uses=30, adults=2, children=6), earlier)
+        tiles = glance.tiles(
+            scope, _figures(uses=3, adults=40, children=12), _figures(uses=30, adults=2, children=6), earlier
+        )
     uses, adults, children = tiles[0], tiles[1], tiles[2]
     assert (uses.value, uses.change, uses.trend) == ("<5", "not compared: small count", "")
     assert uses.says.startswith("Not compared with June 1, 2025")
