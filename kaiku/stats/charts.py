@@ -83,7 +83,7 @@ def timeline_chart(table: SafeTable, title: str, chart_id: str, table_id: str = 
     m, n = len(table.rows), len(table.columns)
     if m == 0:
         return mark_safe("")
-    height = 220
+    height = 180
     bottom = height - 30
     top = 28
     largest = max((sum(_value(table, i, j) for j in range(n)) for i in range(m)), default=0) or 1
