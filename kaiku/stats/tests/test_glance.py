@@ -10,9 +10,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from kaiku.cards.models import Card
-from kaiku.stats import glance
+from kaiku.stats import glance, queries
 from kaiku.stats.scope import Filters, StatsScope
+from kaiku.stats.queries import YEARLY_HEADINGS
 from kaiku.stats.tests.helpers import add_uses, use
+from kaiku.stats.views import yearly_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,18 @@ def test_it_shows_tiles_contents_and_tables_behind_their_charts(world):
     # Each chart names its table and is followed by it.
     assert 'aria-details="table-months"' in html
     assert html.index('aria-details="table-months"') < html.index('id="table-months"')
+
+
+def test_it_numbers_each_yearly_column_with_its_definition(world):
+    body = world.client_for("national_admin").get("/stats/national/yearly/").content.decode()
+    for n in range(1, len(YEARLY_HEADINGS)):
+        assert f'href="#yd-{n}" aria-describedby="yd-{n}"' in body
+        assert f'<span id="yd-{n}">' in body
+    assert 'href="#yd-0"' not in body and f'href="#yd-{len(YEARLY_HEADINGS)}"' not in body
+
+
+def test_it_numbers_no_column_when_the_definitions_do_not_match_the_columns(world, monkeypatch):
+    monkeypatch.setattr(queries, "YEARLY_DEFINITIONS", queries.YEARLY_DEFINITIONS[:-1])
+    assert all(n is None for _heading, n in yearly_columns())
+    body = world.client_for("national_admin").get("/stats/national/yearly/").content.decode()
+    assert 'class="def-ref"' not in body and '<span id="yd-1">' in body
