@@ -11,8 +11,8 @@ from django.utils import translation
 
 from kaiku.cards.models import Card
 from kaiku.stats import glance, queries
-from kaiku.stats.scope import Filters, StatsScope
 from kaiku.stats.queries import YEARLY_HEADINGS
+from kaiku.stats.scope import Filters, StatsScope
 from kaiku.stats.tests.helpers import add_uses, use
 from kaiku.stats.views import yearly_columns
 
