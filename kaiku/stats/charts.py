@@ -1,4 +1,5 @@
-"""Server-rendered SVG charts. Each chart sits beside its table, which is the accessible version.
+"""Server-rendered SVG charts. Each chart sits beside its table, which is the accessible version
+(the chart's text alternative says so and names the table).
 
 A chart draws only published values: a suppressed cell gets no bar, so a bar's
 length can never reveal a hidden count.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from kaiku.stats.suppression import SafeTable
 
@@ -23,7 +25,7 @@ def _value(table: SafeTable, i: int, j: int) -> int:
     return v if v is not None else 0
 
 
-def bar_chart(table: SafeTable, title: str, chart_id: str) -> SafeString:
+def bar_chart(table: SafeTable, title: str, chart_id: str, table_id: str = "") -> SafeString:
     """Horizontal stacked bars, one per row; the columns are the stack's parts."""
     m, n = len(table.rows), len(table.columns)
     if m == 0:
@@ -73,15 +75,15 @@ def bar_chart(table: SafeTable, title: str, chart_id: str) -> SafeString:
             x += w
         total = table.row_totals[i].text if table.row_totals else " / ".join(c.text for c in table.cells[i])
         parts.append(format_html('<text x="{}" y="{}" font-size="12">{}</text>', x + 4, y + 17, total))
-    return _svg(parts, height, title, chart_id)
+    return _svg(parts, height, title, chart_id, table_id)
 
 
-def timeline_chart(table: SafeTable, title: str, chart_id: str) -> SafeString:
+def timeline_chart(table: SafeTable, title: str, chart_id: str, table_id: str = "") -> SafeString:
     """Vertical stacked columns, one per row (a month), left to right."""
     m, n = len(table.rows), len(table.columns)
     if m == 0:
         return mark_safe("")
-    height = 220
+    height = 180
     bottom = height - 30
     top = 28
     largest = max((sum(_value(table, i, j) for j in range(n)) for i in range(m)), default=0) or 1
@@ -134,26 +136,39 @@ def timeline_chart(table: SafeTable, title: str, chart_id: str) -> SafeString:
                     str(row)[2:] if len(str(row)) == 7 else row,
                 )
             )
-    return _svg(parts, height, title, chart_id)
+    return _svg(parts, height, title, chart_id, table_id)
 
 
-def _svg(parts: list[SafeString], height: int, title: str, chart_id: str) -> SafeString:
+def _svg(parts: list[SafeString], height: int, title: str, chart_id: str, table_id: str = "") -> SafeString:
+    """The chart as an image whose text alternative names it and, when ``table_id`` is given, its table."""
+    if table_id:
+        desc = format_html(
+            '<desc id="{}-desc">{}</desc>',
+            chart_id,
+            _("A chart. The same figures are in the table after it: %(title)s.") % {"title": title},
+        )
+        described = format_html(' aria-describedby="{}-desc" aria-details="{}"', chart_id, table_id)
+    else:
+        desc = described = mark_safe("")
     return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title" '
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title"{} '
         'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMinYMin meet">'
-        '<title id="{}-title">{}</title>{}</svg>',
+        '<title id="{}-title">{}</title>{}{}</svg>',
         WIDTH,
         height,
         chart_id,
+        described,
         chart_id,
         title,
+        desc,
         format_html_join("", "{}", ((p,) for p in parts)),
     )
 
 
-def render(kind: str, table: SafeTable, title: str, chart_id: str) -> SafeString:
+def render(kind: str, table: SafeTable, title: str, chart_id: str, table_id: str = "") -> SafeString:
+    """The table's chart (``kind``: "timeline", "bars"; anything else draws none), naming ``table_id`` as its table."""
     if kind == "timeline":
-        return timeline_chart(table, title, chart_id)
+        return timeline_chart(table, title, chart_id, table_id)
     if kind == "bars":
-        return bar_chart(table, title, chart_id)
+        return bar_chart(table, title, chart_id, table_id)
     return mark_safe("")

@@ -17,7 +17,7 @@ from kaiku.accounts.scopes import request_scope
 from kaiku.network.models import Area, NationalSettings, Site
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
-from kaiku.stats import charts, exports, queries
+from kaiku.stats import charts, exports, glance, queries
 from kaiku.stats.forms import FilterForm
 from kaiku.stats.queries import Filters, StatsScope, Table
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
@@ -72,34 +72,6 @@ def _published(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[s
     return tables, figures
 
 
-def _figures(scope: StatsScope, figures: dict[str, Any]) -> list[tuple[str, str]]:
-    from kaiku.stats.suppression import show_number
-
-    k = scope.threshold
-
-    def n(key: str) -> str:
-        return show_number(figures[key], k).text
-
-    out = [
-        (_("Uses (adults and children)"), n("uses")),
-        (_("Adult uses"), n("adults")),
-        (_("Child uses"), n("children")),
-        (_("Assistants and interpreters"), n("assistants")),
-        (_("Cards used at least once"), n("cards_used")),
-    ]
-    if "cards_issued" in figures:
-        out.append((_("Cards registered or renewed in the period"), n("cards_issued")))
-        share = figures["share_used"]
-        if share is None or (
-            k is not None and (0 < figures["cards_issued"] < k or 0 < figures["cards_issued_used"] < k)
-        ):
-            share_text = "\u2013" if share is None else small_label(k or 0)
-        else:
-            share_text = f"{share} %"
-        out.append((_("Of them used at least once"), share_text))
-    return out
-
-
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -121,10 +93,15 @@ def _dashboard(request: HttpRequest, level: str, pk: int | None = None) -> HttpR
     form = FilterForm(request.GET or None, scope=scope)
     filters = form.filters()
     tables, figures = _published(scope, filters)
+    earlier = glance.year_earlier(filters)
+    # Further key figures from other apps, as published (label, value) pairs: the lead wires
+    # kaiku.reports.rates.figures_per_thousand(scope, filters, figures) in here.
+    extra: list[tuple[str, str]] = []
+    tiles = glance.tiles(scope, figures, glance.earlier_figures(scope, earlier), earlier, extra)
     query = request.GET.urlencode()
     for i, table in enumerate(tables):
         assert table.safe is not None
-        table.svg = charts.render(table.chart, table.safe, str(table.title), f"chart-{i}")
+        table.svg = charts.render(table.chart, table.safe, str(table.title), f"chart-{i}", f"table-{table.key}")
     return render(
         request,
         "stats/dashboard.html",
@@ -134,7 +111,8 @@ def _dashboard(request: HttpRequest, level: str, pk: int | None = None) -> HttpR
             "form": form,
             "filters": filters,
             "tables": tables,
-            "figures": _figures(scope, figures),
+            "tiles": tiles,
+            "earlier": glance.period_text(earlier),
             "query": query,
             "export_url": request.path + "export/",
             "threshold": scope.threshold,
@@ -207,11 +185,22 @@ def yearly(request: HttpRequest) -> HttpResponse:
         request,
         "stats/yearly.html",
         {
-            "headings": queries.YEARLY_HEADINGS,
+            "headings": yearly_columns(),
             "rows": with_published(queries.yearly_table(scope)),
             "definitions": queries.YEARLY_DEFINITIONS,
         },
     )
+
+
+def yearly_columns() -> list[tuple[Any, int | None]]:
+    """The yearly table's headings, each with the number of its definition (None for the year).
+
+    ``YEARLY_DEFINITIONS`` define the columns after the year, in order; should their number
+    ever differ from the columns', no column names one, rather than the wrong one.
+    """
+    headings, definitions = queries.YEARLY_HEADINGS, queries.YEARLY_DEFINITIONS
+    paired = len(definitions) == len(headings) - 1
+    return [(h, i if paired and i else None) for i, h in enumerate(headings)]
 
 
 REPORT_LANGUAGES = ("fi", "sv", "en")

@@ -164,6 +164,10 @@ def test_it_stays_within_its_query_budget(world, django_assert_max_num_queries, 
     client = world.client_for(role)
     fold()  # a filtered dashboard folds what waits first: maintenance, whose queries grow with what waits
     budget = BUDGET_EXPORT if "export" in url else BUDGET_FILTERED if "start=" in url else BUDGET_DASHBOARD
+    if "/stats/" in url and "export" not in url and "open" not in url:
+        # The key figures' change from a year earlier reads that period through the same
+        # path (kaiku.stats.glance); the cache is empty here, so it is read in full.
+        budget *= 2
     with django_assert_max_num_queries(budget):
         assert client.get(url).status_code == 200
 
