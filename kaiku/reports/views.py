@@ -103,18 +103,13 @@ def area_population(request: HttpRequest, area_id: int) -> HttpResponse:
     form = YearForm(request.GET, default=timezone.localdate().year - 1)
     year = form.chosen_year
     k = threshold()
-    rows = rates.per_thousand(year, rates.area_codes(area))
-    published, total = rates.publish(rows, k)
     return render(
         request,
         "reports/area_population.html",
         {
             "area": area,
             "form": form,
-            "year": year,
-            "rows": published,
-            "total": total,
-            "missing": [r.name for r in rows if r.population is None],
+            "comparison": rates.area_comparison(area, year, k),
             "definitions": rates.DEFINITIONS,
             "notes": _suppression_note(k),
         },
