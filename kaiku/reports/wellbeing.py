@@ -109,7 +109,7 @@ def _number(value: Decimal) -> str:
 def _rate(count: Figure, population: int | None) -> Figure:
     """A rate per 1,000, hidden with its count."""
     if count.value is None:
-        return Figure(count.text if count.text != "0" else DASH, None)
+        return Figure(count.text, None)
     value = rate(int(count.value), population)
     return Figure(DASH, None) if value is None else Figure(_number(value), value)
 
