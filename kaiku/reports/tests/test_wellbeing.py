@@ -144,3 +144,17 @@ def test_the_index_lists_the_municipalities_the_user_may_download(world):
 def test_a_bad_language_or_year_is_not_found(world, query):
     url = reverse("reports:wellbeing_xlsx", args=[world.muni_a.pk])
     assert world.client_for("coordinator").get(url, query).status_code == 404
+
+
+# One municipality's pack: two years of residents' figures, population, facts, and the
+# statistics' dashboard query for the uses at its venues; the same whatever the data.
+BUDGET_PACK = 42
+
+
+def test_the_pack_costs_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    _data(world)
+    client = world.client_for("coordinator")
+    url = reverse("reports:wellbeing_xlsx", args=[world.muni_a.pk])
+    client.get(url, {"year": "2026"})  # sessions, settings and caches warmed
+    with django_assert_max_num_queries(BUDGET_PACK):
+        assert client.get(url, {"year": "2026"}).status_code == 200
