@@ -223,9 +223,12 @@ def figures_per_thousand(scope: StatsScope, filters: Filters) -> list[tuple[str,
     year = next((y for y in years if y["n"] == len(set(codes))), None)
     if year is None:
         return []
+    # The whole network is read without a list of its municipalities, and added up over them.
+    whole = scope.level == "national" and filters.municipality is None and filters.area is None
+    counted = resident_figures(filters.start, filters.end, None if whole else codes)
     figures = ResidentFigures()
-    for f in resident_figures(filters.start, filters.end, codes).values():
-        figures.add(f)
+    for code in set(codes):
+        figures.add(counted.get(code) or ResidentFigures())
     k = scope.threshold
 
     def shown(count: int, population: int | None) -> str:

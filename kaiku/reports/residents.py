@@ -18,7 +18,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from kaiku.cards.models import Card
-from kaiku.network.models import Sector
+from kaiku.network.models import Municipality, Sector
 from kaiku.visits.models import Use
 
 SECTORS = [value for value, _label in Sector.choices]
@@ -61,37 +61,38 @@ class ResidentFigures:
 def resident_figures(start: dt.date, end: dt.date, codes: Iterable[str] | None = None) -> dict[str, ResidentFigures]:
     """Per home municipality code (only these ``codes``, or every one when None): the period's figures.
 
-    Four queries whatever the number of municipalities. A municipality without a card
+    Five queries whatever the number of municipalities (one names them). A municipality without a card
     or use is absent; callers default to ``ResidentFigures()``.
     """
     cards = Card.objects.all()
     uses = Use.objects.accepted().filter(used_on__gte=start, used_on__lte=end, card__isnull=False)
+    # Grouped by the municipality's id (no join to the municipalities), named by its code.
+    names = Municipality.objects.all() if codes is None else Municipality.objects.filter(code__in=sorted(set(codes)))
+    code_of = dict(names.values_list("pk", "code"))
     if codes is not None:
-        chosen = sorted(set(codes))
-        cards = cards.filter(municipality__code__in=chosen)
-        uses = uses.filter(card__municipality__code__in=chosen)
+        cards = cards.filter(municipality_id__in=list(code_of))
+        uses = uses.filter(card__municipality_id__in=list(code_of))
     personal = cards.filter(kind=Card.Kind.PERSONAL)
     out: dict[str, ResidentFigures] = defaultdict(ResidentFigures)
-    key = "municipality__code"
+    key = "municipality_id"
     registered = personal.filter(registered_on__gte=start, registered_on__lte=end)
-    for code, n in registered.values_list(key).annotate(n=Count("id")).values_list(key, "n").order_by():
-        out[code].registered = n
+    for pk, n in registered.values_list(key).annotate(n=Count("id")).values_list(key, "n").order_by():
+        out[code_of.get(pk)].registered = n  # type: ignore[index]
     valid_on = min(end, timezone.localdate())
-    for code, n in (
-        personal.valid_on(valid_on).values_list(key).annotate(n=Count("id")).values_list(key, "n").order_by()
-    ):
-        out[code].valid = n
-    home = "card__municipality__code"
-    for code, n in uses.values_list(home).annotate(n=Count("card", distinct=True)).values_list(home, "n").order_by():
-        out[code].cards_used = n
+    for pk, n in personal.valid_on(valid_on).values_list(key).annotate(n=Count("id")).values_list(key, "n").order_by():
+        out[code_of.get(pk)].valid = n  # type: ignore[index]
+    home = "card__municipality_id"
+    for pk, n in uses.values_list(home).annotate(n=Count("card", distinct=True)).values_list(home, "n").order_by():
+        out[code_of.get(pk)].cards_used = n  # type: ignore[index]
     by_sector = (
         uses.values(home, "sector").annotate(a=Sum("adults"), c=Sum(F("children") + F("community_clients"))).order_by()
     )
     for row in by_sector:
         if row["sector"] in SECTORS:
             i = SECTORS.index(row["sector"])
-            out[row[home]].adults[i] += row["a"] or 0
-            out[row[home]].children[i] += row["c"] or 0
+            figures = out[code_of.get(row[home])]  # type: ignore[index]
+            figures.adults[i] += row["a"] or 0
+            figures.children[i] += row["c"] or 0
     out.pop(None, None)  # type: ignore[call-overload]  # cards without a home municipality
     return dict(out)
 
