@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, F, Sum
 from django.utils import timezone
@@ -61,8 +62,8 @@ class ResidentFigures:
 def resident_figures(start: dt.date, end: dt.date, codes: Iterable[str] | None = None) -> dict[str, ResidentFigures]:
     """Per home municipality code (only these ``codes``, or every one when None): the period's figures.
 
-    Five queries whatever the number of municipalities (one names them). A municipality without a card
-    or use is absent; callers default to ``ResidentFigures()``.
+    Five queries whatever the number of municipalities (one names them). A municipality
+    without a card or use is absent; callers default to ``ResidentFigures()``.
     """
     cards = Card.objects.all()
     uses = Use.objects.accepted().filter(used_on__gte=start, used_on__lte=end, card__isnull=False)
@@ -74,26 +75,29 @@ def resident_figures(start: dt.date, end: dt.date, codes: Iterable[str] | None =
         uses = uses.filter(card__municipality_id__in=list(code_of))
     personal = cards.filter(kind=Card.Kind.PERSONAL)
     out: dict[str, ResidentFigures] = defaultdict(ResidentFigures)
-    key = "municipality_id"
+
+    def counts(qs: Any, key: str, count: Count) -> Iterable[tuple[ResidentFigures, int]]:
+        """Each municipality's figures and its count; cards without a home municipality are left out."""
+        for pk, n in qs.values_list(key).annotate(n=count).values_list(key, "n").order_by():
+            if pk in code_of:
+                yield out[code_of[pk]], n
+
     registered = personal.filter(registered_on__gte=start, registered_on__lte=end)
-    for pk, n in registered.values_list(key).annotate(n=Count("id")).values_list(key, "n").order_by():
-        out[code_of.get(pk)].registered = n  # type: ignore[index]
-    valid_on = min(end, timezone.localdate())
-    for pk, n in personal.valid_on(valid_on).values_list(key).annotate(n=Count("id")).values_list(key, "n").order_by():
-        out[code_of.get(pk)].valid = n  # type: ignore[index]
+    for figures, n in counts(registered, "municipality_id", Count("id")):
+        figures.registered = n
+    for figures, n in counts(personal.valid_on(min(end, timezone.localdate())), "municipality_id", Count("id")):
+        figures.valid = n
     home = "card__municipality_id"
-    for pk, n in uses.values_list(home).annotate(n=Count("card", distinct=True)).values_list(home, "n").order_by():
-        out[code_of.get(pk)].cards_used = n  # type: ignore[index]
+    for figures, n in counts(uses, home, Count("card", distinct=True)):
+        figures.cards_used = n
     by_sector = (
         uses.values(home, "sector").annotate(a=Sum("adults"), c=Sum(F("children") + F("community_clients"))).order_by()
     )
     for row in by_sector:
-        if row["sector"] in SECTORS:
+        if row["sector"] in SECTORS and row[home] in code_of:
             i = SECTORS.index(row["sector"])
-            figures = out[code_of.get(row[home])]  # type: ignore[index]
-            figures.adults[i] += row["a"] or 0
-            figures.children[i] += row["c"] or 0
-    out.pop(None, None)  # type: ignore[call-overload]  # cards without a home municipality
+            out[code_of[row[home]]].adults[i] += row["a"] or 0
+            out[code_of[row[home]]].children[i] += row["c"] or 0
     return dict(out)
 
 
