@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Sum
 from django.utils import formats
@@ -200,7 +200,9 @@ def _scope_codes(scope: StatsScope, filters: Filters) -> list[str] | None:
     return list(Municipality.objects.filter(area__in=Area.objects.in_network()).values_list("code", flat=True))
 
 
-def figures_per_thousand(scope: StatsScope, filters: Filters) -> list[tuple[str, str]]:
+def figures_per_thousand(
+    scope: StatsScope, filters: Filters, dashboard_figures: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
     """Key figures per 1,000 residents for a dashboard, as ``(label, text)`` like its other key figures.
 
     For the national dashboard (the network's municipalities), an area's (its member
@@ -210,6 +212,12 @@ def figures_per_thousand(scope: StatsScope, filters: Filters) -> list[tuple[str,
     or a venue's dashboard, under a sector, art form, card kind or channel filter (a rate
     of part of the uses per all residents would mislead), or when a municipality of the
     scope has no population figure. A rate is hidden with its count when the count is small.
+
+    ``dashboard_figures`` are the key figures ``stats.queries.dashboard`` gave for the same
+    scope and filters. The whole network's uses are every holder's, so for the national
+    dashboard without an area or municipality filter its people reached (``cards_used``)
+    and uses come from them and the register is not read (reading a year of the register
+    took seconds at 1 M uses: ``bench/reports_residents.py``); new cards are then left out.
     """
     codes = _scope_codes(scope, filters)
     if not codes or any(getattr(filters, name) for name in RATE_FILTERS):
@@ -223,12 +231,18 @@ def figures_per_thousand(scope: StatsScope, filters: Filters) -> list[tuple[str,
     year = next((y for y in years if y["n"] == len(set(codes))), None)
     if year is None:
         return []
-    # The whole network is read without a list of its municipalities, and added up over them.
     whole = scope.level == "national" and filters.municipality is None and filters.area is None
-    counted = resident_figures(filters.start, filters.end, None if whole else codes)
     figures = ResidentFigures()
-    for code in set(codes):
-        figures.add(counted.get(code) or ResidentFigures())
+    if whole and dashboard_figures is not None:
+        figures.cards_used = int(dashboard_figures["cards_used"])
+        figures.adults[0] = int(dashboard_figures["uses"])  # all uses: only their sum is shown
+        new_cards = False
+    else:
+        # The whole network is read without a list of its municipalities, and added up over them.
+        counted = resident_figures(filters.start, filters.end, None if whole else codes)
+        for code in set(codes):
+            figures.add(counted.get(code) or ResidentFigures())
+        new_cards = year["aged_n"] == year["n"]
     k = scope.threshold
 
     def shown(count: int, population: int | None) -> str:
@@ -247,7 +261,7 @@ def figures_per_thousand(scope: StatsScope, filters: Filters) -> list[tuple[str,
         ),
         (_("Uses per 1,000 residents (population %(year)s)") % suffix, shown(figures.uses, year["total"])),
     ]
-    if year["aged_n"] == year["n"]:
+    if new_cards:
         out.append(
             (
                 _("New cards per 1,000 residents aged 16 or over (population %(year)s)") % suffix,

@@ -60,6 +60,24 @@ def test_the_national_dashboard_and_its_municipality_filter(world):
     assert set(_figures(StatsScope("area", area=world.area_b, threshold=5)).values()) == {"<5"}
 
 
+def test_the_national_dashboard_takes_its_counts_from_the_dashboards_figures(world):
+    upload_population(POPULATION, 2026, None)
+    national = StatsScope("national", threshold=None)
+    with override("en"):
+        figures = dict(figures_per_thousand(national, PERIOD, {"cards_used": 8, "uses": 20, "adults": 12}))
+    # 4,000 residents in the network; the register is not read (it holds no use here).
+    assert figures == {
+        "People reached per 1,000 residents (population 2026)": "2.0",
+        "Uses per 1,000 residents (population 2026)": "5.0",
+    }
+    # Filtered to a municipality, the register is read by the holder's home municipality.
+    _residents(world, world.muni_b, 2, site=world.distributor_b)
+    kuopio = Filters(start=PERIOD.start, end=PERIOD.end, municipality=world.muni_b)
+    with override("en"):
+        filtered = dict(figures_per_thousand(national, kuopio, {"cards_used": 8, "uses": 20}))
+    assert filtered["People reached per 1,000 residents (population 2026)"] == "2.0"  # 2 / 1,000
+
+
 def test_no_per_1000_figures_without_a_population_or_for_a_site_or_a_filtered_part(world):
     _residents(world, world.muni_a, 6)
     area = StatsScope("area", area=world.area_a, threshold=5)
