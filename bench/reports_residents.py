@@ -48,11 +48,13 @@ for year in range(2021, dt.date.today().year + 1):
     Population.objects.bulk_create(Population(municipality_code=m.code, year=year, total=20000, aged_16_plus=16000) for m in munis)
 pg = connection.vendor == "postgresql"
 if pg:
-    src = "FROM generate_series(1, {{n}}) AS s(g)"
+    src = "FROM generate_series(1::bigint, {{n}}) AS s(g)"
     day = "(date '2021-01-01' + ((g * 7919) % {{days}})::int)"
+    valid_until = f"(date '2021-01-01' + ((g * 7919) % {{DAYS}})::int + 365)"
 else:
     src = "FROM (WITH RECURSIVE c(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM c WHERE g < {{n}}) SELECT g FROM c)"
     day = "date('2021-01-01', '+' || ((g * 7919) % {{days}}) || ' days')"
+    valid_until = f"date('2021-01-01', '+' || (((g * 7919) % {{DAYS}}) + 365) || ' days')"
 now = "CURRENT_TIMESTAMP"
 
 
@@ -84,7 +86,7 @@ c0 = Card.objects.count()
 insert(Card, {{
     "number": "'B' || g", "kind": "'personal'", "status": "'active'", "site_id": f"{{sites[0].pk}} + g % {{AREAS}}",
     "registered_on": day.format(days=DAYS), "issued_on": day.format(days=DAYS),
-    "valid_until": day.format(days=DAYS + 365) if not pg else "(date '2021-01-01' + ((g * 7919) % {{DAYS}})::int + 365)",
+    "valid_until": valid_until,
     "birth_year": "1970", "municipality_id": f"{{munis[0].pk}} + g % {{MUNIS}}",
 }}, CARDS)
 first_card = Card.objects.order_by("pk").values_list("pk", flat=True)[c0]
