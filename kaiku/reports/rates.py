@@ -20,16 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from kaiku.cards.models import Card
-from kaiku.network.models import Area
+from kaiku.network.models import Area, Municipality
 from kaiku.reports.models import Population
 from kaiku.reports.municipalities import name_of
-from kaiku.stats.suppression import Shown, suppress
-from kaiku.visits.models import Use
+from kaiku.reports.residents import ResidentFigures, resident_figures, year_span
+from kaiku.stats.suppression import Shown, is_small, small_label, suppress
+
+if TYPE_CHECKING:
+    from kaiku.stats.scope import Filters, StatsScope
 
 DEFINITIONS = [
     _("New cards: personal cards first registered in the year whose holder lives in the municipality."),
@@ -82,35 +86,22 @@ class MunicipalityYear:
 
 
 def per_thousand(year: int, codes: Iterable[str]) -> list[MunicipalityYear]:
-    """The year's figures and rates for these municipality codes (three queries, any number of codes)."""
+    """The year's figures and rates for these municipality codes (five queries, any number of codes)."""
     codes = sorted(set(codes))
-    new_cards = dict(
-        Card.objects.filter(kind=Card.Kind.PERSONAL, registered_on__year=year, municipality__code__in=codes)
-        .values_list("municipality__code")
-        .annotate(n=Count("id"))
-        .values_list("municipality__code", "n")
-    )
-    used = {
-        r["card__municipality__code"]: r
-        for r in Use.objects.accepted()
-        .in_year(year)
-        .filter(card__municipality__code__in=codes)
-        .values("card__municipality__code")
-        .annotate(people=Sum(F("adults") + F("children") + F("community_clients")), cards=Count("card", distinct=True))
-    }
+    counts = resident_figures(*year_span(year), codes)
     population = {p.municipality_code: p for p in Population.objects.filter(year=year, municipality_code__in=codes)}
     out = []
     for code in codes:
         p = population.get(code)
-        u = used.get(code, {})
+        f = counts.get(code) or ResidentFigures()
         out.append(
             MunicipalityYear(
                 code=code,
                 name=name_of(code),
                 year=year,
-                new_cards=new_cards.get(code, 0),
-                people_reached=u.get("cards") or 0,
-                uses=u.get("people") or 0,
+                new_cards=f.registered,
+                people_reached=f.cards_used,
+                uses=f.uses,
                 population=p.total if p else None,
                 aged_16_plus=p.aged_16_plus if p else None,
                 at_risk_of_poverty=p.at_risk_of_poverty if p else None,
@@ -173,3 +164,108 @@ def publish(rows: Sequence[MunicipalityYear], threshold: int | None) -> tuple[li
     )
     assert safe.col_totals is not None
     return published, PublishedRow(str(_("All")), safe.col_totals, rates_for(safe.col_totals, total))
+
+
+@dataclass
+class Comparison:
+    """The area's member municipalities compared per 1,000 residents, ready to show (``_comparison.html``)."""
+
+    area: Area
+    year: int
+    rows: list[PublishedRow]
+    total: PublishedRow
+    missing: list[str]
+    definitions: list[str]
+
+
+def area_comparison(area: Area, year: int, threshold: int | None) -> Comparison:
+    """The table of the area's page and of its annual report: one row per member municipality."""
+    rows = per_thousand(year, area_codes(area))
+    published, total = publish(rows, threshold)
+    missing = [r.name for r in rows if r.population is None]
+    return Comparison(area, year, published, total, missing, [str(d) for d in DEFINITIONS])
+
+
+RATE_FILTERS = ("sector", "art_form", "card_kind", "channel")
+
+
+def _scope_codes(scope: StatsScope, filters: Filters) -> list[str] | None:
+    if scope.level not in ("national", "area"):
+        return None
+    if filters.municipality is not None:
+        return [filters.municipality.code]
+    area = filters.area or scope.area
+    if area is not None:
+        return area_codes(area)
+    return list(Municipality.objects.filter(area__in=Area.objects.in_network()).values_list("code", flat=True))
+
+
+def figures_per_thousand(
+    scope: StatsScope, filters: Filters, dashboard_figures: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """Key figures per 1,000 residents for a dashboard, as ``(label, text)`` like its other key figures.
+
+    For the national dashboard (the network's municipalities), an area's (its member
+    municipalities) or either filtered to one municipality: the residents' cards and uses
+    in the period (by the holder's home municipality, ``resident_figures``) divided by the
+    population of the latest uploaded year up to the period's end. Nothing for a site's
+    or a venue's dashboard, under a sector, art form, card kind or channel filter (a rate
+    of part of the uses per all residents would mislead), or when a municipality of the
+    scope has no population figure. A rate is hidden with its count when the count is small.
+
+    ``dashboard_figures`` are the key figures ``stats.queries.dashboard`` gave for the same
+    scope and filters. The whole network's uses are every holder's, so for the national
+    dashboard without an area or municipality filter its people reached (``cards_used``)
+    and uses come from them and the register is not read (reading a year of the register
+    took seconds at 1 M uses: ``bench/reports_residents.py``); new cards are then left out.
+    """
+    codes = _scope_codes(scope, filters)
+    if not codes or any(getattr(filters, name) for name in RATE_FILTERS):
+        return []
+    years = (
+        Population.objects.filter(municipality_code__in=codes, year__lte=filters.end.year)
+        .values("year")
+        .annotate(n=Count("id"), total=Sum("total"), aged=Sum("aged_16_plus"), aged_n=Count("aged_16_plus"))
+        .order_by("-year")
+    )
+    year = next((y for y in years if y["n"] == len(set(codes))), None)
+    if year is None:
+        return []
+    whole = scope.level == "national" and filters.municipality is None and filters.area is None
+    figures = ResidentFigures()
+    if whole and dashboard_figures is not None:
+        figures.cards_used = int(dashboard_figures["cards_used"])
+        figures.adults[0] = int(dashboard_figures["uses"])  # all uses: only their sum is shown
+        new_cards = False
+    else:
+        # The whole network is read without a list of its municipalities, and added up over them.
+        counted = resident_figures(filters.start, filters.end, None if whole else codes)
+        for code in set(codes):
+            figures.add(counted.get(code) or ResidentFigures())
+        new_cards = year["aged_n"] == year["n"]
+    k = scope.threshold
+
+    def shown(count: int, population: int | None) -> str:
+        value = rate(count, population)
+        if value is None:
+            return "\u2013"
+        if k is not None and is_small(count, k):
+            return small_label(k)
+        return formats.number_format(value, 1, use_l10n=True)
+
+    suffix = {"year": year["year"]}
+    out = [
+        (
+            _("People reached per 1,000 residents (population %(year)s)") % suffix,
+            shown(figures.cards_used, year["total"]),
+        ),
+        (_("Uses per 1,000 residents (population %(year)s)") % suffix, shown(figures.uses, year["total"])),
+    ]
+    if new_cards:
+        out.append(
+            (
+                _("New cards per 1,000 residents aged 16 or over (population %(year)s)") % suffix,
+                shown(figures.registered, year["aged"]),
+            )
+        )
+    return [(str(label), text) for label, text in out]

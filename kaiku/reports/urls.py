@@ -11,4 +11,7 @@ urlpatterns = [
     path("area/<int:area_id>/venues/", views.area_venues, name="area_venues"),
     path("venue/<int:venue_id>/year/", views.venue_year_view, name="venue_year"),
     path("venue/<int:venue_id>/certificate.pdf", views.venue_certificate, name="venue_certificate"),
+    path("wellbeing/", views.wellbeing_index, name="wellbeing"),
+    path("wellbeing/<int:municipality_id>/pack.pdf", views.wellbeing_pdf, name="wellbeing_pdf"),
+    path("wellbeing/<int:municipality_id>/pack.xlsx", views.wellbeing_xlsx, name="wellbeing_xlsx"),
 ]

@@ -14,14 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kaiku.accounts.scopes import get_area, request_scope
-from kaiku.network.models import Area, NationalSettings, Site
+from kaiku.network.models import Area, Municipality, NationalSettings, Site
 from kaiku.reports import demand as demand_signals
-from kaiku.reports import rates, venue_year
+from kaiku.reports import rates, venue_year, wellbeing
 from kaiku.reports.forms import PopulationUploadForm, YearForm
 from kaiku.reports.models import Population
 from kaiku.reports.municipalities import SOURCE as MUNICIPALITY_SOURCE
 from kaiku.reports.population import PopulationError, upload_population
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
+from kaiku.web import spreadsheets
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -103,18 +104,13 @@ def area_population(request: HttpRequest, area_id: int) -> HttpResponse:
     form = YearForm(request.GET, default=timezone.localdate().year - 1)
     year = form.chosen_year
     k = threshold()
-    rows = rates.per_thousand(year, rates.area_codes(area))
-    published, total = rates.publish(rows, k)
     return render(
         request,
         "reports/area_population.html",
         {
             "area": area,
             "form": form,
-            "year": year,
-            "rows": published,
-            "total": total,
-            "missing": [r.name for r in rows if r.population is None],
+            "comparison": rates.area_comparison(area, year, k),
             "definitions": rates.DEFINITIONS,
             "notes": _suppression_note(k),
         },
@@ -152,18 +148,33 @@ def venue_year_view(request: HttpRequest, venue_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def venue_certificate(request: HttpRequest, venue_id: int) -> HttpResponse:
-    """The venue's year as a one-page PDF certificate, in Finnish, Swedish or English."""
-    venue = _venue(request, venue_id)
+def _year_and_language(request: HttpRequest, default_year: int) -> tuple[int, str]:
+    """A download's ``?year=`` (2000 to this year) and ``?lang=`` (fi, sv, en); 404 for anything else."""
     try:
-        year = int(request.GET.get("year", timezone.localdate().year))
+        year = int(request.GET.get("year", default_year))
     except ValueError:
         raise Http404 from None
     lang = request.GET.get("lang", translation.get_language() or "fi")[:2]
     if lang not in LANGUAGES or not 2000 <= year <= timezone.localdate().year:
         raise Http404
+    return year, lang
+
+
+def _pdf(request: HttpRequest, html: str, filename: str) -> HttpResponse:
+    from weasyprint import HTML  # imported late: loading WeasyPrint takes a moment
+
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def venue_certificate(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """The venue's year as a one-page PDF certificate, in Finnish, Swedish or English."""
+    venue = _venue(request, venue_id)
+    year, lang = _year_and_language(request, timezone.localdate().year)
     k = threshold()
     with translation.override(lang):
         report = venue_year.venue_year(venue, year, k)
@@ -177,12 +188,81 @@ def venue_certificate(request: HttpRequest, venue_id: int) -> HttpResponse:
                 "today": timezone.localdate(),
             },
         )
-    from weasyprint import HTML  # imported late: loading WeasyPrint takes a moment
+    return _pdf(request, html, f"kaikukortti-{venue.pk}-{year}-{lang}.pdf")
 
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="kaikukortti-{venue.pk}-{year}-{lang}.pdf"'
-    return response
+
+def _wellbeing_municipality(request: HttpRequest, municipality_id: int) -> tuple[Municipality, int | None]:
+    """A municipality of an area the user coordinates (any, for the national admin), and the threshold.
+
+    404 otherwise. The national admin's own download is not suppressed, as on the dashboards.
+    """
+    scope = request_scope(request)
+    municipality = Municipality.objects.select_related("area").filter(pk=municipality_id).first()
+    if municipality is None or not (
+        scope.national or (municipality.area_id is not None and scope.can_coordinate(municipality.area_id))
+    ):
+        raise Http404
+    return municipality, None if scope.national else threshold()
+
+
+@login_required
+@require_GET
+def wellbeing_index(request: HttpRequest) -> HttpResponse:
+    """The municipalities whose wellbeing-report pack the user may download."""
+    scope = request_scope(request)
+    if not (scope.national or scope.coordinator_area_ids):
+        raise PermissionDenied
+    form = YearForm(request.GET, default=timezone.localdate().year - 1)
+    return render(
+        request,
+        "reports/wellbeing.html",
+        {
+            "form": form,
+            "year": form.chosen_year,
+            "municipalities": wellbeing.municipalities_for(scope.national, scope.coordinator_area_ids),
+            "languages": [("fi", "suomi"), ("sv", "svenska"), ("en", "English")],
+        },
+    )
+
+
+def _wellbeing_context(request: HttpRequest, municipality_id: int) -> tuple[wellbeing.Pack, str, list[str]]:
+    municipality, k = _wellbeing_municipality(request, municipality_id)
+    year, lang = _year_and_language(request, timezone.localdate().year - 1)
+    with translation.override(lang):
+        return wellbeing.pack(municipality, year, k), lang, _suppression_note(k)
+
+
+@login_required
+@require_GET
+def wellbeing_pdf(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    """The municipality's wellbeing-report pack as a one-page PDF, in Finnish, Swedish or English."""
+    pack, lang, notes = _wellbeing_context(request, municipality_id)
+    with translation.override(lang):
+        html = render_to_string(
+            "reports/wellbeing_pack.html",
+            {
+                "pack": pack,
+                "notes": notes,
+                "population_note": wellbeing.population_note(pack),
+                "today": timezone.localdate(),
+            },
+        )
+    return _pdf(request, html, f"kaikukortti-{pack.municipality.code}-{pack.year}-{lang}.pdf")
+
+
+@login_required
+@require_GET
+def wellbeing_xlsx(request: HttpRequest, municipality_id: int) -> HttpResponse:
+    """The same pack as an XLSX workbook: the figures (numbers as numbers) and the yes/no facts."""
+    pack, lang, notes = _wellbeing_context(request, municipality_id)
+    with translation.override(lang):
+        figures, facts = wellbeing.xlsx_rows(pack)
+        title = _("Kaikukortti in %(municipality)s %(year)s") % {"municipality": pack.municipality, "year": pack.year}
+        sheets = [
+            spreadsheets.Sheet(title, figures, [*pack.definitions, *notes, wellbeing.population_note(pack)]),
+            spreadsheets.Sheet(_("Yes/no facts"), facts),
+        ]
+        return spreadsheets.xlsx_response(sheets, f"kaikukortti-{pack.municipality.code}-{pack.year}-{lang}")
 
 
 @login_required

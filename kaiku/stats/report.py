@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kaiku.reports import rates
 from kaiku.stats import charts, queries
 from kaiku.stats.queries import Filters, StatsScope
 from kaiku.stats.suppression import HIDDEN_NOTE, show_number, small_label
@@ -52,9 +53,23 @@ def report_context(scope: StatsScope, year: int) -> dict[str, Any]:
         "key_figures": key_figures,
         "tables": chosen,
         "headings": queries.YEARLY_HEADINGS,
-        "yearly": queries.yearly_table(scope, range(year - 4, year + 1)),
+        "yearly": _yearly(scope, range(year - 4, year + 1)),
         "definitions": queries.YEARLY_DEFINITIONS,
         "small": small_label(k),
         "hidden_note": HIDDEN_NOTE,
         "threshold": k,
+        # Member municipalities per 1,000 residents (kaiku.reports): "reports/_comparison.html".
+        "comparison": rates.area_comparison(scope.area, year, k) if scope.area is not None else None,
     }
+
+
+def _yearly(scope: StatsScope, years: range) -> list[queries.YearCells]:
+    """The area's yearly table, with its number of municipalities as counted.
+
+    A count of municipalities is not a count of people: it is never suppressed (issue 23).
+    """
+    cells = queries.yearly_table(scope, years)
+    counted = {r.year: r.municipalities for r in queries.yearly_rows(scope, years)}
+    for c in cells:
+        c.municipalities = str(counted.get(c.year, 0))
+    return cells

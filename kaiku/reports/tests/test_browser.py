@@ -32,6 +32,8 @@ def test_it_opens_each_reports_page_accessibly_as_its_role(phone, world):
         ("coordinator", f"/reports/area/{world.area_a.pk}/population/?year=2025"),
         ("coordinator", f"/reports/area/{world.area_a.pk}/venues/?year=2025"),
         ("venue_admin", f"/reports/venue/{world.venue_a.pk}/year/?year=2025"),
+        ("coordinator", "/reports/wellbeing/?year=2025"),
+        ("national_admin", "/reports/wellbeing/?year=2025"),
     ]
     for role, url in pages:
         phone.context.clear_cookies()

@@ -14,10 +14,13 @@ from kaiku.offers.tests.factories import OfferFactory
 from kaiku.reports.tests.helpers import use
 
 EXPECTED = {
-    "en": ["Tampereen Teatteri and Kaikukortti in 2025", "New visitors", "Definitions", "Value of the tickets given"],
-    "fi": ["Tampereen Teatteri ja Kaikukortti vuonna 2025", "Uudet kävijät", "Määritelmät", "Annettujen lippujen arvo"],
-    "sv": ["Tampereen Teatteri och Kaikukortti år 2025", "Nya besökare", "Definitioner", "Värdet av biljetterna"],
-}
+    "en": ["Tampereen Teatteri and Kaikukortti in 2025", "New visitors", "Definitions", "Value of the tickets given",
+           "New visitors: cards used at this venue for the first time ever"],
+    "fi": ["Tampereen Teatteri ja Kaikukortti vuonna 2025", "Uudet kävijät", "Määritelmät", "Annettujen lippujen arvo",
+           "Uudet kävijät: kortit, joilla käytiin tässä kohteessa vuoden aikana"],
+    "sv": ["Tampereen Teatteri och Kaikukortti år 2025", "Nya besökare", "Definitioner", "Värdet av biljetterna",
+           "Nya besökare: kort som användes hos den här kulturaktören för första gången"],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
@@ -37,6 +40,7 @@ def test_the_certificate_renders_in_each_language(world, lang):
         assert expected in text, (lang, expected)
     assert {"fi": "Näytelmä", "sv": "Pjäs", "en": "Play"}[lang] in text
     assert {"fi": "240,00 €", "sv": "240,00 €", "en": "240.00 €"}[lang] in text  # 12 admissions at 20 €
+    assert pdf_text(response.content).count("\f") == 1, "one page"
 
 
 @pytest.mark.parametrize("query", [{"lang": "de"}, {"year": "x"}, {"year": "1999"}, {"year": "2030"}])

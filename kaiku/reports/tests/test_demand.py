@@ -59,6 +59,13 @@ def test_a_registration_outside_the_network_is_refused_and_counted(world):
     assert not Municipality.objects.filter(code="091").exists()
 
 
+def test_a_local_only_site_lists_its_own_areas_municipalities(world):
+    from kaiku.cards.forms import RegisterForm
+
+    choices = RegisterForm(site=world.distributor_l).fields["municipality"].choices
+    assert [code for code, _name in choices if code] == [world.muni_l.code]
+
+
 def test_a_municipality_of_an_area_still_planning_counts_as_demand(world):
     from kaiku.network.tests.factories import AreaFactory
 

@@ -15,6 +15,8 @@ NATIONAL_PAGE = {**dict.fromkeys(ROLES, F), "anonymous": A, "national_admin": 20
 NATIONAL = {**dict.fromkeys(ROLES, N), "anonymous": A, "national_admin": 200}
 AREA = {**NATIONAL, "coordinator": 200}
 VENUE = {**AREA, "venue_staff": 200, "venue_admin": 200}
+# The wellbeing-report pack: the national admin (every municipality) and the area's coordinators.
+WELLBEING_PAGE = {**NATIONAL_PAGE, "coordinator": 200}
 
 
 def _data(world):
@@ -42,6 +44,11 @@ MATRIX = [
     Row("reports:venue_year", "GET", {**NATIONAL, "national_admin": N}, {"venue_id": "distributor_a"}),
     Row("reports:venue_certificate", "GET", VENUE, {"venue_id": "venue_a"}, setup=_data),
     Row("reports:venue_certificate", "GET", NATIONAL, {"venue_id": "venue_b"}),
+    Row("reports:wellbeing", "GET", WELLBEING_PAGE),
+    Row("reports:wellbeing_pdf", "GET", AREA, {"municipality_id": "muni_a"}, setup=_data),
+    Row("reports:wellbeing_pdf", "GET", NATIONAL, {"municipality_id": "muni_b"}),
+    Row("reports:wellbeing_xlsx", "GET", AREA, {"municipality_id": "muni_a"}, setup=_data),
+    Row("reports:wellbeing_xlsx", "GET", NATIONAL, {"municipality_id": "muni_b"}),
 ]
 
 

@@ -164,7 +164,7 @@ def test_the_area_page_compares_member_municipalities_with_small_counts_suppress
         reverse("reports:area_population", args=[world.area_a.pk]), {"year": "2025"}
     )
     assert response.status_code == 200
-    [row] = response.context["rows"]
+    [row] = response.context["comparison"].rows
     assert row.label == "Tampere"
     assert [c.text for c in row.counts] == ["<5", "<5", "<5"]
     assert row.rates == ["\u2013"] * 4  # a rate would give the small count away

@@ -107,6 +107,33 @@ def test_the_venue_page_and_the_area_view(world):
     assert response.status_code == 200 and response.context["form"].chosen_year == 2026
 
 
+def test_the_area_view_suppresses_small_contributions_and_counts_only_accepted_uses(world):
+    from kaiku.network.tests.factories import VenueFactory
+
+    museum = VenueFactory(area=world.area_a, municipality=world.muni_a, name="Tampereen museo")
+    offer = OfferFactory(venue=museum, ticket_value=Decimal("8"))
+    cards = _cards(world, 12)
+    for card in cards[:2]:
+        use(card, museum, D, offer=offer)
+    use(cards[2], museum, D, offer=offer, voided=True)  # a voided use is no admission
+    use(cards[3], museum, D, offer=offer, accepted=False)  # nor is a refused attempt
+    for card in cards[4:12]:
+        use(card, world.venue_a, D, children=1)
+    use(cards[0], world.venue_b, D)  # another area's venue: not in the view
+    with override("en"):
+        table = area_venues(world.area_a, 2025, 5)
+    rows = {label: ([c.text for c in cells], value) for label, cells, value in table.rows}
+    assert rows["Tampereen museo"] == (["<5", "<5", "0"], "<5")  # the value would give the count away
+    assert rows["Tampereen Teatteri"] == (["\u00d7", "\u00d7", "8"], "\u2013")
+    assert table.total_value == "\u00d7"
+    with override("en"):
+        exact = area_venues(world.area_a, 2025, None)
+    assert {label: [c.value for c in cells] for label, cells, _v in exact.rows} == {
+        "Tampereen museo": [2, 2, 0],
+        "Tampereen Teatteri": [16, 8, 8],
+    }
+
+
 @pytest.mark.parametrize("value, ok", [("12.50", True), ("", True), ("-1", False), ("10001", False), ("abc", False)])
 def test_the_offer_form_edits_the_tickets_face_value(world, value, ok):
     offer = OfferFactory(venue=world.venue_a)
