@@ -17,6 +17,7 @@ from kaiku.accounts.scopes import request_scope
 from kaiku.network.models import Area, NationalSettings, Site
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import record_read
+from kaiku.reports import rates
 from kaiku.stats import charts, exports, glance, queries
 from kaiku.stats.forms import FilterForm
 from kaiku.stats.queries import Filters, StatsScope, Table
@@ -94,9 +95,12 @@ def _dashboard(request: HttpRequest, level: str, pk: int | None = None) -> HttpR
     filters = form.filters()
     tables, figures = _published(scope, filters)
     earlier = glance.year_earlier(filters)
-    # Further key figures from other apps, as published (label, value) pairs: the lead wires
-    # kaiku.reports.rates.figures_per_thousand(scope, filters, figures) in here.
     extra: list[tuple[str, str]] = []
+    if filters.municipality is not None or (scope.level == "national" and filters.area is None):
+        # Per 1,000 residents where it is cheap: the whole network (from the figures above)
+        # or one municipality. An area's rates read the register by home municipality,
+        # too slow for a dashboard at scale; they are on the area's population page.
+        extra = rates.figures_per_thousand(scope, filters, figures)
     tiles = glance.tiles(scope, figures, glance.earlier_figures(scope, earlier), earlier, extra)
     query = request.GET.urlencode()
     for i, table in enumerate(tables):
