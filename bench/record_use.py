@@ -27,7 +27,7 @@ Goal (issue 21, restating issue 2's): p99 under 25 ms at 100 uses/s, and at leas
 200 uses/s, through the venue desk and the door API. The summary reports the median
 over the rounds.
 
-    .venv/bin/python bench/record_use.py [--rounds 3] [--seconds 20] [--postgres]
+    .venv/bin/python bench/record_use.py [--rounds 3] [--seconds 20] [--postgres] [--warmup 5]
 """
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ def run(
     workers: int = 2,
     threads: int = 4,
     floor: bool = False,
+    warmup: float = 0.0,
 ) -> dict[str, object]:
     database = "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"
     with common.temp_dir() as tmp:
@@ -214,6 +215,31 @@ def run(
             status, _body = browser_send(server, probe)
             if status != 302:
                 raise RuntimeError(f"recording a use answered HTTP {status}, expected a redirect (302)")
+
+            if warmup:
+                # Unmeasured: every worker thread opens its database connection and loads
+                # what it loads lazily on its first requests, which otherwise falls on the
+                # first round's first phase (the venue desk at the fixed rate).
+                print(f"[{NAME}] warming up for {warmup:g} s per channel ...", flush=True)
+                common.fixed_rate(
+                    server,
+                    "warm-up desk",
+                    lambda i: Request(
+                        "POST", path, record_body(csrf, numbers[i % len(numbers)], f"warm-{i}", i % 3), headers
+                    ),
+                    rate,
+                    warmup,
+                    expected=(302,),
+                )
+                common.fixed_rate(
+                    server,
+                    "warm-up door",
+                    lambda i: Request(
+                        "POST", door_path, door_body(numbers[(i + 3) % len(numbers)], f"warm-door-{i}", 0), door_headers
+                    ),
+                    rate,
+                    warmup,
+                )
 
             all_rounds: list[dict[str, dict[str, object]]] = []
             for r in range(rounds):
@@ -339,6 +365,7 @@ def run(
         "door_cpu_ms": cpu("door_max"),
         "signed_in_cpu_ms": cpu("signed_in_max"),
         "floor": floor,
+        "warmup_seconds": warmup,
         "errors": errors,
         "dropped": dropped,
         "uses_accepted": counts["accepted"],
@@ -380,10 +407,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve bench/floor_app.py (Kaiku plus a raw-SQL use path) and measure that path too",
     )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0,
+        help="seconds of unmeasured desk and door uses at the fixed rate before the first round",
+    )
     args = parser.parse_args(argv)
     if args.postgres and not os.environ.get("DATABASE_URL"):
         common.reexec_with_postgres([str(Path(__file__).resolve()), *(argv if argv is not None else sys.argv[1:])])
-    result = run(args.rounds, args.seconds, args.rate, args.max_seconds, args.workers, args.threads, args.floor)
+    result = run(
+        args.rounds, args.seconds, args.rate, args.max_seconds, args.workers, args.threads, args.floor, args.warmup
+    )
     s = result["summary"]
     assert isinstance(s, dict)
     path = common.save_result(f"{NAME}-{s['database']}", result)

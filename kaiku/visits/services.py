@@ -178,13 +178,31 @@ def use_request(
     )
 
 
+# What the rules and the door's answer read of a card (never the holder's details): loading
+# only these columns took a quarter off finding the card (issue 21). Another field read
+# later is loaded by a query of its own, so the record paths' query budgets catch one.
+CARD_RULE_FIELDS = (
+    "number",
+    "kind",
+    "status",
+    "issued_on",
+    "valid_until",
+    "children",
+    "code_version",
+    "site",
+    "site__name",
+    "site__area",
+    "site__area__local_only",
+)
+
+
 def find_card(text: str) -> tuple[Card | None, str | None, str]:
     """(card, reason, normalised number) for typed or scanned text."""
     try:
         number = numbers.parse_any(text).canonical
     except numbers.InvalidCardNumber as exc:
         return None, str(exc.code.value), ""
-    card = next(iter(Card.objects.select_related("site__area").filter(number=number)[:1]), None)
+    card = next(iter(Card.objects.select_related("site__area").only(*CARD_RULE_FIELDS).filter(number=number)), None)
     if card is None:
         return None, Reason.UNKNOWN_NUMBER, number
     return card, None, number

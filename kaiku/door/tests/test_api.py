@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from kaiku.audit.models import AuditEntry
 from kaiku.cards import services as cards
+from kaiku.cards.tests.factories import CardFactory
 from kaiku.door import codes
 from kaiku.door import services as door
 from kaiku.door.models import DeviceToken
@@ -360,3 +361,38 @@ def test_the_page_offers_undo_for_as_long_as_the_register_allows(world, settings
     )
     assert settings_json is not None
     assert json.loads(settings_json.group(1))["undoSeconds"] == visits.UNDO_WINDOW.total_seconds() == 120
+
+
+def test_a_device_revoked_while_cached_is_refused_at_once(world, device):
+    """The device is read from the cache (issue 21); revoking it deletes the entry."""
+    token, client = device
+    assert client.get("/api/door/keys/").status_code == 200
+    door.revoke_device_token(DeviceToken.objects.get(pk=token.pk), world.users["venue_admin"])
+    assert client.get("/api/door/keys/").status_code == 401
+
+
+def test_a_cached_device_still_notes_its_contact_and_the_gap_before_it(world, device):
+    token, client = device
+    assert client.get("/api/door/keys/").status_code == 200
+    token.refresh_from_db()
+    first = token.last_used_at
+    assert first is not None and token.contact_before_gap is None
+    with time_machine.travel(first + dt.timedelta(hours=2), tick=False):
+        assert client.get("/api/door/keys/").status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == first + dt.timedelta(hours=2)
+        assert token.contact_before_gap == first
+
+
+def test_an_online_door_use_keeps_to_its_query_budget(world, device, django_assert_max_num_queries):
+    """The door's hot path (issue 21): the guessing counter, then the card, the use, the
+    pending statistics row and the transaction's two statements; the device (with its
+    venue and area) comes from the cache (before: 7, the device read each time)."""
+    _token, client = device
+    url = f"/api/door/venues/{world.venue_a.pk}/uses/"
+    assert client.post(url, {"uses": [_use("warm", world.card_a.number)]}, format="json").status_code == 200
+    for i in range(3):
+        card = CardFactory(site=world.distributor_a, municipality=world.muni_a)
+        with django_assert_max_num_queries(6):
+            answer = client.post(url, {"uses": [{"key": f"budget-{i}", "text": card.number}]}, format="json")
+        assert answer.json()["results"][0]["status"] == "accepted"
