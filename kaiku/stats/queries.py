@@ -41,7 +41,7 @@ from kaiku.stats.periods import (
     rollup_period,
 )
 from kaiku.stats.scope import Filters, StatsScope
-from kaiku.stats.suppression import SafeTable, Shown, suppress
+from kaiku.stats.suppression import SafeTable, Shown, show_number, suppress
 from kaiku.visits.models import Channel, Reason
 
 SECTORS = [value for value, _label in Sector.choices]
@@ -748,6 +748,31 @@ def _card_year_counts(scope: StatsScope) -> dict[int, int]:
     return {year: n for year, n in qs.values("year").annotate(n=Sum("cards")).values_list("year", "n") if n}
 
 
+def _taken_into_use(scope: StatsScope) -> dict[int, int]:
+    """Cards registered in a year that had a counted use in the same year, per year (``YEARLY_DEFINITIONS``).
+
+    The card rollup's month rows of registrations count these (``CardRollup.used``), so
+    the yearly table never reads the card facts.
+    """
+    qs = CardRollup.objects.filter(kind=CardFact.Kind.REGISTERED, day=0)
+    if scope.level == "area":
+        assert scope.area is not None
+        qs = qs.filter(card_area_key=scope.area.pk)
+    return {year: n for year, n in qs.values("year").annotate(n=Sum("used")).values_list("year", "n") if n}
+
+
+def registered_used_by_now(scope: StatsScope) -> dict[int, int]:
+    """The other reading of "cards taken into use": registered in the year, with a counted use in it or later.
+
+    Offered in the yearly export beside the table's reading. It changes as long as cards
+    registered that year are used, so a past year's figure is not fixed.
+    """
+    intake.current()
+    used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__gte=OuterRef("year"))
+    qs = scope.card_facts().filter(kind=CardFact.Kind.REGISTERED).filter(Exists(used))
+    return dict(qs.values("year").annotate(n=Count("pk")).values_list("year", "n").order_by())
+
+
 def _feedback_tables(scope: StatsScope, filters: Filters) -> list[Table]:
     """Holders' feedback scores on uses in scope, and wellbeing answers of cards in scope."""
     from kaiku.portal.models import WELLBEING_QUESTIONS, Feedback, WellbeingAnswer
@@ -877,7 +902,7 @@ def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[Y
             registered[row["year"]] += row["n"]
         if row["site_municipality"] is not None and row["n"]:
             municipalities[row["year"]].add(row["site_municipality"])
-    taken = _card_year_counts(scope)
+    taken = _taken_into_use(scope)
     adult: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     child: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     grouped = (
@@ -915,7 +940,6 @@ class YearCells:
 
 def _yearly_shown(scope: StatsScope, years: Iterable[int] | None) -> list[tuple[int, list[Shown]]]:
     """Per year: registered, taken into use, adult uses by sector, child uses by sector, total, municipalities."""
-    from kaiku.stats.suppression import show_number
 
     rows = yearly_rows(scope, years)
     k = scope.threshold
@@ -971,14 +995,14 @@ def yearly_export(scope: StatsScope, years: Iterable[int] | None = None) -> list
         *(_("Child uses: %(sector)s") % {"sector": labels[s]} for s in SECTORS),
         str(YEARLY_HEADINGS[5]),
         str(YEARLY_HEADINGS[6]),
+        _("Registered in the year and used by now"),
     ]
-    return [
-        header,
-        *(
-            [year, *(c.value if c.value is not None else c.text for c in shown)]
-            for year, shown in _yearly_shown(scope, years)
-        ),
-    ]
+    by_now = registered_used_by_now(scope)
+    rows = []
+    for year, shown in _yearly_shown(scope, years):
+        cells = [*shown, show_number(by_now.get(year, 0), scope.threshold)]
+        rows.append([year, *(c.value if c.value is not None else c.text for c in cells)])
+    return [header, *rows]
 
 
 YEARLY_HEADINGS = [
@@ -995,7 +1019,12 @@ YEARLY_DEFINITIONS = [
     _(
         "Registered cards: cards registered for the first time during the year (renewals and replacement cards excluded)."
     ),
-    _("Cards taken into use: cards with at least one accepted, not voided use during the year."),
+    _(
+        "Cards taken into use: cards registered for the first time during the year that had at least one "
+        "accepted, not voided use during the same year, so never more than the registered cards. The published "
+        "series does not say whether a first use in a later year counts; this reading keeps a past year's figure "
+        "fixed. The export also gives the other reading: cards registered during the year and used by now."
+    ),
     _(
         "Adult uses: accepted, not voided uses by the holder (or the worker on a community card), by the sector of "
         "the offer or venue."

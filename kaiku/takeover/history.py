@@ -75,6 +75,8 @@ def with_published_export(rows: list[list[Any]]) -> list[list[Any]]:
                     *p.child(),
                     p.total,
                     p.municipalities,
+                    # Columns the published series does not have (e.g. the other reading of cards taken into use).
+                    *[""] * (len(header) - 13),
                     published_label,
                 ],
             )

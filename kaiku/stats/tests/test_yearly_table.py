@@ -8,7 +8,15 @@ from kaiku.network.models import Municipality
 from kaiku.stats.bulk import insert_rows
 from kaiku.stats.intake import rebuild_derived
 from kaiku.stats.models import CardFact, UseFact
-from kaiku.stats.queries import SECTORS, YEARLY_HEADINGS, StatsScope, yearly_matrix, yearly_table
+from kaiku.stats.queries import (
+    SECTORS,
+    YEARLY_HEADINGS,
+    StatsScope,
+    yearly_export,
+    yearly_matrix,
+    yearly_rows,
+    yearly_table,
+)
 
 PUBLISHED_2023 = ["2023", "14789", "5608", "16193/2043/1986/22524", "2414/27/1432/4569", "51188", "61"]
 ADULTS = dict(zip(SECTORS, [16193, 2043, 1986, 22524], strict=True))
@@ -122,3 +130,33 @@ def test_it_reproduces_the_published_2023_row_in_the_table_page_and_export(world
     text = client.get("/stats/national/export/?table=yearly&format=csv").content.decode("utf-8-sig")
     # The export has a column per sector, so that every count is a number.
     assert ",".join(c for cell in PUBLISHED_2023 for c in cell.split("/")) in text
+
+
+@pytest.mark.django_db
+def test_cards_taken_into_use_count_a_card_in_its_registration_year_and_the_export_gives_the_other_reading(world):
+    """Published-series definition: registered in the year and used in that year; never above registered."""
+    muni = Municipality.objects.create(code="991", name_fi="Kunta", area=world.area_a).pk
+    area = world.area_a.pk
+
+    def registered(card_key, year):
+        return ("registered", dt.date(year, 3, 1), year, 3, card_key, muni, area, "unknown", "", "personal")
+
+    insert_rows(CardFact, CARD_FIELDS, [registered(1, 2023), registered(2, 2023), registered(3, 2022)])
+    insert_rows(
+        UseFact,
+        USE_FIELDS,
+        [
+            _use(dt.date(2023, 4, 1), "culture", 1, muni=muni, area=area),  # registered and used in 2023
+            _use(dt.date(2024, 2, 1), "culture", 2, muni=muni, area=area),  # registered 2023, first used 2024
+            _use(dt.date(2023, 5, 1), "culture", 3, muni=muni, area=area),  # registered 2022, used 2023
+        ],
+    )
+    rebuild_derived()
+    national = StatsScope("national", threshold=None)
+    rows = {r.year: (r.registered, r.taken_into_use) for r in yearly_rows(national)}
+    assert rows[2023] == (2, 1)
+    assert rows[2022] == (1, 0)
+    export = yearly_export(national)
+    by_now = {row[0]: row[-1] for row in export[1:]}
+    assert export[0][-1] == "Registered in the year and used by now"
+    assert (by_now[2023], by_now[2022]) == (2, 1)

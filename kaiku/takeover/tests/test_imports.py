@@ -171,7 +171,8 @@ def test_past_uses_are_recorded_through_the_import_channel_and_counted(world):
     by_year = {r.year: r for r in yearly_rows(NATIONAL, [2024, 2025])}
     y2024, y2025 = by_year[2024], by_year[2025]
     assert (y2024.taken_into_use, sum(y2024.adult), sum(y2024.child)) == (1, 2, 4)
-    assert y2025.taken_into_use == 2
+    # Both cards were registered in 2024: taken into use counts a card in its registration year only.
+    assert (y2025.registered, y2025.taken_into_use) == (0, 0)
     assert y2025.adult[3] == 1  # sports
 
     with CaptureQueriesContext(connection) as queries:
