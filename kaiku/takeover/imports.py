@@ -432,6 +432,7 @@ def _card_from_row(
     municipalities: dict[str, Municipality],
     genders: dict[str, str],
     situations: dict[str, str],
+    rules: NationalSettings,
 ) -> dict[str, Any] | None:
     """The card's fields from one row, or None after adding the row's errors."""
     before = errors.summary.error_count
@@ -539,9 +540,9 @@ def _card_from_row(
                 portal_consent=consent,
                 email=email,
             )
-            reason = cards.eligibility_error(details, site, on=registered_on)
+            reason = cards.eligibility_error(details, site, on=registered_on, rules=rules)
             if reason:
-                message = cards.CardError(reason, age=NationalSettings.get().min_holder_age).message
+                message = cards.CardError(reason, age=rules.min_holder_age).message
                 errors.add(row, CARD_ERROR_COLUMN.get(reason, "number"), message)
             fields.update(
                 birth_year=birth_year, postal_code=details.postal_code, children=children, municipality=municipality
@@ -569,6 +570,7 @@ def import_cards(
     sites, unmatched = _unmatched(SiteMapping.Kind.DISTRIBUTOR, export, "site", CARD_COLUMNS)
     municipalities = {m.code: m for m in Municipality.objects.select_related("area")}
     genders, situations = _choices(Gender.choices), _choices(LifeSituation.choices)
+    rules = NationalSettings.get()
     source = {"takeover": filename[:100]}
 
     def body(summary: Summary, errors: _Errors) -> None:
@@ -577,7 +579,7 @@ def import_cards(
         parsed: list[dict[str, Any]] = []
         first_row: dict[tuple[str, str], int] = {}
         for row, data, raw in _rows(export, CARD_COLUMNS, errors):
-            fields = _card_from_row(row, data, raw, errors, sites, municipalities, genders, situations)
+            fields = _card_from_row(row, data, raw, errors, sites, municipalities, genders, situations, rules)
             if fields is None:
                 continue
             code, key = ("old_id", fields["old_id"]) if fields["old_id"] else ("number", fields["number"])
@@ -702,7 +704,7 @@ def _write_cards(
 
 # A run that wrote at least this many registrations or uses has the statistics derived
 # again from the whole register, set-based, instead of folded change by change.
-REBUILD_FROM = 5000
+REBUILD_FROM = 2000
 
 
 def statistics_current(written: int) -> None:
