@@ -423,6 +423,34 @@ CARD_ERROR_COLUMN = {
 }
 
 
+def _number_of(
+    row: int, data: dict[str, str], errors: _Errors, taken_over: dict[str, str] | None = None
+) -> tuple[str, str | None]:
+    """The row's card number, and its old identifier when the number is X or Z (else None).
+
+    In a cards file (``taken_over`` None) a mobile-only row has no number yet; in a uses
+    file its number is that of the card taken over with the row's identifier.
+    """
+    text = data.get("number", "")
+    if numbers.mobile_only_kind(text) is not None:
+        old_id = data.get("old_id", "")
+        number = "" if taken_over is None else taken_over.get(old_id, "")
+        wrong = old_id_error(old_id)
+        if wrong is None and taken_over is not None and not number:
+            wrong = ("old_id_unknown", _("No mobile-only card has this identifier: import the cards first."))
+        if wrong:
+            errors.add(row, "old_id", wrong[1], wrong[0])
+        return number, old_id
+    number, message = normalise_number(text)
+    if message:
+        errors.add(row, "number", message)
+    elif not number:
+        errors.add(row, "number", _("The card number is missing."))
+    elif len(number) > NUMBER_MAX:
+        errors.add(row, "number", _("The card number is longer than %(n)s characters.") % {"n": NUMBER_MAX})
+    return number, None
+
+
 def _card_from_row(
     row: int,
     data: dict[str, str],
@@ -438,19 +466,7 @@ def _card_from_row(
     before = errors.summary.error_count
     # X or Z: a mobile-only card of the old register, found again by the row's old identifier.
     mobile_kind = numbers.mobile_only_kind(data.get("number", ""))
-    old_id = data.get("old_id", "")
-    if mobile_kind is not None:
-        number, old_id_wrong = "", old_id_error(old_id)
-        if old_id_wrong:
-            errors.add(row, "old_id", old_id_wrong[1], old_id_wrong[0])
-    else:
-        number, wrong = normalise_number(data.get("number", ""))
-        if wrong:
-            errors.add(row, "number", wrong)
-        elif not number:
-            errors.add(row, "number", _("The card number is missing."))
-        elif len(number) > NUMBER_MAX:
-            errors.add(row, "number", _("The card number is longer than %(n)s characters.") % {"n": NUMBER_MAX})
+    number, old_id = _number_of(row, data, errors)
     site = sites.get(site_key(data.get("site", "")))
     if site is None and not data.get("site"):
         errors.add(row, "site", _("The distributor site is missing."))
@@ -496,7 +512,7 @@ def _card_from_row(
     fields: dict[str, Any] = {
         "number": number,
         # The old identifier of a mobile-only card (X or Z), else empty.
-        "old_id": old_id if mobile_kind is not None else "",
+        "old_id": old_id or "",
         "site": site,
         "kind": kind,
         "status": status,
@@ -766,22 +782,7 @@ def import_uses(
         seen: dict[str, int] = {}
         today = timezone.localdate()
         for row, data, raw in _rows(export, USE_COLUMNS, errors):
-            if numbers.mobile_only_kind(data.get("number", "")) is not None:
-                old_id = data.get("old_id", "")
-                number = taken_over.get(old_id, "")
-                old_id_wrong = old_id_error(old_id) or (
-                    None
-                    if number
-                    else ("old_id_unknown", _("No mobile-only card has this identifier: import the cards first."))
-                )
-                if old_id_wrong:
-                    errors.add(row, "old_id", old_id_wrong[1], old_id_wrong[0])
-            else:
-                number, wrong = normalise_number(data.get("number", ""))
-                if wrong:
-                    errors.add(row, "number", wrong)
-                elif not number:
-                    errors.add(row, "number", _("The card number is missing."))
+            number, _old_id = _number_of(row, data, errors, taken_over)
             day = parse_date(raw.get("date"))
             if day is None:
                 errors.add(row, "date", _("Write the date as 2019-05-31 or 31.5.2019."))
