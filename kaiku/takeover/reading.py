@@ -59,7 +59,7 @@ class ExportError(Exception):
 @dataclass
 class Export:
     header: list[str]
-    rows: list[tuple[int, Sequence[Any]]]  # (row number in the file, cell values)
+    rows: Sequence[tuple[int, Sequence[Any]]]  # (row number in the file, cell values)
 
 
 def read_export(data: bytes, max_bytes: int = PAGE_MAX_BYTES) -> Export:
