@@ -164,7 +164,9 @@ def _children_cpu() -> float:
 
 
 def run_command(env: dict[str, str], *args: str) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds of the command's process, its last line)."""
+    """(wall seconds, CPU seconds of the command's process, its summary and phases).
+
+    Its error stream is a pipe, not a terminal: the command shows no progress bar then."""
     cpu = _children_cpu()
     started = time.monotonic()
     proc = subprocess.run(
@@ -177,10 +179,12 @@ def run_command(env: dict[str, str], *args: str) -> tuple[float, float, str]:
     )
     seconds = time.monotonic() - started
     cpu = _children_cpu() - cpu
-    last = proc.stdout.strip().splitlines()[-1:] or [proc.stderr[-2000:]]
     if proc.returncode != 0:
         raise RuntimeError(f"takeover {args[0]} failed:\n{proc.stderr[-4000:]}")
-    return seconds, cpu, last[0]
+    if "\r" in proc.stderr:
+        raise RuntimeError(f"takeover {args[0]} drew a progress bar into a pipe:\n{proc.stderr[-400:]}")
+    print(f"{args[0]}: {seconds:.1f} s, load {os.getloadavg()[0]:.1f}: {proc.stdout.strip()}", file=sys.stderr)
+    return seconds, cpu, " | ".join(proc.stdout.strip().splitlines()[-2:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.postgres:
         reexec_with_postgres([__file__, *(argv if argv is not None else sys.argv[1:])])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaiku.settings")
+    load_before = os.getloadavg()
     with temp_dir() as tmp:
         env = database_env(tmp)
         migrate(env)
@@ -233,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         "rerun_changes_nothing": rerun_clean,
         "statistics_current": current,
         "outputs": [cards_out, uses_out, again_cards_out, again_uses_out],
+        # The machine is shared: the load average (1, 5, 15 min) at the start and the end.
+        "load_before": [round(x, 1) for x in load_before],
+        "load_after": [round(x, 1) for x in os.getloadavg()],
         "check": check,
     }
     print(json.dumps(result, indent=2))

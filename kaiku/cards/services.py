@@ -85,10 +85,14 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def eligibility_error(details: HolderDetails, site: Site, on: dt.date | None = None) -> str | None:
-    """The reason code why these details cannot get a card, or None (DESIGN §4.1)."""
+def eligibility_error(
+    details: HolderDetails, site: Site, on: dt.date | None = None, rules: NationalSettings | None = None
+) -> str | None:
+    """The reason code why these details cannot get a card, or None (DESIGN §4.1).
+
+    ``rules``: the national settings when the caller holds them (an import checks many rows)."""
     on = on or today()
-    rules = NationalSettings.get()
+    rules = rules or NationalSettings.get()
     if not (1900 <= details.birth_year <= on.year):
         return "birth_year_invalid"
     # "16 or older, or turns 16 during the current year": only the birth year counts.

@@ -1,4 +1,4 @@
-"""Published history for the statistics: the yearly rows published before Kaiku, and monthly counts.
+"""Published history for the statistics: the yearly rows published before Kaiku.
 
 The statistics read path calls these functions only; the rows here are never added into
 a computed cell. ``with_published`` and ``with_published_export`` put the published
@@ -7,15 +7,12 @@ yearly rows beside the computed ones (the national yearly table and its export),
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from kaiku.takeover.models import MonthlyCount, PublishedYear
+from kaiku.takeover.models import PublishedYear
 
 
 @dataclass
@@ -82,22 +79,3 @@ def with_published_export(rows: list[list[Any]]) -> list[list[Any]]:
             )
         )
     return [[*header, _("Source")], *(r for _y, _o, r in sorted(merged, key=lambda t: (t[0], t[1])))]
-
-
-def monthly_counts(start: dt.date | None = None, end: dt.date | None = None) -> dict[tuple[int, str], dict[str, int]]:
-    """Past uses the old register counted by month (no single uses): (year, sector) → adult and child uses.
-
-    For the statistics' read path to show beside its computed counts, marked as counted
-    before Kaiku (the hook is the lead's, see docs/migration.md).
-    """
-    qs = MonthlyCount.objects.all()
-    if start is not None:
-        qs = qs.filter(month__gte=start.replace(day=1))
-    if end is not None:
-        qs = qs.filter(month__lte=end)
-    out: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"adult": 0, "child": 0})
-    for row in qs.values("month__year", "sector").annotate(adult=Sum("adult_uses"), child=Sum("child_uses")):
-        key = (row["month__year"], row["sector"])
-        out[key]["adult"] += row["adult"] or 0
-        out[key]["child"] += row["child"] or 0
-    return dict(out)

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +34,8 @@ from kaiku.cards import numbers
 from kaiku.cards import services as cards
 from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
 from kaiku.network.models import Municipality, NationalSettings, Sector, Site
-from kaiku.takeover.models import MonthlyCount, SiteMapping, TakeoverRun
+from kaiku.pending.models import PendingStat
+from kaiku.takeover.models import MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import Export, ExportError
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
@@ -52,18 +53,31 @@ def normalise_number(text: str) -> tuple[str, str | None]:
     """The card number as the register keeps it, and why it cannot be one.
 
     A Kaiku number (with its check character) or a number of a declared legacy format
-    (``kaiku.cards.numbers.parse_any``), in its canonical form; the reserved mobile-only
-    values X and Z and anything else are refused with a message for the row.
+    (``kaiku.cards.numbers.parse_any``), in its canonical form; anything else is refused
+    with a message for the row. The reserved mobile-only values X and Z are no number:
+    the caller asks ``numbers.mobile_only_kind`` first.
     """
     text = text.strip()
     if not text:
         return "", None
     try:
         return numbers.parse_any(text).canonical, None
-    except numbers.InvalidCardNumber as exc:
-        if exc.code == numbers.NumberError.MOBILE_ONLY:
-            return "", _("X and Z mark a card shown on a phone only: it gets a Kaiku card at the desk.")
+    except numbers.InvalidCardNumber:
         return "", _("The number is neither a Kaiku card number nor of a declared legacy format.")
+
+
+# The old register's identifier of a row: required where the number is X or Z (a
+# mobile-only card has no number of its own), so that a re-run finds the card again.
+OLD_ID_MAX = MobileOnlyCard._meta.get_field("old_id").max_length or 64
+
+
+def old_id_error(old_id: str) -> tuple[str, str] | None:
+    """(reason code, message) when a mobile-only row's old identifier cannot key its card."""
+    if not old_id:
+        return "old_id_missing", _("A card numbered X or Z needs its identifier in the old register in this column.")
+    if len(old_id) > OLD_ID_MAX:
+        return "old_id_too_long", _("The identifier is longer than %(n)s characters.") % {"n": OLD_ID_MAX}
+    return None
 
 
 CARD_COLUMNS = [
@@ -81,6 +95,12 @@ CARD_COLUMNS = [
     Column("life_situation", gettext_lazy("Life situation"), required=False),
     Column("email", gettext_lazy("E-mail"), required=False),
     Column("email_consent", gettext_lazy("E-mail consent"), required=False, help=gettext_lazy("yes or no")),
+    Column(
+        "old_id",
+        gettext_lazy("Identifier in the old register"),
+        required=False,
+        help=gettext_lazy("Required where the number is X or Z"),
+    ),
 ]
 USE_COLUMNS = [
     Column("number", gettext_lazy("Card number")),
@@ -95,6 +115,12 @@ USE_COLUMNS = [
     ),
     Column("assistants", gettext_lazy("Assistants"), required=False),
     Column("sector", gettext_lazy("Sector"), required=False, help=gettext_lazy("Else the venue's sector")),
+    Column(
+        "old_id",
+        gettext_lazy("Identifier in the old register"),
+        required=False,
+        help=gettext_lazy("Required where the number is X or Z"),
+    ),
 ]
 MONTHLY_COLUMNS = [
     Column("venue", gettext_lazy("Venue")),
@@ -117,6 +143,8 @@ class RowError:
     row: int
     column: str
     message: str
+    # A stable reason code where the rule has one (the mobile-only rows'), else empty.
+    code: str = ""
 
 
 @dataclass
@@ -131,6 +159,13 @@ class Summary:
     unmatched: list[str] = field(default_factory=list)
     committed: bool = False
     seconds: float = 0.0
+    # Seconds per step (reading the rows and checking them, writing, the statistics' fold).
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, phase: str, since: float) -> float:
+        now = time.monotonic()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - since
+        return now
 
     @property
     def ok(self) -> bool:
@@ -146,10 +181,10 @@ class _Errors:
         self.summary = summary
         self.labels = {c.code: c.label for c in columns}
 
-    def add(self, row: int, code: str, message: Any) -> None:
+    def add(self, row: int, code: str, message: Any, reason: str = "") -> None:
         self.summary.error_count += 1
         if len(self.summary.errors) < MAX_ERRORS:
-            self.summary.errors.append(RowError(row, str(self.labels.get(code, code)), str(message)))
+            self.summary.errors.append(RowError(row, str(self.labels.get(code, code)), str(message), reason))
 
 
 # --- Columns and cells -------------------------------------------------------------------
@@ -277,10 +312,14 @@ def map_site(mapping: SiteMapping, site: Site | None, actor: Any) -> SiteMapping
     return mapping
 
 
+def _column(export: Export, code: str, columns: list[Column]) -> set[str]:
+    """Every text of one column (none when the file lacks the optional column)."""
+    i = map_header(export.header, columns).get(code)
+    return set() if i is None else {cell_text(values[i]) for _n, values in export.rows if i < len(values)}
+
+
 def _unmatched(kind: str, export: Export, code: str, columns: list[Column]) -> tuple[dict[str, Site | None], list[str]]:
-    positions = map_header(export.header, columns)
-    i = positions[code]
-    sources = {cell_text(values[i]) for _n, values in export.rows if i < len(values)}
+    sources = _column(export, code, columns)
     sites = resolve_sites(kind, sources)
     unmatched = sorted({s for s in sources if s and sites.get(site_key(s)) is None})
     return sites, unmatched
@@ -328,6 +367,18 @@ def _run(
     return summary
 
 
+# PostgreSQL plans from table statistics, and autovacuum never sees the rows of the
+# import's one transaction: the tables it grows are analysed every this many batches.
+ANALYZE_EVERY = 20
+
+
+def _analyze(batch: int, *models: Any) -> None:
+    if connection.vendor == "postgresql" and batch % ANALYZE_EVERY == 1:
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def _chunks(items: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -372,6 +423,34 @@ CARD_ERROR_COLUMN = {
 }
 
 
+def _number_of(
+    row: int, data: dict[str, str], errors: _Errors, taken_over: dict[str, str] | None = None
+) -> tuple[str, str | None]:
+    """The row's card number, and its old identifier when the number is X or Z (else None).
+
+    In a cards file (``taken_over`` None) a mobile-only row has no number yet; in a uses
+    file its number is that of the card taken over with the row's identifier.
+    """
+    text = data.get("number", "")
+    if numbers.mobile_only_kind(text) is not None:
+        old_id = data.get("old_id", "")
+        number = "" if taken_over is None else taken_over.get(old_id, "")
+        wrong = old_id_error(old_id)
+        if wrong is None and taken_over is not None and not number:
+            wrong = ("old_id_unknown", _("No mobile-only card has this identifier: import the cards first."))
+        if wrong:
+            errors.add(row, "old_id", wrong[1], wrong[0])
+        return number, old_id
+    number, message = normalise_number(text)
+    if message:
+        errors.add(row, "number", message)
+    elif not number:
+        errors.add(row, "number", _("The card number is missing."))
+    elif len(number) > NUMBER_MAX:
+        errors.add(row, "number", _("The card number is longer than %(n)s characters.") % {"n": NUMBER_MAX})
+    return number, None
+
+
 def _card_from_row(
     row: int,
     data: dict[str, str],
@@ -381,16 +460,13 @@ def _card_from_row(
     municipalities: dict[str, Municipality],
     genders: dict[str, str],
     situations: dict[str, str],
+    rules: NationalSettings,
 ) -> dict[str, Any] | None:
     """The card's fields from one row, or None after adding the row's errors."""
     before = errors.summary.error_count
-    number, wrong = normalise_number(data.get("number", ""))
-    if wrong:
-        errors.add(row, "number", wrong)
-    elif not number:
-        errors.add(row, "number", _("The card number is missing."))
-    elif len(number) > NUMBER_MAX:
-        errors.add(row, "number", _("The card number is longer than %(n)s characters.") % {"n": NUMBER_MAX})
+    # X or Z: a mobile-only card of the old register, found again by the row's old identifier.
+    mobile_kind = numbers.mobile_only_kind(data.get("number", ""))
+    number, old_id = _number_of(row, data, errors)
     site = sites.get(site_key(data.get("site", "")))
     if site is None and not data.get("site"):
         errors.add(row, "site", _("The distributor site is missing."))
@@ -408,6 +484,8 @@ def _card_from_row(
     kind = KINDS.get(data.get("kind", "").lower())
     if kind is None:
         errors.add(row, "kind", _("Write personal or community."))
+    elif mobile_kind is not None and kind != mobile_kind:
+        errors.add(row, "kind", _("X marks a personal card and Z a community card."), "mobile_only_kind")
     status = STATUSES.get(data.get("status", "").lower())
     if status is None:
         errors.add(row, "status", _("Write active or inactive."))
@@ -433,6 +511,8 @@ def _card_from_row(
         )
     fields: dict[str, Any] = {
         "number": number,
+        # The old identifier of a mobile-only card (X or Z), else empty.
+        "old_id": old_id or "",
         "site": site,
         "kind": kind,
         "status": status,
@@ -476,9 +556,9 @@ def _card_from_row(
                 portal_consent=consent,
                 email=email,
             )
-            reason = cards.eligibility_error(details, site, on=registered_on)
+            reason = cards.eligibility_error(details, site, on=registered_on, rules=rules)
             if reason:
-                message = cards.CardError(reason, age=NationalSettings.get().min_holder_age).message
+                message = cards.CardError(reason, age=rules.min_holder_age).message
                 errors.add(row, CARD_ERROR_COLUMN.get(reason, "number"), message)
             fields.update(
                 birth_year=birth_year, postal_code=details.postal_code, children=children, municipality=municipality
@@ -494,7 +574,7 @@ def _comparable(card: Card) -> dict[str, Any]:
 
 def _apply(card: Card, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
-        if name != "number":
+        if name not in ("number", "old_id"):
             setattr(card, name, value)
     card.issued_on = card.registered_on
 
@@ -506,30 +586,53 @@ def import_cards(
     sites, unmatched = _unmatched(SiteMapping.Kind.DISTRIBUTOR, export, "site", CARD_COLUMNS)
     municipalities = {m.code: m for m in Municipality.objects.select_related("area")}
     genders, situations = _choices(Gender.choices), _choices(LifeSituation.choices)
+    rules = NationalSettings.get()
     source = {"takeover": filename[:100]}
 
     def body(summary: Summary, errors: _Errors) -> None:
         summary.unmatched = unmatched
+        lap = time.monotonic()
         parsed: list[dict[str, Any]] = []
-        first_row: dict[str, int] = {}
+        first_row: dict[tuple[str, str], int] = {}
         for row, data, raw in _rows(export, CARD_COLUMNS, errors):
-            fields = _card_from_row(row, data, raw, errors, sites, municipalities, genders, situations)
+            fields = _card_from_row(row, data, raw, errors, sites, municipalities, genders, situations, rules)
             if fields is None:
                 continue
-            seen = first_row.setdefault(fields["number"], row)
+            code, key = ("old_id", fields["old_id"]) if fields["old_id"] else ("number", fields["number"])
+            seen = first_row.setdefault((code, key), row)
             if seen != row:
-                errors.add(row, "number", _("The same card number as on row %(row)s.") % {"row": seen})
+                message = (
+                    _("The same identifier as on row %(row)s.")
+                    if code == "old_id"
+                    else _("The same card number as on row %(row)s.")
+                )
+                errors.add(row, code, message % {"row": seen})
                 continue
             parsed.append(fields)
+        lap = summary.lap("check", lap)
         if errors.summary.error_count or unmatched:
             return
         actor_or_none = actor if getattr(actor, "pk", None) else None
-        for chunk in _chunks(parsed):
-            existing = {c.number: c for c in Card.objects.filter(number__in=[f["number"] for f in chunk])}
+        for batch, chunk in enumerate(_chunks(parsed), 1):
+            _analyze(batch, Card, CardEvent, PendingStat)
+            existing = {
+                c.number: c for c in Card.objects.filter(number__in=[f["number"] for f in chunk if f["number"]])
+            }
+            mobile = {
+                m.old_id: m.card
+                for m in MobileOnlyCard.objects.filter(
+                    old_id__in=[f["old_id"] for f in chunk if f["old_id"]]
+                ).select_related("card")
+            }
             new: list[Card] = []
             changed: list[tuple[Card, list[str]]] = []
+            new_mobile: list[tuple[Card, str]] = []
             for fields in chunk:
-                card = existing.get(fields["number"])
+                card = mobile.get(fields["old_id"]) if fields["old_id"] else existing.get(fields["number"])
+                if fields["old_id"] and card is None:
+                    # A mobile-only card taken over: a new Kaiku number, its old identifier kept.
+                    card = Card(number="")
+                    new_mobile.append((card, fields["old_id"]))
                 if card is None or card.status == Card.Status.UNREGISTERED:
                     # New, or Kaiku's own pre-printed stock given out by the old register: registered now.
                     card = card or Card(number=fields["number"])
@@ -544,21 +647,36 @@ def import_cards(
                     changed.append((card, names))
                 else:
                     summary.unchanged += 1
-            _write_cards(new, changed, source, actor_or_none)
+            _number_mobile_only([card for card, _old_id in new_mobile])
+            _write_cards(new, changed, source, actor_or_none, mobile={id(card) for card, _old_id in new_mobile})
+            MobileOnlyCard.objects.bulk_create([MobileOnlyCard(old_id=o, card=card) for card, o in new_mobile])
             summary.created += len(new)
             summary.updated += len(changed)
             if progress is not None:
                 progress(len(chunk))
-        if summary.created:
-            card_statistics_current()
+        lap = summary.lap("write", lap)
+        statistics_current(summary.created)
+        summary.lap("statistics", lap)
 
     return _run(TakeoverRun.Kind.CARDS, export, body, filename=filename, actor=actor, commit=commit)
 
 
-def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source: dict[str, str], actor: Any) -> None:
-    """New cards with their registration (and the registration's statistics); changed cards corrected.
+def _number_mobile_only(cards_: list[Card]) -> None:
+    """A new Kaiku number for each mobile-only card (the old register had none for it)."""
+    while wanting := [card for card in cards_ if not card.number]:
+        batch = {numbers.generate() for _card in wanting}
+        batch -= set(Card.objects.filter(number__in=batch).values_list("number", flat=True))
+        for card, number in zip(wanting, batch, strict=False):
+            card.number = number
 
-    The history says where each card came from. A corrected card's event names the fields,
+
+def _write_cards(
+    new: list[Card], changed: list[tuple[Card, list[str]]], source: dict[str, str], actor: Any, mobile: set[int]
+) -> None:
+    """New cards with their registration (the statistics are told in ``PendingStat``); changed cards corrected.
+
+    The history says where each card came from, and a mobile-only card (X or Z in the old
+    register) that it is delivered digitally. A corrected card's event names the fields,
     never their values (holder details stay out of the history's details).
     """
     stock = [card for card in new if card.pk is not None]
@@ -576,12 +694,13 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
                     "given_on": card.registered_on.isoformat() if card.registered_on else "",
                     "valid_until": card.valid_until.isoformat() if card.valid_until else "",
                     **({"community": True} if card.is_community else {}),
+                    **({"mobile_only": True, "delivered": "digital"} if id(card) in mobile else {}),
                 },
             )
             for card in new
         ]
     )
-    registration_facts(new, events)
+    PendingStat.objects.bulk_create([PendingStat(kind=PendingStat.Kind.CARD_EVENT, ref=e.pk) for e in events])
     if changed:
         Card.objects.bulk_update([card for card, _names in changed], UPDATED_FIELDS)
         CardEvent.objects.bulk_create(
@@ -597,36 +716,26 @@ def _write_cards(new: list[Card], changed: list[tuple[Card, list[str]]], source:
         )
 
 
-# --- Statistics of the cards --------------------------------------------------------------
-# The two places the migration import writes statistics itself (past uses go through
-# record_uses, which keeps its own). When the statistics' internals change, only these change.
+# --- Statistics -------------------------------------------------------------------------
+
+# A run that wrote at least this many registrations or uses has the statistics derived
+# again from the whole register, set-based, instead of folded change by change.
+REBUILD_FROM = 2000
 
 
-def registration_facts(cards_: list[Card], events: list[CardEvent]) -> None:
-    """The registration fact of each new card, as ``stats.facts.card_fact`` writes it one by one.
+def statistics_current(written: int) -> None:
+    """The statistics counted now, in the import's transaction (through their public API),
+    rather than by the first dashboard read after it: they are current when it ends.
 
-    A new card has no other fact and no card-year yet, so its flags start false; the
-    rollups and summaries are then derived once for the whole run (``card_statistics_current``).
+    The register's writes left one ``PendingStat`` per registration and use; folding them
+    costs a few statements each (minutes for a national register), a rebuild a few per batch.
     """
-    from kaiku.stats.facts import card_fact_for
-    from kaiku.stats.models import CardFact
+    from kaiku.stats import intake
 
-    facts = []
-    for card, event in zip(cards_, events, strict=True):
-        assert card.registered_on is not None
-        fact = card_fact_for(card, CardEvent.Kind.REGISTERED, card.registered_on, event.pk)
-        fact.used, fact.shared_year = False, False
-        facts.append(fact)
-    CardFact.objects.bulk_create(facts)
-
-
-def card_statistics_current() -> None:
-    """The card rollups, yearly summaries and card-year counts derived again from the facts:
-    a few statements for the whole run instead of seven per card."""
-    from kaiku.stats.facts import rebuild_card_rollup, rebuild_summaries
-
-    rebuild_summaries()
-    rebuild_card_rollup()
+    if written >= REBUILD_FROM:
+        intake.rebuild()
+    else:
+        intake.current()
 
 
 # --- Past uses ---------------------------------------------------------------------------
@@ -659,18 +768,21 @@ def import_uses(
     """Past uses, each through ``visits.services.record_uses`` (import channel, dated on its day)."""
     sites, unmatched = _unmatched(SiteMapping.Kind.VENUE, export, "venue", USE_COLUMNS)
     via = f"takeover {filename}".strip()[:120]
+    # A mobile-only card's uses name it X or Z and its old identifier: its Kaiku number now.
+    taken_over = dict(
+        MobileOnlyCard.objects.filter(old_id__in=_column(export, "old_id", USE_COLUMNS)).values_list(
+            "old_id", "card__number"
+        )
+    )
 
     def body(summary: Summary, errors: _Errors) -> None:
         summary.unmatched = unmatched
+        lap = time.monotonic()
         requests: list[tuple[int, visits.UseRequest]] = []
         seen: dict[str, int] = {}
         today = timezone.localdate()
         for row, data, raw in _rows(export, USE_COLUMNS, errors):
-            number, wrong = normalise_number(data.get("number", ""))
-            if wrong:
-                errors.add(row, "number", wrong)
-            elif not number:
-                errors.add(row, "number", _("The card number is missing."))
+            number, _old_id = _number_of(row, data, errors, taken_over)
             day = parse_date(raw.get("date"))
             if day is None:
                 errors.add(row, "date", _("Write the date as 2019-05-31 or 31.5.2019."))
@@ -712,6 +824,7 @@ def import_uses(
                     ),
                 )
             )
+        lap = summary.lap("check", lap)
         if errors.summary.error_count or unmatched:
             return
         # A card inactivated since: its past uses are checked as of their day, as they were
@@ -723,7 +836,8 @@ def import_uses(
             inactive += found.values_list("pk", flat=True)
         for ids in _chunks(inactive):
             Card.objects.filter(pk__in=ids).update(status=Card.Status.ACTIVE)
-        for chunk in _chunks(requests):
+        for batch, chunk in enumerate(_chunks(requests), 1):
+            _analyze(batch, Use, PendingStat)
             # A re-run: the uses recorded before (their keys are made from the row) are
             # known in one query and left alone; record_uses would answer each on its own.
             known = set(
@@ -746,11 +860,9 @@ def import_uses(
                 progress(len(chunk))
         for ids in _chunks(inactive):
             Card.objects.filter(pk__in=ids).update(status=Card.Status.INACTIVE)
-        # The uses' statistics are counted now, in this transaction, rather than by the
-        # first dashboard read after the import: the statistics are current when it ends.
-        from kaiku.stats import intake
-
-        intake.fold()
+        lap = summary.lap("write", lap)
+        statistics_current(summary.created)
+        summary.lap("statistics", lap)
 
     return _run(TakeoverRun.Kind.USES, export, body, filename=filename, actor=actor, commit=commit)
 
@@ -821,6 +933,10 @@ def import_monthly(
                 summary.unchanged += 1
         MonthlyCount.objects.bulk_create(new, batch_size=BATCH)
         MonthlyCount.objects.bulk_update(changed, ["adult_uses", "child_uses", "source"], batch_size=BATCH)
+        # The statistics count each month added or changed (``kaiku.stats.intake`` folds these).
+        PendingStat.objects.bulk_create(
+            [PendingStat(kind=PendingStat.Kind.MONTHLY, ref=m.pk) for m in [*new, *changed]], batch_size=BATCH
+        )
         summary.created, summary.updated = len(new), len(changed)
         if progress is not None:
             progress(len(rows))

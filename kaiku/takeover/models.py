@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.cards.models import Card
 from kaiku.network.models import Sector, Site
 
 # Counts in one published or monthly row: well above the whole programme's size.
@@ -40,6 +41,26 @@ class SiteMapping(models.Model):
 
     def __str__(self) -> str:
         return self.source
+
+
+class MobileOnlyCard(models.Model):
+    """A card the old register kept without a number (X for a person, Z for an organisation):
+    shown on the holder's phone only, delivered digitally.
+
+    The migration import gave it a new Kaiku number; ``old_id`` is the export's identifier
+    of its row, by which a re-run finds it again.
+    """
+
+    old_id = models.CharField(_("identifier in the old register"), max_length=64, unique=True)
+    card = models.OneToOneField(Card, verbose_name=_("card"), related_name="+", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mobile-only card taken over")
+        verbose_name_plural = _("mobile-only cards taken over")
+
+    def __str__(self) -> str:
+        return f"mobile-only {self.card_id}"
 
 
 class MonthlyCount(models.Model):

@@ -1,22 +1,20 @@
-"""Reading a register export: CSV or XLSX, bounded in size and rows.
+"""Reading a register export: CSV or XLSX, with the migration import's larger limits.
 
-The whole register arrives at once, so the limits are larger than those of the everyday
-imports (``kaiku.web.uploads``), whose archive checks, CSV decoding and cell
-helpers are reused. Any problem raises ``SpreadsheetError`` with a stable ``code``.
+The reading itself is the everyday imports' (``kaiku.web.uploads.read_bytes``: archive
+checks, CSV decoding, rows, columns and cell length), given limits sized for a whole
+register. Any problem raises ``ExportError`` with a stable ``code`` and a message that
+names this import's limits.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from kaiku.web.uploads import check_archive, decode_csv, header_delimiter
+from kaiku.web.uploads import Limits, SpreadsheetError, read_bytes
 
 # The command reads the whole national register; the page takes one area's export.
 COMMAND_MAX_BYTES = 300 * 1024 * 1024
@@ -24,6 +22,19 @@ PAGE_MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 30
 MAX_CELL_CHARS = 320
+
+
+def limits(max_bytes: int) -> Limits:
+    """The reader's limits for a file of at most ``max_bytes``: an .xlsx may unpack to 8 times
+    its size (XML packs 5 to 20 times), with a text per three cells at most."""
+    return Limits(
+        max_bytes=max_bytes,
+        max_rows=MAX_ROWS,
+        max_columns=MAX_COLUMNS,
+        max_cell_chars=MAX_CELL_CHARS,
+        max_unpacked=max(40 * 1024 * 1024, 8 * max_bytes),
+        max_shared_strings=MAX_ROWS * MAX_COLUMNS // 3,
+    )
 
 
 class ExportError(Exception):
@@ -48,54 +59,20 @@ class ExportError(Exception):
 @dataclass
 class Export:
     header: list[str]
-    rows: list[tuple[int, Sequence[Any]]]  # (row number in the file, cell values)
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    from openpyxl import load_workbook
-
-    check_archive(data)
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
-    yield from enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), start=1)
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    text = decode_csv(data)
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text), delimiter=header_delimiter(first_line))
-    yield from enumerate(reader, start=1)
+    rows: Sequence[tuple[int, Sequence[Any]]]  # (row number in the file, cell values)
 
 
 def read_export(data: bytes, max_bytes: int = PAGE_MAX_BYTES) -> Export:
-    from kaiku.web.uploads import SpreadsheetError
-
-    if len(data) > max_bytes:
-        raise ExportError("too_large", mb=max_bytes // (1024 * 1024))
-    if not data.strip():
-        raise ExportError("empty")
-    header: list[str] | None = None
-    rows: list[tuple[int, Sequence[Any]]] = []
     try:
-        source = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
-        for number, values in source:
-            if len(values) > MAX_COLUMNS and any(v not in (None, "") for v in values[MAX_COLUMNS:]):
-                raise ExportError("too_many_columns", row=number)
-            values = values[:MAX_COLUMNS]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
-                raise ExportError("cell_too_long", row=number)
-            if header is None:
-                header = [str(v or "").strip() for v in values]
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise ExportError("too_many_rows")
-            rows.append((number, values))
+        table = read_bytes(data, limits(max_bytes))
     except SpreadsheetError as exc:
+        if exc.code == "too_large":
+            raise ExportError("too_large", mb=max_bytes // (1024 * 1024)) from None
+        if exc.code in ("too_many_columns", "cell_too_long"):
+            raise ExportError(exc.code, row=exc.params.get("row", "")) from None
+        if exc.code in ("empty", "too_many_rows", "not_a_spreadsheet"):
+            raise ExportError(exc.code) from None
         raise ExportError("unreadable", detail=exc.message) from None
-    except (csv.Error, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:  # a broken archive or CSV
-        raise ExportError("not_a_spreadsheet") from exc
-    if header is None or not rows:
+    if not table.rows:
         raise ExportError("empty")
-    return Export(header, rows)
+    return Export(table.header, table.rows)

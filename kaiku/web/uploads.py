@@ -30,8 +30,6 @@ from kaiku.web.errors import CodedError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
-# Rows read at most, blank ones included: a sheet can claim a row a million rows down.
-MAX_PHYSICAL_ROWS = 5 * MAX_ROWS
 MAX_COLUMNS = 40
 # The most one cell of Excel holds.
 MAX_CELL_CHARS = 32_767
@@ -44,6 +42,29 @@ MAX_RATIO = 100
 # ... and it may hold at most this many shared strings (each one is kept in memory).
 MAX_SHARED_STRINGS = 200_000
 MAX_PARTS = 500
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one read may cost. The everyday imports use the module's limits (``default_limits``);
+    the migration import (``kaiku.takeover.reading``) reads a whole register with larger ones."""
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_cell_chars: int
+    max_unpacked: int
+    max_shared_strings: int
+
+    @property
+    def max_physical_rows(self) -> int:
+        # Rows read at most, blank ones included: a sheet can claim a row a million rows down.
+        return 5 * self.max_rows
+
+
+def default_limits() -> Limits:
+    """The module's limits, read when called (a test may lower one)."""
+    return Limits(MAX_BYTES, MAX_ROWS, MAX_COLUMNS, MAX_CELL_CHARS, MAX_UNPACKED, MAX_SHARED_STRINGS)
 
 
 class SpreadsheetError(CodedError):
@@ -85,30 +106,32 @@ def read_upload(upload: UploadedFile) -> Table:
     return read_bytes(data)
 
 
-def read_bytes(data: bytes) -> Table:
-    if len(data) > MAX_BYTES:
+def read_bytes(data: bytes, limits: Limits | None = None) -> Table:
+    """The header and the non-blank rows; ``SpreadsheetError`` when a limit is passed."""
+    limits = limits or default_limits()
+    if len(data) > limits.max_bytes:
         raise SpreadsheetError("too_large")
     if not data.strip():
         raise SpreadsheetError("empty")
-    rows = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
+    rows = _xlsx_rows(data, limits) if data[:4] == b"PK\x03\x04" else _csv_rows(data, limits)
     table: list[tuple[int, list[Any]]] = []
     header: list[str] | None = None
     for number, values in rows:
         values = list(values)
-        if any(v not in (None, "") for v in values[MAX_COLUMNS:]):
+        if any(v not in (None, "") for v in values[limits.max_columns :]):
             raise SpreadsheetError("too_many_columns", row=number)
-        values = values[:MAX_COLUMNS]
+        values = values[: limits.max_columns]
         while values and values[-1] is None:  # openpyxl pads rows to the columns asked for
             values.pop()
         for i, value in enumerate(values):
-            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            if isinstance(value, str) and len(value) > limits.max_cell_chars:
                 raise SpreadsheetError("cell_too_long", row=number, column=_column_name(i))
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if header is None:
             header = [str(v or "").strip() for v in values]
             continue
-        if len(table) >= MAX_ROWS:
+        if len(table) >= limits.max_rows:
             raise SpreadsheetError("too_many_rows")
         table.append((number, values))
     if header is None:
@@ -126,9 +149,9 @@ def _column_name(index: int) -> str:
     return name
 
 
-def _numbered(rows: Iterable[Sequence[Any]]) -> Iterable[tuple[int, Sequence[Any]]]:
+def _numbered(rows: Iterable[Sequence[Any]], limits: Limits) -> Iterable[tuple[int, Sequence[Any]]]:
     for number, row in enumerate(rows, 1):
-        if number > MAX_PHYSICAL_ROWS:
+        if number > limits.max_physical_rows:
             raise SpreadsheetError("too_many_rows")
         yield number, row
 
@@ -138,13 +161,14 @@ def _numbered(rows: Iterable[Sequence[Any]]) -> Iterable[tuple[int, Sequence[Any
 _SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
 
-def check_archive(data: bytes) -> None:
+def check_archive(data: bytes, limits: Limits | None = None) -> None:
     """Refuse an .xlsx that would cost too much to parse, from its central directory only.
 
     The sizes come from the archive's directory, which a hostile file can fake; Python's
     ``zipfile`` never unpacks a part past its declared size (and fails on the CRC), so
     openpyxl cannot be fed more than was checked here.
     """
+    limits = limits or default_limits()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = archive.infolist()
@@ -152,17 +176,17 @@ def check_archive(data: bytes) -> None:
         raise SpreadsheetError("not_a_spreadsheet") from exc
     if len(parts) > MAX_PARTS:
         raise SpreadsheetError("not_a_spreadsheet")
-    if sum(p.file_size for p in parts) > MAX_UNPACKED:
+    if sum(p.file_size for p in parts) > limits.max_unpacked:
         raise SpreadsheetError("unpacks_too_large")
     for part in parts:
         if part.file_size > RATIO_CHECKED_FROM and part.file_size > MAX_RATIO * max(part.compress_size, 1):
             raise SpreadsheetError("unpacks_too_large")
     for part in parts:
         if part.filename.lower().endswith("sharedstrings.xml"):
-            _count_shared_strings(archive, part)
+            _count_shared_strings(archive, part, limits.max_shared_strings)
 
 
-def _count_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
+def _count_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo, most: int) -> None:
     count = 0
     tail = b""
     try:
@@ -171,17 +195,17 @@ def _count_shared_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> No
                 block = tail + chunk
                 # Count only matches that start in this chunk; the tail carries a split tag over.
                 count += len(_SHARED_STRING.findall(block)) - len(_SHARED_STRING.findall(tail))
-                if count > MAX_SHARED_STRINGS:
+                if count > most:
                     raise SpreadsheetError("too_many_strings")
                 tail = chunk[-16:]
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise SpreadsheetError("not_a_spreadsheet") from exc
 
 
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
+def _xlsx_rows(data: bytes, limits: Limits) -> Iterable[tuple[int, Sequence[Any]]]:
     from openpyxl import load_workbook
 
-    check_archive(data)
+    check_archive(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
@@ -189,7 +213,7 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
         sheet.reset_dimensions()  # type: ignore[union-attr]
         # Materialise inside the try: a broken archive may fail only while rows are read.
         # One column past the limit: a value there is refused, not silently dropped.
-        return list(_numbered(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)))
+        return list(_numbered(sheet.iter_rows(values_only=True, max_col=limits.max_columns + 1), limits))
     except SpreadsheetError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for malformed XML and archives
@@ -246,12 +270,12 @@ def header_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(data: bytes) -> Iterable[tuple[int, Sequence[Any]]]:
+def _csv_rows(data: bytes, limits: Limits) -> Iterable[tuple[int, Sequence[Any]]]:
     text = decode_csv(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=header_delimiter(text))
     rows = []
     try:
-        for number, row in _numbered(reader):
+        for number, row in _numbered(reader, limits):
             rows.append((number, row))
     except csv.Error as exc:
         # The csv module refuses a field over 128 kB (field_size_limit), far over the cell limit.

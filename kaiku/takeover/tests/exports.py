@@ -54,4 +54,5 @@ def card_row(number: str | None = None, **overrides: object) -> list[object]:
         "email_consent": "no",
     }
     row.update({k: str(v) for k, v in overrides.items()})
-    return [row[h] for h in CARD_HEADER]
+    # The optional old identifier goes last, after the header's columns (``old_id`` in the header).
+    return [row[h] for h in CARD_HEADER] + ([row["old_id"]] if "old_id" in row else [])

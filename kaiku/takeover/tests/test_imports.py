@@ -7,9 +7,10 @@ from django.utils import translation
 
 from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent
+from kaiku.pending.models import PendingStat
 from kaiku.stats.queries import StatsScope, yearly_rows
 from kaiku.takeover import imports
-from kaiku.takeover.models import MonthlyCount, SiteMapping, TakeoverRun
+from kaiku.takeover.models import MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import ExportError, read_export
 from kaiku.takeover.tests.exports import (
     CARD_HEADER,
@@ -29,8 +30,8 @@ def _english():
         yield
 
 
-def cards_export(rows):
-    return read_export(csv_bytes(CARD_HEADER, rows))
+def cards_export(rows, with_old_id=False):
+    return read_export(csv_bytes([*CARD_HEADER, "old_id"] if with_old_id else CARD_HEADER, rows))
 
 
 def test_it_checks_a_dry_run_without_writing_and_imports_all_rows_with_their_origin(world):
@@ -216,22 +217,29 @@ def test_a_past_use_the_register_would_refuse_imports_nothing(world):
 
 def test_monthly_counts_import_and_a_rerun_updates_the_month(world):
     rows = [["Tampereen Teatteri", "2019-05", "", "120", "30"], ["Tampereen Teatteri", "6/2019", "sports", "4", ""]]
+    dry = imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)))
+    assert (dry.committed, dry.created) == (False, 2)
+    assert not MonthlyCount.objects.exists() and not _monthly_pending()
     summary = imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
     assert (summary.committed, summary.created) == (True, 2)
     may = MonthlyCount.objects.get(month=dt.date(2019, 5, 1))
     assert (may.venue, may.sector, may.adult_uses, may.child_uses) == (world.venue_a, "culture", 120, 30)
+    # Each count created is waiting for the statistics, written in the import's transaction.
+    assert sorted(_monthly_pending()) == sorted(MonthlyCount.objects.values_list("pk", flat=True))
 
+    PendingStat.objects.all().delete()
     rows[0][3] = "125"
     again = imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
     assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
     assert MonthlyCount.objects.get(month=dt.date(2019, 5, 1)).adult_uses == 125
+    assert _monthly_pending() == [may.pk]  # only the changed month
+    PendingStat.objects.all().delete()
+    imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
+    assert _monthly_pending() == []
 
-    from kaiku.takeover.history import monthly_counts
 
-    assert monthly_counts() == {
-        (2019, "culture"): {"adult": 125, "child": 30},
-        (2019, "sports"): {"adult": 4, "child": 0},
-    }
+def _monthly_pending():
+    return list(PendingStat.objects.filter(kind=PendingStat.Kind.MONTHLY).values_list("ref", flat=True))
 
 
 def test_monthly_counts_refuse_this_month_and_repeats(world):
@@ -271,9 +279,13 @@ def test_formulas_are_refused(world):
     assert [(e.row, e.column) for e in summary.errors] == [(2, "Postal code")]
 
 
-def test_the_statistics_after_an_import_equal_those_rebuilt_from_the_register(world):
+# Folded change by change (a small run), or derived again from the register (a large one).
+@pytest.mark.parametrize("rebuild_from", [imports.REBUILD_FROM, 1])
+def test_the_statistics_after_an_import_equal_those_rebuilt_from_the_register(world, monkeypatch, rebuild_from):
     from kaiku.privacy.tests.stats_snapshot import snapshot
     from kaiku.stats.intake import rebuild
+
+    monkeypatch.setattr(imports, "REBUILD_FROM", rebuild_from)
 
     nums = [numbers.generate() for _ in range(6)]
     rows = [
@@ -330,3 +342,77 @@ def test_kaikus_own_stock_given_out_by_the_old_register_is_registered(world):
     assert yearly_rows(NATIONAL, [2024])[0].registered == 1
     again = imports.import_cards(cards_export([card_row(number)]), commit=True)
     assert (again.created, again.unchanged) == (0, 1)
+
+
+# --- X and Z: the old register's mobile-only cards (docs/legacy-numbers.md) ----------------
+
+
+def test_x_and_z_rows_become_mobile_only_cards_with_kaiku_numbers_found_again_by_their_old_id(world):
+    community = {"kind": "community", "birth_year": "", "postal_code": "", "municipality": "", "children": ""}
+    rows = [card_row("X", old_id="p-17"), card_row("z", old_id="org-3", **community), card_row("AAA9")]
+    done = imports.import_cards(cards_export(rows, with_old_id=True), filename="old.csv", commit=True)
+    assert (done.committed, done.created) == (True, 3)
+    person = MobileOnlyCard.objects.get(old_id="p-17").card
+    organisation = MobileOnlyCard.objects.get(old_id="org-3").card
+    # Kaiku numbers, with the check character; the kind X and Z declare.
+    assert numbers.is_valid(person.number) and numbers.is_valid(organisation.number)
+    assert (person.kind, organisation.kind) == (Card.Kind.PERSONAL, Card.Kind.COMMUNITY)
+    assert person.status == Card.Status.ACTIVE and person.registered_on == dt.date(2024, 3, 1)
+    event = CardEvent.objects.get(card=person)
+    assert event.details["takeover"] == "old.csv"
+    assert (event.details["mobile_only"], event.details["delivered"]) == (True, "digital")
+    assert "mobile_only" not in CardEvent.objects.get(card__number="AAA9").details
+    assert yearly_rows(NATIONAL, [2024])[0].registered == 3
+
+    again = imports.import_cards(cards_export(rows, with_old_id=True), commit=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert Card.objects.filter(number__in=[person.number, organisation.number]).count() == 2
+    assert MobileOnlyCard.objects.count() == 2
+
+    rows[0] = card_row("X", old_id="p-17", postal_code="33200")
+    changed = imports.import_cards(cards_export(rows, with_old_id=True), commit=True)
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 2)
+    person.refresh_from_db()
+    assert (person.postal_code, MobileOnlyCard.objects.get(old_id="p-17").card_id) == ("33200", person.pk)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "code"),
+    [
+        ({"number": "X"}, "Identifier in the old register", "old_id_missing"),
+        ({"number": "X", "old_id": "i" * 65}, "Identifier in the old register", "old_id_too_long"),
+        ({"number": "x", "old_id": "p-1", "kind": "community", "birth_year": "", "postal_code": "",
+          "municipality": "", "children": ""}, "Kind", "mobile_only_kind"),
+    ],
+)  # fmt: skip
+def test_a_mobile_only_row_without_its_key_imports_nothing_and_names_the_row_and_column(world, row, column, code):
+    number = row.pop("number")
+    summary = imports.import_cards(cards_export([card_row(), card_row(number, **row)], with_old_id=True), commit=True)
+    assert not summary.committed and not MobileOnlyCard.objects.exists()
+    assert [(e.row, e.column, e.code) for e in summary.errors] == [(3, column, code)]
+    assert summary.errors[0].message
+
+
+def test_the_same_old_id_twice_is_an_error(world):
+    rows = [card_row("X", old_id="p-1"), card_row("X", old_id="p-1")]
+    summary = imports.import_cards(cards_export(rows, with_old_id=True), commit=True)
+    assert [(e.row, e.column) for e in summary.errors] == [(3, "Identifier in the old register")]
+
+
+def test_a_mobile_only_cards_past_uses_find_it_by_its_old_id(world):
+    imports.import_cards(cards_export([card_row("X", old_id="p-17")], with_old_id=True), commit=True)
+    card = MobileOnlyCard.objects.get(old_id="p-17").card
+    header = [*USE_HEADER, "old_id"]
+    rows = [["X", "2024-05-02", "Tampereen Teatteri", "1", "", "", "", "p-17"]]
+    done = imports.import_uses(read_export(csv_bytes(header, rows)), commit=True)
+    assert (done.committed, done.created) == (True, 1)
+    assert Use.objects.get(channel=Channel.IMPORT).card == card
+    again = imports.import_uses(read_export(csv_bytes(header, rows)), commit=True)
+    assert (again.created, again.unchanged) == (0, 1)
+
+    unknown = [
+        ["Z", "2024-05-02", "Tampereen Teatteri", "0", "", "", "", "org-9"],
+        ["X", "2024-05-02", "Tampereen Teatteri", "0", "", "", "", ""],
+    ]
+    refused = imports.import_uses(read_export(csv_bytes(header, unknown)), commit=True)
+    assert [(e.row, e.code) for e in refused.errors] == [(2, "old_id_unknown"), (3, "old_id_missing")]

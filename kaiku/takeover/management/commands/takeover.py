@@ -53,8 +53,9 @@ class Command(BaseCommand):
             total=len(export.rows),
             unit="row",
             desc=what,
-            file=sys.stderr,
-            disable=options["no_progress"],
+            # The command's own error stream; on anything but a terminal (a log, a pipe) no bar.
+            file=getattr(self.stderr, "_out", sys.stderr),
+            disable=True if options["no_progress"] else None,
         )
         try:
             summary = imports.IMPORTERS[what](export, filename=path.name, commit=options["commit"], progress=bar.update)
@@ -79,6 +80,8 @@ class Command(BaseCommand):
             f"{summary.unchanged} unchanged, {summary.error_count} errors, {len(summary.unmatched)} unmatched "
             f"({summary.seconds:.1f} s)"
         )
+        if summary.phases:
+            self.stdout.write("phases: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in summary.phases.items()))
 
     def _show_mapping(self) -> None:
         rows = sorted(SiteMapping.objects.select_related("site"), key=lambda m: (m.site_id is not None, m.kind, m.key))
