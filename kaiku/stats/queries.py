@@ -995,7 +995,7 @@ def yearly_export(scope: StatsScope, years: Iterable[int] | None = None) -> list
         *(_("Child uses: %(sector)s") % {"sector": labels[s]} for s in SECTORS),
         str(YEARLY_HEADINGS[5]),
         str(YEARLY_HEADINGS[6]),
-        _("Registered in the year and used by now"),
+        str(_("Registered in the year and used by now")),
     ]
     by_now = registered_used_by_now(scope)
     rows = []
