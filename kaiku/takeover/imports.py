@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kaiku.audit import services as audit
+from kaiku.cards import imports as card_imports
 from kaiku.cards import numbers
 from kaiku.cards import services as cards
 from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
@@ -39,7 +40,7 @@ from kaiku.takeover.models import MobileOnlyCard, MonthlyCount, SiteMapping, Tak
 from kaiku.takeover.reading import Export, ExportError
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
-from kaiku.web.imports import Column, header_positions
+from kaiku.web.imports import Column, header_positions, parse_date
 from kaiku.web.uploads import cell_text, looks_like_formula
 
 # Rows written per statement batch; also how often the progress bar moves.
@@ -206,24 +207,6 @@ def _choices(choices: Iterable[tuple[str, Any]], extra: dict[str, str] | None = 
                 out[str(label).lower()] = code
     out.update(extra or {})
     return out
-
-
-def parse_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = cell_text(value)
-    try:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-        if m:
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text)
-        if m:
-            return dt.date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
-        return None
-    return None
 
 
 def parse_month(value: Any) -> dt.date | None:
@@ -411,13 +394,9 @@ CARD_FIELDS = (
     "email",
 )
 UPDATED_FIELDS = [n.removesuffix("_id") for n in CARD_FIELDS] + ["issued_on", "updated_at"]
+# The spreadsheet import's columns of the card rules, and the e-mail the migration export adds.
 CARD_ERROR_COLUMN = {
-    "too_young": "birth_year",
-    "birth_year_invalid": "birth_year",
-    "municipality_not_in_network": "municipality",
-    "municipality_outside_local_area": "municipality",
-    "postal_code_invalid": "postal_code",
-    "children_invalid": "children",
+    **card_imports.CARD_ERROR_COLUMN,
     "email_without_consent": "email_consent",
     "consent_without_email": "email",
 }
