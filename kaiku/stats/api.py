@@ -21,11 +21,15 @@ LICENCE = {
 
 class UsesRecordSerializer(serializers.Serializer):
     year = serializers.IntegerField()
-    municipality_code = serializers.CharField(help_text="Statistics Finland's three-digit municipality code.")
+    municipality_code = serializers.CharField(
+        help_text="Statistics Finland's three-digit municipality code: of the venues' municipality, "
+        "or with by=home of the holders' home municipality."
+    )
     municipality = serializers.CharField(help_text="The municipality's name in Finnish.")
     sector = serializers.ChoiceField(choices=Sector.choices)
     adult_uses = serializers.CharField(
-        help_text="Accepted uses by holders at venues in the municipality: a number, '<N' for a small count, "
+        help_text="Accepted uses by holders at venues in the municipality (by=home: by holders living in it), "
+        "a number, '<N' for a small count, "
         "or 'x' when hidden so that a small count cannot be worked out."
     )
     child_uses = serializers.CharField(help_text="Children (and community-card clients under 16) on those uses.")
@@ -47,10 +51,15 @@ class OpenDataQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(
         min_value=2000, max_value=2100, required=False, help_text="Only this year (2000 to 2100)."
     )
+    by = serializers.ChoiceField(
+        choices=queries.OPEN_DATA_BY,
+        default="venue",
+        help_text="venue (the default): per the venue's municipality; home: per the holder's home municipality.",
+    )
 
 
 class OpenDataView(APIView):
-    """Open data: Kaikukortti uses per municipality, year and sector (CC BY 4.0)."""
+    """Open data: Kaikukortti uses per municipality (the venue's, or the holder's home), year and sector (CC BY 4.0)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -68,5 +77,9 @@ class OpenDataView(APIView):
         year = query.validated_data.get("year")
         years = None if year is None else [year]
         k = NationalSettings.get().small_count_threshold
-        data = {"licence": LICENCE, "small_count_threshold": k, "results": queries.open_data(k, years)}
+        data = {
+            "licence": LICENCE,
+            "small_count_threshold": k,
+            "results": queries.open_data(k, years, query.validated_data["by"]),
+        }
         return Response(OpenDataSerializer(data).data)

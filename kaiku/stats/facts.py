@@ -77,6 +77,7 @@ def use_fact_for(use: Use) -> UseFact:
         outcome=use.outcome,
         reason=use.reason or "",
         voided=use.voided_at is not None,
+        life_situation=(use.card.life_situation if use.card else "") or "",
         **_holder_dims(use.card, day.year),
     )
 
@@ -106,7 +107,11 @@ def _bump_summary(fact: UseFact, sign: int) -> None:
 
 
 # The dimensions of the monthly rollup: (name, the fact's value as text).
-ROLLUP_DIMS = ("month", "sector", "art_form", "card_kind", "age_band", "gender", "card_area", "channel", "reason")
+# "home" is the holder's home municipality (its id, "" when none).
+ROLLUP_DIMS = (
+    "month", "sector", "art_form", "card_kind", "age_band", "gender", "card_area", "channel", "reason",
+    "home", "life_situation",
+)  # fmt: skip
 ROLLUP_AMOUNTS = ("uses", "adults", "children", "assistants", "accepted", "refused")
 ROLLUP_KEYS = ("year", "month", "day", "venue_area_key", "dim", "value")
 
@@ -122,6 +127,8 @@ def _rollup_values(fact: UseFact) -> list[str]:
         "" if fact.card_area_id is None else str(fact.card_area_id),
         fact.channel,
         fact.reason,
+        "" if fact.card_municipality_id is None else str(fact.card_municipality_id),
+        fact.life_situation,
     ]
 
 
@@ -717,7 +724,11 @@ def rebuild_card_rollup() -> int:
 
 def rollup_value_sql(dim: str) -> str:
     """A fact's value of a rollup dimension (``ROLLUP_DIMS``), in SQL, as ``_rollup_values`` gives it."""
-    return {"month": "''", "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')"}.get(dim, dim)
+    return {
+        "month": "''",
+        "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')",
+        "home": "COALESCE(CAST(card_municipality_id AS VARCHAR(20)), '')",
+    }.get(dim, dim)
 
 
 def rollup_sums_sql() -> tuple[str, list[Any]]:

@@ -104,28 +104,23 @@ def rebuild_derived() -> dict[str, int]:
     }
 
 
+def _kept(facts_of_reduced: Any, key: str, names: tuple[str, ...]) -> dict[Any, dict[str, str]]:
+    """The holder values of the facts of reduced cards, by the fact's source key."""
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in facts_of_reduced.values_list(key, *names)}
+
+
 @transaction.atomic
 def rebuild() -> dict[str, int]:
     """Throw the fact tables away and derive them again from uses and card events."""
     # Cards whose holder details were reduced (kaiku.privacy) no longer hold the birth
-    # year and gender their facts were made from: their facts keep the values they had.
+    # year, gender and life situation their facts were made from: their facts keep the values they had.
     reduced = Card.objects.filter(details_reduced_on__isnull=False).values("pk")
-    kept_uses = {
-        use_id: (band, gender)
-        for use_id, band, gender in UseFact.objects.filter(card_key__in=reduced).values_list(
-            "use_id", "age_band", "gender"
-        )
-    }
-    kept_events = {
-        event_id: (band, gender)
-        for event_id, band, gender in CardFact.objects.filter(card_key__in=reduced).values_list(
-            "event_id", "age_band", "gender"
-        )
-    }
+    kept_uses = _kept(UseFact.objects.filter(card_key__in=reduced), "use_id", ("age_band", "gender", "life_situation"))
+    kept_events = _kept(CardFact.objects.filter(card_key__in=reduced), "event_id", ("age_band", "gender"))
 
-    def keep(fact: Any, kept: dict[Any, tuple[str, str]], key: Any) -> Any:
-        if key in kept:
-            fact.age_band, fact.gender = kept[key]
+    def keep(fact: Any, kept: dict[Any, dict[str, str]], key: Any) -> Any:
+        for name, value in kept.get(key, {}).items():
+            setattr(fact, name, value)
         return fact
 
     PendingStat.objects.all().delete()  # what waited to be counted is in the register read below

@@ -90,6 +90,7 @@ class UseFact(models.Model):
     card_municipality = _fk("network.Municipality", _("holder's home municipality"), index=False)
     age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     gender = models.CharField(_("gender"), max_length=20, blank=True)
+    life_situation = models.CharField(_("life situation"), max_length=20, blank=True, default="", db_default="")
     card_kind = models.CharField(_("card kind"), max_length=20, blank=True)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     art_form = models.CharField(_("art form"), max_length=30, blank=True)

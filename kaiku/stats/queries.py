@@ -19,7 +19,7 @@ from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from kaiku.cards.models import Card, Gender
+from kaiku.cards.models import Card, Gender, LifeSituation
 from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.offers.models import ArtForm
 from kaiku.stats import intake, slices
@@ -84,7 +84,20 @@ def _child_sum() -> Any:
     return Coalesce(Sum(F("children") + F("community_clients")), 0)
 
 
-PEOPLE_DIMS = ("sector", "art_form", "card_kind", "age_band", "gender")
+PEOPLE_DIMS = ("sector", "art_form", "card_kind", "age_band", "gender", "home", "life_situation")
+# The fact's column of a dimension whose name is not a column: the holder's home municipality.
+FACT_COLUMNS = {"home": "card_municipality_id"}
+
+
+def _column(dim: str) -> str:
+    return FACT_COLUMNS.get(dim, dim)
+
+
+def _dim_value(dim: str, value: Any) -> Any:
+    """A fact column's value as the rollup keeps it (``facts._rollup_values``): the home municipality as text."""
+    if dim == "home":
+        return "" if value is None else str(value)
+    return value
 
 
 def _people_groups(counted: QuerySet[UseFact], dims: Sequence[str]) -> dict[str, dict[Any, list[int]]]:
@@ -95,23 +108,25 @@ def _people_groups(counted: QuerySet[UseFact], dims: Sequence[str]) -> dict[str,
     and the groupings are summed here.
     """
     out: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *dims)}
+    columns = [_column(d) for d in dims]
     if connection.vendor != "postgresql":
-        fine = counted.values("year", "month", *dims).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
+        fine = counted.values("year", "month", *columns).annotate(a=Coalesce(Sum("adults"), 0), c=_child_sum())
         for row in fine.order_by():
-            for dim, key in (("month", (row["year"], row["month"])), *((d, row[d]) for d in dims)):
+            keys = ((d, _dim_value(d, row[c])) for d, c in zip(dims, columns, strict=True))
+            for dim, key in (("month", (row["year"], row["month"])), *keys):
                 sums = out[dim].setdefault(key, [0, 0])
                 sums[0] += row["a"]
                 sums[1] += row["c"]
         return out
     inner, params = (
-        counted.values("year", "month", *dims, "adults", "children", "community_clients")
+        counted.values("year", "month", *columns, "adults", "children", "community_clients")
         .order_by()
         .query.sql_with_params()
     )
-    sets = ", ".join(["(year, month)", *(f"({d})" for d in dims)])
-    flags = ", ".join(f"GROUPING({d})" for d in ("year", *dims))
+    sets = ", ".join(["(year, month)", *(f"({c})" for c in columns)])
+    flags = ", ".join(f"GROUPING({c})" for c in ("year", *columns))
     sql = (
-        f"SELECT year, month, {', '.join(dims)}, {flags}, SUM(adults), SUM(children + community_clients) "  # noqa: S608
+        f"SELECT year, month, {', '.join(columns)}, {flags}, SUM(adults), SUM(children + community_clients) "  # noqa: S608
         f"FROM ({inner}) AS f GROUP BY GROUPING SETS ({sets})"
     )
     with connection.cursor() as cursor:
@@ -123,7 +138,7 @@ def _people_groups(counted: QuerySet[UseFact], dims: Sequence[str]) -> dict[str,
                 out["month"][(values[0], values[1])] = people
             else:
                 i = list(grouping[1:]).index(0)
-                out[dims[i]][values[2 + i]] = people
+                out[dims[i]][_dim_value(dims[i], values[2 + i])] = people
     return out
 
 
@@ -137,6 +152,20 @@ def _people_table(
         title,
         heading,
         [labels.get(k, k or _("Not given")) for k in keys],
+        ADULTS_CHILDREN,
+        [data[k] for k in keys],
+    )
+
+
+def _home_table(data: dict[str, list[int]]) -> Table:
+    """Uses by the holder's home municipality: municipalities by name, "Not known" last."""
+    munis = {str(m.pk): str(m) for m in Municipality.objects.filter(pk__in=[int(k) for k in data if k])}
+    keys = sorted((k for k in data if k), key=lambda k: (munis.get(k, ""), k)) + [k for k in data if not k]
+    return Table(
+        "homes",
+        _("Uses by the holder's home municipality"),
+        _("Home municipality"),
+        [munis.get(k, _("Unknown")) if k else _("Not known") for k in keys],
         ADULTS_CHILDREN,
         [data[k] for k in keys],
     )
@@ -217,6 +246,16 @@ def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[st
                 _("Gender"),
                 groups["gender"],
                 [*Gender.choices, ("", _("Not given"))],
+            )
+        )
+        tables.append(_home_table(groups["home"]))
+        tables.append(
+            _people_table(
+                "life_situations",
+                _("Uses by life situation"),
+                _("Life situation"),
+                groups["life_situation"],
+                [*LifeSituation.choices, ("", _("Not stated"))],
             )
         )
 
@@ -334,11 +373,13 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
     A group counts in a people table or the cross-area table only when it has counted
     uses, as when those tables are grouped from the counted facts alone.
     """
-    sets = ["year, month", *dims, "card_area, venue_area", "channel", "reason"]
-    columns = ["year", *dims, "card_area", "channel", "reason"]
+    dim_columns = [_column(d) for d in dims]
+    sets = ["year, month", *dim_columns, "card_area, venue_area", "channel", "reason"]
+    columns = ["year", *dim_columns, "card_area", "channel", "reason"]
+    names = ["year", *dims, "card_area", "channel", "reason"]
     inner, params = (
         uses.values(
-            "year", "month", *dims, "card_area", "venue_area", "channel", "reason", "outcome", "voided",
+            "year", "month", *dim_columns, "card_area", "venue_area", "channel", "reason", "outcome", "voided",
             "adults", "children", "community_clients", "assistants",
         )
         .order_by()
@@ -370,7 +411,7 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
                 totals = {"adults": adults, "children": children, "assistants": assistants}
                 continue
             at = grouped.index(True)
-            name, value = columns[at], values[at]
+            name, value = names[at], _dim_value(names[at], values[at])
             if name == "year":
                 if n:
                     groups["month"][(value, month)] = [adults, children]
@@ -1051,24 +1092,42 @@ def yearly_matrix(cells: list[YearCells]) -> list[list[str]]:
 OPEN_DATA_FIELDS = ["year", "municipality_code", "municipality", "sector", "adult_uses", "child_uses"]
 
 
+OPEN_DATA_BY = ("venue", "home")  # the venue's municipality, or the holder's home municipality
+
+
 @custom_plans()
-def open_data(threshold: int, years: Iterable[int] | None = None) -> list[dict[str, str | int]]:
-    """Uses per venue municipality x year x sector, suppressed per year's municipality x sector table."""
+def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "venue") -> list[dict[str, str | int]]:
+    """Uses per municipality x year x sector, suppressed per year's municipality x sector table.
+
+    ``by="venue"``: the venue's municipality (from the yearly summary); ``by="home"``: the
+    holder's home municipality, from the counted facts (a scan of the years asked for).
+    """
     intake.current()
-    qs = UseSummary.objects.all()
-    if years is not None:
-        qs = qs.filter(year__in=list(years))
+    rows: QuerySet[Any]
+    if by == "home":
+        facts = UseFact.objects.counted()
+        if years is not None:
+            facts = facts.filter(year__in=list(years))
+        rows = (
+            facts.exclude(card_municipality=None)
+            .values("year", "sector", municipality=F("card_municipality"))
+            .annotate(a=Sum("adults"), c=Sum(F("children") + F("community_clients")))
+        )
+    else:
+        summaries = UseSummary.objects.all()
+        if years is not None:
+            summaries = summaries.filter(year__in=list(years))
+        rows = (
+            summaries.exclude(venue_municipality=None)
+            .values("year", "sector", municipality=F("venue_municipality"))
+            .annotate(a=Sum("adults"), c=Sum("children"))
+        )
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
-    for row in (
-        qs.exclude(venue_municipality=None)
-        .values("year", "venue_municipality", "sector")
-        .annotate(a=Sum("adults"), c=Sum("children"))
-        .order_by()
-    ):
+    for row in rows.order_by():
         if row["sector"] not in SECTORS or not (row["a"] or row["c"]):
             continue
         i = SECTORS.index(row["sector"])
-        cells = data[row["year"]][row["venue_municipality"]]
+        cells = data[row["year"]][row["municipality"]]
         cells[i] += row["a"]
         cells[len(SECTORS) + i] += row["c"]
     munis = {m.pk: m for m in Municipality.objects.filter(pk__in={pk for y in data.values() for pk in y})}

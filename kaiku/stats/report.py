@@ -12,7 +12,7 @@ from kaiku.stats import charts, queries
 from kaiku.stats.queries import Filters, StatsScope
 from kaiku.stats.suppression import HIDDEN_NOTE, show_number, small_label
 
-REPORT_TABLES = ("months", "sectors", "art_forms", "age_bands", "cross_area")
+REPORT_TABLES = ("months", "sectors", "art_forms", "age_bands", "homes", "life_situations", "cross_area")
 
 
 def summary_text(area: Any, year: int, figures: dict[str, Any], threshold: int) -> str:

@@ -253,7 +253,10 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
             raise Http404 from None
         if not 2000 <= years[0] <= 2100:
             raise Http404
-    records = queries.open_data(threshold(), years)
+    by = request.GET.get("by", "venue")
+    if by not in queries.OPEN_DATA_BY:
+        raise Http404
+    records = queries.open_data(threshold(), years, by)
     rows: list[list[Any]] = [list(queries.OPEN_DATA_FIELDS)]
     rows += [[r[f] for f in queries.OPEN_DATA_FIELDS] for r in records]
     notes = [str(LICENCE_NOTE)]
@@ -261,7 +264,11 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
     if fmt not in spreadsheets.CSV_DELIMITERS:
         raise Http404
     return spreadsheets.csv_response(
-        rows, "kaikukortti-uses-by-municipality", notes, delimiter=spreadsheets.CSV_DELIMITERS[fmt], public=True
+        rows,
+        "kaikukortti-uses-by-home-municipality" if by == "home" else "kaikukortti-uses-by-municipality",
+        notes,
+        delimiter=spreadsheets.CSV_DELIMITERS[fmt],
+        public=True,
     )
 
 

@@ -35,3 +35,12 @@ def add_uses(world: Any) -> None:
     use(world, world.card_a, world.venue_b)
     use(world, "AAAA-BBBB-C", world.venue_a)  # malformed: a refused attempt
     use(world, world.card_a, world.venue_a, children=9)  # too many children: refused
+
+
+def vary_holders(world: Any) -> None:
+    """Give the world's cards life situations, and card B a home outside its issuing site's area."""
+    for card, situation in ((world.card_a, "student"), (world.card_b, "pensioner")):
+        card.life_situation = situation
+        card.save(update_fields=["life_situation"])
+    world.card_b.municipality = world.muni_a
+    world.card_b.save(update_fields=["municipality"])

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 NUMBER_IN_HTML = re.compile(r"<(?:td|dd|text)[^>]*>\s*(\d+)\s*</(?:td|dd|text)>")
 TABLES = ["months", "sectors", "art_forms", "card_kinds", "cross_area", "channels", "refused", "feedback"]
-HOLDER_TABLES = ["age_bands", "genders", "cards", "wellbeing"]
+HOLDER_TABLES = ["age_bands", "genders", "homes", "life_situations", "cards", "wellbeing"]
 
 
 def _scoped_urls(world):
@@ -96,9 +96,10 @@ def test_it_keeps_a_coordinator_to_their_area(world):
 def test_it_shows_venue_staff_no_holder_breakdowns(world):
     add_uses(world)
     html = world.client_for("venue_staff").get(f"/stats/venue/{world.venue_a.pk}/").content.decode()
-    assert 'id="t-age_bands"' not in html and 'id="t-genders"' not in html
-    response = world.client_for("venue_staff").get(f"/stats/venue/{world.venue_a.pk}/export/?table=age_bands")
-    assert response.status_code == 404
+    for key in ("age_bands", "genders", "homes", "life_situations"):
+        assert f'id="t-{key}"' not in html
+        response = world.client_for("venue_staff").get(f"/stats/venue/{world.venue_a.pk}/export/?table={key}")
+        assert response.status_code == 404
 
 
 def test_it_filters_by_sector_and_rejects_a_reversed_period(world):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 SNAPSHOT = [
     "use_id", "day", "year", "month", "venue_id", "venue_area_id", "venue_municipality_id", "card_key", "card_site_id",
     "card_area_id", "card_municipality_id", "age_band", "gender", "card_kind", "sector", "art_form", "adults",
-    "children", "community_clients", "assistants", "channel", "outcome", "reason", "voided",
+    "children", "community_clients", "assistants", "channel", "outcome", "reason", "voided", "life_situation",
 ]  # fmt: skip
 
 

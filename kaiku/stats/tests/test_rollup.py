@@ -11,7 +11,7 @@ from kaiku.stats import periods, queries
 from kaiku.stats.facts import ROLLUP_DIMS, rebuild_rollup
 from kaiku.stats.models import UseFact, UseRollup
 from kaiku.stats.queries import Filters, StatsScope, dashboard
-from kaiku.stats.tests.helpers import use
+from kaiku.stats.tests.helpers import use, vary_holders
 from kaiku.visits.models import Channel
 from kaiku.visits.services import void_use
 
@@ -35,6 +35,7 @@ def _from_facts():
         values = [
             "", f.sector, f.art_form, f.card_kind, f.age_band, f.gender,
             "" if f.card_area_id is None else str(f.card_area_id), f.channel, f.reason,
+            "" if f.card_municipality_id is None else str(f.card_municipality_id), f.life_situation,
         ]  # fmt: skip
         for dim, value, day in [
             (d, v, day) for d, v in zip(ROLLUP_DIMS, values, strict=True) for day in (0, f.day.day)
@@ -55,6 +56,7 @@ def _from_facts():
 
 
 def _random_uses(world, seed, n=40):
+    vary_holders(world)
     rng = random.Random(seed)
     done = []
     for _ in range(n):

@@ -19,7 +19,7 @@ from kaiku.stats import intake, queries, slices
 from kaiku.stats.facts import CARD_ROLLUP_KEYS, ROLLUP_DIMS, ROLLUP_KEYS
 from kaiku.stats.models import CardFact, CardRollup, PendingFact, SliceCards, SliceRollup, UseFact, UseRollup
 from kaiku.stats.queries import Filters, StatsScope, dashboard
-from kaiku.stats.tests.helpers import use
+from kaiku.stats.tests.helpers import use, vary_holders
 from kaiku.stats.tests.test_rollup import _published
 from kaiku.visits.models import Channel
 from kaiku.visits.services import void_use
@@ -56,6 +56,7 @@ def _from_facts():
         values = [
             "", f.sector, f.art_form, f.card_kind, f.age_band, f.gender,
             "" if f.card_area_id is None else str(f.card_area_id), f.channel, f.reason,
+            "" if f.card_municipality_id is None else str(f.card_municipality_id), f.life_situation,
         ]  # fmt: skip
         amounts = [
             int(counted),
@@ -106,6 +107,7 @@ def offers(world):
 
 
 def _random_uses(world, offers, rng, n=30, fold_sometimes=True):
+    vary_holders(world)
     done = []
     for _ in range(n):
         card, venue = rng.choice(
