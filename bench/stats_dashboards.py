@@ -73,7 +73,8 @@ pg = connection.vendor == "postgresql"
 # large prime first, so that the columns are independent of one another (before
 # 2026-11-28 every column was a function of g mod 100, which tied each venue to one
 # sector, art form, age band and channel: 36 of the 120 filter combinations occurred).
-PRIMES = iter([2654435761, 2246822519, 3266489917, 668265263, 374761393, 1181783497, 2869860233, 3575712277])
+PRIMES = iter([2654435761, 2246822519, 3266489917, 668265263, 374761393, 1181783497, 2869860233, 3575712277,
+               2147483647, 1610612741])
 if pg:
     src = f"FROM generate_series(1, {{N}}) AS s(i) CROSS JOIN LATERAL (SELECT i::bigint AS g) AS gg"
     day = "(date '2021-01-01' + ((g - 1) * {{DAYS}} / {{N}})::int)"
@@ -85,23 +86,32 @@ else:
 R = lambda n: f"(((g * {{next(PRIMES)}}) % 1000003) % {{n}})"
 sectors = "CASE WHEN sx < 38 THEN 'culture' WHEN sx < 43 THEN 'education' WHEN sx < 48 THEN 'science' ELSE 'sports' END"
 art = "CASE WHEN ax < 40 THEN '' WHEN ax < 55 THEN 'music' WHEN ax < 70 THEN 'theatre' WHEN ax < 85 THEN 'museum' ELSE 'sports' END"
+# The holder's home municipality: for 75 % of uses one of the venue's area's municipalities
+# (municipality i is in area i % AREAS), else any; the life situation: the registration
+# form's choices, a tenth not stated.
+home = f"CASE WHEN hx < 75 THEN (v % {{MUNIS}}) % {{AREAS}} + {{AREAS}} * (k % ({{MUNIS}} / {{AREAS}})) ELSE k % {{MUNIS}} END"
+situations = (
+    "CASE WHEN lx < 25 THEN 'unemployed' WHEN lx < 40 THEN 'student' WHEN lx < 60 THEN 'pensioner' "
+    "WHEN lx < 70 THEN 'employed' WHEN lx < 75 THEN 'family_leave' WHEN lx < 82 THEN 'rehabilitation' "
+    "WHEN lx < 85 THEN 'asylum' WHEN lx < 90 THEN 'other' ELSE '' END"
+)
 ages = "CASE WHEN gx < 20 THEN '16-24' WHEN gx < 40 THEN '25-34' WHEN gx < 65 THEN '35-49' WHEN gx < 90 THEN '50-64' ELSE '65+' END"
 inner = (
     f"SELECT {{day.format(DAYS=DAYS, N=N)}} AS d, {{R(VENUES)}} AS v, {{R(CARDS)}} AS k, {{R(100)}} AS sx, {{R(100)}} AS ax, "
-    f"{{R(100)}} AS gx, {{R(100)}} AS ox, {{R(10)}} AS cx {{src}}"
+    f"{{R(100)}} AS gx, {{R(100)}} AS ox, {{R(10)}} AS cx, {{R(100)}} AS hx, {{R(100)}} AS lx {{src}}"
 )
 sql = (
     "INSERT INTO stats_usefact (day, year, month, venue_id, venue_area_id, venue_municipality_id, card_key, "
     "card_site_id, card_area_id, card_municipality_id, age_band, gender, card_kind, sector, art_form, adults, "
-    "children, community_clients, assistants, channel, outcome, reason, voided) "
+    "children, community_clients, assistants, channel, outcome, reason, voided, life_situation) "
     f"SELECT d, {{y}}, {{mo}}, {{v0}} + v, {{a0}} + (v % {{MUNIS}}) % {{AREAS}}, {{m0}} + v % {{MUNIS}}, k + 1, "
-    f"{{d0}} + k % {{DISTRIBUTORS}}, {{a0}} + (k % {{DISTRIBUTORS}}) % {{MUNIS}} % {{AREAS}}, {{m0}} + k % {{MUNIS}}, "
+    f"{{d0}} + k % {{DISTRIBUTORS}}, {{a0}} + (k % {{DISTRIBUTORS}}) % {{MUNIS}} % {{AREAS}}, {{m0}} + {{home}}, "
     f"{{ages}}, CASE WHEN gx % 3 = 0 THEN 'woman' WHEN gx % 3 = 1 THEN 'man' ELSE '' END, "
     f"CASE WHEN k % 50 = 0 THEN 'community' ELSE 'personal' END, {{sectors}}, {{art}}, 1, "
     f"CASE WHEN cx < 7 THEN 0 ELSE cx - 6 END, 0, CASE WHEN cx = 0 THEN 1 ELSE 0 END, "
     f"CASE WHEN ox < 60 THEN 'scan' WHEN ox < 90 THEN 'typed' ELSE 'agency' END, "
     f"CASE WHEN ox < 97 THEN 'accepted' ELSE 'refused' END, CASE WHEN ox < 97 THEN '' ELSE 'expired' END, "
-    f"{{'false' if pg else '0'}} FROM ({{inner}}) AS x"
+    f"{{'false' if pg else '0'}}, {{situations}} FROM ({{inner}}) AS x"
 )
 with connection.cursor() as cur:
     cur.execute(sql)
@@ -182,6 +192,7 @@ pages = [
     ("national yearly table", "national_admin", "/stats/national/yearly/"),
     ("area export (xlsx)", "area_coordinator", f"/stats/area/{{info['area']}}/export/{{period}}&table=sectors&format=xlsx"),
     ("open data API (one year)", None, f"/api/stats/open-data/uses/?year={{year}}"),
+    ("open data API by home municipality (one year)", None, f"/api/stats/open-data/uses/?year={{year}}&by=home"),
     ("healthz (baseline)", None, "/healthz"),
 ]
 clients = {{}}
