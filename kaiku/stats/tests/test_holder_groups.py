@@ -24,6 +24,7 @@ from kaiku.stats.views import threshold
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):
