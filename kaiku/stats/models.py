@@ -76,6 +76,9 @@ class UseFact(models.Model):
         REFUSED = "refused", _("Refused")
 
     use_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    # A past month's count taken over from the old register (``takeover.MonthlyCount``,
+    # issue 24) instead of a use: counted uses without a card (``facts.monthly_fact_for``).
+    monthly_id = models.BigIntegerField(null=True, blank=True, unique=True)
     day = models.DateField(_("date"))
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))

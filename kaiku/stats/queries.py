@@ -23,6 +23,7 @@ from kaiku.cards.models import Card, Gender
 from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.offers.models import ArtForm
 from kaiku.stats import intake, slices
+from kaiku.stats.facts import MONTHLY
 from kaiku.stats.models import (
     AgeBand,
     AreaCardYear,
@@ -350,7 +351,7 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
         f"{', '.join(f'GROUPING({c})' for c in columns)}, "
         f"COUNT(*) FILTER (WHERE {counted}), SUM(adults) FILTER (WHERE {counted}), "
         f"SUM(children + community_clients) FILTER (WHERE {counted}), SUM(assistants) FILTER (WHERE {counted}), "
-        "COUNT(*) FILTER (WHERE outcome = %s), COUNT(*) FILTER (WHERE outcome = %s) "
+        "COUNT(*) FILTER (WHERE outcome = %s AND channel <> %s), COUNT(*) FILTER (WHERE outcome = %s AND channel <> %s) "
         f"FROM ({inner}) AS f GROUP BY GROUPING SETS ({', '.join(f'({s})' for s in sets)}, ())"
     )
     accepted, refused_outcome = UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED
@@ -360,7 +361,7 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [accepted] * 4 + [accepted, refused_outcome, *params])
+        cursor.execute(sql, [accepted] * 4 + [accepted, MONTHLY, refused_outcome, MONTHLY, *params])
         for row in cursor.fetchall():
             month, card_area, venue_area = row[:3]
             values = row[3 : 3 + len(columns)]
@@ -378,7 +379,8 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
                 if n:
                     pairs[(card_area, venue_area)] = adults + children
             elif name == "channel":
-                attempts[value] = [n_accepted, n_refused]
+                if n_accepted or n_refused:
+                    attempts[value] = [n_accepted, n_refused]
             elif name == "reason":
                 if n_refused:
                     refused[value] = n_refused
@@ -860,7 +862,8 @@ def wellbeing_change(sites: QuerySet[Site] | None = None, *, threshold: int | No
 
 def _attempts(uses: QuerySet[UseFact], dim: str) -> dict[Any, list[int]]:
     data: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
-    for row in uses.values(dim, "outcome").annotate(n=Count("pk")).order_by():
+    attempts = uses.exclude(channel=MONTHLY)  # a monthly count taken over is uses, not an attempt
+    for row in attempts.values(dim, "outcome").annotate(n=Count("pk")).order_by():
         data[row[dim]][0 if row["outcome"] == UseFact.Outcome.ACCEPTED else 1] += row["n"]
     return data
 

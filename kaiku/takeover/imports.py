@@ -36,7 +36,7 @@ from kaiku.cards import services as cards
 from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
 from kaiku.network.models import Municipality, NationalSettings, Sector, Site
 from kaiku.pending.models import PendingStat
-from kaiku.takeover.models import MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
+from kaiku.takeover.models import MONTHLY_MAX, MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import Export, ExportError
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
@@ -871,12 +871,13 @@ def import_monthly(
             sector = SECTORS.get(data.get("sector", "").lower()) if data.get("sector") else ""
             if sector is None:
                 errors.add(row, "sector", _("Write culture, education, science or sports."))
-            adults = parse_count(data.get("adult_uses", ""), default=-1)
-            children = parse_count(data.get("child_uses", ""))
+            adults = parse_count(data.get("adult_uses", ""), default=-1, most=MONTHLY_MAX)
+            children = parse_count(data.get("child_uses", ""), most=MONTHLY_MAX)
+            too_many = _("Write a whole number from 0 to %(most)s.") % {"most": MONTHLY_MAX}
             if adults is None or adults < 0:
-                errors.add(row, "adult_uses", _("Write a whole number."))
+                errors.add(row, "adult_uses", too_many)
             if children is None:
-                errors.add(row, "child_uses", _("Write a whole number."))
+                errors.add(row, "child_uses", too_many)
             if venue is None or month is None or sector is None or adults is None or adults < 0 or children is None:
                 continue
             key = (venue.pk, sector or venue.sector or Sector.CULTURE, month)
@@ -919,6 +920,7 @@ def import_monthly(
         summary.created, summary.updated = len(new), len(changed)
         if progress is not None:
             progress(len(rows))
+        statistics_current(len(new) + len(changed))
 
     return _run(TakeoverRun.Kind.MONTHLY, export, body, filename=filename, actor=actor, commit=commit)
 
