@@ -118,6 +118,9 @@ class UseFact(models.Model):
             models.Index(fields=["venue", "day"], name="usefact_venue_day"),
             # A municipality filter reads the municipality's facts of the period.
             models.Index(fields=["venue_municipality", "day"], name="usefact_vmuni_day"),
+            # The residents' figures (``queries.by_home``) read their home municipalities' facts of
+            # the period: an area's year at 1 M uses took 0.8-1 s without it, 64-76 ms with it.
+            models.Index(fields=["card_municipality", "day"], name="usefact_home_day"),
             models.Index(fields=["card_site", "day"], name="usefact_csite_day"),
             models.Index(fields=["card_key", "year"], name="usefact_card_year"),
         ]
