@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -194,20 +196,41 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cards:detail", card.pk)
     initial = {name: getattr(card, name) for name in REGISTRATION_FIELDS}
     form = HolderDetailsForm(request.POST or None, initial=initial, site=card.site)
-    if submit(request, form, lambda _data: correct_card(card, form.details(), request.user)):
-        messages.success(request, _("The details are corrected."))
-        return redirect("cards:detail", card.pk)
-    return render(request, "cards/correct.html", {"card": card, "site": card.site, "form": form})
+    done = _("The details are corrected.")
+    return _card_form(
+        request, card, form, "cards/correct.html", done, lambda _data: correct_card(card, form.details(), request.user)
+    )
 
 
 @login_required
 def inactivate(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     form = ReasonForm(request.POST or None)
-    if submit(request, form, lambda data: inactivate_card(card, data["reason"], request.user)):
-        messages.success(request, _("The card is inactivated."))
+    done = _("The card is inactivated.")
+    return _card_form(
+        request,
+        card,
+        form,
+        "cards/inactivate.html",
+        done,
+        lambda data: inactivate_card(card, data["reason"], request.user),
+    )
+
+
+def _card_form(
+    request: HttpRequest,
+    card: Card,
+    form: Form,
+    template: str,
+    done: str,
+    action: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """A card's page with one form: a valid POST runs the card action and goes back to the card
+    with ``done``; otherwise the page again, with a refusal on the form."""
+    if submit(request, form, action):
+        messages.success(request, done)
         return redirect("cards:detail", card.pk)
-    return render(request, "cards/inactivate.html", {"card": card, "site": card.site, "form": form})
+    return render(request, template, {"card": card, "site": card.site, "form": form})
 
 
 @login_required
