@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.scopes import get_distributor_site, request_scope
+from kaiku.accounts.scopes import get_distributor_site, request_scope, require_national
 from kaiku.cards import imports, legacy, numbers
 from kaiku.cards.forms import (
     CommunityCardForm,
@@ -256,23 +255,18 @@ def reissue_code(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Legacy number formats (national admin; docs/legacy-numbers.md) -------------------------
 
 
-def _national(request: HttpRequest) -> None:
-    if not request_scope(request).national:
-        raise PermissionDenied
-
-
 @never_cache
 @login_required
 def legacy_formats(request: HttpRequest) -> HttpResponse:
     """The declared formats, and a form to declare one more."""
-    _national(request)
+    require_national(request)
     return _legacy_format_page(request, None)
 
 
 @never_cache
 @login_required
 def legacy_format(request: HttpRequest, pk: int) -> HttpResponse:
-    _national(request)
+    require_national(request)
     return _legacy_format_page(request, get_object_or_404(LegacyFormat, pk=pk))
 
 
