@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -367,10 +367,7 @@ def groups(request: HttpRequest, card: Card) -> HttpResponse:
 
 
 def _visible_visit(card: Card, pk: int) -> GroupVisit:
-    visit = GroupVisit.objects.filter(pk=pk, site__area_id__in=services.holder_area_ids(card)).first()
-    if visit is None:
-        raise Http404
-    return visit
+    return get_object_or_404(GroupVisit, pk=pk, site__area_id__in=services.holder_area_ids(card))
 
 
 @require_POST
