@@ -63,6 +63,13 @@ def get_card(request: HttpRequest, pk: int) -> Card:
     return card
 
 
+def _to_new_card(request: HttpRequest, issued: Issued, message: str) -> HttpResponse:
+    """To the new card's page, where its activation code shows once; ``message`` names its number."""
+    _remember_code(request, issued)
+    messages.success(request, message % {"number": issued.card.display_number})
+    return redirect("cards:detail", issued.card.pk)
+
+
 def _remember_code(request: HttpRequest, issued: Issued) -> None:
     """The plain activation code is shown once, on the next page, then forgotten."""
     codes = request.session.get(SESSION_CODES, {})
@@ -112,9 +119,7 @@ def register(request: HttpRequest, site_id: int) -> HttpResponse:
                 count_refused_registration(form.cleaned_data["municipality"].code)
             form.add_error(None, exc.message)
         else:
-            _remember_code(request, issued)
-            messages.success(request, _("The card %(number)s is registered.") % {"number": issued.card.display_number})
-            return redirect("cards:detail", issued.card.pk)
+            return _to_new_card(request, issued, _("The card %(number)s is registered."))
     return render(request, "cards/register.html", {"site": site, "form": form})
 
 
@@ -122,19 +127,12 @@ def register(request: HttpRequest, site_id: int) -> HttpResponse:
 def community(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_distributor_site(request, site_id)
     form = CommunityCardForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = register_community_card(
-                site, form.cleaned_data["label"], request.user, number=form.cleaned_data["number"] or None
-            )
-        except CardError as exc:
-            form.add_error(None, exc.message)
-        else:
-            _remember_code(request, issued)
-            messages.success(
-                request, _("The community card %(number)s is ready.") % {"number": issued.card.display_number}
-            )
-            return redirect("cards:detail", issued.card.pk)
+    if done := submit(
+        request,
+        form,
+        lambda data: register_community_card(site, data["label"], request.user, number=data["number"] or None),
+    ):
+        return _to_new_card(request, done.result, _("The community card %(number)s is ready."))
     return render(request, "cards/community.html", {"site": site, "form": form})
 
 
@@ -237,10 +235,7 @@ def replace(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     form = ReplaceForm(request.POST or None)
     if done := submit(request, form, lambda data: replace_card(card, request.user, number=data["number"] or None)):
-        _remember_code(request, done.result)
-        number = done.result.card.display_number
-        messages.success(request, _("The new card is %(number)s. The old card no longer works.") % {"number": number})
-        return redirect("cards:detail", done.result.card.pk)
+        return _to_new_card(request, done.result, _("The new card is %(number)s. The old card no longer works."))
     return render(request, "cards/replace.html", {"card": card, "site": card.site, "form": form})
 
 

@@ -81,6 +81,13 @@ def old_id_error(old_id: str) -> tuple[str, str] | None:
     return None
 
 
+# Both the cards and the uses name the old register's identifier of a mobile-only card.
+OLD_ID = Column(
+    "old_id",
+    gettext_lazy("Identifier in the old register"),
+    required=False,
+    help=gettext_lazy("Required where the number is X or Z"),
+)
 CARD_COLUMNS = [
     Column("number", gettext_lazy("Card number"), help=gettext_lazy("As printed on the card")),
     Column("site", gettext_lazy("Distributor site"), help=gettext_lazy("The old register's name or identifier")),
@@ -96,12 +103,7 @@ CARD_COLUMNS = [
     Column("life_situation", gettext_lazy("Life situation"), required=False),
     Column("email", gettext_lazy("E-mail"), required=False),
     Column("email_consent", gettext_lazy("E-mail consent"), required=False, help=gettext_lazy("yes or no")),
-    Column(
-        "old_id",
-        gettext_lazy("Identifier in the old register"),
-        required=False,
-        help=gettext_lazy("Required where the number is X or Z"),
-    ),
+    OLD_ID,
 ]
 USE_COLUMNS = [
     Column("number", gettext_lazy("Card number")),
@@ -116,12 +118,7 @@ USE_COLUMNS = [
     ),
     Column("assistants", gettext_lazy("Assistants"), required=False),
     Column("sector", gettext_lazy("Sector"), required=False, help=gettext_lazy("Else the venue's sector")),
-    Column(
-        "old_id",
-        gettext_lazy("Identifier in the old register"),
-        required=False,
-        help=gettext_lazy("Required where the number is X or Z"),
-    ),
+    OLD_ID,
 ]
 MONTHLY_COLUMNS = [
     Column("venue", gettext_lazy("Venue")),
