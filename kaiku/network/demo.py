@@ -12,19 +12,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from kaiku.network.models import (
-    Acknowledgement,
-    Area,
-    AreaStatusChange,
-    ChecklistEntry,
-    ChecklistItem,
-    GuidelineVersion,
-    Invitation,
-    Municipality,
-    NationalSettings,
-    Sector,
-    Site,
-)
+from kaiku.network import models as network
+from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.network.onboarding import partner_sites
 from kaiku.web.tokens import token_hash
 
@@ -154,13 +143,13 @@ def populate_onboarding(ctx: Any) -> None:
     admin = ctx.users.get("national_admin")
     coordinator = ctx.users.get("coordinator")
     now = timezone.now()
-    old = GuidelineVersion.objects.create(
+    old = network.GuidelineVersion.objects.create(
         version="2024.1",
         summary="Partners give Kaikukortti holders free tickets and treat them like every other customer.",
         published_at=now - dt.timedelta(days=500),
         published_by=admin,
     )
-    current = GuidelineVersion.objects.create(
+    current = network.GuidelineVersion.objects.create(
         version="2026.1",
         summary=(
             "Partners give Kaikukortti holders free tickets and treat them like every other customer.\n"
@@ -172,44 +161,44 @@ def populate_onboarding(ctx: Any) -> None:
     )
     partners = list(partner_sites().order_by("pk"))
     for i, site in enumerate(partners):
-        Acknowledgement.objects.create(site=site, version=old, at=old.published_at + dt.timedelta(days=10))
+        network.Acknowledgement.objects.create(site=site, version=old, at=old.published_at + dt.timedelta(days=10))
         if i % 4:  # every fourth partner has not yet acknowledged the current version
-            Acknowledgement.objects.create(
+            network.Acknowledgement.objects.create(
                 site=site, version=current, at=current.published_at + dt.timedelta(days=i % 20)
             )
 
     # The pilot area's onboarding: planned last year, piloting now.
-    pilot = next((a for a in ctx.areas.values() if a.status == Area.Status.PILOT), None)
+    pilot = next((a for a in ctx.areas.values() if a.status == network.Area.Status.PILOT), None)
     if pilot is not None:
-        AreaStatusChange.objects.create(
+        network.AreaStatusChange.objects.create(
             area=pilot,
-            from_status=Area.Status.PLANNING,
-            to_status=Area.Status.PILOT,
+            from_status=network.Area.Status.PLANNING,
+            to_status=network.Area.Status.PILOT,
             pilot_start=pilot.pilot_start,
             pilot_end=pilot.pilot_end,
             changed_by=admin,
             changed_at=now - dt.timedelta(days=120),
         )
-        for i, item in enumerate(ChecklistItem.values[:6]):
-            ChecklistEntry.objects.create(
+        for i, item in enumerate(network.ChecklistItem.values[:6]):
+            network.ChecklistEntry.objects.create(
                 area=pilot, item=item, done_by=coordinator, done_at=now - dt.timedelta(days=200 - 20 * i)
             )
         venue = next((v for v in ctx.venues if v.area_id == pilot.pk), None)
         if venue is not None:
             # Created directly: the demo sends no e-mail.
-            Invitation.objects.create(
+            network.Invitation.objects.create(
                 site=venue,
                 email="uusi.kohde@demo.kaiku.fi",
-                kind=Invitation.Kind.ADMIN,
+                kind=network.Invitation.Kind.ADMIN,
                 token_hash=token_hash("demo-invitation"),
                 created_by=coordinator,
-                expires_at=Invitation.default_expiry(),
+                expires_at=network.Invitation.default_expiry(),
             )
 
-    planning = Area.objects.create(name="Kainuu", slug="kainuu", kind=Area.Kind.COUNTY)
-    ChecklistEntry.objects.create(area=planning, item=ChecklistItem.WORKING_GROUP, done_by=admin)
+    planning = network.Area.objects.create(name="Kainuu", slug="kainuu", kind=network.Area.Kind.COUNTY)
+    network.ChecklistEntry.objects.create(area=planning, item=network.ChecklistItem.WORKING_GROUP, done_by=admin)
 
-    if coordinator is not None and isinstance(ctx.areas.get("tampere"), Area):
+    if coordinator is not None and isinstance(ctx.areas.get("tampere"), network.Area):
         ctx.logins.append(
             (
                 "Onboarding (area coordinator)",
@@ -217,7 +206,7 @@ def populate_onboarding(ctx: Any) -> None:
                 reverse("onboarding:onboarding", args=[ctx.areas["tampere"].pk]),
             )
         )
-    ctx.extra["onboarding_demo"] = {"planning_area": planning, "sites": Site.objects.count()}
+    ctx.extra["onboarding_demo"] = {"planning_area": planning, "sites": network.Site.objects.count()}
 
 
 def _domain(name: str) -> str:
