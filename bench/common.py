@@ -52,6 +52,40 @@ WITH_POSTGRES = str(ROOT / "scripts" / "with-postgres.sh")
 # --------------------------------------------------------------------------- results
 
 
+# Setup code for ``django_script``: the benchmark's area with its municipality and
+# distributor site, and ``active_cards(count, birth_year)``, which registers that many active
+# personal cards there (``birth_year()`` gives each card's).
+AREA_SETUP = """
+import datetime as dt
+from django.utils import timezone
+from kaiku.cards import numbers
+from kaiku.cards.models import Card
+from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
+
+NationalSettings.get()
+today = timezone.localdate()
+area = Area.objects.create(name="Benchmark", slug="bench", status=Area.Status.ACTIVE)
+muni = Municipality.objects.create(code="837", name_fi="Tampere", name_sv="Tammerfors", area=area)
+distributor = Site.objects.create(kind=Site.Kind.DISTRIBUTOR, name="Social office", area=area, municipality=muni)
+
+
+def active_cards(count, birth_year):
+    seen, cards = set(), []
+    while len(cards) < count:
+        number = numbers.generate()
+        if number in seen:
+            continue
+        seen.add(number)
+        cards.append(Card(
+            number=number, site=distributor, status=Card.Status.ACTIVE, kind=Card.Kind.PERSONAL,
+            registered_on=today - dt.timedelta(days=100), issued_on=today - dt.timedelta(days=100),
+            valid_until=today + dt.timedelta(days=265), birth_year=birth_year(), municipality=muni,
+            postal_code="33100", children=2,
+        ))
+    Card.objects.bulk_create(cards, batch_size=2000)
+"""
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0..100) by nearest rank; 0.0 for no values."""
     if not values:
@@ -322,6 +356,18 @@ def _send(conn: http.client.HTTPConnection, req: Request) -> int:
     return response.status
 
 
+def _send_or_reconnect(
+    server: Server, conn: http.client.HTTPConnection, req: Request
+) -> tuple[int, http.client.HTTPConnection]:
+    """The response's status and the connection to go on with: a dropped connection counts as
+    status 0 (an error) and is opened again."""
+    try:
+        return _send(conn, req), conn
+    except OSError:
+        conn.close()
+        return 0, http.client.HTTPConnection(server.host, server.port, timeout=30)
+
+
 def _ok(status: int, expected: tuple[int, ...]) -> bool:
     return status in expected
 
@@ -365,13 +411,7 @@ def fixed_rate(
                     errors += 1
                     dropped += 1
                 continue
-            req = make_request(i)
-            try:
-                status = _send(conn, req)
-            except OSError:
-                status = 0
-                conn.close()
-                conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+            status, conn = _send_or_reconnect(server, conn, make_request(i))
             took = (time.perf_counter() - scheduled) * 1000
             with lock:
                 latencies.append(took)
@@ -482,12 +522,7 @@ def _python_closed_loop(
                 i = next(counter)
             req = make_request(i)
             began = time.perf_counter()
-            try:
-                status = _send(conn, req)
-            except OSError:
-                status = 0
-                conn.close()
-                conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+            status, conn = _send_or_reconnect(server, conn, req)
             mine.append((time.perf_counter() - began) * 1000)
             failed += not _ok(status, expected)
         conn.close()

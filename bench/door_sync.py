@@ -44,41 +44,24 @@ GOAL_SECONDS = 3.0
 BATCH = 1000
 TOKEN = "kkd_bench-door-device"
 
-SETUP = """
-import datetime as dt, json
-from django.utils import timezone
-from kaiku.cards import numbers
-from kaiku.cards.models import Card
+SETUP = (
+    common.AREA_SETUP
+    + """
+import json
 from kaiku.door.codes import card_code
 from kaiku.door.models import DeviceToken
-from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
+from kaiku.web.tokens import token_hash
 
-NationalSettings.get()
-today = timezone.localdate()
-area = Area.objects.create(name="Benchmark", slug="bench", status=Area.Status.ACTIVE)
-muni = Municipality.objects.create(code="837", name_fi="Tampere", name_sv="Tammerfors", area=area)
-distributor = Site.objects.create(kind=Site.Kind.DISTRIBUTOR, name="Social office", area=area, municipality=muni)
 venue = Site.objects.create(kind=Site.Kind.VENUE, name="Venue", area=area, municipality=muni, sector=Sector.CULTURE)
 DeviceToken.objects.create(venue=venue, label="bench", token_hash=token_hash(TOKEN), hint=TOKEN[:8])
-seen, cards = set(), []
-while len(cards) < 5000:
-    number = numbers.generate()
-    if number in seen:
-        continue
-    seen.add(number)
-    cards.append(Card(
-        number=number, site=distributor, status=Card.Status.ACTIVE, kind=Card.Kind.PERSONAL,
-        registered_on=today - dt.timedelta(days=100), issued_on=today - dt.timedelta(days=100),
-        valid_until=today + dt.timedelta(days=265), birth_year=1980, municipality=muni,
-        postal_code="33100", children=2,
-    ))
-Card.objects.bulk_create(cards, batch_size=2000)
+active_cards(5000, lambda: 1980)
 cards = list(Card.objects.select_related("site__area").order_by("pk"))
 codes = [card_code(c) for c in cards]
 # Inactivated after the device went offline: the device still accepts their codes.
 Card.objects.filter(pk__in=[c.pk for c in cards[::10]]).update(status=Card.Status.INACTIVE, code_version=2)
 print(json.dumps({"venue": venue.pk, "codes": codes}))
 """
+)
 
 # The baseline for the door's sync: the same number of offline uses recorded one by one with
 # visits.services.record_use in one process, without HTTP, JSON or code checks.
@@ -105,7 +88,6 @@ print(json.dumps({"seconds": time.perf_counter() - began}))
 COUNT = """
 import json
 from kaiku.visits.models import Use
-from kaiku.web.tokens import token_hash
 print(json.dumps({"uses": Use.objects.count(), "forced": Use.objects.filter(forced=True).count()}))
 """
 

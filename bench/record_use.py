@@ -50,21 +50,14 @@ GOAL_P99_MS = 25.0
 GOAL_THROUGHPUT = 200.0
 PASSWORD = "bench-password-123"
 
-SETUP = """
-import datetime as dt, json, random
-from django.utils import timezone
+SETUP = (
+    common.AREA_SETUP
+    + """
+import json, random
 from kaiku.accounts.models import Role, RoleAssignment, User
-from kaiku.cards import numbers
-from kaiku.cards.models import Card
-from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.visits.models import Channel, Use
 
 rng = random.Random(2026)
-NationalSettings.get()
-today = timezone.localdate()
-area = Area.objects.create(name="Benchmark", slug="bench", status=Area.Status.ACTIVE)
-muni = Municipality.objects.create(code="837", name_fi="Tampere", name_sv="Tammerfors", area=area)
-distributor = Site.objects.create(kind=Site.Kind.DISTRIBUTOR, name="Social office", area=area, municipality=muni)
 venues = [
     Site.objects.create(kind=Site.Kind.VENUE, name=f"Venue {i}", area=area, municipality=muni, sector=Sector.CULTURE)
     for i in range(5)
@@ -72,20 +65,7 @@ venues = [
 venue = venues[0]
 staff = User.objects.create_user("door@bench.example", PASSWORD)
 RoleAssignment.objects.create(user=staff, role=Role.VENUE_STAFF, site=venue)
-seen = set()
-cards = []
-while len(cards) < CARDS:
-    number = numbers.generate()
-    if number in seen:
-        continue
-    seen.add(number)
-    cards.append(Card(
-        number=number, site=distributor, status=Card.Status.ACTIVE, kind=Card.Kind.PERSONAL,
-        registered_on=today - dt.timedelta(days=100), issued_on=today - dt.timedelta(days=100),
-        valid_until=today + dt.timedelta(days=265), birth_year=rng.randint(1940, 2008),
-        municipality=muni, postal_code="33100", children=2,
-    ))
-Card.objects.bulk_create(cards, batch_size=2000)
+active_cards(CARDS, lambda: rng.randint(1940, 2008))
 cards = list(Card.objects.all())
 now = timezone.now()
 uses = []
@@ -101,6 +81,7 @@ from kaiku.door.services import create_device_token
 _device, token = create_device_token(venue, "Benchmark door", staff)
 print(json.dumps({"venue": venue.pk, "email": staff.email, "token": token, "numbers": [c.number for c in cards[:2000]]}))
 """
+)
 
 COUNT = """
 import json

@@ -1,17 +1,20 @@
-"""Figures by the holder's home municipality, read from the register (``kaiku.reports``).
+"""Figures by the holder's home municipality (``kaiku.reports``), read from the statistics.
 
-``reports.residents.resident_figures`` reads ``cards.Card`` and ``visits.Use`` until the
-statistics' facts carry the home municipality. This measures what it costs on a register
-the size DESIGN §1 plans for: 300 municipalities in 20 areas, C cards and N uses spread
-from 1 January 2021 to today (generated inside the database with one INSERT ... SELECT
-each), then, in a Django process, the median of several rounds of:
+``reports.residents.resident_figures`` reads the statistics' read path
+(``stats.queries.by_home``: the card facts and the use facts, by the holder's home
+municipality) and, for valid cards only, ``cards.Card``. This measures what it costs on a
+register the size DESIGN §1 plans for: 300 municipalities in 20 areas, C cards and N uses
+spread from 1 January 2021 to today (generated inside the database with one INSERT ...
+SELECT each), and their facts made from the register rows with one INSERT ... SELECT each
+(the ORM's query of the columns ``intake`` copies; the rollups and slices, which nothing
+here reads, are not derived). Then, in a Django process, the median of several rounds of:
 
-- ``rates.figures_per_thousand`` for the last full year: national (from the register, and
-  from the dashboard's own figures as the national dashboard would call it), one area, one
-  municipality (what a dashboard would add to its key figures);
+- ``rates.figures_per_thousand`` for the last full year: national (from the statistics by
+  home municipality, and from the dashboard's own figures as the national dashboard calls
+  it), one area, one municipality (what a dashboard adds to its key figures);
 - ``rates.area_comparison`` (the area page and the annual report's table);
 - ``wellbeing.pack`` for one municipality (two years; its "uses at the municipality's
-  venues" reads the statistics' facts, empty here, so that part is not measured).
+  venues" reads the statistics' facts by the venue's municipality).
 
     .venv/bin/python bench/reports_residents.py                          # SQLite, 1 M uses
     .venv/bin/python bench/reports_residents.py --postgres --uses 10000000
@@ -100,9 +103,51 @@ insert(Use, {{
     "idempotency_key": "'k' || g",
 }}, N)
 uses_s = time.perf_counter() - began
+began = time.perf_counter()
+from django.db.models import BooleanField, Case, F, Value, When
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from kaiku.stats.models import CardFact, UseFact
+
+
+def insert_select(model, columns, qs):
+    # The ORM's SELECT of the columns, in order, inserted as it stands.
+    sql, params = qs.values_list(*columns.values()).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {{model._meta.db_table}} ({{', '.join(columns)}}) {{sql}}", params)
+
+
+home = Coalesce("card__municipality_id", "card__site__municipality_id")
+facts = Use.objects.annotate(
+    f_year=ExtractYear("used_on"), f_month=ExtractMonth("used_on"), f_varea=F("venue__area_id"),
+    f_vmuni=F("venue__municipality_id"), f_site=F("card__site_id"), f_carea=F("card__site__area_id"), f_home=home,
+    f_age=Value("50-64"), f_empty=Value(""), f_kind=F("card__kind"),
+    f_voided=Case(When(voided_at=None, then=Value(False)), default=Value(True), output_field=BooleanField()),
+)
+insert_select(UseFact, {{
+    "use_id": "pk", "day": "used_on", "year": "f_year", "month": "f_month", "venue_id": "venue_id",
+    "venue_area_id": "f_varea", "venue_municipality_id": "f_vmuni", "card_key": "card_id", "card_site_id": "f_site",
+    "card_area_id": "f_carea", "card_municipality_id": "f_home", "age_band": "f_age", "gender": "f_empty",
+    "card_kind": "f_kind", "sector": "sector", "art_form": "f_empty", "adults": "adults",
+    "children": "children", "community_clients": "community_clients", "assistants": "assistants",
+    "channel": "channel", "outcome": "outcome", "reason": "reason", "voided": "f_voided",
+}}, facts)
+registrations = Card.objects.exclude(registered_on=None).annotate(
+    f_kind=Value("registered"), f_year=ExtractYear("registered_on"), f_month=ExtractMonth("registered_on"),
+    f_carea=F("site__area_id"), f_smuni=F("site__municipality_id"),
+    f_home=Coalesce("municipality_id", "site__municipality_id"), f_age=Value("50-64"), f_empty=Value(""),
+)
+insert_select(CardFact, {{
+    "kind": "f_kind", "day": "registered_on", "year": "f_year", "month": "f_month", "card_key": "pk",
+    "card_site_id": "site_id", "card_area_id": "f_carea", "site_municipality_id": "f_smuni",
+    "card_municipality_id": "f_home", "age_band": "f_age", "gender": "f_empty", "card_kind": "kind",
+}}, registrations)
+facts_s = time.perf_counter() - began
 with connection.cursor() as cursor:
     cursor.execute("ANALYZE")
-print(json.dumps({{"cards_s": cards_s, "uses_s": uses_s, "uses": Use.objects.count(), "cards": Card.objects.count()}}))
+print(json.dumps({{
+    "cards_s": cards_s, "uses_s": uses_s, "facts_s": facts_s, "uses": Use.objects.count(),
+    "cards": Card.objects.count(), "use_facts": UseFact.objects.count(), "card_facts": CardFact.objects.count(),
+}}))
 """
 
 MEASURE = r"""
@@ -116,7 +161,7 @@ area = Area.objects.order_by("pk").first()
 muni = Municipality.objects.filter(area=area).order_by("pk").first()
 period = Filters(start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
 cases = {{
-    "figures_per_thousand, national": lambda: rates.figures_per_thousand(StatsScope("national", threshold=None), period),
+    "figures_per_thousand, national, by home municipality": lambda: rates.figures_per_thousand(StatsScope("national", threshold=None), period),
     "figures_per_thousand, national, dashboard's figures": lambda: rates.figures_per_thousand(
         StatsScope("national", threshold=None), period, {{"cards_used": 1000, "uses": 5000}}
     ),
@@ -157,7 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         migrate(env)
         began = time.perf_counter()
         info = json.loads(django_script(SETUP.format(cards=args.cards, uses=args.uses), env).strip().splitlines()[-1])
-        print(f"loaded {info['cards']:,} cards and {info['uses']:,} uses in {time.perf_counter() - began:.0f} s")
+        print(
+            f"loaded {info['cards']:,} cards and {info['uses']:,} uses, {info['use_facts']:,} use facts, "
+            f"{info['card_facts']:,} card facts in {time.perf_counter() - began:.0f} s (facts {info['facts_s']:.0f} s)"
+        )
         measured = json.loads(django_script(MEASURE.format(rounds=args.rounds), env).strip().splitlines()[-1])
     print(f"{db}, median of {args.rounds} rounds:")
     for name, m in measured.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from kaiku.accounts.models import Role, RoleAssignment
@@ -69,6 +70,12 @@ def scope_for(user: User | object) -> Scope:
 
 def request_scope(request: HttpRequest) -> Scope:
     return scope_for(request.user)
+
+
+def require_national(request: HttpRequest) -> None:
+    """The national admin's pages: 403 for anyone else (they name no tenant's object)."""
+    if not request_scope(request).national:
+        raise PermissionDenied
 
 
 def get_distributor_site(request: HttpRequest, site_id: int) -> Site:

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,7 +31,7 @@ from kaiku.accounts.forms import (
 )
 from kaiku.accounts.middleware import half_signed_in_allowed
 from kaiku.accounts.models import Passkey, User
-from kaiku.accounts.scopes import request_scope
+from kaiku.accounts.scopes import require_national
 from kaiku.accounts.twofactor import SecondFactorError
 
 # A passkey's answer is a few kilobytes; anything much larger is refused unread.
@@ -217,16 +216,11 @@ def passkey_auth(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------- a national admin's reset
 
 
-def _national_only(request: HttpRequest) -> None:
-    if not request_scope(request).national:
-        raise PermissionDenied
-
-
 @never_cache
 @login_required
 def second_factor_users(request: HttpRequest) -> HttpResponse:
     """Find a staff member by e-mail to reset their second factors (a lost phone)."""
-    _national_only(request)
+    require_national(request)
     form = UserSearchForm(request.GET or None)
     found: list[tuple[User, dict[str, int]]] = []
     if form.is_valid() and form.cleaned_data["email"].strip():
@@ -238,7 +232,7 @@ def second_factor_users(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def second_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
-    _national_only(request)
+    require_national(request)
     target = get_object_or_404(User, pk=user_id)
     if request.method == "POST":
         twofactor.reset_factors(request.user, target)  # type: ignore[arg-type]
@@ -268,8 +262,7 @@ def password(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def locks(request: HttpRequest) -> HttpResponse:
-    if not request_scope(request).national:
-        raise PermissionDenied
+    require_national(request)
     if request.method == "POST":
         form = UnlockForm(request.POST)
         if form.is_valid():

@@ -63,6 +63,18 @@ def _weighted(rng: Any, choices: list[tuple[Any, int]]) -> Any:
     return rng.choices(values, weights=weights)[0]
 
 
+def _active_card(number: str, kind: str, site: Site, issued_by: Any, registered: dt.date, **details: Any) -> Card:
+    return Card(
+        number=number,
+        kind=kind,
+        status=Card.Status.ACTIVE,
+        site=site,
+        issued_by=issued_by,
+        registered_on=registered,
+        **details,
+    )
+
+
 def _number(rng: Any, taken: set[str]) -> str:
     while True:
         body = "".join(rng.choice(numbers.ALPHABET) for _ in range(numbers.BODY_LENGTH))
@@ -101,13 +113,12 @@ def populate(ctx: Any) -> None:
         lo, hi, _w = _weighted(rng, [((a, b, w), w) for a, b, w in AGES])
         registered = today - dt.timedelta(days=int(728 * rng.random() ** 1.2) + 2)
         consent = rng.random() < 0.2
-        card = Card(
-            number=_number(rng, taken),
-            kind=Card.Kind.PERSONAL,
-            status=Card.Status.ACTIVE,
-            site=site,
-            issued_by=actor_for(site),
-            registered_on=registered,
+        card = _active_card(
+            _number(rng, taken),
+            Card.Kind.PERSONAL,
+            site,
+            actor_for(site),
+            registered,
             birth_year=registered.year - rng.randint(lo, hi),
             municipality=municipality,
             postal_code=rng.choice(ctx.extra["postal_codes"][municipality.code]),
@@ -127,13 +138,12 @@ def populate(ctx: Any) -> None:
     for site in sites:
         for label in COMMUNITY_LABELS[:COMMUNITY_PER_SITE]:
             registered = today - dt.timedelta(days=rng.randint(20, 500))
-            card = Card(
-                number=_number(rng, taken),
-                kind=Card.Kind.COMMUNITY,
-                status=Card.Status.ACTIVE,
-                site=site,
-                issued_by=actor_for(site),
-                registered_on=registered,
+            card = _active_card(
+                _number(rng, taken),
+                Card.Kind.COMMUNITY,
+                site,
+                actor_for(site),
+                registered,
                 municipality=site.municipality,
                 community_label=label,
             )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from kaiku.accounts.scopes import get_distributor_site, request_scope
+from kaiku.accounts.scopes import get_distributor_site, request_scope, require_national
 from kaiku.cards import imports, legacy, numbers
 from kaiku.cards.forms import (
     CommunityCardForm,
@@ -60,6 +61,13 @@ def get_card(request: HttpRequest, pk: int) -> Card:
     if card.site_id not in scope.distributor_site_ids:
         raise Http404
     return card
+
+
+def _to_new_card(request: HttpRequest, issued: Issued, message: str) -> HttpResponse:
+    """To the new card's page, where its activation code shows once; ``message`` names its number."""
+    _remember_code(request, issued)
+    messages.success(request, message % {"number": issued.card.display_number})
+    return redirect("cards:detail", issued.card.pk)
 
 
 def _remember_code(request: HttpRequest, issued: Issued) -> None:
@@ -111,9 +119,7 @@ def register(request: HttpRequest, site_id: int) -> HttpResponse:
                 count_refused_registration(form.cleaned_data["municipality"].code)
             form.add_error(None, exc.message)
         else:
-            _remember_code(request, issued)
-            messages.success(request, _("The card %(number)s is registered.") % {"number": issued.card.display_number})
-            return redirect("cards:detail", issued.card.pk)
+            return _to_new_card(request, issued, _("The card %(number)s is registered."))
     return render(request, "cards/register.html", {"site": site, "form": form})
 
 
@@ -121,19 +127,12 @@ def register(request: HttpRequest, site_id: int) -> HttpResponse:
 def community(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_distributor_site(request, site_id)
     form = CommunityCardForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = register_community_card(
-                site, form.cleaned_data["label"], request.user, number=form.cleaned_data["number"] or None
-            )
-        except CardError as exc:
-            form.add_error(None, exc.message)
-        else:
-            _remember_code(request, issued)
-            messages.success(
-                request, _("The community card %(number)s is ready.") % {"number": issued.card.display_number}
-            )
-            return redirect("cards:detail", issued.card.pk)
+    if done := submit(
+        request,
+        form,
+        lambda data: register_community_card(site, data["label"], request.user, number=data["number"] or None),
+    ):
+        return _to_new_card(request, done.result, _("The community card %(number)s is ready."))
     return render(request, "cards/community.html", {"site": site, "form": form})
 
 
@@ -194,20 +193,41 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cards:detail", card.pk)
     initial = {name: getattr(card, name) for name in REGISTRATION_FIELDS}
     form = HolderDetailsForm(request.POST or None, initial=initial, site=card.site)
-    if submit(request, form, lambda _data: correct_card(card, form.details(), request.user)):
-        messages.success(request, _("The details are corrected."))
-        return redirect("cards:detail", card.pk)
-    return render(request, "cards/correct.html", {"card": card, "site": card.site, "form": form})
+    done = _("The details are corrected.")
+    return _card_form(
+        request, card, form, "cards/correct.html", done, lambda _data: correct_card(card, form.details(), request.user)
+    )
 
 
 @login_required
 def inactivate(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     form = ReasonForm(request.POST or None)
-    if submit(request, form, lambda data: inactivate_card(card, data["reason"], request.user)):
-        messages.success(request, _("The card is inactivated."))
+    done = _("The card is inactivated.")
+    return _card_form(
+        request,
+        card,
+        form,
+        "cards/inactivate.html",
+        done,
+        lambda data: inactivate_card(card, data["reason"], request.user),
+    )
+
+
+def _card_form(
+    request: HttpRequest,
+    card: Card,
+    form: Form,
+    template: str,
+    done: str,
+    action: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """A card's page with one form: a valid POST runs the card action and goes back to the card
+    with ``done``; otherwise the page again, with a refusal on the form."""
+    if submit(request, form, action):
+        messages.success(request, done)
         return redirect("cards:detail", card.pk)
-    return render(request, "cards/inactivate.html", {"card": card, "site": card.site, "form": form})
+    return render(request, template, {"card": card, "site": card.site, "form": form})
 
 
 @login_required
@@ -215,10 +235,7 @@ def replace(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_card(request, pk)
     form = ReplaceForm(request.POST or None)
     if done := submit(request, form, lambda data: replace_card(card, request.user, number=data["number"] or None)):
-        _remember_code(request, done.result)
-        number = done.result.card.display_number
-        messages.success(request, _("The new card is %(number)s. The old card no longer works.") % {"number": number})
-        return redirect("cards:detail", done.result.card.pk)
+        return _to_new_card(request, done.result, _("The new card is %(number)s. The old card no longer works."))
     return render(request, "cards/replace.html", {"card": card, "site": card.site, "form": form})
 
 
@@ -233,23 +250,18 @@ def reissue_code(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Legacy number formats (national admin; docs/legacy-numbers.md) -------------------------
 
 
-def _national(request: HttpRequest) -> None:
-    if not request_scope(request).national:
-        raise PermissionDenied
-
-
 @never_cache
 @login_required
 def legacy_formats(request: HttpRequest) -> HttpResponse:
     """The declared formats, and a form to declare one more."""
-    _national(request)
+    require_national(request)
     return _legacy_format_page(request, None)
 
 
 @never_cache
 @login_required
 def legacy_format(request: HttpRequest, pk: int) -> HttpResponse:
-    _national(request)
+    require_national(request)
     return _legacy_format_page(request, get_object_or_404(LegacyFormat, pk=pk))
 
 

@@ -28,6 +28,7 @@ from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
+from kaiku.web.errors import CodedError
 from kaiku.web.tokens import token_hash
 
 # Revocations are listed by the cards' last change. A transaction that commits a
@@ -81,18 +82,13 @@ def reason_labels() -> dict[str, str]:
     return dict(labels)
 
 
-class DoorError(Exception):
+class DoorError(CodedError):
     MESSAGES: dict[str, Any] = {
         "label_required": _("Give the device a name."),
         "too_late_to_undo": _("A use can be undone only within two minutes."),
         "not_yours_to_undo": _("Only the device or person that recorded a use can undo it."),
         "batch_too_large": _("Too many uses in one batch."),
     }
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.message = str(self.MESSAGES.get(code, code))
-        super().__init__(self.message)
 
 
 @dataclass

@@ -9,9 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
+from kaiku.network import models as network
 from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
+from kaiku.network.onboarding import partner_sites
+from kaiku.web.tokens import token_hash
 
 # code, Finnish name, Swedish name
 MUNICIPALITIES = {
@@ -103,30 +107,23 @@ def populate(ctx: Any) -> None:
             )
     for code, name_fi, name_sv in OUTSIDE:
         Municipality.objects.create(code=code, name_fi=name_fi, name_sv=name_sv, area=None)
+
+    def site(kind: str, area: str, code: str, name: str, organisation: str, mailed: str, **more: Any) -> Site:
+        """A site whose contact address is at a domain made of ``mailed`` (its name or organisation)."""
+        return Site.objects.create(
+            kind=kind,
+            name=name,
+            organisation=organisation,
+            area=areas[area],
+            municipality=ctx.municipalities[code],
+            contact_email=f"kaikukortti@{_domain(mailed)}",
+            **more,
+        )
+
     for area, code, name, organisation, sector, address in VENUES:
-        ctx.venues.append(
-            Site.objects.create(
-                kind=Site.Kind.VENUE,
-                name=name,
-                organisation=organisation,
-                area=areas[area],
-                municipality=ctx.municipalities[code],
-                sector=sector,
-                address=address,
-                contact_email=f"kaikukortti@{_domain(name)}",
-            )
-        )
+        ctx.venues.append(site(Site.Kind.VENUE, area, code, name, organisation, name, sector=sector, address=address))
     for area, code, name, organisation in DISTRIBUTORS:
-        ctx.distributors.append(
-            Site.objects.create(
-                kind=Site.Kind.DISTRIBUTOR,
-                name=name,
-                organisation=organisation,
-                area=areas[area],
-                municipality=ctx.municipalities[code],
-                contact_email=f"kaikukortti@{_domain(organisation)}",
-            )
-        )
+        ctx.distributors.append(site(Site.Kind.DISTRIBUTOR, area, code, name, organisation, organisation))
     ctx.agencies.append(
         Site.objects.create(
             kind=Site.Kind.AGENCY,
@@ -137,6 +134,79 @@ def populate(ctx: Any) -> None:
         )
     )
     ctx.extra["postal_codes"] = POSTAL_CODES
+
+
+def populate_onboarding(ctx: Any) -> None:
+    """Area onboarding: guideline versions and acknowledgements, a pilot's checklist and
+    status history, an area in planning and an invitation. Runs after the partners' demo
+    (``web.demo.APP_ORDER``), when every site, login and agency exists."""
+    admin = ctx.users.get("national_admin")
+    coordinator = ctx.users.get("coordinator")
+    now = timezone.now()
+    old = network.GuidelineVersion.objects.create(
+        version="2024.1",
+        summary="Partners give Kaikukortti holders free tickets and treat them like every other customer.",
+        published_at=now - dt.timedelta(days=500),
+        published_by=admin,
+    )
+    current = network.GuidelineVersion.objects.create(
+        version="2026.1",
+        summary=(
+            "Partners give Kaikukortti holders free tickets and treat them like every other customer.\n"
+            "Own children and grandchildren under 18 come along free to the same event (not to courses).\n"
+            "Staff check the card in Kaiku and never ask for proof of income."
+        ),
+        published_at=now - dt.timedelta(days=40),
+        published_by=admin,
+    )
+    partners = list(partner_sites().order_by("pk"))
+    for i, site in enumerate(partners):
+        network.Acknowledgement.objects.create(site=site, version=old, at=old.published_at + dt.timedelta(days=10))
+        if i % 4:  # every fourth partner has not yet acknowledged the current version
+            network.Acknowledgement.objects.create(
+                site=site, version=current, at=current.published_at + dt.timedelta(days=i % 20)
+            )
+
+    # The pilot area's onboarding: planned last year, piloting now.
+    pilot = next((a for a in ctx.areas.values() if a.status == network.Area.Status.PILOT), None)
+    if pilot is not None:
+        network.AreaStatusChange.objects.create(
+            area=pilot,
+            from_status=network.Area.Status.PLANNING,
+            to_status=network.Area.Status.PILOT,
+            pilot_start=pilot.pilot_start,
+            pilot_end=pilot.pilot_end,
+            changed_by=admin,
+            changed_at=now - dt.timedelta(days=120),
+        )
+        for i, item in enumerate(network.ChecklistItem.values[:6]):
+            network.ChecklistEntry.objects.create(
+                area=pilot, item=item, done_by=coordinator, done_at=now - dt.timedelta(days=200 - 20 * i)
+            )
+        venue = next((v for v in ctx.venues if v.area_id == pilot.pk), None)
+        if venue is not None:
+            # Created directly: the demo sends no e-mail.
+            network.Invitation.objects.create(
+                site=venue,
+                email="uusi.kohde@demo.kaiku.fi",
+                kind=network.Invitation.Kind.ADMIN,
+                token_hash=token_hash("demo-invitation"),
+                created_by=coordinator,
+                expires_at=network.Invitation.default_expiry(),
+            )
+
+    planning = network.Area.objects.create(name="Kainuu", slug="kainuu", kind=network.Area.Kind.COUNTY)
+    network.ChecklistEntry.objects.create(area=planning, item=network.ChecklistItem.WORKING_GROUP, done_by=admin)
+
+    if coordinator is not None and isinstance(ctx.areas.get("tampere"), network.Area):
+        ctx.logins.append(
+            (
+                "Onboarding (area coordinator)",
+                coordinator.email,
+                reverse("onboarding:onboarding", args=[ctx.areas["tampere"].pk]),
+            )
+        )
+    ctx.extra["onboarding_demo"] = {"planning_area": planning, "sites": network.Site.objects.count()}
 
 
 def _domain(name: str) -> str:

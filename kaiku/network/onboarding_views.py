@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kaiku.accounts.models import Role, RoleAssignment
-from kaiku.accounts.scopes import get_area, get_venue, request_scope
+from kaiku.accounts.scopes import get_area, get_venue, request_scope, require_national
 from kaiku.network import materials
 from kaiku.network import onboarding as services
 from kaiku.network.forms import (
@@ -44,11 +43,6 @@ from kaiku.web.import_pages import import_page
 from kaiku.web.models import ImportRecord
 
 # --- Scoped fetches ----------------------------------------------------------------------
-
-
-def _national(request: HttpRequest) -> None:
-    if not request_scope(request).national:
-        raise PermissionDenied
 
 
 def _coordinated_site(request: HttpRequest, pk: int) -> Site:
@@ -75,7 +69,7 @@ def _area_sites(area: Area) -> QuerySet[Site]:
 
 @login_required
 def area_create(request: HttpRequest) -> HttpResponse:
-    _national(request)
+    require_national(request)
     form = AreaForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         area = services.create_area(form.save(commit=False), request.user)
@@ -266,7 +260,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def guidelines(request: HttpRequest) -> HttpResponse:
-    _national(request)
+    require_national(request)
     form = GuidelineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kaiku.accounts.scopes import get_area, request_scope
+from kaiku.accounts.scopes import get_area, request_scope, require_national
 from kaiku.audit import services as audit
 from kaiku.cards.models import Card
 from kaiku.network.forms import NationalSettingsForm
@@ -84,8 +84,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def national_settings(request: HttpRequest) -> HttpResponse:
-    if not request_scope(request).national:
-        raise PermissionDenied
+    require_national(request)
     instance = NationalSettings.get()
     before = audit.snapshot(instance, NationalSettingsForm.Meta.fields)
     form = NationalSettingsForm(request.POST or None, instance=instance)

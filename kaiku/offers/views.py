@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -159,6 +161,17 @@ def _venue_occurrence(venue: Site, pk: int) -> Occurrence:
         raise Http404 from None
 
 
+def _saved(request: HttpRequest, form: ModelForm[Any], save: Callable[[Any], object], message: str) -> Any | None:
+    """A valid POST: the form's object, saved through the service ``save``, with ``message``
+    shown; None when there is nothing to save."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    instance = form.save(commit=False)
+    save(instance)
+    messages.success(request, message)
+    return instance
+
+
 @login_required
 def venue_offers(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = get_venue(request, venue_id)
@@ -170,11 +183,8 @@ def venue_offers(request: HttpRequest, venue_id: int) -> HttpResponse:
 def offer_create(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = get_venue(request, venue_id)
     form = OfferForm(request.POST or None, request.FILES or None, initial={"sector": venue.sector})
-    if request.method == "POST" and form.is_valid():
-        offer = form.save(commit=False)
-        offer.venue = venue
-        services.save_offer(offer, request.user)
-        messages.success(request, _("The offer is saved."))
+    form.instance.venue = venue
+    if offer := _saved(request, form, lambda offer: services.save_offer(offer, request.user), _("The offer is saved.")):
         return redirect("offers:offer_manage", venue.pk, offer.pk)
     return render(request, "offers/offer_form.html", {"venue": venue, "form": form})
 
@@ -185,9 +195,7 @@ def offer_edit(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     offer = _venue_offer(venue, pk)
     before = audit.snapshot(offer, OFFER_AUDIT_FIELDS)
     form = OfferForm(request.POST or None, request.FILES or None, instance=offer)
-    if request.method == "POST" and form.is_valid():
-        services.save_offer(form.save(commit=False), request.user, before)
-        messages.success(request, _("The offer is saved."))
+    if _saved(request, form, lambda offer: services.save_offer(offer, request.user, before), _("The offer is saved.")):
         return redirect("offers:offer_manage", venue.pk, offer.pk)
     return render(request, "offers/offer_form.html", {"venue": venue, "form": form, "offer": offer})
 
@@ -211,11 +219,10 @@ def occurrence_create(request: HttpRequest, venue_id: int, pk: int) -> HttpRespo
     venue = get_venue(request, venue_id)
     offer = _venue_offer(venue, pk)
     form = OccurrenceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        occurrence = form.save(commit=False)
-        occurrence.offer = offer
-        services.save_occurrence(occurrence, request.user)
-        messages.success(request, _("The date is saved."))
+    form.instance.offer = offer
+    if _saved(
+        request, form, lambda occurrence: services.save_occurrence(occurrence, request.user), _("The date is saved.")
+    ):
         return redirect("offers:offer_manage", venue.pk, offer.pk)
     return render(request, "offers/occurrence_form.html", {"venue": venue, "offer": offer, "form": form})
 
@@ -226,9 +233,8 @@ def occurrence_edit(request: HttpRequest, venue_id: int, pk: int) -> HttpRespons
     occurrence = _venue_occurrence(venue, pk)
     before = audit.snapshot(occurrence, OCCURRENCE_AUDIT_FIELDS)
     form = OccurrenceForm(request.POST or None, instance=occurrence)
-    if request.method == "POST" and form.is_valid():
-        services.save_occurrence(form.save(commit=False), request.user, before)
-        messages.success(request, _("The date is saved."))
+    saved = _("The date is saved.")
+    if _saved(request, form, lambda occurrence: services.save_occurrence(occurrence, request.user, before), saved):
         return redirect("offers:occurrence_manage", venue.pk, occurrence.pk)
     context = {"venue": venue, "offer": occurrence.offer, "occurrence": occurrence, "form": form}
     return render(request, "offers/occurrence_form.html", context)

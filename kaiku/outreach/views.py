@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -129,13 +130,7 @@ def renewals(request: HttpRequest, site_id: int) -> HttpResponse:
 def site_whats_on(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_distributor_site(request, site_id)
     site = Site.objects.select_related("area", "municipality").get(pk=site.pk)
-    form = WhatsOnForm(request.GET)
-    if not form.is_valid():
-        return HttpResponse(_("Choose Finnish, Swedish or English."), status=400, content_type="text/plain")
-    lang = form.language(_language())
-    large = form.cleaned_data["large"]
-    pdf = whatson.pdf(lambda share: whatson.for_site(site, large=large, share=share), lang)
-    return _pdf_response(pdf, f"kaikukortti-whats-on-{site.pk}-{lang}.pdf")
+    return _whats_on(request, lambda large, share: whatson.for_site(site, large=large, share=share), str(site.pk))
 
 
 # --- Public -----------------------------------------------------------------------------
@@ -146,16 +141,23 @@ def area_whats_on(request: HttpRequest, slug: str) -> HttpResponse:
     area = Area.objects.in_network().filter(slug=slug).first()
     if area is None:
         raise Http404
+    response = _whats_on(request, lambda large, share: whatson.for_area(area, large=large, share=share), area.slug)
+    if response.status_code == 200:
+        # Public offers only, nothing personal: it may be kept for a while.
+        response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _whats_on(request: HttpRequest, build: Callable[[bool, float], whatson.WhatsOn], name: str) -> HttpResponse:
+    """The printed What's on in the language and print size asked for, its pages made by
+    ``build(large, share)``; 400 for a choice the form does not offer."""
     form = WhatsOnForm(request.GET)
     if not form.is_valid():
         return HttpResponse(_("Choose Finnish, Swedish or English."), status=400, content_type="text/plain")
     lang = form.language(_language())
     large = form.cleaned_data["large"]
-    pdf = whatson.pdf(lambda share: whatson.for_area(area, large=large, share=share), lang)
-    response = _pdf_response(pdf, f"kaikukortti-whats-on-{area.slug}-{lang}.pdf")
-    # Public offers only, nothing personal: it may be kept for a while.
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    pdf = whatson.pdf(lambda share: build(large, share), lang)
+    return _pdf_response(pdf, f"kaikukortti-whats-on-{name}-{lang}.pdf")
 
 
 # --- Figures and feedback ---------------------------------------------------------------

@@ -132,6 +132,11 @@ def _new_device(card: Card, method: str) -> tuple[HolderDevice, str]:
     return device, token
 
 
+def _attempt(method: str, outcome: str, who: str, *, typed: str = "", card: Card | None = None) -> None:
+    """Keep a sign-in attempt: how, what came of it, a keyed hash of the client (``who``)."""
+    SignInAttempt.objects.create(method=method, outcome=outcome, typed=typed, client_hash=who, card=card)
+
+
 def sign_in_with_code(number_text: str, code_text: str, client: str) -> SignInResult:
     """Card number + activation code. Unknown, inactive or wrong all answer the same.
 
@@ -146,31 +151,17 @@ def sign_in_with_code(number_text: str, code_text: str, client: str) -> SignInRe
         _wrong_since("typed", typed, since) >= MAX_WRONG_PER_NUMBER
         or _wrong_since("client_hash", who, since) >= MAX_WRONG_PER_CLIENT
     ):
-        SignInAttempt.objects.create(
-            method=SignInAttempt.Method.CODE, outcome=SignInAttempt.Outcome.THROTTLED, typed=typed, client_hash=who
-        )
+        _attempt(SignInAttempt.Method.CODE, SignInAttempt.Outcome.THROTTLED, who, typed=typed)
         return SignInResult(SignInAttempt.Outcome.THROTTLED)
     card = Card.objects.filter(number=typed).first() if typed else None
     encoded = card.activation_code_hash if card is not None else ""
     matches = check_password(normalise_code(code_text), encoded)
     if not matches or card is None or card.status != Card.Status.ACTIVE:
-        SignInAttempt.objects.create(
-            method=SignInAttempt.Method.CODE,
-            outcome=SignInAttempt.Outcome.WRONG,
-            typed=typed,
-            client_hash=who,
-            card=card,
-        )
+        _attempt(SignInAttempt.Method.CODE, SignInAttempt.Outcome.WRONG, who, typed=typed, card=card)
         return SignInResult(SignInAttempt.Outcome.WRONG)
     with transaction.atomic():
         device, token = _new_device(card, HolderDevice.Method.CODE)
-        SignInAttempt.objects.create(
-            method=SignInAttempt.Method.CODE,
-            outcome=SignInAttempt.Outcome.SUCCESS,
-            typed=typed,
-            client_hash=who,
-            card=card,
-        )
+        _attempt(SignInAttempt.Method.CODE, SignInAttempt.Outcome.SUCCESS, who, typed=typed, card=card)
         _remember_language(card)
     return SignInResult(SignInAttempt.Outcome.SUCCESS, device, token)
 
@@ -193,12 +184,7 @@ def request_sign_in_link(email: str, client: str) -> None:
         asked.filter(typed=typed).count() >= MAX_LINKS_PER_ADDRESS
         or asked.filter(client_hash=who).count() >= MAX_LINKS_PER_CLIENT
     ):
-        SignInAttempt.objects.create(
-            method=SignInAttempt.Method.EMAIL_REQUEST,
-            outcome=SignInAttempt.Outcome.THROTTLED,
-            typed=typed,
-            client_hash=who,
-        )
+        _attempt(SignInAttempt.Method.EMAIL_REQUEST, SignInAttempt.Outcome.THROTTLED, who, typed=typed)
         return
     cards = list(
         Card.objects.filter(
@@ -206,11 +192,11 @@ def request_sign_in_link(email: str, client: str) -> None:
         ).order_by("pk")
     )
     with transaction.atomic():
-        SignInAttempt.objects.create(
-            method=SignInAttempt.Method.EMAIL_REQUEST,
-            outcome=SignInAttempt.Outcome.LINK_SENT if cards else SignInAttempt.Outcome.NO_LINK,
+        _attempt(
+            SignInAttempt.Method.EMAIL_REQUEST,
+            SignInAttempt.Outcome.LINK_SENT if cards else SignInAttempt.Outcome.NO_LINK,
+            who,
             typed=typed,
-            client_hash=who,
             card=cards[0] if cards else None,
         )
         links = []
@@ -241,22 +227,14 @@ def sign_in_with_link(token: str, client: str) -> SignInResult:
         )
         now = timezone.now()
         if link is None or link.used_at is not None or link.expires_at < now or link.card.status != Card.Status.ACTIVE:
-            SignInAttempt.objects.create(
-                method=SignInAttempt.Method.EMAIL_LINK,
-                outcome=SignInAttempt.Outcome.BAD_LINK,
-                client_hash=who,
-                card=link.card if link else None,
+            _attempt(
+                SignInAttempt.Method.EMAIL_LINK, SignInAttempt.Outcome.BAD_LINK, who, card=link.card if link else None
             )
             return SignInResult(SignInAttempt.Outcome.BAD_LINK)
         link.used_at = now
         link.save(update_fields=["used_at"])
         device, raw = _new_device(link.card, HolderDevice.Method.EMAIL)
-        SignInAttempt.objects.create(
-            method=SignInAttempt.Method.EMAIL_LINK,
-            outcome=SignInAttempt.Outcome.SUCCESS,
-            client_hash=who,
-            card=link.card,
-        )
+        _attempt(SignInAttempt.Method.EMAIL_LINK, SignInAttempt.Outcome.SUCCESS, who, card=link.card)
         _remember_language(link.card)
     return SignInResult(SignInAttempt.Outcome.SUCCESS, device, raw)
 

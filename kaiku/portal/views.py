@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from kaiku.portal.qr import card_qr_svg
 from kaiku.portal.services import PortalError
 from kaiku.visits.models import Use
 from kaiku.web.clients import client_address
+from kaiku.web.errors import details, submit
 
 # Bump when the cached shell (CSS, script) changes, so old caches are dropped.
 SW_VERSION = "kaiku-card-v1"
@@ -366,10 +367,7 @@ def groups(request: HttpRequest, card: Card) -> HttpResponse:
 
 
 def _visible_visit(card: Card, pk: int) -> GroupVisit:
-    visit = GroupVisit.objects.filter(pk=pk, site__area_id__in=services.holder_area_ids(card)).first()
-    if visit is None:
-        raise Http404
-    return visit
+    return get_object_or_404(GroupVisit, pk=pk, site__area_id__in=services.holder_area_ids(card))
 
 
 @require_POST
@@ -488,27 +486,13 @@ def staff_groups(request: HttpRequest, site_id: int) -> HttpResponse:
 def staff_group_new(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_distributor_site(request, site_id)
     form = GroupVisitForm(site, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            visit = services.create_group_visit(
-                site,
-                services.GroupVisitDetails(
-                    offer=data["offer"],
-                    occurrence=data.get("occurrence"),
-                    meets_at=data["meets_at"],
-                    meeting_place=data["meeting_place"],
-                    max_size=data["max_size"],
-                    community_card=data["community_card"],
-                    note=data.get("note") or "",
-                ),
-                request.user,
-            )
-        except PortalError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("The group visit is now shown to holders in your area."))
-            return redirect("portal:staff_group", site_id=site.pk, pk=visit.pk)
+    if done := submit(
+        request,
+        form,
+        lambda data: services.create_group_visit(site, details(services.GroupVisitDetails, data), request.user),
+    ):
+        messages.success(request, _("The group visit is now shown to holders in your area."))
+        return redirect("portal:staff_group", site_id=site.pk, pk=done.result.pk)
     no_community_card = not form.fields["community_card"].queryset.exists()  # type: ignore[attr-defined]
     return render(
         request, "portal/staff/group_new.html", {"site": site, "form": form, "no_community_card": no_community_card}

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from kaiku.accounts.scopes import request_scope
+from kaiku.accounts.scopes import require_national
 from kaiku.cards.models import Card
 from kaiku.cards.views import get_card
 from kaiku.network.models import NationalSettings
@@ -90,8 +89,7 @@ class ReadFilterForm(forms.Form):
 @login_required
 def reads(request: HttpRequest) -> HttpResponse:
     """The national admin reads who looked at holder data; filterable."""
-    if not request_scope(request).national:
-        raise PermissionDenied
+    require_national(request)
     form = ReadFilterForm(request.GET or None)
     entries = ReadEntry.objects.all()
     if form.is_valid():

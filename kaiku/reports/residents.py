@@ -1,26 +1,27 @@
-"""Figures by the holder's home municipality, read from the register.
+"""Figures by the holder's home municipality, read from the statistics.
 
 ``resident_figures`` is the one place the reports app counts cards and uses by where the
-holder lives. The statistics' fact tables are being given the home municipality as a
-dimension (the "Simplify" rewrite of ``kaiku.stats``); until then these counts come from
-``cards.Card`` and ``visits.Use`` with four aggregate queries. The lead will route this
-function through the stats read path, keeping its signature, once that dimension lands.
+holder lives (the rates per 1,000 residents, the area's comparison, the wellbeing pack).
+Its counts come from the statistics' read path (``kaiku.stats.queries.by_home``: the card
+facts and the use facts by the holder's home municipality). Only ``valid`` reads
+the register (``cards.Card``): cards valid on a day are the register's state, not a
+statistic. ``kaiku/reports/tests/test_residents.py`` checks the figures against these
+definitions read from the register over a generated history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kaiku.cards.models import Card
 from kaiku.network.models import Municipality, Sector
-from kaiku.visits.models import Use
+from kaiku.stats import queries
 
 SECTORS = [value for value, _label in Sector.choices]
 
@@ -29,7 +30,12 @@ SECTORS = [value for value, _label in Sector.choices]
 class ResidentFigures:
     """One municipality's residents in a period (all counts of cards or people).
 
-    * ``registered``: personal cards first registered in the period;
+    A card's home municipality is the holder's, or its issuing site's when the card has
+    none (a community card, a card taken over without one), as in every statistic; the
+    statistics keep the home municipality a card had when its registration or use was counted.
+
+    * ``registered``: personal cards first registered in the period (a replacement card is
+      not a new registration);
     * ``valid``: personal cards valid on the period's last day (today, if that is later), by
       their current validity (a card renewed after a lapse counts from its renewal);
     * ``cards_used``: cards (personal or community) with an accepted, not voided use in the period;
@@ -59,46 +65,41 @@ class ResidentFigures:
         self.children = [a + b for a, b in zip(self.children, other.children, strict=True)]
 
 
-def resident_figures(start: dt.date, end: dt.date, codes: Iterable[str] | None = None) -> dict[str, ResidentFigures]:
+def resident_figures(
+    start: dt.date, end: dt.date, codes: Iterable[str] | None = None, *, valid: bool = True
+) -> dict[str, ResidentFigures]:
     """Per home municipality code (only these ``codes``, or every one when None): the period's figures.
 
-    Five queries whatever the number of municipalities (one names them). A municipality
-    without a card or use is absent; callers default to ``ResidentFigures()``.
+    Six or seven queries whatever the number of municipalities (one names them, four or five
+    read the statistics, one counts valid cards in the register; without ``valid`` that one
+    is left out and ``valid`` stays 0). A municipality without a card or use is absent;
+    callers default to ``ResidentFigures()``.
     """
-    cards = Card.objects.all()
-    uses = Use.objects.accepted().filter(used_on__gte=start, used_on__lte=end, card__isnull=False)
-    # Grouped by the municipality's id (no join to the municipalities), named by its code.
     names = Municipality.objects.all() if codes is None else Municipality.objects.filter(code__in=sorted(set(codes)))
     code_of = dict(names.values_list("pk", "code"))
-    if codes is not None:
-        cards = cards.filter(municipality_id__in=list(code_of))
-        uses = uses.filter(card__municipality_id__in=list(code_of))
-    personal = cards.filter(kind=Card.Kind.PERSONAL)
-    out: dict[str, ResidentFigures] = defaultdict(ResidentFigures)
-
-    def counts(qs: Any, key: str, count: Count) -> Iterable[tuple[ResidentFigures, int]]:
-        """Each municipality's figures and its count; cards without a home municipality are left out."""
-        for pk, n in qs.values_list(key).annotate(n=count).values_list(key, "n").order_by():
-            if pk in code_of:
-                yield out[code_of[pk]], n
-
-    registered = personal.filter(registered_on__gte=start, registered_on__lte=end)
-    for figures, n in counts(registered, "municipality_id", Count("id")):
-        figures.registered = n
-    for figures, n in counts(personal.valid_on(min(end, timezone.localdate())), "municipality_id", Count("id")):
-        figures.valid = n
-    home = "card__municipality_id"
-    for figures, n in counts(uses, home, Count("card", distinct=True)):
-        figures.cards_used = n
-    by_sector = (
-        uses.values(home, "sector").annotate(a=Sum("adults"), c=Sum(F("children") + F("community_clients"))).order_by()
+    out: dict[str, ResidentFigures] = {}
+    for pk, sums in queries.by_home(start, end, None if codes is None else list(code_of)).items():
+        if pk in code_of:
+            out[code_of[pk]] = ResidentFigures(
+                registered=sums.registered,
+                cards_used=sums.cards_used,
+                adults=[sums.adults.get(sector, 0) for sector in SECTORS],
+                children=[sums.children.get(sector, 0) for sector in SECTORS],
+            )
+    if not valid:
+        return out
+    # Grouped by the municipality's id (no join to the municipalities), named by its code.
+    cards = (
+        Card.objects.filter(kind=Card.Kind.PERSONAL)
+        .valid_on(min(end, timezone.localdate()))
+        .annotate(home=Coalesce("municipality_id", "site__municipality_id"))
     )
-    for row in by_sector:
-        if row["sector"] in SECTORS and row[home] in code_of:
-            i = SECTORS.index(row["sector"])
-            out[code_of[row[home]]].adults[i] += row["a"] or 0
-            out[code_of[row[home]]].children[i] += row["c"] or 0
-    return dict(out)
+    if codes is not None:
+        cards = cards.filter(home__in=list(code_of))
+    for row in cards.values("home").annotate(n=Count("id")).order_by():
+        if row["home"] in code_of:
+            out.setdefault(code_of[row["home"]], ResidentFigures()).valid = row["n"]
+    return out
 
 
 def year_span(year: int) -> tuple[dt.date, dt.date]:

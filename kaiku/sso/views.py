@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kaiku.accounts import twofactor
 from kaiku.accounts.models import User
-from kaiku.accounts.scopes import request_scope
+from kaiku.accounts.scopes import require_national
 from kaiku.audit.services import diff, snapshot
 from kaiku.sso import services
 from kaiku.sso.forms import ProviderForm, SignInForm
@@ -61,16 +60,11 @@ def callback(request: HttpRequest) -> HttpResponse:
     return redirect(twofactor.post_login_redirect(request, next_url))
 
 
-def _national(request: HttpRequest) -> None:
-    if not request_scope(request).national:
-        raise PermissionDenied
-
-
 @never_cache
 @login_required
 @require_GET
 def provider_list(request: HttpRequest) -> HttpResponse:
-    _national(request)
+    require_national(request)
     providers = IdentityProvider.objects.select_related("area", "site")
     context = {"providers": providers, "redirect_uri": services.redirect_uri()}
     return render(request, "sso/provider_list.html", context)
@@ -87,12 +81,12 @@ def provider_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _national(request)
+    require_national(request)
     return _provider_form(request, get_object_or_404(IdentityProvider, pk=pk))
 
 
 def _provider_form(request: HttpRequest, provider: IdentityProvider) -> HttpResponse:
-    _national(request)
+    require_national(request)
     before = snapshot(provider, AUDITED_FIELDS) if provider.pk else {}
     form = ProviderForm(request.POST or None, instance=provider)
     if request.method == "POST" and form.is_valid():

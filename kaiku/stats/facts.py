@@ -35,6 +35,7 @@ from kaiku.stats.models import (
 
 if TYPE_CHECKING:
     from kaiku.cards.models import Card, CardEvent
+    from kaiku.takeover.models import MonthlyCount
     from kaiku.visits.models import Use
 
 CHUNK = 5000
@@ -134,6 +135,7 @@ def _rollup_values(fact: UseFact) -> list[str]:
 
 def _rollup_amounts(fact: UseFact, sign: int, attempts: bool) -> list[int] | None:
     counted = fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided
+    attempts = attempts and fact.channel != MONTHLY  # a monthly count is uses, not an attempt
     if not counted and not attempts:
         return None
     return [
@@ -734,14 +736,15 @@ def rollup_value_sql(dim: str) -> str:
 def rollup_sums_sql() -> tuple[str, list[Any]]:
     """The rollup's sums (``ROLLUP_AMOUNTS``) over grouped facts, in SQL, and their parameters."""
     counted = "outcome = %s AND voided = %s"
+    attempt = "channel <> %s AND outcome = %s"  # a monthly count is uses, not an attempt
     sql = (
         f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
         f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
         f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
-        "SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END)"
+        f"SUM(CASE WHEN {attempt} THEN 1 ELSE 0 END), SUM(CASE WHEN {attempt} THEN 1 ELSE 0 END)"
     )
     params: list[Any] = [UseFact.Outcome.ACCEPTED, False] * 4
-    return sql, [*params, UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED]
+    return sql, [*params, MONTHLY, UseFact.Outcome.ACCEPTED, MONTHLY, UseFact.Outcome.REFUSED]
 
 
 def rebuild_rollup() -> int:
@@ -861,3 +864,44 @@ def event_day(event: CardEvent) -> dt.date:
         except (TypeError, ValueError):
             pass
     return timezone.localdate(event.at)
+
+
+# --- Monthly counts taken over (issue 24) -----------------------------------------------------
+
+MONTHLY = "monthly"  # the channel of a past month's count: counted uses, never an attempt by a channel
+
+
+def monthly_fact_for(count: MonthlyCount) -> UseFact:
+    """The fact of a past month's count taken over (not saved): its uses, without a card, on the month's first day."""
+    venue = count.venue
+    return UseFact(
+        monthly_id=count.pk,
+        day=count.month,
+        year=count.month.year,
+        month=count.month.month,
+        venue_id=venue.pk,
+        venue_area_id=venue.area_id,
+        venue_municipality_id=venue.municipality_id,
+        sector=count.sector,
+        adults=count.adult_uses,
+        children=count.child_uses,
+        channel=MONTHLY,
+        outcome=UseFact.Outcome.ACCEPTED,
+    )
+
+
+def record_monthly_facts(counts: Iterable[MonthlyCount]) -> list[UseFact]:
+    """The facts of monthly counts, added to the rollup, the yearly summary and the slices' queue."""
+    new = UseFact.objects.bulk_create([monthly_fact_for(count) for count in counts])
+    _enqueue([fact.pk for fact in new])
+    add_to_rollup(new)
+    for fact in new:
+        _bump_summary(fact, 1)
+    return new
+
+
+def take_out_monthly_fact(fact: UseFact) -> None:
+    """A monthly count's fact out of the rollup and the yearly summary (its count changed or is gone);
+    the caller takes it out of the slices and deletes it."""
+    add_to_rollup([fact], sign=-1, attempts=False)
+    _bump_summary(fact, -1)

@@ -1,7 +1,8 @@
 """Write: fold the register's pending changes (``kaiku.pending``) into the statistics' facts.
 
 The register's services do not import the statistics: they leave one ``PendingStat``
-row per use recorded, use voided or card event, in their own transaction. ``fold``
+row per use recorded, use voided, card event or monthly count taken over, in their own
+transaction. ``fold``
 reads those rows in the order they were written, makes the facts (``kaiku.stats.facts``:
 the fact rows, the rollups, the summaries, the card-years) and deletes the rows, a batch
 per transaction. Every read of the statistics calls ``current()`` first (one short probe
@@ -21,6 +22,7 @@ from kaiku.cards.models import Card, CardEvent
 from kaiku.pending.models import PendingStat
 from kaiku.stats import facts, slices
 from kaiku.stats.models import CardFact, UseFact
+from kaiku.takeover.models import MonthlyCount
 from kaiku.visits.models import Use
 
 BATCH = 5000
@@ -65,10 +67,26 @@ def _apply(kind: str, refs: list[int]) -> None:
             voided = facts.void_use_fact(use)
             if voided is not None:
                 slices.void(voided)
+    elif kind == PendingStat.Kind.MONTHLY:
+        _monthly_counts_changed(refs)
     elif kind == PendingStat.Kind.CARD_EVENT:
         events = CardEvent.objects.select_related("card__site").filter(pk__in=refs).order_by("pk")
         for event in events:
             facts.card_fact(event.card, event.kind, event, day=facts.event_day(event))
+
+
+def _monthly_counts_changed(ids: list[int]) -> None:
+    """Monthly counts added, changed or removed: each replaces what it counted before.
+
+    An earlier fact of the count leaves the rollup, the yearly summary and the slices (or
+    their queue) and is deleted; the count as it is now is recorded like a batch of uses.
+    A count has no card, so no card-year changes.
+    """
+    for old in UseFact.objects.filter(monthly_id__in=ids).order_by("pk"):
+        facts.take_out_monthly_fact(old)
+        slices.take_out(old)
+        old.delete()
+    facts.record_monthly_facts(MonthlyCount.objects.select_related("venue").filter(pk__in=ids).order_by("pk"))
 
 
 def fold(batch: int = BATCH) -> int:
@@ -131,6 +149,9 @@ def rebuild() -> dict[str, int]:
     for batch in facts._chunks(uses):
         UseFact.objects.bulk_create([keep(facts.use_fact_for(use), kept_uses, use.pk) for use in batch])  # type: ignore[arg-type, attr-defined]
         n_uses += len(batch)
+    counts = MonthlyCount.objects.select_related("venue").order_by("pk").iterator(chunk_size=facts.CHUNK)
+    for batch in facts._chunks(counts):
+        UseFact.objects.bulk_create([facts.monthly_fact_for(count) for count in batch])  # type: ignore[arg-type]
     events = (
         CardEvent.objects.filter(kind__in=list(facts.FACT_KINDS))
         .select_related("card__site")

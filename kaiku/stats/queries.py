@@ -23,6 +23,7 @@ from kaiku.cards.models import Card, Gender, LifeSituation
 from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.offers.models import ArtForm
 from kaiku.stats import intake, slices
+from kaiku.stats.facts import MONTHLY
 from kaiku.stats.models import (
     AgeBand,
     AreaCardYear,
@@ -391,7 +392,7 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
         f"{', '.join(f'GROUPING({c})' for c in columns)}, "
         f"COUNT(*) FILTER (WHERE {counted}), SUM(adults) FILTER (WHERE {counted}), "
         f"SUM(children + community_clients) FILTER (WHERE {counted}), SUM(assistants) FILTER (WHERE {counted}), "
-        "COUNT(*) FILTER (WHERE outcome = %s), COUNT(*) FILTER (WHERE outcome = %s) "
+        "COUNT(*) FILTER (WHERE outcome = %s AND channel <> %s), COUNT(*) FILTER (WHERE outcome = %s AND channel <> %s) "
         f"FROM ({inner}) AS f GROUP BY GROUPING SETS ({', '.join(f'({s})' for s in sets)}, ())"
     )
     accepted, refused_outcome = UseFact.Outcome.ACCEPTED, UseFact.Outcome.REFUSED
@@ -401,7 +402,7 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
     refused: dict[Any, int] = {}
     totals = {"adults": 0, "children": 0, "assistants": 0}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [accepted] * 4 + [accepted, refused_outcome, *params])
+        cursor.execute(sql, [accepted] * 4 + [accepted, MONTHLY, refused_outcome, MONTHLY, *params])
         for row in cursor.fetchall():
             month, card_area, venue_area = row[:3]
             values = row[3 : 3 + len(columns)]
@@ -419,7 +420,8 @@ def _use_tables_in_one_scan(uses: UseFactQuerySet, dims: Sequence[str]) -> UseTa
                 if n:
                     pairs[(card_area, venue_area)] = adults + children
             elif name == "channel":
-                attempts[value] = [n_accepted, n_refused]
+                if n_accepted or n_refused:
+                    attempts[value] = [n_accepted, n_refused]
             elif name == "reason":
                 if n_refused:
                     refused[value] = n_refused
@@ -901,7 +903,8 @@ def wellbeing_change(sites: QuerySet[Site] | None = None, *, threshold: int | No
 
 def _attempts(uses: QuerySet[UseFact], dim: str) -> dict[Any, list[int]]:
     data: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
-    for row in uses.values(dim, "outcome").annotate(n=Count("pk")).order_by():
+    attempts = uses.exclude(channel=MONTHLY)  # a monthly count taken over is uses, not an attempt
+    for row in attempts.values(dim, "outcome").annotate(n=Count("pk")).order_by():
         data[row[dim]][0 if row["outcome"] == UseFact.Outcome.ACCEPTED else 1] += row["n"]
     return data
 
@@ -1163,3 +1166,47 @@ def open_data_years() -> list[int]:
 
 def year_range(years: Iterable[int]) -> list[int]:
     return sorted(set(years))
+
+
+# --- By the holder's home municipality (``kaiku.reports.residents``) --------------------------------
+
+
+@dataclass
+class HomeSums:
+    """One home municipality's residents in a period: cards registered and used, people admitted by sector."""
+
+    registered: int = 0  # personal cards first registered (``CardFact`` kind registered)
+    cards_used: int = 0  # distinct cards with a counted use
+    adults: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by sector
+    children: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # by sector, community clients too
+
+
+def by_home(start: dt.date, end: dt.date, municipality_ids: Iterable[int] | None = None) -> dict[int, HomeSums]:
+    """Per holder's home municipality id (only these, or every one when None): the period's residents' figures.
+
+    The home municipality is the one the facts copied: the card's, else its issuing site's.
+    Registrations from the card facts; distinct cards and adults and children by sector
+    from the period's counted use facts (the (home municipality, day) index finds an
+    area's). Three queries whatever the number of municipalities.
+    """
+    intake.current()
+    ids = None if municipality_ids is None else sorted(set(municipality_ids))
+    out: dict[int, HomeSums] = defaultdict(HomeSums)
+    cards = CardFact.objects.filter(
+        kind=CardFact.Kind.REGISTERED, card_kind=Card.Kind.PERSONAL, day__gte=start, day__lte=end
+    ).exclude(card_municipality=None)
+    counted = UseFact.objects.counted().filter(day__gte=start, day__lte=end).exclude(card_municipality=None)
+    if ids is not None:
+        cards = cards.filter(card_municipality__in=ids)
+        counted = counted.filter(card_municipality__in=ids)
+    for row in cards.values("card_municipality").annotate(n=Count("pk")).order_by():
+        out[row["card_municipality"]].registered = row["n"]
+    used = counted.exclude(card_key=None).values("card_municipality").annotate(n=Count("card_key", distinct=True))
+    for row in used.order_by():
+        out[row["card_municipality"]].cards_used = row["n"]
+    people = counted.values("card_municipality", "sector").annotate(a=Sum("adults"), c=_child_sum())
+    for row in people.order_by():
+        sums = out[row["card_municipality"]]
+        sums.adults[row["sector"]] += row["a"]
+        sums.children[row["sector"]] += row["c"]
+    return dict(out)

@@ -225,6 +225,16 @@ def void(fact: UseFact) -> None:
     _merge_cards({}, {cell: {fact.card_key} for cell in gone})
 
 
+def take_out(fact: UseFact) -> None:
+    """A monthly count's fact out of the slices (the count changed or is gone; it has no card):
+    out of their queue when it waits there, else its sums out of the slice rows."""
+    assert fact.card_key is None
+    _lock()
+    if PendingFact.objects.filter(fact_id=fact.pk).delete()[0]:
+        return
+    _add([fact], sign=-1, attempts=False)
+
+
 def _has_parts(name: str, area_key: int) -> bool:
     """Whether a slice keeps parts of months for one area's venues (``area_key``) or every area's
     (``EVERY_AREA``): every slice does but the combined one, which has them only for every area's."""

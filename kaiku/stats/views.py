@@ -95,12 +95,9 @@ def _dashboard(request: HttpRequest, level: str, pk: int | None = None) -> HttpR
     filters = form.filters()
     tables, figures = _published(scope, filters)
     earlier = glance.year_earlier(filters)
-    extra: list[tuple[str, str]] = []
-    if filters.municipality is not None or (scope.level == "national" and filters.area is None):
-        # Per 1,000 residents where it is cheap: the whole network (from the figures above)
-        # or one municipality. An area's rates read the register by home municipality,
-        # too slow for a dashboard at scale; they are on the area's population page.
-        extra = rates.figures_per_thousand(scope, filters, figures)
+    # Per 1,000 residents: the whole network from the figures above, an area or a municipality
+    # from the statistics by the holder's home municipality; nothing for a site or a venue.
+    extra = rates.figures_per_thousand(scope, filters, figures)
     tiles = glance.tiles(scope, figures, glance.earlier_figures(scope, earlier), earlier, extra)
     query = request.GET.urlencode()
     for i, table in enumerate(tables):

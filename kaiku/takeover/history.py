@@ -12,20 +12,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kaiku.stats.queries import YearCells
 from kaiku.takeover.models import PublishedYear
 
 
 @dataclass
-class PublishedCells:
-    """A published row in the shape of the yearly table's computed rows (``stats.queries.YearCells``)."""
+class PublishedCells(YearCells):
+    """A published row in the shape of the yearly table's computed rows, marked."""
 
-    year: int
-    registered: str
-    taken_into_use: str
-    adult: str
-    child: str
-    total: str
-    municipalities: str
     published: bool = True
 
 

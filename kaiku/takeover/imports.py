@@ -36,7 +36,7 @@ from kaiku.cards import services as cards
 from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
 from kaiku.network.models import Municipality, NationalSettings, Sector, Site
 from kaiku.pending.models import PendingStat
-from kaiku.takeover.models import MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
+from kaiku.takeover.models import MONTHLY_MAX, MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import Export, ExportError
 from kaiku.visits import services as visits
 from kaiku.visits.models import Channel, Reason, Use
@@ -81,6 +81,13 @@ def old_id_error(old_id: str) -> tuple[str, str] | None:
     return None
 
 
+# Both the cards and the uses name the old register's identifier of a mobile-only card.
+OLD_ID = Column(
+    "old_id",
+    gettext_lazy("Identifier in the old register"),
+    required=False,
+    help=gettext_lazy("Required where the number is X or Z"),
+)
 CARD_COLUMNS = [
     Column("number", gettext_lazy("Card number"), help=gettext_lazy("As printed on the card")),
     Column("site", gettext_lazy("Distributor site"), help=gettext_lazy("The old register's name or identifier")),
@@ -96,12 +103,7 @@ CARD_COLUMNS = [
     Column("life_situation", gettext_lazy("Life situation"), required=False),
     Column("email", gettext_lazy("E-mail"), required=False),
     Column("email_consent", gettext_lazy("E-mail consent"), required=False, help=gettext_lazy("yes or no")),
-    Column(
-        "old_id",
-        gettext_lazy("Identifier in the old register"),
-        required=False,
-        help=gettext_lazy("Required where the number is X or Z"),
-    ),
+    OLD_ID,
 ]
 USE_COLUMNS = [
     Column("number", gettext_lazy("Card number")),
@@ -116,12 +118,7 @@ USE_COLUMNS = [
     ),
     Column("assistants", gettext_lazy("Assistants"), required=False),
     Column("sector", gettext_lazy("Sector"), required=False, help=gettext_lazy("Else the venue's sector")),
-    Column(
-        "old_id",
-        gettext_lazy("Identifier in the old register"),
-        required=False,
-        help=gettext_lazy("Required where the number is X or Z"),
-    ),
+    OLD_ID,
 ]
 MONTHLY_COLUMNS = [
     Column("venue", gettext_lazy("Venue")),
@@ -871,12 +868,13 @@ def import_monthly(
             sector = SECTORS.get(data.get("sector", "").lower()) if data.get("sector") else ""
             if sector is None:
                 errors.add(row, "sector", _("Write culture, education, science or sports."))
-            adults = parse_count(data.get("adult_uses", ""), default=-1)
-            children = parse_count(data.get("child_uses", ""))
+            adults = parse_count(data.get("adult_uses", ""), default=-1, most=MONTHLY_MAX)
+            children = parse_count(data.get("child_uses", ""), most=MONTHLY_MAX)
+            too_many = _("Write a whole number from 0 to %(most)s.") % {"most": MONTHLY_MAX}
             if adults is None or adults < 0:
-                errors.add(row, "adult_uses", _("Write a whole number."))
+                errors.add(row, "adult_uses", too_many)
             if children is None:
-                errors.add(row, "child_uses", _("Write a whole number."))
+                errors.add(row, "child_uses", too_many)
             if venue is None or month is None or sector is None or adults is None or adults < 0 or children is None:
                 continue
             key = (venue.pk, sector or venue.sector or Sector.CULTURE, month)
@@ -919,6 +917,7 @@ def import_monthly(
         summary.created, summary.updated = len(new), len(changed)
         if progress is not None:
             progress(len(rows))
+        statistics_current(len(new) + len(changed))
 
     return _run(TakeoverRun.Kind.MONTHLY, export, body, filename=filename, actor=actor, commit=commit)
 

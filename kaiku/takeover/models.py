@@ -10,8 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.cards.models import Card
 from kaiku.network.models import Sector, Site
 
-# Counts in one published or monthly row: well above the whole programme's size.
+# Counts in one published row: well above the whole programme's size.
 MAX_COUNT = 10_000_000
+# Uses in one venue's month and sector: the statistics keep the people of a use in a small
+# integer (``stats.UseFact``); the whole programme has about 70,000 uses a year.
+MONTHLY_MAX = 32_767
 
 
 class SiteMapping(models.Model):
@@ -69,8 +72,8 @@ class MonthlyCount(models.Model):
     venue = models.ForeignKey(Site, verbose_name=_("venue"), related_name="+", on_delete=models.PROTECT)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     month = models.DateField(_("month"))  # the first day of the month
-    adult_uses = models.PositiveIntegerField(_("adult uses"), validators=[MaxValueValidator(MAX_COUNT)])
-    child_uses = models.PositiveIntegerField(_("child uses"), default=0, validators=[MaxValueValidator(MAX_COUNT)])
+    adult_uses = models.PositiveIntegerField(_("adult uses"), validators=[MaxValueValidator(MONTHLY_MAX)])
+    child_uses = models.PositiveIntegerField(_("child uses"), default=0, validators=[MaxValueValidator(MONTHLY_MAX)])
     source = models.CharField(_("imported from"), max_length=120, blank=True)
 
     class Meta:

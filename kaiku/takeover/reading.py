@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.web.errors import CodedError
 from kaiku.web.uploads import Limits, SpreadsheetError, read_bytes
 
 # The command reads the whole national register; the page takes one area's export.
@@ -37,7 +38,7 @@ def limits(max_bytes: int) -> Limits:
     )
 
 
-class ExportError(Exception):
+class ExportError(CodedError):
     MESSAGES: dict[str, Any] = {
         "too_large": _("The file is larger than %(mb)s MB. Split it into smaller files."),
         "not_a_spreadsheet": _("This file is not a spreadsheet. Upload an .xlsx or .csv file."),
@@ -48,12 +49,6 @@ class ExportError(Exception):
         "missing_columns": _("The first row must name the columns. Missing: %(columns)s."),
         "unreadable": _("The file could not be read: %(detail)s"),
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        template = self.MESSAGES[code]
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
 
 
 @dataclass

@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.audit import services as audit
 from kaiku.takeover.models import PublishedYear
 from kaiku.visits.models import Use
+from kaiku.web.errors import CodedError
 
 
-class PublishedError(Exception):
+class PublishedError(CodedError):
     """A published yearly row was refused. ``code`` is stable; ``message`` is translated."""
 
     MESSAGES: dict[str, Any] = {
@@ -23,11 +24,6 @@ class PublishedError(Exception):
         ),
         "total_mismatch": _("Total uses must be the adult and child uses added together (%(sum)s)."),
     }
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.message = str(self.MESSAGES[code]) % params if params else str(self.MESSAGES[code])
-        super().__init__(self.message)
 
 
 def first_data_year() -> int | None:

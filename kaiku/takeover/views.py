@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,17 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kaiku.accounts.scopes import request_scope
+from kaiku.accounts.scopes import require_national
 from kaiku.network.models import Site
 from kaiku.takeover import imports, services
 from kaiku.takeover.forms import MappingForm, PublishedYearForm, UploadForm
 from kaiku.takeover.models import PublishedYear, SiteMapping, TakeoverRun
 from kaiku.takeover.reading import PAGE_MAX_BYTES, ExportError, read_export
-
-
-def _national(request: HttpRequest) -> None:
-    if not request_scope(request).national:
-        raise PermissionDenied
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -35,7 +29,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
     """Upload an export: a dry run shows the summary and errors; an import writes all or nothing."""
-    _national(request)
+    require_national(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     summary = None
     if request.method == "POST" and form.is_valid():
@@ -71,7 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest) -> HttpResponse:
     """Each name or identifier from the exports and the Kaiku site it maps to; the unmatched first."""
-    _national(request)
+    require_national(request)
     if request.method == "POST":
         form = MappingForm(request.POST)
         if form.is_valid():
@@ -93,7 +87,7 @@ def _sites(kind: str) -> QuerySet[Site]:
 @require_http_methods(["GET", "POST"])
 def published(request: HttpRequest) -> HttpResponse:
     """The published yearly rows: a year entered again replaces its row."""
-    _national(request)
+    require_national(request)
     instance = None
     if request.method == "POST":
         year = request.POST.get("year", "")
@@ -114,7 +108,7 @@ def published(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def published_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _national(request)
+    require_national(request)
     services.delete_published(get_object_or_404(PublishedYear, pk=pk), request.user)
     messages.success(request, _("Published row removed."))
     return redirect("takeover:published")

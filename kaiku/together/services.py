@@ -32,6 +32,7 @@ from kaiku.together.models import (
 )
 from kaiku.visits.models import Channel, Use
 from kaiku.visits.services import UseRequest, party_reason, record_use, taken_places
+from kaiku.web.errors import CodedError
 from kaiku.web.mail import absolute_url, send_after_commit
 
 MESSAGES: dict[str, Any] = {
@@ -69,17 +70,11 @@ PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
-class TogetherError(Exception):
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.params = params
-        super().__init__(code)
+class TogetherError(CodedError):
+    MESSAGES = MESSAGES
 
-    @property
-    def message(self) -> str:
-        text = str(MESSAGES.get(self.code, self.code))
-        params = {**PARAMS.get(self.code, {}), **self.params}
-        return text % params if params else text
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code, **{**PARAMS.get(code, {}), **params})
 
 
 # --- Group requests ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,8 +18,16 @@ from kaiku.together.forms import BulletinForm, DeclineForm, GroupRequestForm, Pr
 from kaiku.together.models import Bulletin, GroupRequest
 from kaiku.together.partner_view import QUIET_DAYS, partner_rows
 from kaiku.together.services import TogetherError
+from kaiku.web.errors import details, submit
 
 LIST_LIMIT = 200
+
+
+def _newest(requests: QuerySet[GroupRequest], other_side: str) -> QuerySet[GroupRequest]:
+    """A list page's requests: the newest first, at most LIST_LIMIT, with the other side's site."""
+    return requests.select_related(other_side, "offer", "occurrence", "proposed_occurrence").order_by(
+        "-created_at", "-pk"
+    )[:LIST_LIMIT]
 
 
 # --- The distributor site -----------------------------------------------------------------
@@ -28,11 +37,7 @@ LIST_LIMIT = 200
 @require_GET
 def site_requests(request: HttpRequest, site_id: int) -> HttpResponse:
     site = get_distributor_site(request, site_id)
-    requests = (
-        GroupRequest.objects.filter(site=site)
-        .select_related("venue", "offer", "occurrence", "proposed_occurrence")
-        .order_by("-created_at", "-pk")[:LIST_LIMIT]
-    )
+    requests = _newest(GroupRequest.objects.filter(site=site), "venue")
     return render(request, "together/site_requests.html", {"site": site, "requests": requests})
 
 
@@ -45,27 +50,11 @@ def site_request_new(request: HttpRequest, site_id: int) -> HttpResponse:
     if chosen.isdigit() and len(chosen) < 12:
         initial["occurrence"] = int(chosen)
     form = GroupRequestForm(site, request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            group = services.request_places(
-                site,
-                services.RequestDetails(
-                    card=data["card"],
-                    occurrence=data["occurrence"],
-                    under_16=data["under_16"],
-                    adults=data["adults"],
-                    accessibility=data["accessibility"],
-                    language=data.get("language") or "",
-                    needs=data.get("needs") or "",
-                ),
-                request.user,
-            )
-        except TogetherError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Your request was sent to the venue."))
-            return redirect("together:site_request", site_id=site.pk, pk=group.pk)
+    if done := submit(
+        request, form, lambda data: services.request_places(site, details(services.RequestDetails, data), request.user)
+    ):
+        messages.success(request, _("Your request was sent to the venue."))
+        return redirect("together:site_request", site_id=site.pk, pk=done.result.pk)
     return render(request, "together/site_request_new.html", {"site": site, "form": form})
 
 
@@ -109,11 +98,7 @@ def site_request(request: HttpRequest, site_id: int, pk: int) -> HttpResponse:
 @require_GET
 def venue_requests(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = get_venue(request, venue_id)
-    requests = (
-        GroupRequest.objects.filter(venue=venue)
-        .select_related("site", "offer", "occurrence", "proposed_occurrence")
-        .order_by("-created_at", "-pk")[:LIST_LIMIT]
-    )
+    requests = _newest(GroupRequest.objects.filter(venue=venue), "site")
     return render(request, "together/venue_requests.html", {"venue": venue, "requests": requests})
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,6 +28,7 @@ from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
 from kaiku.pending import notes as pending
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
+from kaiku.web.errors import CodedError
 
 # An entry typed in later than this after the use happened is flagged as late.
 LATE_AFTER = dt.timedelta(hours=24)
@@ -35,12 +37,8 @@ LATE_AFTER = dt.timedelta(hours=24)
 UNDO_WINDOW = dt.timedelta(minutes=2)
 
 
-class UseError(Exception):
-    """A use could not even be attempted (bad request, not a rule refusal)."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.code = code
+class UseError(CodedError):
+    """A use could not even be attempted (bad request, not a rule refusal); its message is the code."""
 
 
 @dataclass
@@ -482,19 +480,9 @@ def _record(req: UseRequest, key: str) -> UseResult:
     day = timezone.localdate(scanned_at)
     card, reason, number = find_card(req.number)
     offer, occurrence = _resolve_offer(req)
-    if req.venue.offboarded_at is not None:
-        reason = Reason.VENUE_CLOSED
-    if card is not None and reason is None:
-        reason = (
-            card_status_reason(card, req.venue, day)
-            or _party_reason(card, req, offer)
-            or _offer_reason(card, req, offer, occurrence, now)
-        )
-    accepted = reason is None
-    forced = False
-    if not accepted and req.accepted_offline and card is not None:
-        # The person was let in offline: keep the use, flag it, never drop it.
-        accepted, forced = True, True
+    reason, accepted, forced = _judge(
+        req, card, reason, offer, day, lambda card: _offer_reason(card, req, offer, occurrence, now)
+    )
     if not accepted:
         # Checked and refused a moment ago for the same reason: one attempt, not two.
         earlier = _recent_check(req.venue, card, "" if card is not None else (number or req.number)[:40], scanned_at)
@@ -509,6 +497,26 @@ def _record(req: UseRequest, key: str) -> UseResult:
         _places_now_used(use, card, occurrence, now)
     after_use_recorded(use)
     return UseResult(use, created=True)
+
+
+def _judge(
+    req: UseRequest,
+    card: Card | None,
+    reason: str | None,
+    offer: Offer | None,
+    day: dt.date,
+    offer_reason: Callable[[Card], str | None],
+) -> tuple[str | None, bool, bool]:
+    """The register's verdict on one use: (reason refused or None, accepted, forced). The
+    rules run in order, the offer's last (``offer_reason``: one use's or a batch's quota count)."""
+    if req.venue.offboarded_at is not None:
+        reason = Reason.VENUE_CLOSED
+    if card is not None and reason is None:
+        reason = card_status_reason(card, req.venue, day) or _party_reason(card, req, offer) or offer_reason(card)
+    if reason is not None and req.accepted_offline and card is not None:
+        # The person was let in offline: keep the use, flag it, never drop it.
+        return reason, True, True
+    return reason, reason is None, False
 
 
 def _places_now_used(use: Use, card: Card, occurrence: Occurrence, now: dt.datetime) -> None:
@@ -632,18 +640,8 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
         occurrence = state.occurrence if state is not None else None
         offer = occurrence.offer if occurrence is not None else req.offer
         day = timezone.localdate(req.scanned_at or now)
-        if req.venue.offboarded_at is not None:
-            reason = Reason.VENUE_CLOSED
-        if card is not None and reason is None:
-            reason = (
-                card_status_reason(card, req.venue, day)
-                or _party_reason(card, req, offer)
-                or _batch_offer_reason(card, req, offer, state, held)
-            )
-        accepted = reason is None
-        forced = False
-        if not accepted and req.accepted_offline and card is not None:
-            accepted, forced = True, True
+        batch_reason = partial(_batch_offer_reason, req=req, offer=offer, state=state, held=held)
+        reason, accepted, forced = _judge(req, card, reason, offer, day, batch_reason)
         use = _use_for(req, key, card, number, offer, occurrence, reason, accepted, forced, now)
         if accepted and card is not None and state is not None:
             people = use.adults + use.children + use.community_clients
@@ -843,10 +841,6 @@ class ReviewError(UseError):
         "not_pending": _("This use has already been reviewed."),
         "reason_required": _("Give a reason for rejecting."),
     }
-
-    @property
-    def message(self) -> str:
-        return str(self.MESSAGES.get(self.code, self.code))
 
 
 def hold_for_review(req: UseRequest, why: str) -> HeldUse:

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -150,10 +150,7 @@ def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
 @login_required
 def void(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     site = get_venue(request, venue_id)
-    try:
-        use = Use.objects.get(pk=pk, venue=site)
-    except Use.DoesNotExist:
-        raise Http404 from None
+    use = get_object_or_404(Use, pk=pk, venue=site)
     scope = request_scope(request)
     recent = timezone.now() - use.received_at <= UNDO_WINDOW
     # Staff undo within the window; afterwards the venue admin voids with a reason.
@@ -175,10 +172,7 @@ def void(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
 def undo(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     """One-tap undo of a use recorded in the last two minutes."""
     site = get_venue(request, venue_id)
-    try:
-        use = Use.objects.get(pk=pk, venue=site)
-    except Use.DoesNotExist:
-        raise Http404 from None
+    use = get_object_or_404(Use, pk=pk, venue=site)
     try:
         undo_own_use(use, str(_("Undone at the door")), request.user)
     except UseError as exc:
@@ -218,19 +212,12 @@ def review(request: HttpRequest, venue_id: int) -> HttpResponse:
     return render(request, "visits/review.html", context)
 
 
-def _held(site: Site, pk: int) -> HeldUse:
-    held = HeldUse.objects.filter(venue=site, pk=pk).first()
-    if held is None:
-        raise Http404
-    return held
-
-
 @login_required
 @require_POST
 def review_accept(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     site = _admin_venue(request, venue_id)
     try:
-        result = accept_held(_held(site, pk), request.user)
+        result = accept_held(get_object_or_404(HeldUse, venue=site, pk=pk), request.user)
     except ReviewError as exc:
         messages.error(request, exc.message)
     else:
@@ -248,7 +235,7 @@ def review_accept(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
 @login_required
 def review_reject(request: HttpRequest, venue_id: int, pk: int) -> HttpResponse:
     site = _admin_venue(request, venue_id)
-    held = _held(site, pk)
+    held = get_object_or_404(HeldUse, venue=site, pk=pk)
     form = RejectHeldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,7 +1,8 @@
 """The demo data set that `make run` loads (`manage.py demo_data`).
 
 Each app contributes a `populate(ctx)` in `kaiku/<app>/demo.py`; they run in
-APP_ORDER, each adding what it owns to the shared context for the next.
+APP_ORDER, each adding what it owns to the shared context for the next. A step named
+`app.function` runs another function of that app's demo at that point.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ APP_ORDER = [
     "stats",
     "portal",
     "partners",
+    "network.populate_onboarding",
     "together",
     "reports",
     "outreach",
@@ -112,10 +114,11 @@ def populate_all(seed: int = 2026) -> DemoContext:
     refuse_outside_development()
     ctx = DemoContext(rng=random.Random(seed), today=timezone.localdate())
     with transaction.atomic():
-        for app in APP_ORDER:
+        for step in APP_ORDER:
+            app, _dot, function = step.partition(".")
             try:
                 module = importlib.import_module(f"kaiku.{app}.demo")
             except ModuleNotFoundError:
                 continue
-            module.populate(ctx)
+            getattr(module, function or "populate")(ctx)
     return ctx

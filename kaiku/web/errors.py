@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -43,3 +44,15 @@ def submit(request: HttpRequest, form: forms.Form, action: Callable[[dict[str, A
     except CodedError as exc:
         form.add_error(None, exc.message)
         return None
+
+
+def details(cls: type[T], data: Mapping[str, Any]) -> T:
+    """The service's details dataclass ``cls`` from a form's cleaned data, field by field; a
+    field with a default takes it when the form left the value empty."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.default is dataclasses.MISSING:
+            values[f.name] = data[f.name]
+        else:
+            values[f.name] = data.get(f.name) or f.default
+    return cls(**values)

@@ -11,11 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kaiku.audit.models import AuditEntry
-from kaiku.cards.tests.factories import CardFactory
 from kaiku.reports import rates
 from kaiku.reports.models import Population
 from kaiku.reports.population import PopulationError, parse, upload_population
-from kaiku.reports.tests.helpers import use
+from kaiku.reports.tests.helpers import resident_card, use
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "statfin_11ra_2025.csv"
 D = dt.date(2025, 3, 1)
@@ -45,11 +44,11 @@ def test_per_thousand_figures_from_an_uploaded_csv(world):
     assert Population.objects.filter(year=2025).count() == 3
     assert AuditEntry.objects.get(action="reports.population_uploaded").changes["municipalities"] == 3
     # Tampere (area A): 13 new cards in 2025, 12 of them used; 26 admissions.
-    cards = [CardFactory(site=world.distributor_a, municipality=world.muni_a, registered_on=D) for _ in range(13)]
+    cards = [resident_card(site=world.distributor_a, municipality=world.muni_a, registered_on=D) for _ in range(13)]
     for card in cards[:12]:
         use(card, world.venue_a, D, children=1)
         use(card, world.venue_b, D.replace(year=2024))  # another year: not counted
-    CardFactory(site=world.distributor_a, municipality=world.muni_a, registered_on=D.replace(year=2024))
+    resident_card(site=world.distributor_a, municipality=world.muni_a, registered_on=D.replace(year=2024))
     use(cards[0], world.venue_a, D, voided=True)  # voided: not counted
     use(cards[0], world.venue_a, D, accepted=False)  # refused: not counted
     [tampere] = rates.per_thousand(2025, [world.muni_a.code])
@@ -66,7 +65,7 @@ def test_rates_divide_by_16_plus_and_people_at_risk_of_poverty(world):
     ).encode()
     upload_population(data, 2025, None)
     for _ in range(8):
-        card = CardFactory(site=world.distributor_a, municipality=world.muni_a, registered_on=D)
+        card = resident_card(site=world.distributor_a, municipality=world.muni_a, registered_on=D)
         use(card, world.venue_a, D)
     [m] = rates.per_thousand(2025, ["837"])
     assert (m.aged_16_plus, m.at_risk_of_poverty) == (1600, 400)
@@ -158,7 +157,7 @@ def test_a_new_upload_replaces_the_years_figures():
 def test_the_area_page_compares_member_municipalities_with_small_counts_suppressed(world):
     upload_population(FIXTURE.read_bytes(), 2025, None)
     for _ in range(3):
-        card = CardFactory(site=world.distributor_a, municipality=world.muni_a, registered_on=D)
+        card = resident_card(site=world.distributor_a, municipality=world.muni_a, registered_on=D)
         use(card, world.venue_a, D)
     response = world.client_for("coordinator").get(
         reverse("reports:area_population", args=[world.area_a.pk]), {"year": "2025"}

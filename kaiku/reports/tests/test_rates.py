@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils.translation import override
 
-from kaiku.cards.tests.factories import CardFactory
 from kaiku.reports.models import Population
 from kaiku.reports.population import upload_population
 from kaiku.reports.rates import figures_per_thousand
-from kaiku.reports.tests.helpers import use
+from kaiku.reports.tests.helpers import registered, resident_card, use
 from kaiku.stats import intake
 from kaiku.stats.report import report_context
 from kaiku.stats.scope import Filters, StatsScope
@@ -22,7 +22,7 @@ POPULATION = "Alue;Väkiluku;16 vuotta täyttäneet\nTampere;2000;1600\nKuopio;1
 
 def _residents(world, muni, n, *, site=None):
     for _ in range(n):
-        card = CardFactory(site=site or world.distributor_a, municipality=muni, registered_on=D)
+        card = resident_card(site=site or world.distributor_a, municipality=muni, registered_on=D)
         use(card, world.venue_a, D, children=1)
 
 
@@ -34,7 +34,8 @@ def _figures(scope, filters=PERIOD):
 def test_an_areas_dashboard_gets_cards_and_uses_per_1000_residents(world):
     upload_population(POPULATION, 2025, None)  # the latest year up to the period's end is used
     _residents(world, world.muni_a, 6)
-    voided = CardFactory(site=world.distributor_a, municipality=world.muni_a, registered_on=D.replace(year=2024))
+    registered(world.card_a)
+    voided = resident_card(site=world.distributor_a, municipality=world.muni_a, registered_on=D.replace(year=2024))
     use(voided, world.venue_a, D, voided=True)
     figures = _figures(StatsScope("area", area=world.area_a, threshold=5))
     assert figures == {
@@ -97,6 +98,7 @@ def test_no_per_1000_figures_without_a_population_or_for_a_site_or_a_filtered_pa
 def test_the_area_report_counts_municipalities_and_compares_them(world):
     upload_population(POPULATION, 2026, None)
     _residents(world, world.muni_a, 6)
+    registered(world.card_a)
     intake.rebuild()  # the yearly table reads the statistics' facts
     with override("en"):
         context = report_context(StatsScope("area", area=world.area_a, threshold=5), 2026)
@@ -105,3 +107,20 @@ def test_the_area_report_counts_municipalities_and_compares_them(world):
     [row] = context["comparison"].rows
     assert (row.label, [c.text for c in row.counts]) == ("Tampere", ["7", "6", "12"])
     assert row.rates == ["4.4", "3.0", "6.0", "\u2013"]
+
+
+def test_an_areas_dashboard_and_the_national_one_filtered_to_an_area_show_the_per_1000_tiles(world):
+    upload_population(POPULATION, 2026, None)
+    _residents(world, world.muni_a, 6)
+    area_url = reverse("stats:area", args=[world.area_a.pk])
+    with override("en"):
+        html = world.client_for("coordinator").get(area_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        national = world.client_for("national_admin").get(
+            reverse("stats:national"), {"area": world.area_a.pk}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    # Tampere's 2,000 residents: 6 cards used (3.0), 12 people admitted (6.0), 6 new cards of 1,600 aged 16+ (3.8).
+    assert "People reached per 1,000 residents (population 2026)" in html
+    assert all(value in html for value in ("3.0", "6.0", "3.8"))
+    assert "Uses per 1,000 residents (population 2026)" in national.content.decode()
+    # Another tenant's area stays 404.
+    assert world.client_for("coordinator").get(reverse("stats:area", args=[world.area_b.pk])).status_code == 404

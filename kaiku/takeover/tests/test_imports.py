@@ -8,6 +8,7 @@ from django.utils import translation
 from kaiku.cards import numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.pending.models import PendingStat
+from kaiku.stats.models import UseFact
 from kaiku.stats.queries import StatsScope, yearly_rows
 from kaiku.takeover import imports
 from kaiku.takeover.models import MobileOnlyCard, MonthlyCount, SiteMapping, TakeoverRun
@@ -224,22 +225,46 @@ def test_monthly_counts_import_and_a_rerun_updates_the_month(world):
     assert (summary.committed, summary.created) == (True, 2)
     may = MonthlyCount.objects.get(month=dt.date(2019, 5, 1))
     assert (may.venue, may.sector, may.adult_uses, may.child_uses) == (world.venue_a, "culture", 120, 30)
-    # Each count created is waiting for the statistics, written in the import's transaction.
-    assert sorted(_monthly_pending()) == sorted(MonthlyCount.objects.values_list("pk", flat=True))
+    # The statistics count each month when the import ends (issue 24: current at its end).
+    assert not _monthly_pending()
+    facts = _monthly_facts()
+    assert sorted(facts.values()) == [(4, 0), (120, 30)]
+    assert _sports_and_culture_2019() == (120 + 4, 30)
 
-    PendingStat.objects.all().delete()
     rows[0][3] = "125"
     again = imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
     assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
     assert MonthlyCount.objects.get(month=dt.date(2019, 5, 1)).adult_uses == 125
-    assert _monthly_pending() == [may.pk]  # only the changed month
-    PendingStat.objects.all().delete()
+    refolded = _monthly_facts()
+    # Only the changed month's fact was replaced; the statistics read the new count.
+    assert [pk for pk in refolded if pk not in facts] == [pk for pk, f in refolded.items() if f == (125, 30)]
+    assert _sports_and_culture_2019() == (125 + 4, 30)
     imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
-    assert _monthly_pending() == []
+    assert _monthly_facts() == refolded
 
 
 def _monthly_pending():
     return list(PendingStat.objects.filter(kind=PendingStat.Kind.MONTHLY).values_list("ref", flat=True))
+
+
+def _monthly_facts():
+    rows = UseFact.objects.filter(monthly_id__isnull=False).values_list("pk", "adults", "children")
+    return {pk: (adults, children) for pk, adults, children in rows}
+
+
+def _sports_and_culture_2019():
+    [row] = yearly_rows(StatsScope("national", threshold=None), [2019])
+    return sum(row.adult), sum(row.child)
+
+
+def test_a_monthly_count_beyond_what_the_statistics_hold_is_refused(world):
+    rows = [["Tampereen Teatteri", "2019-05", "", "32768", ""], ["Tampereen Teatteri", "2019-06", "", "32767", "0"]]
+    with translation.override("en"):
+        summary = imports.import_monthly(read_export(csv_bytes(MONTHLY_HEADER, rows)), commit=True)
+    assert [(e.row, e.column, e.message) for e in summary.errors] == [
+        (2, "Adult uses", "Write a whole number from 0 to 32767.")
+    ]
+    assert not MonthlyCount.objects.exists()
 
 
 def test_monthly_counts_refuse_this_month_and_repeats(world):
