@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stats', '0012_combined_slice_every_area'),
+        ('stats', '0014_use_fact_home_municipality_day_index'),
     ]
 
     operations = [
