@@ -158,6 +158,9 @@ def _people_table(
     )
 
 
+HOME_CHART_MAX = 30
+
+
 def _home_table(data: dict[str, list[int]]) -> Table:
     """Uses by the holder's home municipality: municipalities by name, "Not known" last."""
     munis = {str(m.pk): str(m) for m in Municipality.objects.filter(pk__in=[int(k) for k in data if k])}
@@ -169,6 +172,9 @@ def _home_table(data: dict[str, list[int]]) -> Table:
         [munis.get(k, _("Unknown")) if k else _("Not known") for k in keys],
         ADULTS_CHILDREN,
         [data[k] for k in keys],
+        # A bar per municipality is unreadable beyond a few dozen (a national table has up
+        # to 300 rows): then the table alone is shown, open across the row, as cross-area use is.
+        chart="bars" if len(keys) <= HOME_CHART_MAX else "",
     )
 
 

@@ -13,10 +13,11 @@ from django.utils import translation
 
 from kaiku.cards.models import LifeSituation
 from kaiku.cards.tests.factories import CardFactory
+from kaiku.network.models import Area, Municipality
 from kaiku.privacy.retention import reduce_card
 from kaiku.stats import intake
 from kaiku.stats.models import UseFact
-from kaiku.stats.queries import Filters, StatsScope, dashboard, open_data
+from kaiku.stats.queries import HOME_CHART_MAX, Filters, StatsScope, _home_table, dashboard, open_data
 from kaiku.stats.report import report_context
 from kaiku.stats.tests.helpers import add_uses, use, vary_holders
 from kaiku.stats.tests.test_suppression import determined_cells, published
@@ -190,3 +191,14 @@ def test_open_data_counts_uses_by_the_holders_home_municipality(world):
     assert client.get("/stats/open/uses.csv?by=street").status_code == 404
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "holder's home municipality" in schema
+
+
+def test_a_home_table_of_many_municipalities_has_no_chart_only_the_table():
+    area = Area.objects.create(name="Iso alue", slug="iso-alue", status="active")
+    munis = Municipality.objects.bulk_create(
+        [Municipality(code=f"{900 + i}", name_fi=f"Kunta {i:02d}", area=area) for i in range(HOME_CHART_MAX + 1)]
+    )
+    few = _home_table({str(m.pk): [1, 0] for m in munis[:HOME_CHART_MAX]})
+    many = _home_table({str(m.pk): [1, 0] for m in munis})
+    assert (few.chart, many.chart) == ("bars", "")
+    assert many.rows[0] == "Kunta 00" and len(many.rows) == HOME_CHART_MAX + 1
