@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('network', '0003_onboarding_moved_from_partners'),
         ('stats', '0013_use_fact_monthly_count'),
     ]
 

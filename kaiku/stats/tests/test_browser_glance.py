@@ -46,6 +46,8 @@ def demo_like(world: Any) -> None:
 
 # document.documentElement.scrollHeight of this area dashboard at 1,280 px before the
 # dashboard was laid out for a glance (one column, every chart above its table): 6,992 px.
+# The layout brought it to 2,455 px (35 %); the home-municipality and life-situation
+# tables (issue 23, item 1) then added two sections: 2,662 px (38 %).
 HEIGHT_BEFORE = 6992
 
 
@@ -54,7 +56,7 @@ def test_it_fits_the_area_dashboard_in_a_third_of_its_old_height_on_a_desktop(de
     sign_in(desktop, world.users["coordinator"])
     desktop.goto(f"/stats/area/{world.area_a.pk}/")
     height = desktop.evaluate("document.documentElement.scrollHeight")
-    assert height <= HEIGHT_BEFORE * 0.36, height
+    assert height <= HEIGHT_BEFORE * 0.40, height
     assert_accessible(desktop)
     # The change from a year earlier is in words, with the period it compares with.
     change = desktop.locator(".tile .change .sr-only").first.text_content()
