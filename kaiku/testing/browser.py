@@ -110,6 +110,9 @@ def assert_fits_the_window(page: Any) -> None:
 
 def assert_accessible(page: Any) -> None:
     """axe-core finds nothing serious or critical, and no text runs past the window's edge."""
+    # A navigation the last action started may still be loading on a busy machine: check the
+    # page it leads to, not the document being replaced (``documentElement`` was null once).
+    page.wait_for_load_state()
     assert_fits_the_window(page)
     violations = axe_violations(page)
     summary = [
