@@ -1120,7 +1120,7 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
         rows = (
             facts.exclude(card_municipality=None)
             .values("year", "sector", municipality=F("card_municipality"))
-            .annotate(a=Sum("adults"), c=Sum(F("children") + F("community_clients")))
+            .annotate(a=Sum("adults"), c=_child_sum())
         )
     else:
         summaries = UseSummary.objects.all()
