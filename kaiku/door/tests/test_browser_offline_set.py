@@ -69,8 +69,9 @@ def test_cardboard_cards_offline_and_a_door_open_all_day(phone, world, settings)
     cards.inactivate_card(later, "stolen", None)
     page.wait_for_function("(b) => document.getElementById('door').dataset.listsAt !== b", arg=before)
     page.wait_for_function(
-        "(n) => window.KaikuDoorCodes.check(n, window.KaikuDoor.state).then((v) => v.reason === 'inactivated')",
-        arg=later.number,
+        "(ns) => Promise.all(ns.map((n) => window.KaikuDoorCodes.check(n, window.KaikuDoor.state)))"
+        ".then((vs) => vs.every((v) => v.reason === 'inactivated'))",
+        arg=[inactivated.number, later.number],
     )
 
     page.context.set_offline(True)
@@ -116,6 +117,56 @@ def test_cardboard_cards_offline_and_a_door_open_all_day(phone, world, settings)
     assert all(u.outcome == Use.Outcome.ACCEPTED and not u.forced for u in uses)
     synced = page.inner_text("#door-synced")
     assert registered.number[-4:] in synced and world.card_a.number[-4:] in synced
+
+
+def test_one_refresh_at_a_time_so_an_older_list_never_lands_on_a_newer_one(phone, world, settings):
+    """A failed part of a refresh (here the config) does not end it while the revocation list
+    is still on its way: a second refresh then would overtake it, and the older (full) list,
+    landing last, would forget a card inactivated in between (a CI run saw exactly that)."""
+    settings.DOOR_REFRESH_SECONDS = 3600  # no timer: the test starts every refresh
+    settings.DOOR_VALID_SET_MIN_AGE = 0
+    page = phone
+    card = CardFactory(site=world.distributor_a, municipality=world.muni_a)
+    asked: list[str] = []
+    held: list = []
+
+    def revocations(route):
+        asked.append(route.request.url)
+        if held:
+            route.continue_()
+        else:  # the server's answer now, delivered when the test says
+            held.append((route, route.fetch()))
+
+    configs: list[str] = []
+
+    def config(route):
+        configs.append(route.request.url)
+        route.abort() if len(configs) == 1 else route.continue_()
+
+    sign_in(page, world.users["venue_staff"])
+    page.route("**/api/door/revocations/**", revocations)
+    page.route("**/api/door/venues/*/config/", config)
+    page.goto(f"/door/venues/{world.venue_a.pk}/")
+    page.wait_for_function("() => window.KaikuDoor")
+    while not held:  # the first refresh: its config failed, its revocation list is held
+        page.wait_for_timeout(50)
+    cards.inactivate_card(card, "stolen", None)
+    page.evaluate("() => { window.KaikuDoor.refresh(); }")  # the page's timer, meanwhile
+    # Time for a second list to overtake the held one, were one asked for. The test cannot
+    # pass late because of this wait; without it, a page that overtook might go unseen.
+    page.wait_for_timeout(500)
+    route, answer = held[0]
+    route.fulfill(response=answer)  # the older list (without the card) arrives
+    page.evaluate("() => window.KaikuDoor.ready")
+    page.evaluate("() => window.KaikuDoor.refresh()")
+    assert len(asked) == 2, asked  # the held one, then the one after it: none overtook it
+    assert (
+        page.evaluate(
+            "(n) => window.KaikuDoorCodes.check(n, window.KaikuDoor.state).then((v) => v.reason)", card.number
+        )
+        == "inactivated"
+    )
+    assert page.get_attribute("#door", "data-lists-at")  # the last refresh was whole
 
 
 def test_a_phone_records_a_holder_with_one_child_without_scrolling(phone, world):

@@ -16,6 +16,7 @@
   var SYNC_EVERY_MS = 15000;
   var BATCH = 200;
   var REFRESH_MS = Math.max(1, settings.refreshSeconds || 300) * 1000;
+  var REQUEST_TIMEOUT_MS = 30000;
   var CACHE = "kaiku-door-v1";
   // Whether the service worker served (and so kept) this page: read before it can claim it.
   var servedByWorker = Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
@@ -75,6 +76,15 @@
 
   // --- Network ----------------------------------------------------------------------
 
+  /* fetch, given up after REQUEST_TIMEOUT_MS: a request that hangs must not hold the
+   * door's refresh or sync for the rest of the day (a use re-sent later is idempotent). */
+  function fetchWithin(url, init) {
+    if (typeof AbortController === "undefined") return fetch(url, init);
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    init.signal = controller.signal;
+    return fetch(url, init).finally(function () { clearTimeout(timer); });
+  }
   function csrfToken() {
     var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";
@@ -88,7 +98,7 @@
     options = options || {};
     var headers = authHeaders({ Accept: "application/json" });
     if (options.body) headers["Content-Type"] = "application/json";
-    return fetch(settings.api + path, {
+    return fetchWithin(settings.api + path, {
       method: options.method || "GET",
       headers: headers,
       body: options.body ? JSON.stringify(options.body) : undefined,
@@ -145,7 +155,7 @@
   function refreshValidSet() {
     var headers = authHeaders({});
     if (state.validSet && state.validSetEtag) headers["If-None-Match"] = state.validSetEtag;
-    return fetch(settings.api + "venues/" + state.venueId + "/valid-cards/", { headers: headers, credentials: "same-origin", cache: "no-store" })
+    return fetchWithin(settings.api + "venues/" + state.venueId + "/valid-cards/", { headers: headers, credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (response.status === 304) return null;
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -160,27 +170,38 @@
         });
       });
   }
+  /* Whether a promise fulfilled, once it has settled either way. */
+  function settled(promise) {
+    return promise.then(function () { return true; }, function () { return false; });
+  }
   /* Config, revocation list and valid-card set from the server; on the page's timer, on
-   * load, when the connection returns and after each sync. */
+   * load, when the connection returns and after each sync.
+   *
+   * One refresh at a time: the next starts only when every request of this one has
+   * answered or failed. Were a failed part to end it early, an answer still on its way
+   * could land after a newer one, and an older full revocation list would forget a card
+   * inactivated since (a flaky network or a slow server at the door is enough). */
   var refreshing = null;
   function refresh() {
     if (!online() || !state.venueId) return Promise.resolve();
     if (refreshing) return refreshing;
     refreshing = Promise.all([
-      api("venues/" + state.venueId + "/config/").then(function (config) {
+      settled(api("venues/" + state.venueId + "/config/").then(function (config) {
         applyConfig(config);
         return Promise.all([saveState("config", config), refreshValidSet()]);
-      }),
-      api("revocations/?since=" + (state.revocationVersion || 0)).then(function (answer) {
+      })),
+      settled(api("revocations/?since=" + (state.revocationVersion || 0)).then(function (answer) {
         state.revocations = Codes.applyRevocations(state.revocations, answer);
         state.revocationVersion = answer.version;
         return saveState("revocations", { version: answer.version, map: state.revocations });
-      }),
-    ]).then(function () {
+      })),
+    ]).then(function (done) {
+      // Offline or flaky: keep what we have, and the time the lists were last whole.
+      if (!done[0] || !done[1]) return null;
       state.listsAt = Date.now();
       root.dataset.listsAt = String(state.listsAt);
       return saveState("lists-at", state.listsAt);
-    }).catch(function () { /* offline or flaky: keep what we have */ })
+    }).catch(function () { /* the device's storage failed: the lists in memory stand */ })
       .then(function () {
         refreshing = null;
         return updateBanner();
