@@ -141,6 +141,12 @@ def _nested_repeat(items: Any, inside_repeat: bool) -> bool:
     return False
 
 
+def parse_any(text: str) -> numbers.ParsedNumber:
+    """``numbers.parse_any`` with the formats the national admin declared: what every
+    channel (desk, door, imports, API, portal) accepts as a card number."""
+    return numbers.parse_any(text, active_formats())
+
+
 def check_pattern(pattern: str) -> None:
     """Raise LegacyFormatError unless the pattern is safe to run on server and device."""
     if len(pattern) > PATTERN_MAX_LENGTH:

@@ -19,10 +19,17 @@ import enum
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from kaiku.cards.legacy import DeclaredFormat
+
+class NumberFormat(Protocol):
+    """A declared legacy format as ``parse_any`` uses it (``kaiku.cards.legacy.DeclaredFormat``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    def canonical(self, text: str) -> str | None: ...
+
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MODULUS = len(ALPHABET)
@@ -136,12 +143,12 @@ def mobile_only_kind(text: str) -> str | None:
     return MOBILE_ONLY.get("".join(ch for ch in text.upper() if ch not in " -\t\r\n."))
 
 
-def parse_any(text: str, formats: Sequence[DeclaredFormat] | None = None) -> ParsedNumber:
+def parse_any(text: str, formats: Sequence[NumberFormat]) -> ParsedNumber:
     """A Kaiku number, else a number of a declared legacy format, else InvalidCardNumber.
 
     Kaiku's own format is tried first, so a typo in a Kaiku number is still caught by its
-    check character unless a declared format accepts the text as it is. ``formats``
-    defaults to the active declared formats (cached, ``kaiku.cards.legacy``). Raises
+    check character unless a declared format accepts the text as it is. ``formats`` are
+    the declared formats to try (``kaiku.cards.legacy.parse_any`` passes the active ones). Raises
     InvalidCardNumber and nothing else; MOBILE_ONLY for the reserved values X and Z.
     """
     if not isinstance(text, str) or len(text) > TEXT_MAX_LENGTH:
@@ -151,10 +158,6 @@ def parse_any(text: str, formats: Sequence[DeclaredFormat] | None = None) -> Par
     except InvalidCardNumber as kaiku_error:
         if mobile_only_kind(text) is not None:
             raise InvalidCardNumber(NumberError.MOBILE_ONLY, "reserved mobile-only value") from None
-        if formats is None:
-            from kaiku.cards.legacy import active_formats
-
-            formats = active_formats()
         for declared in formats:
             canonical = declared.canonical(text)
             if canonical is not None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
-from kaiku.cards import numbers
+from kaiku.cards import legacy, numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.network.models import Municipality, NationalSettings, Site
 from kaiku.pending import notes as pending
@@ -163,14 +163,14 @@ def create_stock(site: Site, count: int, actor: Any = None) -> list[Card]:
 
 
 def card_by_number(text: str, *, queryset: Any = None) -> Card:
-    """The card with this Kaiku or declared legacy number (``numbers.parse_any``).
+    """The card with this Kaiku or declared legacy number (``legacy.parse_any``).
 
     Raises CardError ``malformed``, ``bad_check_character``, ``mobile_only`` or
     ``unknown_number``. Only the exact number is looked up: an unknown legacy number,
     which has no check character, never leads to a similar one.
     """
     try:
-        parsed = numbers.parse_any(text)
+        parsed = legacy.parse_any(text)
     except numbers.InvalidCardNumber as exc:
         raise CardError(exc.code.value) from None
     card = (queryset if queryset is not None else Card.objects.all()).filter(number=parsed.canonical).first()

@@ -95,7 +95,7 @@ def site_cards(request: HttpRequest, site_id: int) -> HttpResponse:
         # The search is logged, never what was searched for.
         record_read(request, ReadEntry.What.CARD_SEARCH, detail=f"site {site.pk}")
         try:
-            cards = cards.filter(number=numbers.parse_any(query).canonical)
+            cards = cards.filter(number=legacy.parse_any(query).canonical)
         except numbers.InvalidCardNumber:
             cards = cards.filter(number__icontains=query.upper().replace("-", "").removeprefix("KK"))
     page = Paginator(cards, 50).get_page(request.GET.get("page"))

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from kaiku.network.models import Area, Site
 from kaiku.offers.models import ACCESSIBILITY_FIELDS, Occurrence, Offer, public_venues
+from kaiku.offers.places import with_places
 
 
 @dataclass
@@ -48,8 +49,8 @@ class Criteria:
 
 
 def with_taken(occurrences: QuerySet[Occurrence], now: dt.datetime) -> QuerySet[Occurrence]:
-    """Each occurrence with ``taken``, ``capacity`` and ``left`` (``OccurrenceQuerySet.with_places``)."""
-    return occurrences.with_places(now).annotate(  # type: ignore[attr-defined]
+    """Each occurrence with ``taken``, ``capacity`` and ``left`` (``offers.places.with_places``)."""
+    return with_places(occurrences, now).annotate(
         taken=F("places_taken"), capacity=F("places_capacity"), left=F("places_left")
     )
 
@@ -102,11 +103,9 @@ def _open_occurrences(now: dt.datetime) -> QuerySet[Occurrence]:
     The counts (``with_places``) run only for occurrences that have been full
     (``full_hint``; the OR short-circuits), and each is an index probe on the occurrence.
     """
-    return (
-        Occurrence.objects.filter(offer=OuterRef("pk"), starts_at__gt=now, cancelled=False, sold_out=False)
-        .with_places(now)
-        .filter(Q(full_hint=False) | Q(places_left__isnull=True) | Q(places_left__gt=0))
-    )
+    return with_places(
+        Occurrence.objects.filter(offer=OuterRef("pk"), starts_at__gt=now, cancelled=False, sold_out=False), now
+    ).filter(Q(full_hint=False) | Q(places_left__isnull=True) | Q(places_left__gt=0))
 
 
 def _in_dates(qs: QuerySet[Offer], start: dt.date | None, end: dt.date | None) -> QuerySet[Offer]:

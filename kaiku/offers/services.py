@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.audit import services as audit
 from kaiku.cards.models import Card
 from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
+from kaiku.offers.places import with_places
 from kaiku.visits.models import Reason, Use
 from kaiku.visits.services import card_status_reason, party_reason, taken_places
 
@@ -141,10 +142,10 @@ def release_seats(occurrence: Occurrence, seats: int, actor: Any) -> Occurrence:
 def places_left(occurrence: Occurrence, now: dt.datetime | None = None) -> int | None:
     """Free Kaikukortti places now, in people (None: no cap); 0 for a sold-out or cancelled date.
 
-    ``OccurrenceQuerySet.with_places`` is the one definition; lists annotate it directly.
+    ``offers.places.with_places`` is the one definition; lists annotate it directly.
     For display; a quota check holds the occurrence's row lock and counts again.
     """
-    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_left", flat=True)  # type: ignore[misc]
+    row = with_places(Occurrence.objects.filter(pk=occurrence.pk), now).values_list("places_left", flat=True)  # type: ignore[misc]
     return next(iter(row), None)
 
 

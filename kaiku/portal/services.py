@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
-from kaiku.cards import numbers
+from kaiku.cards import legacy, numbers
 from kaiku.cards.models import Card, CardEvent
 from kaiku.network.models import Site
 from kaiku.offers.models import Occurrence, Offer
@@ -98,7 +98,7 @@ def client_hash(address: str) -> str:
 
 def _typed_number(text: str) -> str:
     try:
-        return numbers.parse_any(text).canonical
+        return legacy.parse_any(text).canonical
     except numbers.InvalidCardNumber:
         return "".join(ch for ch in str(text).upper() if ch.isalnum())[:40]
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card
 from kaiku.offers.models import ArtForm, Occurrence, Offer
+from kaiku.offers.places import with_places
 from kaiku.portal.services import holder_area_ids
 from kaiku.visits.models import Use
 
@@ -103,11 +104,12 @@ def tips_for(card: Card, *, limit: int = 6) -> list[Tip]:
 
     # 1 and 2. Places this week: released last-minute seats first, then other free places.
     soon = list(
-        Occurrence.objects.upcoming(now)
-        .filter(offer__in=offers, starts_at__lte=now + LAST_MINUTE, sold_out=False)
-        .select_related("offer__venue")
-        .with_places(now)
-        .order_by("-extra_seats", "starts_at")[:30]
+        with_places(
+            Occurrence.objects.upcoming(now)
+            .filter(offer__in=offers, starts_at__lte=now + LAST_MINUTE, sold_out=False)
+            .select_related("offer__venue"),
+            now,
+        ).order_by("-extra_seats", "starts_at")[:30]
     )
     soon.sort(key=lambda occ: (occ.extra_seats == 0, occ.starts_at))
     for occ in soon:

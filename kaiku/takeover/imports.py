@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from kaiku.audit import services as audit
 from kaiku.cards import imports as card_imports
-from kaiku.cards import numbers
+from kaiku.cards import legacy, numbers
 from kaiku.cards import services as cards
 from kaiku.cards.models import Card, CardEvent, Gender, LifeSituation
 from kaiku.network.models import Municipality, NationalSettings, Sector, Site
@@ -54,7 +54,7 @@ def normalise_number(text: str) -> tuple[str, str | None]:
     """The card number as the register keeps it, and why it cannot be one.
 
     A Kaiku number (with its check character) or a number of a declared legacy format
-    (``kaiku.cards.numbers.parse_any``), in its canonical form; anything else is refused
+    (``kaiku.cards.legacy.parse_any``), in its canonical form; anything else is refused
     with a message for the row. The reserved mobile-only values X and Z are no number:
     the caller asks ``numbers.mobile_only_kind`` first.
     """
@@ -62,7 +62,7 @@ def normalise_number(text: str) -> tuple[str, str | None]:
     if not text:
         return "", None
     try:
-        return numbers.parse_any(text).canonical, None
+        return legacy.parse_any(text).canonical, None
     except numbers.InvalidCardNumber:
         return "", _("The number is neither a Kaiku card number nor of a declared legacy format.")
 

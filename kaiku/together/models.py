@@ -41,7 +41,7 @@ class GroupRequest(models.Model):
     The card is the site's community card (a worker and clients under 16) or a personal
     card of the site (a worker accompanying one holder); venue staff never see which card
     it is. Accepting holds ``held_places`` in the occurrence's quota
-    (``OccurrenceQuerySet.with_places``) until the group's visit is recorded or the
+    (``offers.places.with_places``) until the group's visit is recorded or the
     occurrence starts.
     """
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kaiku.cards import legacy, numbers
 from kaiku.cards.models import Card
 from kaiku.network.models import Sector, Site
 from kaiku.offers.models import Occurrence, Offer
@@ -203,9 +204,7 @@ class HeldUse(models.Model):
     @property
     def display_number(self) -> str:
         """The card number as printed, or what was sent when it is not a card number."""
-        from kaiku.cards import numbers
-
         try:
-            return numbers.display(numbers.parse_any(self.number).canonical)
+            return numbers.display(legacy.parse_any(self.number).canonical)
         except numbers.InvalidCardNumber:
             return self.number

@@ -22,10 +22,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kaiku.accounts.scopes import scope_for
 from kaiku.audit import services as audit
-from kaiku.cards import numbers
+from kaiku.cards import legacy, numbers
 from kaiku.cards.models import Card
 from kaiku.network.models import NationalSettings, Site
 from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
+from kaiku.offers.places import with_places
 from kaiku.pending import notes as pending
 from kaiku.visits.models import Channel, HeldUse, Reason, Use
 from kaiku.web.errors import CodedError
@@ -197,7 +198,7 @@ CARD_RULE_FIELDS = (
 def find_card(text: str) -> tuple[Card | None, str | None, str]:
     """(card, reason, normalised number) for typed or scanned text."""
     try:
-        number = numbers.parse_any(text).canonical
+        number = legacy.parse_any(text).canonical
     except numbers.InvalidCardNumber as exc:
         return None, str(exc.code.value), ""
     card = next(iter(Card.objects.select_related("site__area").only(*CARD_RULE_FIELDS).filter(number=number)), None)
@@ -430,12 +431,12 @@ def _group_of(card: Card, occurrence: Occurrence) -> Any:
 
 
 def taken_places(occurrence: Occurrence, now: dt.datetime | None = None) -> int:
-    """Quota places taken at an occurrence, in people (``OccurrenceQuerySet.with_places``).
+    """Quota places taken at an occurrence, in people (``offers.places.with_places``).
 
     Callers that compare this with the quota must hold the occurrence's row lock.
     """
     # The annotations of with_places are unknown to the django-stubs plugin.
-    row = Occurrence.objects.filter(pk=occurrence.pk).with_places(now).values_list("places_taken", flat=True)  # type: ignore[misc]
+    row = with_places(Occurrence.objects.filter(pk=occurrence.pk), now).values_list("places_taken", flat=True)  # type: ignore[misc]
     return int(next(iter(row), 0) or 0)
 
 
@@ -583,7 +584,7 @@ def _lock_occurrences(ids: set[int], now: dt.datetime) -> tuple[dict[int, _Occur
     missing = ids - states.keys()
     if missing:
         raise Occurrence.DoesNotExist(f"Occurrence {min(missing)} does not exist")
-    counted = Occurrence.objects.filter(pk__in=ids).with_places(now)
+    counted = with_places(Occurrence.objects.filter(pk__in=ids), now)
     for pk, taken in counted.values_list("pk", "places_taken"):  # type: ignore[misc]
         states[pk].taken = int(taken or 0)
     for occurrence_id, card_id in (
@@ -623,7 +624,7 @@ def _record_batch(requests: list[UseRequest], keys: list[str]) -> list[UseResult
     normalised: list[tuple[str, str | None]] = []
     for req in requests:
         try:
-            normalised.append((numbers.parse_any(req.number).canonical, None))
+            normalised.append((legacy.parse_any(req.number).canonical, None))
         except numbers.InvalidCardNumber as exc:
             normalised.append(("", str(exc.code.value)))
     wanted = {number for number, error in normalised if error is None}

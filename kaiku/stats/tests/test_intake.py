@@ -101,39 +101,3 @@ def test_no_module_of_the_register_imports_the_statistics():
         if "tests" not in path.parts and any(name.startswith("kaiku.stats") for name in _imports(path))
     ]
     assert offending == []
-
-
-def test_the_statistics_modules_import_one_another_without_a_circle():
-    root = Path(__file__).resolve().parents[1]
-    graph = {}
-    for path in root.rglob("*.py"):
-        if "tests" in path.parts or "migrations" in path.parts:
-            continue
-        name = "kaiku.stats." + ".".join(path.relative_to(root).with_suffix("").parts)
-        graph[name] = {dep for dep in _imports(path) if dep.startswith("kaiku.stats.")}
-        graph[name] |= {f"kaiku.stats.{alias}" for alias in _from_stats(path)}
-    visiting: list[str] = []
-    done: set[str] = set()
-
-    def visit(name: str) -> None:
-        assert name not in visiting, " -> ".join([*visiting[visiting.index(name) :], name])
-        if name in done or name not in graph:
-            return
-        visiting.append(name)
-        for dep in graph[name]:
-            visit(dep)
-        visiting.pop()
-        done.add(name)
-
-    for name in graph:
-        visit(name)
-
-
-def _from_stats(path: Path) -> set[str]:
-    """``from kaiku.stats import facts, slices``: the modules named."""
-    return {
-        alias.name
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ImportFrom) and node.module == "kaiku.stats"
-        for alias in node.names
-    }
