@@ -13,15 +13,18 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kaiku.accounts.models import User
 from kaiku.audit.services import record
+from kaiku.web.errors import CodedError
 
 
-class AccountError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class AccountError(CodedError):
+    MESSAGES = {
+        "unknown_lock": _("That lock has already ended."),
+        "not_locked": _("That lock has already ended."),
+    }
 
 
 @dataclass(frozen=True)

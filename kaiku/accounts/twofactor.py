@@ -32,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from kaiku.accounts.models import Passkey, User
 from kaiku.accounts.scopes import scope_for
 from kaiku.audit import services as audit
+from kaiku.web.errors import CodedError
 
 # The session's second-factor state: {"user": pk, "method": Method or NOT_NEEDED}.
 SESSION_KEY = "kaiku_second_factor"
@@ -54,7 +55,7 @@ class Method(models.TextChoices):
     TRUSTED_PROVIDER = "trusted_provider", _("Organisation sign-in")
 
 
-class SecondFactorError(Exception):
+class SecondFactorError(CodedError):
     """A refused second-factor step, with a stable ``code`` and a message for the person."""
 
     MESSAGES = {
@@ -67,11 +68,6 @@ class SecondFactorError(Exception):
         "passkey_unknown": _("This passkey is not registered for your account."),
         "no_passkey": _("You have no passkey. Use a code instead."),
     }
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-        self.message = self.MESSAGES[code]
-        super().__init__(code)
 
 
 # --------------------------------------------------------------------------- who needs what

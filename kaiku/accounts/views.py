@@ -270,8 +270,8 @@ def locks(request: HttpRequest) -> HttpResponse:
             assert isinstance(user, User)
             try:
                 services.unlock(user, form.cleaned_data["kind"], form.cleaned_data["value"])
-            except services.AccountError:
-                messages.error(request, _("That lock has already ended."))
+            except services.AccountError as error:
+                messages.error(request, error.message)
             else:
                 messages.success(request, _("Unlocked. Sign-in can be tried again at once."))
         else:

@@ -22,6 +22,7 @@ from kaiku.offers.models import Occurrence, Offer, Reservation, party_places
 from kaiku.offers.places import with_places
 from kaiku.visits.models import Reason, Use
 from kaiku.visits.services import card_status_reason, party_reason, taken_places
+from kaiku.web.errors import CodedError
 
 # Messages for the codes that only reservations and seat releases raise; the
 # others (quota_full, sold_out, expired, ...) are the door's reason codes.
@@ -36,24 +37,12 @@ MESSAGES = {
 MAX_EXTRA_SEATS = 500
 
 
-class OfferError(Exception):
-    """A workflow refused, with a stable ``code`` for devices, the API and tests."""
+class OfferError(CodedError):
+    """A reservation or seat release refused: the codes above, or the door's reason codes
+    (``visits.models.Reason``) with their texts."""
 
-    def __init__(self, code: str) -> None:
-        self.code = str(code)
-        super().__init__(self.code)
+    MESSAGES = {**{reason.value: reason.label for reason in Reason}, **MESSAGES}
 
-    @property
-    def message(self) -> str:
-        if self.code in MESSAGES:
-            return str(MESSAGES[self.code])
-        try:
-            return str(Reason(self.code).label)
-        except ValueError:
-            return self.code
-
-
-ReservationError = OfferError
 
 OFFER_AUDIT_FIELDS = [
     "kind", "sector", "art_form", "title_fi", "title_sv", "title_en", "starts_on", "ends_on", "min_age",

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kaiku.audit import services as audit
 from kaiku.audit.services import actor_label_for
@@ -14,12 +15,14 @@ from kaiku.cards.models import Card, CardEvent
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.retention import reduce_card
 from kaiku.web.clients import client_address
+from kaiku.web.errors import CodedError
 
 
-class PrivacyError(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class PrivacyError(CodedError):
+    MESSAGES = {
+        "community_card": _("A community card holds no personal details to erase."),
+        "not_registered": _("This card number was never registered: it holds no personal details."),
+    }
 
 
 @transaction.atomic

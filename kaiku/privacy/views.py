@@ -20,11 +20,6 @@ from kaiku.privacy import notices
 from kaiku.privacy.models import ReadEntry
 from kaiku.privacy.services import PrivacyError, erase_card
 
-ERRORS = {
-    "community_card": _("A community card holds no personal details to erase."),
-    "not_registered": _("This card number was never registered: it holds no personal details."),
-}
-
 
 class EraseForm(forms.Form):
     confirm = forms.BooleanField(
@@ -46,7 +41,7 @@ def erase_card_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             erase_card(card, request.user)
         except PrivacyError as error:
-            form.add_error(None, ERRORS[error.code])
+            form.add_error(None, error.message)
         else:
             messages.success(request, _("The card's personal details have been erased."))
             return redirect("cards:detail", card.pk)
@@ -57,15 +52,15 @@ def erase_card_view(request: HttpRequest, pk: int) -> HttpResponse:
 @holder_required
 def erase_own(request: HttpRequest, card: Card) -> HttpResponse:
     """The holder erases their own card's details in the portal."""
-    error = None
+    error: str | None = None
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
-            error = _("Tick the box to confirm.")
+            error = str(_("Tick the box to confirm."))
         else:
             try:
                 erase_card(card, "holder", by_holder=True)
             except PrivacyError as exc:
-                error = ERRORS[exc.code]
+                error = exc.message
             else:
                 return redirect("privacy:erased")
     return render(request, "privacy/erase_own.html", {"card": card, "error": error})

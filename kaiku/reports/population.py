@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.audit import services as audit
 from kaiku.reports.models import Population
 from kaiku.reports.municipalities import code_for_name, official
+from kaiku.web.errors import CodedError
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -47,7 +48,7 @@ _AREA_CODE = re.compile(r"^(?:KU)?(\d{3})(?:\s+.*)?$", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 
 
-class PopulationError(Exception):
+class PopulationError(CodedError):
     MESSAGES: dict[str, Any] = {
         "too_large": _("The file is larger than 2 MB. Choose only the municipalities and columns needed."),
         "encoding": _("The characters of this file could not be read. Save it as CSV (UTF-8) and try again."),
@@ -64,11 +65,8 @@ class PopulationError(Exception):
     }
 
     def __init__(self, code: str, *, errors: list[RowError] | None = None, **params: Any) -> None:
-        self.code = code
         self.errors = errors or []
-        template = self.MESSAGES[code]
-        self.message = str(template) % params if params else str(template)
-        super().__init__(self.message)
+        super().__init__(code, **params)
 
 
 ROW_MESSAGES: dict[str, Any] = {

@@ -30,6 +30,7 @@ from kaiku.accounts.models import User
 from kaiku.audit.services import record
 from kaiku.sso.models import IdentityLink, IdentityProvider
 from kaiku.sso.secretbox import seal, unseal
+from kaiku.web.errors import CodedError
 
 # Session keys: the provider of the flow under way, where to go afterwards, and whether
 # the provider's sign-in counts as two factors (for the second-factor middleware).
@@ -65,14 +66,10 @@ MESSAGES = {
 }
 
 
-class SSOError(Exception):
-    def __init__(self, code: str) -> None:
-        self.code = code
-        super().__init__(code)
+class SSOError(CodedError):
+    """A sign-in through an organisation refused, with its reason code."""
 
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code])
+    MESSAGES = MESSAGES
 
 
 def normalise_domains(text: str) -> list[str]:
