@@ -261,6 +261,10 @@ AXES_VERBOSE = False
 # (kaiku.web.ratelimit.refuse_guessing): this many per window, then 429.
 BAD_SECRET_LIMIT = env_int("BAD_SECRET_LIMIT", 20)
 BAD_SECRET_WINDOW_SECONDS = env_int("BAD_SECRET_WINDOW_SECONDS", 15 * 60)
+# Open data (the API and the CSV) from one client address: this many requests a minute,
+# then 429. Anyone may ask, and a table by home municipality groups a year's use facts
+# (every year's without ?year=): the limit bounds what one client can make the database do.
+OPEN_DATA_LIMIT = env_int("OPEN_DATA_LIMIT", 30)
 
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]

@@ -7,10 +7,12 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from kaiku.network.models import NationalSettings, Sector
 from kaiku.stats import queries
+from kaiku.web import ratelimit
 
 LICENCE = {
     "name": "CC BY 4.0",
@@ -58,11 +60,24 @@ class OpenDataQuerySerializer(serializers.Serializer):
     )
 
 
+class OpenDataThrottle(BaseThrottle):
+    """``settings.OPEN_DATA_LIMIT`` requests a minute from one address, counted with the CSV
+    downloads in the database every worker shares (``kaiku.web.ratelimit.open_data_wait``)."""
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        self.seconds = ratelimit.open_data_wait(request)
+        return self.seconds is None
+
+    def wait(self) -> float | None:
+        return self.seconds
+
+
 class OpenDataView(APIView):
     """Open data: Kaikukortti uses per municipality (the venue's, or the holder's home), year and sector (CC BY 4.0)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [OpenDataThrottle]
 
     @extend_schema(
         operation_id="stats_open_data",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,7 @@ from kaiku.stats.forms import FilterForm
 from kaiku.stats.queries import Filters, StatsScope, Table
 from kaiku.stats.suppression import HIDDEN_NOTE, small_label
 from kaiku.takeover.history import with_published, with_published_export
-from kaiku.web import spreadsheets
+from kaiku.web import ratelimit, spreadsheets
 
 FORMATS = spreadsheets.FORMATS
 
@@ -242,6 +243,15 @@ def open_data(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def open_data_csv(request: HttpRequest) -> HttpResponse:
+    wait = ratelimit.open_data_wait(request)
+    if wait is not None:
+        response = HttpResponse(
+            _("Too many downloads from this address in a minute. Try again in a minute."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(math.ceil(wait))
+        return response
     years = None
     if request.GET.get("year"):
         try:

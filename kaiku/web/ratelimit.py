@@ -62,6 +62,13 @@ def exceeded(scope: str, ident: str, limit: int, seconds: int) -> bool:
     return (count or 0) >= limit
 
 
+def open_data_wait(request: HttpRequest) -> float | None:
+    """Count one open-data request (API or CSV) from this client address: None while it is
+    within ``OPEN_DATA_LIMIT`` a minute, else the seconds until the minute ends."""
+    allowed, wait = hit("open-data", client_address(request), settings.OPEN_DATA_LIMIT, 60)
+    return None if allowed else wait
+
+
 def refuse_guessing(request: HttpRequest, scope: str) -> None:
     """A 429 (DRF) while this client has sent too many unknown keys or tokens lately.
 
