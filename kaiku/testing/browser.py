@@ -62,6 +62,24 @@ def sign_in(page: Any, user: Any) -> None:
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base}])
 
 
+def wait_until(page: Any, expression: str, arg: Any = None, timeout_ms: int = 30_000) -> Any:
+    """Evaluate ``expression`` (a function, may be async) until it returns something truthy.
+
+    ``page.wait_for_function`` does not await a promise: a predicate that returns one (an
+    async function, or ``.then(...)``) is truthy at once, so the wait ends before anything
+    happened. Each try here is a whole ``page.evaluate``, which awaits it.
+    """
+    waited = 0
+    while True:
+        found = page.evaluate(expression, arg)
+        if found:
+            return found
+        if waited >= timeout_ms:
+            raise AssertionError(f"not true within {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(100)
+        waited += 100
+
+
 def set_language(page: Any, code: str) -> None:
     base = page.context._impl_obj._options.get("baseURL") or ""
     page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": code, "url": base}])

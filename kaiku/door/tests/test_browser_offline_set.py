@@ -12,7 +12,7 @@ from kaiku.cards.models import Card
 from kaiku.cards.tests.factories import CardFactory, StockCardFactory
 from kaiku.door import codes
 from kaiku.offers.tests.factories import OccurrenceFactory
-from kaiku.testing.browser import PHONE, assert_accessible, sign_in
+from kaiku.testing.browser import PHONE, assert_accessible, sign_in, wait_until
 from kaiku.visits.models import Use
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,10 +68,13 @@ def test_cardboard_cards_offline_and_a_door_open_all_day(phone, world, settings)
     before = page.get_attribute("#door", "data-lists-at")
     cards.inactivate_card(later, "stolen", None)
     page.wait_for_function("(b) => document.getElementById('door').dataset.listsAt !== b", arg=before)
-    page.wait_for_function(
+    # Until the page knows both cards as inactivated: the refresh that changed listsAt may have
+    # asked for the lists just before the card was inactivated.
+    wait_until(
+        page,
         "(ns) => Promise.all(ns.map((n) => window.KaikuDoorCodes.check(n, window.KaikuDoor.state)))"
         ".then((vs) => vs.every((v) => v.reason === 'inactivated'))",
-        arg=[inactivated.number, later.number],
+        [inactivated.number, later.number],
     )
 
     page.context.set_offline(True)

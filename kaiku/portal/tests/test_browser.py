@@ -14,7 +14,7 @@ from kaiku.portal.holder import COOKIE
 from kaiku.portal.models import Feedback, GroupVisitParticipant, HolderDevice
 from kaiku.portal.services import _new_device
 from kaiku.portal.tests.conftest import CODE, make_group_visit, make_occurrence, make_offer, with_code
-from kaiku.testing.browser import assert_accessible, set_language, sign_in
+from kaiku.testing.browser import assert_accessible, set_language, sign_in, wait_until
 from kaiku.visits.services import UseRequest, record_use
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,7 +69,7 @@ def test_it_signs_in_with_number_and_code_and_the_card_opens_offline(world, phon
     assert check.ok and check.code.number == world.card_a.number
     # Wait until the service worker runs and has saved the card.
     phone.evaluate("async () => { await navigator.serviceWorker.ready; }")
-    phone.wait_for_function("async () => !!(await caches.match('/portal/card/'))", polling=200, timeout=10_000)
+    wait_until(phone, "async () => !!(await caches.match('/portal/card/'))", timeout_ms=10_000)
     phone.context.set_offline(True)
     try:
         phone.reload()
