@@ -52,10 +52,11 @@ lint: install
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy kaiku
 
-## Regenerate translation catalogues (fi, sv) and compile them.
+## Regenerate translation catalogues (fi, sv): each app keeps its own, so makemessages runs per app; then compile them.
 messages: install
-	cd kaiku && ../$(PY) ../manage.py makemessages -l fi -l sv --no-obsolete --ignore 'tests/*' --ignore 'static/vendor/*'
-	cd kaiku && ../$(PY) ../manage.py makemessages -d djangojs -l fi -l sv --no-obsolete --ignore 'static/vendor/*'
+	for locale in kaiku/*/locale; do \
+		(cd $$(dirname $$locale) && ../../$(PY) ../../manage.py makemessages -l fi -l sv --no-obsolete --ignore 'tests/*' --ignore 'static/vendor/*') || exit 1; \
+	done
 	$(PY) manage.py compilemessages --ignore .venv --ignore node_modules
 
 bench: install system-deps
