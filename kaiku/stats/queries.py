@@ -1112,25 +1112,18 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
     holder's home municipality, from the counted facts (a scan of the years asked for).
     """
     intake.current()
-    rows: QuerySet[Any]
+    source: QuerySet[Any]
     if by == "home":
-        facts = UseFact.objects.counted()
-        if years is not None:
-            facts = facts.filter(year__in=list(years))
-        rows = (
-            facts.exclude(card_municipality=None)
-            .values("year", "sector", municipality=F("card_municipality"))
-            .annotate(a=Sum("adults"), c=_child_sum())
-        )
+        source, column, children = UseFact.objects.counted(), "card_municipality", _child_sum()
     else:
-        summaries = UseSummary.objects.all()
-        if years is not None:
-            summaries = summaries.filter(year__in=list(years))
-        rows = (
-            summaries.exclude(venue_municipality=None)
-            .values("year", "sector", municipality=F("venue_municipality"))
-            .annotate(a=Sum("adults"), c=Sum("children"))
-        )
+        source, column, children = UseSummary.objects.all(), "venue_municipality", Sum("children")
+    if years is not None:
+        source = source.filter(year__in=list(years))
+    rows = (
+        source.exclude(**{column: None})
+        .values("year", "sector", municipality=F(column))
+        .annotate(a=Sum("adults"), c=children)
+    )
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
     for row in rows.order_by():
         if row["sector"] not in SECTORS or not (row["a"] or row["c"]):
