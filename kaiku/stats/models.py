@@ -461,6 +461,20 @@ class SliceRollup(RollupAmounts):
                 name="slicerollup_unique_parts",
             )
         ]
+        indexes = [
+            # One area's rows of a period (or the combined slice's of every area, key -1) without
+            # passing every other area's: the unique key has the area after the day.
+            models.Index(
+                fields=["filter", "fvalue", "venue_area_key", "year", "month", "day"], name="slicerollup_area"
+            ),
+            # The cross-area table's rows of a period, of every area (the combined slice's national
+            # dashboard, an area's cards used at other areas' venues).
+            models.Index(
+                fields=["filter", "fvalue", "year", "month", "day", "value"],
+                name="slicerollup_cross",
+                condition=models.Q(dim="card_area"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filter}={self.fvalue} {self.year}-{self.month:02d}/{self.day} {self.dim}={self.value}"

