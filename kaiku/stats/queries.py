@@ -208,139 +208,141 @@ def custom_plans() -> Iterator[None]:
 def dashboard(scope: StatsScope, filters: Filters) -> tuple[list[Table], dict[str, Any]]:
     """Every table of a dashboard, unpublished, and the key figures."""
     intake.current()
-    uses = filters.apply_uses(scope.uses())
-    counted = uses.counted()
-    tables: list[Table] = []
-
     months = months_between(filters.start, filters.end)
     dims = PEOPLE_DIMS if scope.shows_holders else PEOPLE_DIMS[:3]
     rolled = _from_rollup(scope, filters, dims)
     groups, pairs, attempts, refused, totals = rolled if rolled is not None else _use_tables(scope, filters, dims)
-    by_month = groups["month"]
-    tables.append(
-        Table(
-            "months",
-            _("Uses by month"),
-            _("Month"),
-            [f"{y}-{m:02d}" for y, m in months],
-            ADULTS_CHILDREN,
-            [by_month.get(ym, [0, 0]) for ym in months],
-            chart="timeline",
+    tables = [
+        _months_table("months", _("Uses by month"), months, ADULTS_CHILDREN, groups["month"]),
+        *_people_tables(groups, scope.shows_holders),
+        _cross_area_table(pairs),
+        _attempts_table(attempts, "channels", _("Attempts by channel"), _("Channel"), Channel.choices),
+        _refused_table(refused),
+    ]
+    figures: dict[str, Any] = {
+        "uses": totals["adults"] + totals["children"],
+        "adults": totals["adults"],
+        "children": totals["children"],
+        "assistants": totals["assistants"],
+        "cards_used": _cards_used(scope, filters, filters.apply_uses(scope.uses()).counted()),
+    }
+    if scope.has_cards:
+        by_month, issued, used = _card_figures(scope, filters)
+        tables.append(
+            _months_table(
+                "cards", _("New holders and renewals by month"), months, [_("Registered"), _("Renewed")], by_month
+            )
         )
+        figures["cards_issued"] = issued
+        figures["cards_issued_used"] = used
+        figures["share_used"] = round(100 * used / issued) if issued else None
+    tables += _feedback_tables(scope, filters)
+    return tables, figures
+
+
+def _months_table(
+    key: str, title: Any, months: list[tuple[int, int]], columns: list[Any], data: dict[Any, list[int]]
+) -> Table:
+    """A table with a row per month of the period (a month without data shows zeros), drawn as a timeline."""
+    return Table(
+        key,
+        title,
+        _("Month"),
+        [f"{y}-{m:02d}" for y, m in months],
+        columns,
+        [data.get(ym, [0] * len(columns)) for ym in months],
+        chart="timeline",
     )
-    tables.append(_people_table("sectors", _("Uses by sector"), _("Sector"), groups["sector"], Sector.choices))
-    tables.append(
+
+
+def _people_tables(groups: dict[str, dict[Any, list[int]]], holders: bool) -> list[Table]:
+    """Uses by sector, art form and card kind; where the scope shows holders, by age band,
+    gender, home municipality and life situation too."""
+    tables = [
+        _people_table("sectors", _("Uses by sector"), _("Sector"), groups["sector"], Sector.choices),
         _people_table(
             "art_forms",
             _("Uses by art form"),
             _("Art form"),
             groups["art_form"],
             [("", _("Not given")), *ArtForm.choices],
-        )
-    )
-    tables.append(
-        _people_table("card_kinds", _("Uses by card kind"), _("Card kind"), groups["card_kind"], Card.Kind.choices)
-    )
-    if scope.shows_holders:
-        tables.append(
-            _people_table(
-                "age_bands", _("Uses by the holder's age"), _("Age band"), groups["age_band"], AgeBand.choices
-            )
-        )
-        tables.append(
-            _people_table(
-                "genders",
-                _("Uses by the holder's gender"),
-                _("Gender"),
-                groups["gender"],
-                [*Gender.choices, ("", _("Not given"))],
-            )
-        )
-        tables.append(_home_table(groups["home"]))
-        tables.append(
-            _people_table(
-                "life_situations",
-                _("Uses by life situation"),
-                _("Life situation"),
-                groups["life_situation"],
-                [*LifeSituation.choices, ("", _("Not stated"))],
-            )
-        )
+        ),
+        _people_table("card_kinds", _("Uses by card kind"), _("Card kind"), groups["card_kind"], Card.Kind.choices),
+    ]
+    if not holders:
+        return tables
+    return [
+        *tables,
+        _people_table("age_bands", _("Uses by the holder's age"), _("Age band"), groups["age_band"], AgeBand.choices),
+        _people_table(
+            "genders",
+            _("Uses by the holder's gender"),
+            _("Gender"),
+            groups["gender"],
+            [*Gender.choices, ("", _("Not given"))],
+        ),
+        _home_table(groups["home"]),
+        _people_table(
+            "life_situations",
+            _("Uses by life situation"),
+            _("Life situation"),
+            groups["life_situation"],
+            [*LifeSituation.choices, ("", _("Not stated"))],
+        ),
+    ]
 
-    # Cross-area use: cards of one area used at venues of another.
+
+def _cross_area_table(pairs: dict[tuple[Any, Any], int]) -> Table:
+    """Cross-area use: cards of one area used at venues of another."""
     names = _area_names()
     card_areas = sorted({c for c, _v in pairs}, key=lambda pk: names.get(pk, ""))
     venue_areas = sorted({v for _c, v in pairs}, key=lambda pk: names.get(pk, ""))
-    tables.append(
-        Table(
-            "cross_area",
-            _("Cross-area use: uses by the card's area (rows) and the venue's area (columns)"),
-            _("Card's area"),
-            [names.get(c, _("Unknown")) for c in card_areas],
-            [names.get(v, _("Unknown")) for v in venue_areas],
-            [[pairs.get((c, v), 0) for v in venue_areas] for c in card_areas],
-            chart="",
-        )
+    return Table(
+        "cross_area",
+        _("Cross-area use: uses by the card's area (rows) and the venue's area (columns)"),
+        _("Card's area"),
+        [names.get(c, _("Unknown")) for c in card_areas],
+        [names.get(v, _("Unknown")) for v in venue_areas],
+        [[pairs.get((c, v), 0) for v in venue_areas] for c in card_areas],
+        chart="",
     )
 
-    tables.append(_attempts_table(attempts, "channels", _("Attempts by channel"), _("Channel"), Channel.choices))
+
+def _refused_table(refused: dict[Any, int]) -> Table:
     reason_labels = dict(Reason.choices)
     keys = [k for k in reason_labels if k in refused] + [k for k in refused if k not in reason_labels]
-    tables.append(
-        Table(
-            "refused",
-            _("Refused attempts by reason"),
-            _("Reason"),
-            [reason_labels.get(k, k) for k in keys],
-            [_("Refused")],
-            [[refused[k]] for k in keys],
-            row_totals=False,
-        )
+    return Table(
+        "refused",
+        _("Refused attempts by reason"),
+        _("Reason"),
+        [reason_labels.get(k, k) for k in keys],
+        [_("Refused")],
+        [[refused[k]] for k in keys],
+        row_totals=False,
     )
 
-    figures: dict[str, Any] = {
-        "uses": totals["adults"] + totals["children"],
-        "adults": totals["adults"],
-        "children": totals["children"],
-        "assistants": totals["assistants"],
-        "cards_used": _cards_used(scope, filters, counted),
-    }
-    if scope.has_cards:
-        cards = filters.apply_cards(scope.card_facts())
-        card_rolled = _cards_from_rollup(scope, filters)
-        by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-        if card_rolled is not None:
-            by_kind.update(card_rolled[0])
-        else:
-            for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
-                by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
-        tables.append(
-            Table(
-                "cards",
-                _("New holders and renewals by month"),
-                _("Month"),
-                [f"{y}-{m:02d}" for y, m in months],
-                [_("Registered"), _("Renewed")],
-                [by_kind[ym] for ym in months],
-                chart="timeline",
-            )
-        )
-        if card_rolled is not None and card_rolled[1] is not None:
-            issued_count, used_count = card_rolled[1]
-        else:
-            issued = cards.values("card_key").distinct()
-            issued_count = issued.count()
-            # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
-            years = list(range(filters.start.year, filters.end.year + 1))
-            # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
-            # materialising a year of card-years as an IN list.
-            used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
-            used_count = issued.filter(Exists(used)).count()
-        figures["cards_issued"] = issued_count
-        figures["cards_issued_used"] = used_count
-        figures["share_used"] = round(100 * used_count / issued_count) if issued_count else None
-    tables += _feedback_tables(scope, filters)
-    return tables, figures
+
+def _card_figures(scope: StatsScope, filters: Filters) -> tuple[dict[tuple[int, int], list[int]], int, int]:
+    """Registrations and renewals by month; the distinct cards registered or renewed in the period,
+    and how many of them were used in the same calendar year(s)."""
+    card_rolled = _cards_from_rollup(scope, filters)
+    by_kind: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    cards = filters.apply_cards(scope.card_facts())
+    if card_rolled is not None:
+        by_kind.update(card_rolled[0])
+    else:
+        for row in cards.values("year", "month", "kind").annotate(n=Count("pk")).order_by():
+            by_kind[(row["year"], row["month"])][0 if row["kind"] == CardFact.Kind.REGISTERED else 1] += row["n"]
+    if card_rolled is not None and card_rolled[1] is not None:
+        issued_count, used_count = card_rolled[1]
+        return by_kind, issued_count, used_count
+    issued = cards.values("card_key").distinct()
+    # "Used" as in the yearly table: at least one counted use in the same calendar year(s).
+    years = list(range(filters.start.year, filters.end.year + 1))
+    # EXISTS probes CardYear's (card_key, year) key for each issued card, rather than
+    # materialising a year of card-years as an IN list.
+    used = CardYear.objects.filter(card_key=OuterRef("card_key"), year__in=years)
+    return by_kind, issued.count(), issued.filter(Exists(used)).count()
 
 
 UseTables = tuple[
