@@ -1120,8 +1120,10 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
     source: QuerySet[Any]
     if by == "home":
         slices.fold_pending()
+        # Each sector and month named, so that the key (filter, value, year, month, day, ...)
+        # is searched for the month rows alone instead of read for every year and part.
         source = (
-            SliceRollup.objects.filter(filter="sector", dim="home", day=0)
+            SliceRollup.objects.filter(filter="sector", fvalue__in=SECTORS, month__in=range(1, 13), day=0, dim="home")
             .exclude(value="")
             .values("year", sector=F("fvalue"), municipality=Cast("value", IntegerField()))
         )
