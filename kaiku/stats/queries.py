@@ -1120,10 +1120,14 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
     source: QuerySet[Any]
     if by == "home":
         slices.fold_pending()
-        # Each sector and month named, so that the key (filter, value, year, month, day, ...)
-        # is searched for the month rows alone instead of read for every year and part.
+        # Each sector, year and month named, so that the key (filter, value, year, month, day, ...)
+        # is searched for the month rows alone instead of read for every part, or the whole table
+        # (every year: 5.5 s against 1.9 s at 10 M uses; one year: 3.6 s against 0.15 s).
+        wanted = years if years is not None else UseSummary.objects.values_list("year", flat=True).distinct()
         source = (
-            SliceRollup.objects.filter(filter="sector", fvalue__in=SECTORS, month__in=range(1, 13), day=0, dim="home")
+            SliceRollup.objects.filter(
+                filter="sector", fvalue__in=SECTORS, year__in=list(wanted), month__in=range(1, 13), day=0, dim="home"
+            )
             .exclude(value="")
             .values("year", sector=F("fvalue"), municipality=Cast("value", IntegerField()))
         )
@@ -1131,8 +1135,8 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
         source = UseSummary.objects.exclude(venue_municipality=None).values(
             "year", "sector", municipality=F("venue_municipality")
         )
-    if years is not None:
-        source = source.filter(year__in=list(years))
+        if years is not None:
+            source = source.filter(year__in=list(years))
     rows = source.annotate(a=Sum("adults"), c=Sum("children"))
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
     for row in rows.order_by():
