@@ -144,11 +144,16 @@ def _people_groups(counted: QuerySet[UseFact], dims: Sequence[str]) -> dict[str,
     return out
 
 
+def _in_label_order(labels: dict[Any, Any], data: dict[Any, Any]) -> list[Any]:
+    """The keys of ``data``: those with a label in the labels' order, then the others."""
+    return [k for k in labels if k in data] + [k for k in data if k not in labels]
+
+
 def _people_table(
     key: str, title: Any, heading: Any, data: dict[Any, list[int]], choices: Iterable[tuple[Any, Any]]
 ) -> Table:
     labels = dict(choices)
-    keys = [k for k in labels if k in data] + [k for k in data if k not in labels]
+    keys = _in_label_order(labels, data)
     return Table(
         key,
         title,
@@ -310,7 +315,7 @@ def _cross_area_table(pairs: dict[tuple[Any, Any], int]) -> Table:
 
 def _refused_table(refused: dict[Any, int]) -> Table:
     reason_labels = dict(Reason.choices)
-    keys = [k for k in reason_labels if k in refused] + [k for k in refused if k not in reason_labels]
+    keys = _in_label_order(reason_labels, refused)
     return Table(
         "refused",
         _("Refused attempts by reason"),
@@ -922,7 +927,7 @@ def _attempts_table(
     data: dict[Any, list[int]], key: str, title: Any, heading: Any, choices: Iterable[tuple[Any, Any]]
 ) -> Table:
     labels = dict(choices)
-    keys = [k for k in labels if k in data] + [k for k in data if k not in labels]
+    keys = _in_label_order(labels, data)
     return Table(
         key, title, heading, [labels.get(k, k) for k in keys], [_("Accepted"), _("Refused")], [data[k] for k in keys]
     )
@@ -1113,8 +1118,7 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
 
     ``by="venue"``: the venue's municipality (from the yearly summary); ``by="home"``: the
     holder's home municipality, from the sector slice's month rows of the home-municipality
-    dimension (a year of 1.7 M uses: 70 ms on PostgreSQL, against 400 ms grouping its counted
-    facts).
+    dimension (not by grouping the counted facts: 1.3 s for a year at 10 M uses).
     """
     intake.current()
     source: QuerySet[Any]
