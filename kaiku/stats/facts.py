@@ -12,25 +12,24 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F
+from django.db import connection, models
 from django.utils import timezone
 
 from kaiku.stats.models import (
     CARD_ROLLUP_KEYS,
+    IN_USE,
+    YEAR_DIM,
     AgeBand,
     AreaCardYear,
     CardFact,
     CardRollup,
-    CardSummary,
     CardYear,
-    CardYearSummary,
     PendingFact,
     SliceRollup,
     UseFact,
     UseRollup,
-    UseSummary,
     day_bits,
+    year_value,
 )
 
 if TYPE_CHECKING:
@@ -83,30 +82,6 @@ def use_fact_for(use: Use) -> UseFact:
     )
 
 
-def _add(model: type[UseSummary] | type[CardSummary], key: Mapping[str, object], amounts: dict[str, int]) -> None:
-    """Add amounts to a summary row, creating it when it is the first of its kind."""
-    changes = {name: F(name) + value for name, value in amounts.items()}
-    if model.objects.filter(**key).update(**changes):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(**key, **amounts)
-    except IntegrityError:
-        # A concurrent transaction created the row first: add to it instead.
-        model.objects.filter(**key).update(**changes)
-
-
-def _bump_summary(fact: UseFact, sign: int) -> None:
-    """Add (or, for a void, take away) a counted use in the yearly summary."""
-    key = {
-        "year": fact.year,
-        "venue_area_id": fact.venue_area_id,
-        "venue_municipality_id": fact.venue_municipality_id,
-        "sector": fact.sector,
-    }
-    _add(UseSummary, key, {"adults": sign * fact.adults, "children": sign * (fact.children + fact.community_clients)})
-
-
 # The dimensions of the monthly rollup: (name, the fact's value as text).
 # "home" is the holder's home municipality (its id, "" when none).
 ROLLUP_DIMS = (
@@ -148,8 +123,13 @@ def _rollup_amounts(fact: UseFact, sign: int, attempts: bool) -> list[int] | Non
     ]
 
 
+def _year_amounts(amounts: list[int]) -> list[int] | None:
+    """A fact's amounts in its year row (``YEAR_DIM``): the counted sums alone, None when it adds none."""
+    return [*amounts[:4], 0, 0] if amounts[0] else None
+
+
 def add_to_rollup(facts: Iterable[UseFact], sign: int = 1, attempts: bool = True) -> None:
-    """Add facts to the rollup (``UseRollup``): its month rows and day rows, one upsert for the whole list.
+    """Add facts to the rollup (``UseRollup``): its year, month and day rows, one upsert for the whole list.
 
     ``sign=-1, attempts=False`` takes voided uses out of the counted sums while the
     attempts stay counted, as in the facts.
@@ -170,64 +150,49 @@ def add_to_rollup(facts: Iterable[UseFact], sign: int = 1, attempts: bool = True
                 sums = deltas.setdefault((fact.year, fact.month, day, fact.venue_area_id or 0, dim, value), [0] * 6)
                 for i, amount in enumerate(fact_amounts):
                     sums[i] += amount
+        year_amounts = _year_amounts(fact_amounts)
+        if year_amounts is not None:
+            key = (fact.year, 0, 0, fact.venue_area_id or 0, YEAR_DIM, _year_value(fact))
+            sums = deltas.setdefault(key, [0] * 6)
+            for i, amount in enumerate(year_amounts):
+                sums[i] += amount
     if deltas:
         _upsert(UseRollup, ROLLUP_KEYS, ROLLUP_AMOUNTS, deltas)
+
+
+def _year_value(fact: UseFact) -> str:
+    return year_value(fact.venue_municipality_id, fact.sector)
 
 
 def _add_one_to_rollup(fact: UseFact, amounts: list[int]) -> None:
     """One use (the door's case): every row gets the same amounts, so the statement names them once.
 
-    Its month's rows and its day's rows of every dimension, in one upsert. A third of the
-    parameters keeps the statement in psycopg's cache of converted queries (at most
-    50 parameters). The rows are taken in key order (the day's rows after the month's,
-    the dimensions in order), so two transactions adding to the same rows cannot deadlock.
+    Its year's row (a counted use) and its month's rows and its day's rows of every dimension, in
+    one upsert. A third of the parameters keeps the statement in psycopg's cache of converted
+    queries (at most 50 parameters). The rows are taken in key order (the year's row first, the
+    day's rows after the month's, the dimensions in order), so two transactions adding to the
+    same rows cannot deadlock.
     """
     table = UseRollup._meta.db_table
     columns = (*ROLLUP_KEYS, *ROLLUP_AMOUNTS)
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
     dims = sorted(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
     values = ", ".join(["(%s, %s)"] * len(dims))
+    params = [fact.year, fact.month, fact.venue_area_id or 0, *amounts, fact.day.day, *(v for d in dims for v in d)]
+    year_row = ""
+    year_amounts = _year_amounts(amounts)
+    if year_amounts is not None:
+        year_row = f"SELECT %s, 0, 0, %s, %s, %s, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} UNION ALL "
+        params = [fact.year, fact.venue_area_id or 0, YEAR_DIM, _year_value(fact), *year_amounts, *params]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({year_row}"  # noqa: S608
             f"SELECT %s, %s, days.d, %s, dims.column1, dims.column2, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} "
-            f"FROM (SELECT 0 AS d UNION ALL SELECT %s) AS days CROSS JOIN (VALUES {values}) AS dims "
+            f"FROM (SELECT 0 AS d UNION ALL SELECT %s) AS days CROSS JOIN (VALUES {values}) AS dims) AS r "
             "WHERE true "  # SQLite's parser needs it before ON CONFLICT
             f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {updates}",
-            [
-                fact.year,
-                fact.month,
-                fact.venue_area_id or 0,
-                *amounts,
-                fact.day.day,
-                *(v for pair in dims for v in pair),
-            ],
+            params,
         )
-
-
-def _bump_summary_fast(fact: UseFact) -> None:
-    """``_bump_summary(fact, +1)`` for one recorded use, in plain SQL: the door's hot path.
-
-    One ``UPDATE``; only the first use of its (year, area, municipality, sector)
-    falls back to ``_add`` to create the row.
-    """
-    table = UseSummary._meta.db_table
-    key = {
-        "year": fact.year,
-        "venue_area_id": fact.venue_area_id,
-        "venue_municipality_id": fact.venue_municipality_id,
-        "sector": fact.sector,
-    }
-    where = " AND ".join(f"{name} IS NULL" if value is None else f"{name} = %s" for name, value in key.items())
-    adults, children = fact.adults, fact.children + fact.community_clients
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET adults = adults + %s, children = children + %s WHERE {where}",  # noqa: S608
-            [adults, children, *(value for value in key.values() if value is not None)],
-        )
-        if cursor.rowcount:
-            return
-    _add(UseSummary, key, {"adults": adults, "children": children})
 
 
 # --- The days of use of card-years (``CardYear``, ``AreaCardYear``) --------------------------
@@ -277,10 +242,10 @@ def _enqueue(fact_ids: list[int]) -> None:
 
 
 def record_use_fact(use: Use) -> None:
-    """The facts of one recorded use: its fact row, the rollup, the summary, the card-years.
+    """The facts of one recorded use: its fact row, the rollup, the card-years.
 
     Called when pending statistics are folded (``kaiku.stats.intake``), off the use's own
-    request: six short statements, and two or three more on a card's first counted use of
+    request: five short statements, and two or three more on a card's first counted use of
     the year, for the card rollups. ``record_use_facts`` is the batch form and the tests
     hold the two to the same results.
     """
@@ -288,10 +253,7 @@ def record_use_fact(use: Use) -> None:
     fact.save(force_insert=True)
     _enqueue([fact.pk])
     add_to_rollup([fact])
-    if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
-        return
-    _bump_summary_fast(fact)
-    if fact.card_key is None:
+    if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided or fact.card_key is None:
         return
     row = (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
     bits = day_bits(fact.month, fact.day.day)
@@ -319,33 +281,23 @@ def record_use_fact(use: Use) -> None:
 
 
 def record_use_facts(uses: list[Use]) -> None:
-    """``record_use_fact`` for a batch: one insert of the facts, one summary update per
-    (year, area, municipality, sector) and one insert of the cards taken into use."""
+    """``record_use_fact`` for a batch: one insert of the facts, one upsert of the rollup and one
+    insert of the cards taken into use."""
     if not uses:
         return
     facts = [use_fact_for(use) for use in uses]
     UseFact.objects.bulk_create(facts)
     _enqueue([fact.pk for fact in facts])
     add_to_rollup(facts)
-    sums: dict[tuple[int, int | None, int | None, str], list[int]] = {}
     card_years: dict[tuple[int, int], tuple[int, int, int | None, int | None]] = {}
     days: dict[tuple[int, int, int], list[dt.date]] = {}
     for fact in facts:
-        if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided:
+        if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided or fact.card_key is None:
             continue
-        group = (fact.year, fact.venue_area_id, fact.venue_municipality_id, fact.sector)
-        amounts = sums.setdefault(group, [0, 0])
-        amounts[0] += fact.adults
-        amounts[1] += fact.children + fact.community_clients
-        if fact.card_key is not None:
-            card_years.setdefault(
-                (fact.card_key, fact.year), (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
-            )
-            days.setdefault((fact.card_key, fact.year, fact.venue_area_id or 0), []).append(fact.day)
-    # A fixed order, so two batches updating the same rows cannot deadlock.
-    for (year, area_id, municipality_id, sector), (adults, children) in sorted(sums.items(), key=lambda i: str(i[0])):
-        key = {"year": year, "venue_area_id": area_id, "venue_municipality_id": municipality_id, "sector": sector}
-        _add(UseSummary, key, {"adults": adults, "children": children})
+        card_years.setdefault(
+            (fact.card_key, fact.year), (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
+        )
+        days.setdefault((fact.card_key, fact.year, fact.venue_area_id or 0), []).append(fact.day)
     take_into_use(list(card_years.values()), days)
 
 
@@ -359,10 +311,8 @@ def void_use_fact(use: Use) -> UseFact | None:
         return None
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
     add_to_rollup([fact], sign=-1, attempts=False)
-    if fact.outcome == UseFact.Outcome.ACCEPTED:
-        _bump_summary(fact, -1)
-        if fact.card_key is not None:
-            _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
+    if fact.outcome == UseFact.Outcome.ACCEPTED and fact.card_key is not None:
+        _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
     return fact
 
 
@@ -475,13 +425,6 @@ def card_fact(card: Card, kind: str, event: CardEvent | None = None, *, day: dt.
         same_year.filter(shared_year=False).update(shared_year=True)
     fact.save()
     _add_card_rollup([_card_rollup_key(fact)], [(1, int(fact.used))])
-    key = {
-        "year": fact.year,
-        "kind": fact.kind,
-        "card_area_id": fact.card_area_id,
-        "site_municipality_id": fact.site_municipality_id,
-    }
-    _add(CardSummary, key, {"count": 1})
 
 
 # --- Cards taken into use and the card rollups -----------------------------------------
@@ -504,7 +447,7 @@ def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
 
 
 def _upsert(
-    model: type[UseRollup] | type[SliceRollup] | type[CardRollup] | type[CardYearSummary],
+    model: type[UseRollup] | type[SliceRollup] | type[CardRollup],
     keys: tuple[str, ...],
     amounts: tuple[str, ...],
     rows: dict[tuple[Any, ...], list[int]],
@@ -543,8 +486,13 @@ def _upsert(
             )
 
 
-def _add_card_rollup(keys: Iterable[tuple[Any, ...]], amounts: Iterable[tuple[int, int]]) -> None:
-    rows: dict[tuple[Any, ...], list[int]] = {}
+def _add_card_rollup(
+    keys: Iterable[tuple[Any, ...]],
+    amounts: Iterable[tuple[int, int]],
+    rows: dict[tuple[Any, ...], list[int]] | None = None,
+) -> None:
+    """Add card facts (their day rows' keys) to their day and month rows, and any other ``rows``, in one upsert."""
+    rows = {} if rows is None else rows
     for key, (facts, used) in zip(keys, amounts, strict=True):
         for row in (key, (*key[:2], 0, *key[3:])):  # the day's row and the month's
             sums = rows.setdefault(row, [0, 0])
@@ -626,7 +574,7 @@ def card_years_added(rows: Iterable[CardYearRow]) -> None:
 
 
 def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
-    """Count card-years in ``CardYearSummary`` and flag the cards' facts of the year as used (or not)."""
+    """Count card-years in the card rollup's year rows and flag the cards' facts of the year as used (or not)."""
     if not rows:
         return
     if connection.vendor != "sqlite":
@@ -641,9 +589,8 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
     counts: dict[tuple[Any, ...], list[int]] = {}
     by_year: dict[int, list[int]] = {}
     for card_key, year, site_id, area_id in rows:
-        counts.setdefault((year, site_id or 0, area_id or 0), [0])[0] += sign
+        counts.setdefault((year, 0, 0, IN_USE, site_id or 0, area_id or 0, 0, ""), [0, 0])[0] += sign
         by_year.setdefault(year, []).append(card_key)
-    _upsert(CardYearSummary, ("year", "card_site_key", "card_area_key"), ("cards",), counts)
     table = CardFact._meta.db_table
     flipped: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
@@ -661,7 +608,7 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
                     (y, m, d, kind, site or 0, area or 0, muni or 0, card_kind)
                     for y, m, d, kind, site, area, muni, card_kind in cursor.fetchall()
                 ]
-    _add_card_rollup(flipped, [(0, sign)] * len(flipped))
+    _add_card_rollup(flipped, [(0, sign)] * len(flipped), counts)
 
 
 def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]]:
@@ -676,13 +623,12 @@ def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]
 
 
 def rebuild_card_rollup() -> int:
-    """Derive the card facts' flags, the card rollup and the card-year counts, in a few statements.
+    """Derive the card facts' flags and the card rollup with its card-year counts, in a few statements.
 
     Runs after ``rebuild_card_years``: a card fact is used when its card has a card-year
     in the fact's year. The rollup's rows are written in key order (see ``rebuild_rollup``).
     """
     CardRollup.objects.all().delete()
-    CardYearSummary.objects.all().delete()
     cards, years = CardFact._meta.db_table, CardYear._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -717,9 +663,10 @@ def rebuild_card_rollup() -> int:
             f"ORDER BY {keys}"
         )
         cursor.execute(
-            f"INSERT INTO {CardYearSummary._meta.db_table} (year, card_site_key, card_area_key, cards) "  # noqa: S608
-            f"SELECT year, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), COUNT(*) FROM {years} "
-            "GROUP BY year, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0)"
+            f"INSERT INTO {rollup} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
+            f"SELECT year, 0, 0, %s, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), 0, '', COUNT(*), 0 "
+            f"FROM {years} GROUP BY year, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0) ORDER BY 1, 5, 6",
+            [IN_USE],
         )
     return CardRollup.objects.count()
 
@@ -748,8 +695,8 @@ def rollup_sums_sql() -> tuple[str, list[Any]]:
 
 
 def rebuild_rollup() -> int:
-    """Derive the rollup from the use facts: one grouped insert of the day rows per dimension,
-    then the month rows from the day rows.
+    """Derive the rollup from the use facts: the year rows, one grouped insert of the day rows per
+    dimension, then the month rows from the day rows.
 
     Each insert writes its rows in the order of the table's unique key, so that the rows a
     dashboard reads together (a month's, a day's) share pages. In the order a hash aggregate
@@ -762,7 +709,16 @@ def rebuild_rollup() -> int:
     day = _day_of_month("day")
     amounts = ", ".join(ROLLUP_AMOUNTS)
     sums, sum_params = rollup_sums_sql()
+    municipality = "COALESCE(CAST(venue_municipality_id AS VARCHAR(20)), '')"
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
+            f"SELECT year, 0, 0, COALESCE(venue_area_id, 0), %s, {municipality} || ':' || sector, COUNT(*), "
+            "SUM(adults), SUM(children + community_clients), SUM(assistants), 0, 0 "
+            f"FROM {facts} WHERE outcome = %s AND voided = %s "
+            f"GROUP BY year, COALESCE(venue_area_id, 0), {municipality} || ':' || sector ORDER BY 1, 4, 6",
+            [YEAR_DIM, UseFact.Outcome.ACCEPTED, False],
+        )
         for dim in ROLLUP_DIMS:
             value = rollup_value_sql(dim)
             group = "" if dim == "month" else f", {value}"
@@ -810,26 +766,6 @@ def _days_of_use_sql(area: bool) -> tuple[str, list[Any]]:
         f"GROUP BY card_key, year{area_column}"
     )
     return sql, [UseFact.Outcome.ACCEPTED, False]
-
-
-def rebuild_summaries() -> int:
-    UseSummary.objects.all().delete()
-    CardSummary.objects.all().delete()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {CardSummary._meta.db_table} (year, kind, card_area_id, site_municipality_id, count) "  # noqa: S608
-            f"SELECT year, kind, card_area_id, site_municipality_id, COUNT(*) FROM {CardFact._meta.db_table} "
-            "GROUP BY year, kind, card_area_id, site_municipality_id"
-        )
-        cursor.execute(
-            f"INSERT INTO {UseSummary._meta.db_table} "  # noqa: S608
-            "(year, venue_area_id, venue_municipality_id, sector, adults, children) "
-            "SELECT year, venue_area_id, venue_municipality_id, sector, SUM(adults), SUM(children + community_clients) "
-            f"FROM {UseFact._meta.db_table} WHERE outcome = %s AND voided = %s "
-            "GROUP BY year, venue_area_id, venue_municipality_id, sector",
-            [UseFact.Outcome.ACCEPTED, False],
-        )
-    return UseSummary.objects.count()
 
 
 def rebuild_card_years() -> int:
@@ -891,17 +827,14 @@ def monthly_fact_for(count: MonthlyCount) -> UseFact:
 
 
 def record_monthly_facts(counts: Iterable[MonthlyCount]) -> list[UseFact]:
-    """The facts of monthly counts, added to the rollup, the yearly summary and the slices' queue."""
+    """The facts of monthly counts, added to the rollup and the slices' queue."""
     new = UseFact.objects.bulk_create([monthly_fact_for(count) for count in counts])
     _enqueue([fact.pk for fact in new])
     add_to_rollup(new)
-    for fact in new:
-        _bump_summary(fact, 1)
     return new
 
 
 def take_out_monthly_fact(fact: UseFact) -> None:
-    """A monthly count's fact out of the rollup and the yearly summary (its count changed or is gone);
-    the caller takes it out of the slices and deletes it."""
+    """A monthly count's fact out of the rollup (its count changed or is gone); the caller takes it
+    out of the slices and deletes it."""
     add_to_rollup([fact], sign=-1, attempts=False)
-    _bump_summary(fact, -1)

@@ -111,11 +111,9 @@ def current() -> None:
 
 
 def rebuild_derived() -> dict[str, int]:
-    """Derive the per-year tables (cards taken into use, use summaries), the rollups and the slices
-    from the use facts."""
+    """Derive the cards taken into use per year, the rollups and the slices from the use facts."""
     return {
         "cards_taken_into_use": facts.rebuild_card_years(),
-        "use_summaries": facts.rebuild_summaries(),
         "use_rollup": facts.rebuild_rollup(),
         "card_rollup": facts.rebuild_card_rollup(),
         "slice_rollup": slices.rebuild_slices(),

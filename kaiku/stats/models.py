@@ -238,56 +238,6 @@ class AreaCardYear(models.Model):
         return f"{self.venue_area_key} {self.year}"
 
 
-class UseSummary(models.Model):
-    """Counted uses summed per year, venue area, venue municipality and sector.
-
-    The national yearly table and the open data read this small table instead of
-    scanning every use; it changes with each counted use and void, in the same
-    transaction, and is derived again by a rebuild.
-    """
-
-    year = models.PositiveSmallIntegerField(_("year"))
-    venue_area = _fk("network.Area", _("venue's area"))
-    venue_municipality = _fk("network.Municipality", _("venue's municipality"))
-    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
-    adults = models.IntegerField(_("adult uses"), default=0)
-    children = models.IntegerField(_("child uses"), default=0)
-
-    class Meta:
-        verbose_name = _("use summary")
-        verbose_name_plural = _("use summaries")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["year", "venue_area", "venue_municipality", "sector"], name="usesummary_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.sector}"
-
-
-class CardSummary(models.Model):
-    """Registrations and renewals counted per year, kind, card area and issuing site's municipality."""
-
-    year = models.PositiveSmallIntegerField(_("year"))
-    kind = models.CharField(_("kind"), max_length=20, choices=CardFact.Kind.choices)
-    card_area = _fk("network.Area", _("card's area"))
-    site_municipality = _fk("network.Municipality", _("issuing site's municipality"))
-    count = models.IntegerField(_("cards"), default=0)
-
-    class Meta:
-        verbose_name = _("card summary")
-        verbose_name_plural = _("card summaries")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["year", "kind", "card_area", "site_municipality"], name="cardsummary_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year} {self.kind}"
-
-
 class RollupAmounts(models.Model):
     """The sums a use rollup keeps per row (``UseRollup``, ``SliceRollup``)."""
 
@@ -303,7 +253,7 @@ class RollupAmounts(models.Model):
 
 
 class UseRollup(RollupAmounts):
-    """Uses pre-summed per month and per day, venue area and one dimension of the dashboards.
+    """Uses pre-summed per year, month and day, venue area and one dimension of the dashboards.
 
     One row per (year, month, venue area, dimension, value) with ``day`` 0, and one
     per (year, month, day, venue area, dimension, value), where the dimension is
@@ -313,6 +263,10 @@ class UseRollup(RollupAmounts):
     national and area dashboards sum a few thousand rows instead of scanning a
     year of facts: whole months from the month rows, the days of a month the period
     cuts from the day rows. ``venue_area_key`` is the area's id, 0 when none.
+
+    The year rows (``month`` and ``day`` 0) hold the counted uses of the venue
+    municipality and sector in ``value`` (``YEAR_DIM``, "municipality id:sector"):
+    the yearly table and open data by the venue's municipality read them.
     """
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -331,10 +285,22 @@ class UseRollup(RollupAmounts):
                 fields=["year", "month", "day", "venue_area_key", "dim", "value"], name="userollup_unique"
             )
         ]
-        indexes = [models.Index(fields=["year", "month"], name="userollup_months", condition=models.Q(day=0))]
+        indexes = [
+            models.Index(fields=["year", "month"], name="userollup_months", condition=models.Q(day=0)),
+            models.Index(fields=["year"], name="userollup_years", condition=models.Q(month=0)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.dim}={self.value}"
+
+
+# ``UseRollup``'s dimension of the year rows (month 0): counted uses by venue municipality and sector.
+YEAR_DIM = "municipality_sector"
+
+
+def year_value(municipality_id: int | None, sector: str) -> str:
+    """A year row's value (``YEAR_DIM``): the venue municipality's id ("" when none) and the sector."""
+    return f"{'' if municipality_id is None else municipality_id}:{sector}"
 
 
 # The card rollup's key, in the order of its unique constraint (the upserts' conflict target).
@@ -350,15 +316,22 @@ CARD_ROLLUP_KEYS = (
 )
 
 
+# ``CardRollup``'s kind of the year rows that count cards taken into use (``CardYear`` rows).
+IN_USE = "in_use"
+
+
 class CardRollup(models.Model):
-    """Registrations and renewals pre-counted per month and per every filter of the card tables.
+    """Registrations and renewals pre-counted per month and per every filter of the card tables,
+    and cards taken into use per year.
 
     One row per (year, month, kind, issuing site, card's area, issuing site's
     municipality, card kind) with ``day`` 0, and one per the same and day of the
     month (for the days of a month a period cuts); ``facts`` counts the card facts, ``used`` those whose
-    card is taken into use in the same year. Kept in the same transaction as the
+    card is taken into use in the same year. The year rows (``month`` and ``day`` 0, kind
+    ``IN_USE``, per issuing site and card's area) count the year's card-years in ``facts``.
+    Kept in the same transaction as the
     card facts and the card-years, and derived again by a rebuild, so the national,
-    area and site dashboards sum a few thousand rows instead of a year of card
+    area and site dashboards and the yearly table sum a few thousand rows instead of a year of card
     facts. The keys are ids, 0 when none.
     """
 
@@ -366,7 +339,7 @@ class CardRollup(models.Model):
     month = models.PositiveSmallIntegerField(_("month"))
     # 0: the whole month's row; 1-31: that day's row.
     day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
-    kind = models.CharField(_("kind"), max_length=20, choices=CardFact.Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=[*CardFact.Kind.choices, (IN_USE, _("Taken into use"))])
     card_site_key = models.IntegerField(_("issuing site"), default=0)
     card_area_key = models.IntegerField(_("card's area"), default=0)
     site_municipality_key = models.IntegerField(_("issuing site's municipality"), default=0)
@@ -378,33 +351,13 @@ class CardRollup(models.Model):
         verbose_name = _("card rollup")
         verbose_name_plural = _("card rollups")
         constraints = [models.UniqueConstraint(fields=list(CARD_ROLLUP_KEYS), name="cardrollup_unique")]
-        indexes = [models.Index(fields=["year", "month"], name="cardrollup_months", condition=models.Q(day=0))]
-
-    def __str__(self) -> str:
-        return f"{self.year}-{self.month:02d} {self.kind}"
-
-
-class CardYearSummary(models.Model):
-    """Cards taken into use (``CardYear`` rows) counted per year, issuing site and card's area.
-
-    Changes with each card-year added or removed, in the same transaction. The keys
-    are ids, 0 when none.
-    """
-
-    year = models.PositiveSmallIntegerField(_("year"))
-    card_site_key = models.IntegerField(_("issuing site"), default=0)
-    card_area_key = models.IntegerField(_("card's area"), default=0)
-    cards = models.IntegerField(_("cards taken into use"), default=0)
-
-    class Meta:
-        verbose_name = _("card-year summary")
-        verbose_name_plural = _("card-year summaries")
-        constraints = [
-            models.UniqueConstraint(fields=["year", "card_site_key", "card_area_key"], name="cardyearsummary_unique")
+        indexes = [
+            models.Index(fields=["year", "month"], name="cardrollup_months", condition=models.Q(day=0)),
+            models.Index(fields=["year"], name="cardrollup_years", condition=models.Q(month=0)),
         ]
 
     def __str__(self) -> str:
-        return str(self.year)
+        return f"{self.year}-{self.month:02d} {self.kind}"
 
 
 class PendingFact(models.Model):

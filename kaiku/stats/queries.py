@@ -25,17 +25,17 @@ from kaiku.offers.models import ArtForm
 from kaiku.stats import intake, slices
 from kaiku.stats.facts import MONTHLY
 from kaiku.stats.models import (
+    IN_USE,
+    YEAR_DIM,
     AgeBand,
     AreaCardYear,
     CardFact,
     CardRollup,
     CardYear,
-    CardYearSummary,
     SliceRollup,
     UseFact,
     UseFactQuerySet,
     UseRollup,
-    UseSummary,
 )
 from kaiku.stats.periods import (
     month_end,
@@ -618,7 +618,7 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
     one area ``AreaCardYear`` (the cards used at the area's venues). Nationally and for
     a site, a period within one calendar year that holds all of that year's counted
     uses in scope (the whole year, or this year so far: two short probes of the day
-    index) counts the year's card-years in ``CardYearSummary``. Otherwise, and for a
+    index) counts the year's card-years in the card rollup's year rows. Otherwise, and for a
     venue, the distinct cards are counted from the facts (as a DISTINCT subquery,
     which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
     """
@@ -792,8 +792,8 @@ def _count_card_years(table: str, key: str, value: int | None, start: dt.date, e
 
 
 def _card_year_counts(scope: StatsScope) -> dict[int, int]:
-    """Cards taken into use per year in scope, from ``CardYearSummary`` (the card-years counted)."""
-    qs = CardYearSummary.objects.all()
+    """Cards taken into use per year in scope, from the card rollup's year rows (the card-years counted)."""
+    qs = CardRollup.objects.filter(month=0, kind=IN_USE)
     if scope.level == "area":
         assert scope.area is not None
         qs = qs.filter(card_area_key=scope.area.pk)
@@ -802,20 +802,7 @@ def _card_year_counts(scope: StatsScope) -> dict[int, int]:
         qs = qs.filter(card_site_key=scope.site.pk)
     elif scope.level == "venue":
         return {}
-    return {year: n for year, n in qs.values("year").annotate(n=Sum("cards")).values_list("year", "n") if n}
-
-
-def _taken_into_use(scope: StatsScope) -> dict[int, int]:
-    """Cards registered in a year that had a counted use in the same year, per year (``YEARLY_DEFINITIONS``).
-
-    The card rollup's month rows of registrations count these (``CardRollup.used``), so
-    the yearly table never reads the card facts.
-    """
-    qs = CardRollup.objects.filter(kind=CardFact.Kind.REGISTERED, day=0)
-    if scope.level == "area":
-        assert scope.area is not None
-        qs = qs.filter(card_area_key=scope.area.pk)
-    return {year: n for year, n in qs.values("year").annotate(n=Sum("used")).values_list("year", "n") if n}
+    return {year: n for year, n in qs.values("year").annotate(n=Sum("facts")).values_list("year", "n") if n}
 
 
 def registered_used_by_now(scope: StatsScope) -> dict[int, int]:
@@ -950,32 +937,60 @@ class YearRow:
         return sum(self.adult) + sum(self.child)
 
 
+def _yearly_area_key(scope: StatsScope) -> int | None:
+    """The area whose yearly rows are read (its id), None for the network."""
+    if scope.level == "area":
+        assert scope.area is not None
+        return scope.area.pk
+    if scope.level != "national":
+        raise ValueError("yearly rows exist for the network and for areas only")
+    return None
+
+
+def _use_years(area_key: int | None = None) -> QuerySet[UseRollup]:
+    """The rollup's year rows (``YEAR_DIM``): counted uses per year, venue area, venue municipality and sector."""
+    qs = UseRollup.objects.filter(month=0, day=0, dim=YEAR_DIM)
+    return qs if area_key is None else qs.filter(venue_area_key=area_key)
+
+
+def _municipality_and_sector(value: str) -> tuple[int | None, str]:
+    """A year row's value (``year_value``) split: the venue municipality's id (None when none) and the sector."""
+    municipality, sector = value.split(":", 1)
+    return (int(municipality) if municipality else None), sector
+
+
 def yearly_rows(scope: StatsScope, years: Iterable[int] | None = None) -> list[YearRow]:
-    """The yearly table's raw rows, newest first: three queries on small per-year tables."""
+    """The yearly table's raw rows, newest first: two queries on the rollups' month and year rows.
+
+    Registrations, and those taken into use in their year (``CardRollup.used``), from the card
+    rollup's month rows; uses by sector and venue municipality from the use rollup's year rows.
+    """
     intake.current()
+    area_key = _yearly_area_key(scope)
     registered: dict[int, int] = defaultdict(int)
+    taken: dict[int, int] = defaultdict(int)
     municipalities: dict[int, set[int]] = defaultdict(set)
-    for row in scope.card_summaries().values("year", "kind", "site_municipality").annotate(n=Sum("count")).order_by():
+    cards = CardRollup.objects.filter(day=0, kind__in=CardFact.Kind.values)
+    if area_key is not None:
+        cards = cards.filter(card_area_key=area_key)
+    for row in cards.values("year", "kind", "site_municipality_key").annotate(n=Sum("facts"), u=Sum("used")).order_by():
         if row["kind"] == CardFact.Kind.REGISTERED:
             registered[row["year"]] += row["n"]
-        if row["site_municipality"] is not None and row["n"]:
-            municipalities[row["year"]].add(row["site_municipality"])
-    taken = _taken_into_use(scope)
+            if row["u"]:
+                taken[row["year"]] += row["u"]
+        if row["site_municipality_key"] and row["n"]:
+            municipalities[row["year"]].add(row["site_municipality_key"])
     adult: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
     child: dict[int, list[int]] = defaultdict(lambda: [0] * len(SECTORS))
-    grouped = (
-        scope.use_summaries()
-        .values("year", "sector", "venue_municipality")
-        .annotate(a=Sum("adults"), c=Sum("children"))
-        .order_by()
-    )
+    grouped = _use_years(area_key).values("year", "value").annotate(a=Sum("adults"), c=Sum("children")).order_by()
     for row in grouped:
-        if row["sector"] in SECTORS:
-            i = SECTORS.index(row["sector"])
+        municipality, sector = _municipality_and_sector(row["value"])
+        if sector in SECTORS:
+            i = SECTORS.index(sector)
             adult[row["year"]][i] += row["a"]
             child[row["year"]][i] += row["c"]
-        if row["venue_municipality"] is not None and (row["a"] or row["c"]):
-            municipalities[row["year"]].add(row["venue_municipality"])
+        if municipality is not None and (row["a"] or row["c"]):
+            municipalities[row["year"]].add(municipality)
     all_years = set(registered) | set(taken) | set(adult) | set(municipalities)
     if years is not None:
         all_years &= set(years)
@@ -1116,40 +1131,41 @@ OPEN_DATA_BY = ("venue", "home")  # the venue's municipality, or the holder's ho
 def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "venue") -> list[dict[str, str | int]]:
     """Uses per municipality x year x sector, suppressed per year's municipality x sector table.
 
-    ``by="venue"``: the venue's municipality (from the yearly summary); ``by="home"``: the
+    ``by="venue"``: the venue's municipality (from the use rollup's year rows); ``by="home"``: the
     holder's home municipality, from the sector slice's month rows of the home-municipality
     dimension (not by grouping the counted facts: 1.3 s for a year at 10 M uses).
     """
     intake.current()
-    source: QuerySet[Any]
+    rows: list[tuple[int, int | None, str, int, int]] = []  # year, municipality, sector, adults, children
     if by == "home":
         slices.fold_pending()
         # Each sector, year and month named, so that the key (filter, value, year, month, day, ...)
         # is searched for the month rows alone instead of read for every part, or the whole table
         # (every year: 5.5 s against 1.9 s at 10 M uses; one year: 3.6 s against 0.15 s).
-        wanted = years if years is not None else UseSummary.objects.values_list("year", flat=True).distinct()
+        wanted = years if years is not None else _use_years().values_list("year", flat=True).distinct()
         source = (
             SliceRollup.objects.filter(
                 filter="sector", fvalue__in=SECTORS, year__in=list(wanted), month__in=range(1, 13), day=0, dim="home"
             )
             .exclude(value="")
             .values("year", sector=F("fvalue"), municipality=Cast("value", IntegerField()))
+            .annotate(a=Sum("adults"), c=Sum("children"))
         )
+        rows = [(r["year"], r["municipality"], r["sector"], r["a"], r["c"]) for r in source.order_by()]
     else:
-        source = UseSummary.objects.exclude(venue_municipality=None).values(
-            "year", "sector", municipality=F("venue_municipality")
-        )
+        by_venue = _use_years()
         if years is not None:
-            source = source.filter(year__in=list(years))
-    rows = source.annotate(a=Sum("adults"), c=Sum("children"))
+            by_venue = by_venue.filter(year__in=list(years))
+        for r in by_venue.values("year", "value").annotate(a=Sum("adults"), c=Sum("children")).order_by():
+            rows.append((r["year"], *_municipality_and_sector(r["value"]), r["a"], r["c"]))
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
-    for row in rows.order_by():
-        if row["sector"] not in SECTORS or not (row["a"] or row["c"]):
+    for year, municipality, sector, adults, children in rows:
+        if municipality is None or sector not in SECTORS or not (adults or children):
             continue
-        i = SECTORS.index(row["sector"])
-        cells = data[row["year"]][row["municipality"]]
-        cells[i] += row["a"]
-        cells[len(SECTORS) + i] += row["c"]
+        i = SECTORS.index(sector)
+        cells = data[year][municipality]
+        cells[i] += adults
+        cells[len(SECTORS) + i] += children
     munis = {m.pk: m for m in Municipality.objects.filter(pk__in={pk for y in data.values() for pk in y})}
     records: list[dict[str, str | int]] = []
     n = len(SECTORS)
@@ -1178,7 +1194,7 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
 def open_data_years() -> list[int]:
     """The years open data has, newest first."""
     intake.current()
-    return list(UseSummary.objects.values_list("year", flat=True).distinct().order_by("-year"))
+    return list(_use_years().values_list("year", flat=True).distinct().order_by("-year"))
 
 
 def year_range(years: Iterable[int]) -> list[int]:

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from kaiku.network.models import Area, Municipality, Site
-from kaiku.stats.models import CardFact, CardSummary, CardYear, UseFact, UseFactQuerySet, UseSummary
+from kaiku.stats.models import CardFact, CardYear, UseFact, UseFactQuerySet
 
 
 @dataclass
@@ -63,22 +63,6 @@ class StatsScope:
             return qs.filter(card_site=self.site)
         if self.level == "venue":
             return qs.none()
-        return qs
-
-    def use_summaries(self) -> QuerySet[UseSummary]:
-        qs = UseSummary.objects.all()
-        if self.level == "area":
-            return qs.filter(venue_area=self.area)
-        if self.level != "national":
-            raise ValueError("yearly summaries exist for the network and for areas only")
-        return qs
-
-    def card_summaries(self) -> QuerySet[CardSummary]:
-        qs = CardSummary.objects.all()
-        if self.level == "area":
-            return qs.filter(card_area=self.area)
-        if self.level != "national":
-            raise ValueError("yearly summaries exist for the network and for areas only")
         return qs
 
     @property

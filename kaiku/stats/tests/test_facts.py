@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from kaiku.cards.services import HolderDetails, register_card, renew_card
-from kaiku.stats.models import AgeBand, CardFact, CardSummary, CardYear, UseFact, UseSummary
+from kaiku.stats.models import YEAR_DIM, AgeBand, CardFact, CardRollup, CardYear, UseFact, UseRollup
 from kaiku.stats.queries import StatsScope, yearly_rows
 from kaiku.stats.tests.helpers import add_uses, use
 from kaiku.visits.services import void_use
@@ -85,8 +85,11 @@ def test_it_rebuilds_the_same_facts(world):
 
 
 def _summaries():
-    uses = UseSummary.objects.filter(adults__gt=0).values_list(
-        "year", "venue_area_id", "venue_municipality_id", "sector", "adults", "children"
+    """The yearly table's sources: the use rollup's year rows and the card rollup's month and year rows."""
+    uses = UseRollup.objects.filter(month=0, dim=YEAR_DIM, uses__gt=0).values_list(
+        "year", "venue_area_key", "value", "uses", "adults", "children", "assistants"
     )
-    cards = CardSummary.objects.values_list("year", "kind", "card_area_id", "site_municipality_id", "count")
+    cards = CardRollup.objects.filter(day=0).exclude(facts=0).values_list(
+        "year", "month", "kind", "card_area_key", "site_municipality_key", "facts", "used"
+    )
     return sorted(uses), sorted(cards)

@@ -36,11 +36,8 @@ TABLES = [
     stats.CardFact,
     stats.CardYear,
     stats.AreaCardYear,
-    stats.UseSummary,
-    stats.CardSummary,
     stats.UseRollup,
     stats.CardRollup,
-    stats.CardYearSummary,
     stats.SliceRollup,
     stats.SliceCards,
 ]
@@ -64,10 +61,7 @@ def _has_amounts(model: type, names: list[str], row: tuple[Any, ...]) -> bool:
 AMOUNTS = {
     "UseRollup": ("uses", "adults", "children", "assistants", "accepted", "refused"),
     "SliceRollup": ("uses", "adults", "children", "assistants", "accepted", "refused"),
-    "UseSummary": ("adults", "children"),
-    "CardSummary": ("count",),
     "CardRollup": ("facts", "used"),
-    "CardYearSummary": ("cards",),
     "SliceCards": ("cards",),
 }
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kaiku.stats import periods, queries
 from kaiku.stats.facts import ROLLUP_DIMS, rebuild_rollup
-from kaiku.stats.models import UseFact, UseRollup
+from kaiku.stats.models import YEAR_DIM, UseFact, UseRollup
 from kaiku.stats.queries import Filters, StatsScope, dashboard
 from kaiku.stats.tests.helpers import use, vary_holders
 from kaiku.visits.models import Channel
@@ -19,8 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _rollup():
+    # A row whose amounts are all zero (a year row whose uses were all voided) says the same as no row.
+    zero = {name: 0 for name in ("uses", "adults", "children", "assistants", "accepted", "refused")}
     return sorted(
-        UseRollup.objects.values_list(
+        UseRollup.objects.exclude(**zero).values_list(
             "year", "month", "day", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants",
             "accepted", "refused",
         )
@@ -28,7 +30,8 @@ def _rollup():
 
 
 def _from_facts():
-    """The rollup derived here, in Python, from the facts: a month row (day 0) and a day row per fact."""
+    """The rollup derived here, in Python, from the facts: a month row (day 0) and a day row per fact
+    and dimension, and a year row (month 0) per counted fact."""
     rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
     for f in UseFact.objects.all():
         counted = f.outcome == "accepted" and not f.voided
@@ -51,6 +54,10 @@ def _from_facts():
                     int(f.outcome == "refused"),
                 ]
             ):
+                sums[i] += amount
+        if counted:
+            sums = rows[(f.year, 0, 0, f.venue_area_id or 0, YEAR_DIM, f"{f.venue_municipality_id or ''}:{f.sector}")]
+            for i, amount in enumerate([1, f.adults, f.children + f.community_clients, f.assistants]):
                 sums[i] += amount
     return sorted((*key, *sums) for key, sums in rows.items())
 

@@ -192,11 +192,12 @@ def test_a_rebuild_writes_each_statements_rows_in_key_order(world, offers, _cloc
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
     intake.rebuild_derived()
-    # At most one run per statement: a statement per dimension and one for the month rows;
-    # the slices' on SQLite a statement per dimension and slice, at each area and at every area.
+    # At most one run per statement: the rollups' a statement for the year rows, one per dimension
+    # (the card rollup's one for the day rows) and one for the month rows; the slices' on SQLite a
+    # statement per dimension and slice, at each area and at every area.
     statements = {
-        UseRollup: (ROLLUP_KEYS, len(ROLLUP_DIMS) + 1),
-        CardRollup: (CARD_ROLLUP_KEYS, 2),
+        UseRollup: (ROLLUP_KEYS, len(ROLLUP_DIMS) + 2),
+        CardRollup: (CARD_ROLLUP_KEYS, 3),
         SliceRollup: (slices.SLICE_KEYS, len(ROLLUP_DIMS) * (1 if postgres else len(slices.FILTERS) + 2) + 1),
     }
     for model, (keys, most) in statements.items():
