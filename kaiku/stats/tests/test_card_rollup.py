@@ -83,17 +83,21 @@ def _random_history(world, clock, seed, steps=90):
 
 
 def _card_rollup():
-    rows = CardRollup.objects.exclude(facts=0, used=0).exclude(kind=IN_USE).values_list(
-        "year",
-        "month",
-        "day",
-        "kind",
-        "card_site_key",
-        "card_area_key",
-        "site_municipality_key",
-        "card_kind",
-        "facts",
-        "used",
+    rows = (
+        CardRollup.objects.exclude(facts=0, used=0)
+        .exclude(kind=IN_USE)
+        .values_list(
+            "year",
+            "month",
+            "day",
+            "kind",
+            "card_site_key",
+            "card_area_key",
+            "site_municipality_key",
+            "card_kind",
+            "facts",
+            "used",
+        )
     )
     return sorted(rows)
 

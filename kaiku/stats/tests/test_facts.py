@@ -89,7 +89,9 @@ def _summaries():
     uses = UseRollup.objects.filter(month=0, dim=YEAR_DIM, uses__gt=0).values_list(
         "year", "venue_area_key", "value", "uses", "adults", "children", "assistants"
     )
-    cards = CardRollup.objects.filter(day=0).exclude(facts=0).values_list(
-        "year", "month", "kind", "card_area_key", "site_municipality_key", "facts", "used"
+    cards = (
+        CardRollup.objects.filter(day=0)
+        .exclude(facts=0)
+        .values_list("year", "month", "kind", "card_area_key", "site_municipality_key", "facts", "used")
     )
     return sorted(uses), sorted(cards)
