@@ -178,7 +178,8 @@ def _add_one_to_rollup(fact: UseFact, amounts: list[int]) -> None:
     updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
     dims = sorted(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
     values = ", ".join(["(%s, %s)"] * len(dims))
-    params = [fact.year, fact.month, fact.venue_area_id or 0, *amounts, fact.day.day, *(v for d in dims for v in d)]
+    params: list[Any] = [fact.year, fact.month, fact.venue_area_id or 0, *amounts, fact.day.day]
+    params += [v for pair in dims for v in pair]
     year_row = ""
     year_amounts = _year_amounts(amounts)
     if year_amounts is not None:

@@ -1151,13 +1151,13 @@ def open_data(threshold: int, years: Iterable[int] | None = None, by: str = "ven
             .values("year", sector=F("fvalue"), municipality=Cast("value", IntegerField()))
             .annotate(a=Sum("adults"), c=Sum("children"))
         )
-        rows = [(r["year"], r["municipality"], r["sector"], r["a"], r["c"]) for r in source.order_by()]
+        rows = [(row["year"], row["municipality"], row["sector"], row["a"], row["c"]) for row in source.order_by()]
     else:
         by_venue = _use_years()
         if years is not None:
             by_venue = by_venue.filter(year__in=list(years))
-        for r in by_venue.values("year", "value").annotate(a=Sum("adults"), c=Sum("children")).order_by():
-            rows.append((r["year"], *_municipality_and_sector(r["value"]), r["a"], r["c"]))
+        for row in by_venue.values("year", "value").annotate(a=Sum("adults"), c=Sum("children")).order_by():
+            rows.append((row["year"], *_municipality_and_sector(row["value"]), row["a"], row["c"]))
     data: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * (2 * len(SECTORS))))
     for year, municipality, sector, adults, children in rows:
         if municipality is None or sector not in SECTORS or not (adults or children):
