@@ -9,7 +9,7 @@ tables away and derives them again (``manage.py rebuild_stats``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
@@ -17,10 +17,8 @@ from django.utils import timezone
 
 from kaiku.stats.models import (
     CARD_ROLLUP_KEYS,
-    IN_USE,
     YEAR_DIM,
     AgeBand,
-    AreaCardYear,
     CardFact,
     CardRollup,
     CardYear,
@@ -28,7 +26,6 @@ from kaiku.stats.models import (
     SliceRollup,
     UseFact,
     UseRollup,
-    day_bits,
     year_value,
 )
 
@@ -196,42 +193,6 @@ def _add_one_to_rollup(fact: UseFact, amounts: list[int]) -> None:
         )
 
 
-# --- The days of use of card-years (``CardYear``, ``AreaCardYear``) --------------------------
-
-
-def _days_upsert_sql(
-    model: type[CardYear] | type[AreaCardYear], columns: tuple[str, ...], keys: tuple[str, ...], returning: str
-) -> str:
-    """Insert a card-year with one day of use, or put the day into its packed days.
-
-    Parameters: the columns (``keys`` first), the day's ``day_bits`` twice (first and last), then the
-    month's five-bit field mask three times. The update is guarded: a use on a day
-    that moves neither the month's first nor its last day changes nothing and
-    returns no row.
-    """
-    table = model._meta.db_table
-    first, last = f"({table}.first_days & %s)", f"({table}.last_days & %s)"
-    moves_first = f"({first} = 0 OR {first} > excluded.first_days)"
-    moves_last = f"{last} < excluded.last_days"
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}, first_days, last_days) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}, %s, %s) ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        f"first_days = CASE WHEN {moves_first} THEN ({table}.first_days & ~%s) | excluded.first_days "
-        f"ELSE {table}.first_days END, "
-        f"last_days = CASE WHEN {moves_last} THEN ({table}.last_days & ~%s) | excluded.last_days "
-        f"ELSE {table}.last_days END"
-        + (f", months = {table}.months | excluded.months " if "months" in columns else " ")
-        + f"WHERE {moves_first} OR {moves_last}{returning}"
-    )
-
-
-def _days_upsert_params(columns: list[Any], month: int, day: int) -> list[Any]:
-    bits, field = day_bits(month, day), day_bits(month, 31)
-    # In the order of the placeholders: the columns, the days, the CASE of first_days (its
-    # condition twice, then the mask), the CASE of last_days, the WHERE.
-    return [*columns, bits, bits, field, field, field, field, field, field, field, field]
-
-
 def _enqueue(fact_ids: list[int]) -> None:
     """Note new facts as waiting to be folded into the slices (``kaiku.stats.slices``): one short insert."""
     table = PendingFact._meta.db_table
@@ -246,7 +207,7 @@ def record_use_fact(use: Use) -> None:
     """The facts of one recorded use: its fact row, the rollup, the card-years.
 
     Called when pending statistics are folded (``kaiku.stats.intake``), off the use's own
-    request: five short statements, and two or three more on a card's first counted use of
+    request: four short statements, and two or three more on a card's first counted use of
     the year, for the card rollups. ``record_use_facts`` is the batch form and the tests
     hold the two to the same results.
     """
@@ -256,29 +217,7 @@ def record_use_fact(use: Use) -> None:
     add_to_rollup([fact])
     if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided or fact.card_key is None:
         return
-    row = (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
-    bits = day_bits(fact.month, fact.day.day)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _days_upsert_sql(
-                CardYear,
-                ("card_key", "year", "card_site_id", "card_area_id", "months"),
-                ("card_key", "year"),
-                " RETURNING first_days, last_days",
-            ),
-            _days_upsert_params([*row, 1 << (fact.month - 1)], fact.month, fact.day.day),
-        )
-        changed = cursor.fetchone()
-        cursor.execute(
-            _days_upsert_sql(
-                AreaCardYear, ("venue_area_key", "year", "card_key"), ("venue_area_key", "year", "card_key"), ""
-            ),
-            _days_upsert_params([fact.venue_area_id or 0, fact.year, fact.card_key], fact.month, fact.day.day),
-        )
-    # A card-year that existed has another month's day, or another day of this month, in
-    # the returned values; only a new one returns exactly this day as first and last.
-    if changed is not None and tuple(changed) == (bits, bits):
-        card_years_added([row])
+    take_into_use([(fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)])
 
 
 def record_use_facts(uses: list[Use]) -> None:
@@ -290,16 +229,11 @@ def record_use_facts(uses: list[Use]) -> None:
     UseFact.objects.bulk_create(facts)
     _enqueue([fact.pk for fact in facts])
     add_to_rollup(facts)
-    card_years: dict[tuple[int, int], tuple[int, int, int | None, int | None]] = {}
-    days: dict[tuple[int, int, int], list[dt.date]] = {}
-    for fact in facts:
-        if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided or fact.card_key is None:
-            continue
-        card_years.setdefault(
-            (fact.card_key, fact.year), (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
-        )
-        days.setdefault((fact.card_key, fact.year, fact.venue_area_id or 0), []).append(fact.day)
-    take_into_use(list(card_years.values()), days)
+    take_into_use(
+        (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
+        for fact in facts
+        if fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided and fact.card_key is not None
+    )
 
 
 def void_use_fact(use: Use) -> UseFact | None:
@@ -313,80 +247,10 @@ def void_use_fact(use: Use) -> UseFact | None:
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
     add_to_rollup([fact], sign=-1, attempts=False)
     if fact.outcome == UseFact.Outcome.ACCEPTED and fact.card_key is not None:
-        _recount_days({(fact.card_key, fact.year)}, {(fact.venue_area_id or 0, fact.year, fact.card_key)})
+        others = UseFact.objects.counted().filter(card_key=fact.card_key, year=fact.year)
+        if not others.exists():
+            give_up_card_year(fact.card_key, fact.year)
     return fact
-
-
-def months_of(first_days: int) -> int:
-    """The months with a use (``CardYear.months``) of packed days."""
-    return sum(1 << m for m in range(12) if first_days >> (5 * m) & 31)
-
-
-def pack_days(days: Iterable[dt.date]) -> tuple[int, int]:
-    """The packed first and last day of each month (``CardYear.first_days``, ``last_days``) of days in one year."""
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    for day in days:
-        first[day.month] = min(first.get(day.month, 31), day.day)
-        last[day.month] = max(last.get(day.month, 1), day.day)
-    return sum(day_bits(m, d) for m, d in first.items()), sum(day_bits(m, d) for m, d in last.items())
-
-
-def _with_months(days: tuple[int, int]) -> tuple[int, int, int]:
-    return (*days, months_of(days[0]))
-
-
-def _recount_days(card_years: set[tuple[int, int]], voided_areas: Iterable[tuple[int, int, int]] = ()) -> None:
-    """Set the days of use of card-years from their counted facts, after a batch or a void.
-
-    A card-year with no counted use left is given up; so is a card's year in an area
-    of ``voided_areas`` (venue area key, year, card key) with no counted use left there.
-    """
-    if not card_years:
-        return
-    counted = UseFact.objects.counted().filter(
-        card_key__in={card for card, _year in card_years}, year__in={year for _card, year in card_years}
-    )
-    by_card: dict[tuple[int, int], list[dt.date]] = {pair: [] for pair in card_years}
-    by_area: dict[tuple[int, int, int], list[dt.date]] = {}
-    for card_key, year, area_id, day in counted.values_list("card_key", "year", "venue_area_id", "day"):
-        if card_key is not None and (card_key, year) in by_card:
-            by_card[(card_key, year)].append(day)
-            by_area.setdefault((area_id or 0, year, card_key), []).append(day)
-    for area_key, year, card_key in sorted(voided_areas):
-        if (area_key, year, card_key) not in by_area:
-            AreaCardYear.objects.filter(venue_area_key=area_key, year=year, card_key=card_key).delete()
-    _set_days(AreaCardYear, ("venue_area_key", "year", "card_key"), {k: pack_days(v) for k, v in by_area.items()})
-    card_days = {k: pack_days(v) for k, v in by_card.items() if v}
-    _set_days(CardYear, ("card_key", "year"), {k: (*days, months_of(days[0])) for k, days in card_days.items()})
-    for card_key, year in sorted(card_years):
-        if not by_card[(card_key, year)]:
-            give_up_card_year(card_key, year)
-
-
-def _set_days(
-    model: type[CardYear] | type[AreaCardYear],
-    keys: tuple[str, ...],
-    rows: Mapping[tuple[Any, ...], tuple[int, ...]],
-) -> None:
-    """Set the packed days (and a card-year's months) of existing rows, a hundred in each ``UPDATE ... FROM``."""
-    table = model._meta.db_table
-    ordered = sorted(rows.items())
-    values = ("first_days", "last_days", "months") if model is CardYear else ("first_days", "last_days")
-    columns = (*keys, *values)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), 100):
-            batch = ordered[start : start + 100]
-            select = " UNION ALL ".join(
-                ["SELECT " + ", ".join(f"%s AS {name}" for name in columns)]
-                + ["SELECT " + ", ".join(["%s"] * len(columns))] * (len(batch) - 1)
-            )
-            match = " AND ".join(f"{table}.{name} = v.{name}" for name in keys)
-            cursor.execute(
-                f"UPDATE {table} SET {', '.join(f'{name} = v.{name}' for name in values)} "  # noqa: S608
-                f"FROM ({select}) AS v WHERE {match}",
-                [value for key, packed in batch for value in (*key, *packed)],
-            )
 
 
 FACT_KINDS = {"registered": CardFact.Kind.REGISTERED, "renewed": CardFact.Kind.RENEWED}
@@ -487,13 +351,9 @@ def _upsert(
             )
 
 
-def _add_card_rollup(
-    keys: Iterable[tuple[Any, ...]],
-    amounts: Iterable[tuple[int, int]],
-    rows: dict[tuple[Any, ...], list[int]] | None = None,
-) -> None:
-    """Add card facts (their day rows' keys) to their day and month rows, and any other ``rows``, in one upsert."""
-    rows = {} if rows is None else rows
+def _add_card_rollup(keys: Iterable[tuple[Any, ...]], amounts: Iterable[tuple[int, int]]) -> None:
+    """Add card facts (their day rows' keys) to their day and month rows, in one upsert."""
+    rows: dict[tuple[Any, ...], list[int]] = {}
     for key, (facts, used) in zip(keys, amounts, strict=True):
         for row in (key, (*key[:2], 0, *key[3:])):  # the day's row and the month's
             sums = rows.setdefault(row, [0, 0])
@@ -503,57 +363,26 @@ def _add_card_rollup(
         _upsert(CardRollup, CARD_ROLLUP_KEYS, ("facts", "used"), rows)
 
 
-def take_into_use(
-    rows: Iterable[CardYearRow], days: Mapping[tuple[int, int, int], list[dt.date]] | None = None
-) -> None:
-    """Record cards as taken into use in a year (``CardYear``, and ``AreaCardYear`` per venue area), for counted uses.
+def take_into_use(rows: Iterable[CardYearRow]) -> None:
+    """Record cards as taken into use in a year (``CardYear``), for counted uses.
 
-    ``days`` holds the days of the uses per (card key, year, venue area key). One
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for each table: only the
-    card-years it creates (a card's first counted use of the year) go on to
-    ``card_years_added``; the card-years that existed get their days of use counted
-    again from the facts (``_recount_days``).
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per 200 card-years: only the
+    card-years it creates (a card's first counted use of the year) go on to ``card_years_added``.
     """
     rows = sorted(set(rows), key=lambda row: (row[0], row[1]))
-    if not rows:
-        return
-    days = days or {}
-    per_card: dict[tuple[int, int], list[dt.date]] = {}
-    for (card_key, year, _area_key), card_days in days.items():
-        per_card.setdefault((card_key, year), []).extend(card_days)
     table = CardYear._meta.db_table
     added: list[CardYearRow] = []
-    existed = {(row[0], row[1]) for row in rows}
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 200):
             batch = rows[start : start + 200]
             cursor.execute(
-                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id, first_days, last_days, months) "  # noqa: S608
-                "VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+                f"INSERT INTO {table} (card_key, year, card_site_id, card_area_id) VALUES "  # noqa: S608
+                + ", ".join(["(%s, %s, %s, %s)"] * len(batch))
                 + " ON CONFLICT (card_key, year) DO NOTHING RETURNING card_key, year, card_site_id, card_area_id",
-                [v for row in batch for v in (*row, *_with_months(pack_days(per_card.get((row[0], row[1]), []))))],
+                [v for row in batch for v in row],
             )
             added += [tuple(r) for r in cursor.fetchall()]  # type: ignore[misc]
-        existed -= {(row[0], row[1]) for row in added}
-        areas = sorted(days.items())
-        table = AreaCardYear._meta.db_table
-        for start in range(0, len(areas), 200):
-            area_batch = areas[start : start + 200]
-            cursor.execute(
-                f"INSERT INTO {table} (venue_area_key, year, card_key, first_days, last_days) VALUES "  # noqa: S608
-                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(area_batch))
-                + " ON CONFLICT (venue_area_key, year, card_key) DO NOTHING RETURNING venue_area_key, year, card_key",
-                [
-                    v
-                    for (card_key, year, area_key), area_days in area_batch
-                    for v in (area_key, year, card_key, *pack_days(area_days))
-                ],
-            )
-            new_areas = {(card_key, year, area_key) for area_key, year, card_key in cursor.fetchall()}
-            existed |= {(key[0], key[1]) for key, _days in area_batch if key not in new_areas}
     card_years_added(added)
-    _recount_days(existed)
 
 
 def give_up_card_year(card_key: int, year: int) -> None:
@@ -575,7 +404,7 @@ def card_years_added(rows: Iterable[CardYearRow]) -> None:
 
 
 def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
-    """Count card-years in the card rollup's year rows and flag the cards' facts of the year as used (or not)."""
+    """Flag the cards' facts of the year as used (or not), and move their card rollup rows' ``used``."""
     if not rows:
         return
     if connection.vendor != "sqlite":
@@ -587,10 +416,8 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
 
         cards = sorted({card_key for card_key, *_rest in rows})
         list(Card.objects.select_for_update().filter(pk__in=cards).order_by("pk").values_list("pk", flat=True))
-    counts: dict[tuple[Any, ...], list[int]] = {}
     by_year: dict[int, list[int]] = {}
-    for card_key, year, site_id, area_id in rows:
-        counts.setdefault((year, 0, 0, IN_USE, site_id or 0, area_id or 0, 0, ""), [0, 0])[0] += sign
+    for card_key, year, _site_id, _area_id in rows:
         by_year.setdefault(year, []).append(card_key)
     table = CardFact._meta.db_table
     flipped: list[tuple[Any, ...]] = []
@@ -609,7 +436,7 @@ def _card_year_changed(rows: list[CardYearRow], sign: int) -> None:
                     (y, m, d, kind, site or 0, area or 0, muni or 0, card_kind)
                     for y, m, d, kind, site, area, muni, card_kind in cursor.fetchall()
                 ]
-    _add_card_rollup(flipped, [(0, sign)] * len(flipped), counts)
+    _add_card_rollup(flipped, [(0, sign)] * len(flipped))
 
 
 def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]]:
@@ -624,7 +451,7 @@ def _chunks(items: Iterable[object], size: int = CHUNK) -> Iterator[list[object]
 
 
 def rebuild_card_rollup() -> int:
-    """Derive the card facts' flags and the card rollup with its card-year counts, in a few statements.
+    """Derive the card facts' flags and the card rollup, in a few statements.
 
     Runs after ``rebuild_card_years``: a card fact is used when its card has a card-year
     in the fact's year. The rollup's rows are written in key order (see ``rebuild_rollup``).
@@ -662,12 +489,6 @@ def rebuild_card_rollup() -> int:
             f"INSERT INTO {rollup} ({keys}, day, facts, used) "  # noqa: S608
             f"SELECT {keys}, 0, SUM(facts), SUM(used) FROM {rollup} WHERE day > 0 GROUP BY {keys} "
             f"ORDER BY {keys}"
-        )
-        cursor.execute(
-            f"INSERT INTO {rollup} ({', '.join(CARD_ROLLUP_KEYS)}, facts, used) "  # noqa: S608
-            f"SELECT year, 0, 0, %s, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0), 0, '', COUNT(*), 0 "
-            f"FROM {years} GROUP BY year, COALESCE(card_site_id, 0), COALESCE(card_area_id, 0) ORDER BY 1, 5, 6",
-            [IN_USE],
         )
     return CardRollup.objects.count()
 
@@ -745,48 +566,15 @@ def _day_of_month(column: str) -> str:
     return f"CAST(EXTRACT(DAY FROM {column}) AS INTEGER)"
 
 
-def _days_of_use_sql(area: bool) -> tuple[str, list[Any]]:
-    """Counted facts grouped per card and year (and venue area, as ``area_key``): the packed first and
-    last days of use (``first_days``, ``last_days``), and the card's issuing site and area."""
-    packed = "BIT_OR" if connection.vendor == "postgresql" else "SUM"  # the months' fields do not overlap
-    area_key = ", COALESCE(venue_area_id, 0) AS area_key" if area else ""
-    area_group = ", COALESCE(venue_area_id, 0)" if area else ""
-    area_column = ", area_key" if area else ""
-    day = _day_of_month("day")
-    months = (
-        f"SELECT card_key, year{area_key}, month, MIN({day}) AS first_day, MAX({day}) AS last_day, "  # noqa: S608
-        f"MIN(card_site_id) AS site_id, MIN(card_area_id) AS card_area FROM {UseFact._meta.db_table} "
-        f"WHERE outcome = %s AND voided = %s AND card_key IS NOT NULL GROUP BY card_key, year{area_group}, month"
-    )
-    sql = (
-        f"SELECT card_key, year{area_column}, "  # noqa: S608
-        f"{packed}(CAST(first_day AS BIGINT) << (5 * (month - 1))) AS first_days, "
-        f"{packed}(CAST(last_day AS BIGINT) << (5 * (month - 1))) AS last_days, "
-        f"{packed}(1 << (month - 1)) AS months, "
-        f"MIN(site_id) AS card_site_id, MIN(card_area) AS card_area_id FROM ({months}) AS m "
-        f"GROUP BY card_key, year{area_column}"
-    )
-    return sql, [UseFact.Outcome.ACCEPTED, False]
-
-
 def rebuild_card_years() -> int:
-    """Derive the cards taken into use per year, and per year and venue area, with their days of use,
-    from the use facts (in year order, as the use path writes them)."""
+    """Derive the cards taken into use per year from the counted use facts (in year order, as the use path writes them)."""
     CardYear.objects.all().delete()
-    AreaCardYear.objects.all().delete()
-    columns = "card_key, year, first_days, last_days"
     with connection.cursor() as cursor:
-        sql, params = _days_of_use_sql(area=False)
         cursor.execute(
-            f"INSERT INTO {CardYear._meta.db_table} ({columns}, months, card_site_id, card_area_id) "  # noqa: S608
-            f"SELECT {columns}, months, card_site_id, card_area_id FROM ({sql}) AS d ORDER BY year, card_key",
-            params,
-        )
-        sql, params = _days_of_use_sql(area=True)
-        cursor.execute(
-            f"INSERT INTO {AreaCardYear._meta.db_table} ({columns}, venue_area_key) "  # noqa: S608
-            f"SELECT {columns}, area_key FROM ({sql}) AS d ORDER BY year, area_key, card_key",
-            params,
+            f"INSERT INTO {CardYear._meta.db_table} (card_key, year, card_site_id, card_area_id) "  # noqa: S608
+            f"SELECT card_key, year, MIN(card_site_id), MIN(card_area_id) FROM {UseFact._meta.db_table} "
+            "WHERE outcome = %s AND voided = %s AND card_key IS NOT NULL GROUP BY card_key, year ORDER BY year, card_key",
+            [UseFact.Outcome.ACCEPTED, False],
         )
     return CardYear.objects.count()
 

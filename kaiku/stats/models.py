@@ -172,70 +172,27 @@ class CardFact(models.Model):
         return f"{self.day} {self.kind}"
 
 
-def day_bits(month: int, day: int) -> int:
-    """A day of a month in the packed form of ``CardYear.first_days`` / ``last_days``."""
-    return day << (5 * (month - 1))
-
-
 class CardYear(models.Model):
     """A card taken into use in a year: it has at least one counted use that year.
 
-    Kept so that the national table counts distinct cards without scanning every use.
-    ``first_days`` and ``last_days`` hold, for each month, the first and the last day
-    of the month on which the card has a counted use (0: none that month), packed
-    five bits a month (``day_bits``: January in bits 0-4, December in bits 55-59), so
-    that the cards used in any period longer than a month are counted from these rows
-    without reading the facts: a card is used from 15 January to 20 November when it
-    has a use in February to October, or its last January day is the 15th or later,
-    or its first November day the 20th or earlier.
+    The card facts' ``used`` flag, the card rollup's ``used`` counts and the yearly
+    export's "used by now" read it; the distinct cards used in a period come from the
+    slices' card sets (``SliceCards``).
     """
 
     card_key = models.BigIntegerField()
     year = models.PositiveSmallIntegerField(_("year"))
     card_site = _fk("network.Site", _("issuing site"))
     card_area = _fk("network.Area", _("card's area"))
-    first_days = models.BigIntegerField(_("first day of use in each month"), default=0)
-    last_days = models.BigIntegerField(_("last day of use in each month"), default=0)
-    # The months with a use (bit 0: January), indexed with the year: the few card-years
-    # with no use in a long period's whole months are found without a scan of the year.
-    months = models.PositiveSmallIntegerField(_("months with a use"), default=0)
 
     class Meta:
         verbose_name = _("card taken into use")
         verbose_name_plural = _("cards taken into use")
         constraints = [models.UniqueConstraint(fields=["card_key", "year"], name="cardyear_unique")]
-        indexes = [
-            models.Index(fields=["year", "card_area"], name="cardyear_year_area"),
-            models.Index(fields=["year", "months"], name="cardyear_year_months"),
-        ]
+        indexes = [models.Index(fields=["year", "card_area"], name="cardyear_year_area")]
 
     def __str__(self) -> str:
         return str(self.year)
-
-
-class AreaCardYear(models.Model):
-    """A card with a counted use at the venues of an area in a year.
-
-    ``first_days`` and ``last_days`` as in ``CardYear``, for the uses at the area's
-    venues: the area dashboard counts the cards used at its venues in a period from
-    these rows instead of the facts. ``venue_area_key`` is the area's id, 0 when none.
-    """
-
-    venue_area_key = models.IntegerField(_("venue's area"), default=0)
-    year = models.PositiveSmallIntegerField(_("year"))
-    card_key = models.BigIntegerField()
-    first_days = models.BigIntegerField(_("first day of use in each month"), default=0)
-    last_days = models.BigIntegerField(_("last day of use in each month"), default=0)
-
-    class Meta:
-        verbose_name = _("card used in an area")
-        verbose_name_plural = _("cards used in an area")
-        constraints = [
-            models.UniqueConstraint(fields=["venue_area_key", "year", "card_key"], name="areacardyear_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.venue_area_key} {self.year}"
 
 
 class RollupAmounts(models.Model):
@@ -316,22 +273,15 @@ CARD_ROLLUP_KEYS = (
 )
 
 
-# ``CardRollup``'s kind of the year rows that count cards taken into use (``CardYear`` rows).
-IN_USE = "in_use"
-
-
 class CardRollup(models.Model):
-    """Registrations and renewals pre-counted per month and per every filter of the card tables,
-    and cards taken into use per year.
+    """Registrations and renewals pre-counted per month and per every filter of the card tables.
 
     One row per (year, month, kind, issuing site, card's area, issuing site's
     municipality, card kind) with ``day`` 0, and one per the same and day of the
     month (for the days of a month a period cuts); ``facts`` counts the card facts, ``used`` those whose
-    card is taken into use in the same year. The year rows (``month`` and ``day`` 0, kind
-    ``IN_USE``, per issuing site and card's area) count the year's card-years in ``facts``.
-    Kept in the same transaction as the
+    card is taken into use in the same year. Kept in the same transaction as the
     card facts and the card-years, and derived again by a rebuild, so the national,
-    area and site dashboards and the yearly table sum a few thousand rows instead of a year of card
+    area and site dashboards sum a few thousand rows instead of a year of card
     facts. The keys are ids, 0 when none.
     """
 
@@ -339,7 +289,7 @@ class CardRollup(models.Model):
     month = models.PositiveSmallIntegerField(_("month"))
     # 0: the whole month's row; 1-31: that day's row.
     day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
-    kind = models.CharField(_("kind"), max_length=20, choices=[*CardFact.Kind.choices, (IN_USE, _("Taken into use"))])
+    kind = models.CharField(_("kind"), max_length=20, choices=CardFact.Kind.choices)
     card_site_key = models.IntegerField(_("issuing site"), default=0)
     card_area_key = models.IntegerField(_("card's area"), default=0)
     site_municipality_key = models.IntegerField(_("issuing site's municipality"), default=0)
@@ -351,10 +301,7 @@ class CardRollup(models.Model):
         verbose_name = _("card rollup")
         verbose_name_plural = _("card rollups")
         constraints = [models.UniqueConstraint(fields=list(CARD_ROLLUP_KEYS), name="cardrollup_unique")]
-        indexes = [
-            models.Index(fields=["year", "month"], name="cardrollup_months", condition=models.Q(day=0)),
-            models.Index(fields=["year"], name="cardrollup_years", condition=models.Q(month=0)),
-        ]
+        indexes = [models.Index(fields=["year", "month"], name="cardrollup_months", condition=models.Q(day=0))]
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.kind}"

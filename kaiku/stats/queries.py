@@ -25,10 +25,8 @@ from kaiku.offers.models import ArtForm
 from kaiku.stats import intake, slices
 from kaiku.stats.facts import MONTHLY
 from kaiku.stats.models import (
-    IN_USE,
     YEAR_DIM,
     AgeBand,
-    AreaCardYear,
     CardFact,
     CardRollup,
     CardYear,
@@ -38,7 +36,6 @@ from kaiku.stats.models import (
     UseRollup,
 )
 from kaiku.stats.periods import (
-    month_end,
     months_between,
     rollup_period,
 )
@@ -613,31 +610,11 @@ def _cards_from_rollup(
 def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact]) -> int:
     """Distinct cards with a counted use in the period.
 
-    Without use filters (but the venue's area) the card-years answer, with their days
-    of use: nationally and for a site ``CardYear``, for an area or the national view of
-    one area ``AreaCardYear`` (the cards used at the area's venues). Nationally and for
-    a site, a period within one calendar year that holds all of that year's counted
-    uses in scope (the whole year, or this year so far: two short probes of the day
-    index) counts the year's card-years in the card rollup's year rows. Otherwise, and for a
-    venue, the distinct cards are counted from the facts (as a DISTINCT subquery,
-    which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT)).
+    On the national and area dashboards (and the national one of one area) without a
+    municipality, from the slices' card sets (``_cards_from_slices``). Otherwise (a site or
+    a venue, a municipality, an area dashboard narrowed to an area) from the facts, as a
+    DISTINCT subquery, which PostgreSQL hashes in parallel, unlike COUNT(DISTINCT).
     """
-    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
-    area = filters.area if scope.level == "national" else scope.area if scope.level == "area" else None
-    if not filtered and scope.level != "venue" and not (filters.area and scope.level != "national"):
-        start, end = filters.start, filters.end
-        n: int | None
-        if area is not None:
-            n = _count_card_years(AreaCardYear._meta.db_table, "venue_area_key", area.pk, start, end)
-        elif start.year == end.year and _holds_the_year(scope, start, end):
-            n = _card_year_counts(scope).get(start.year, 0)
-        elif scope.level == "national" and start.year == end.year and _used_in(start, end)[3] >= 8:
-            n = _card_year_counts(scope).get(start.year, 0) - _card_years_not_used(start, end)
-        else:
-            site = scope.site.pk if scope.level == "site" and scope.site is not None else None
-            n = _count_card_years(CardYear._meta.db_table, "card_site_id", site, start, end)
-        if n is not None:
-            return n
     sliced = _cards_from_slices(scope, filters)
     if sliced is not None:
         return sliced
@@ -645,11 +622,12 @@ def _cards_used(scope: StatsScope, filters: Filters, counted: QuerySet[UseFact])
 
 
 def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
-    """Distinct cards used under the use filters, from the slices' card sets and the facts of the days
-    outside whole parts of months (None when the slices do not answer)."""
+    """Distinct cards used under the use filters (with none, the sector slice's sets of every sector),
+    from the slices' card sets and the facts of the days outside whole parts of months (None when the
+    slices do not answer)."""
     if filters.area and scope.level != "national":
         return None
-    chosen = slices.answers(scope, filters)
+    chosen = slices.answers(scope, filters, every_card=True)
     if chosen is None:
         return None
     area_key = _slice_area_key(scope, filters)
@@ -663,146 +641,6 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
             cursor.execute(sql, params)
             more = [row[0] for row in cursor.fetchall()]
     return slices.cards_used(chosen, area_key, cut, more)
-
-
-def _holds_the_year(scope: StatsScope, start: dt.date, end: dt.date) -> bool:
-    """No counted use in scope falls in the period's calendar year before ``start`` or after ``end``.
-
-    Two short range probes of the day index; none for a whole year.
-    """
-    counted = scope.uses().counted()
-    first, last = dt.date(start.year, 1, 1), dt.date(start.year, 12, 31)
-    if start > first and counted.filter(day__gte=first, day__lt=start).exists():
-        return False
-    return not (end < last and counted.filter(day__gt=end, day__lte=last).exists())
-
-
-def _field(column: str, month: int) -> str:
-    """The day of ``month`` in a packed column of days (``CardYear.first_days``, ``last_days``), in SQL."""
-    return f"(({column} / {1 << (5 * (month - 1))}) & 31)"
-
-
-def _card_years_not_used(start: dt.date, end: dt.date) -> int:
-    """Card-years of the period's year with no counted use in the period (within one year).
-
-    Only card-years with no use in the period's whole months can be such: their months
-    (``CardYear.months``) are among the few subsets of the other months, which the
-    (year, months) index finds without a scan of the year.
-    """
-    condition, params, _unknown, _n_whole = _used_in(start, end)
-    whole = _whole_months(start, end)
-    others = [m for m in range(1, 1 << 12) if not m & whole]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {CardYear._meta.db_table} WHERE year = %s "  # noqa: S608
-            f"AND months IN ({', '.join(map(str, others))}) AND NOT {condition}",
-            [start.year, *params],
-        )
-        return int(cursor.fetchone()[0])
-
-
-def _whole_months(first: dt.date, last: dt.date) -> int:
-    """The months (bit 0: January) a period within one year covers whole."""
-    months = 0
-    for month in range(first.month, last.month + 1):
-        if not ((month == first.month and first.day > 1) or (month == last.month and last != month_end(last))):
-            months |= 1 << (month - 1)
-    return months
-
-
-def _used_in(first: dt.date, last: dt.date) -> tuple[str, list[Any], str | None, int]:
-    """SQL conditions on a card-year row (``first_days``, ``last_days``): a counted use from first to last.
-
-    ``first`` and ``last`` lie in the row's year. Returns the condition of the rows
-    used in the period, its parameters, (for a period within one month) the
-    condition of the rows that may or may not be: used before and after the period
-    that month, and the number of months the period covers whole.
-
-    Whole months are one bit test; the month the period starts in counts when its
-    last day of use is ``first`` or later, the month it ends in when its first day of
-    use is ``last`` or earlier. Within one month, a card whose first or last day of
-    use that month lies in the period counts.
-    """
-    if first.month == last.month and not (first.day == 1 and last == month_end(last)):
-        f, lst = _field("first_days", first.month), _field("last_days", first.month)
-        unknown = f"({f} BETWEEN 1 AND {first.day - 1} AND {lst} > {last.day})"
-        return f"({f} BETWEEN %s AND %s OR {lst} BETWEEN %s AND %s)", [first.day, last.day] * 2, unknown, 0
-    whole, conditions, values = 0, [], []
-    for month in range(first.month, last.month + 1):
-        if month == first.month and first.day > 1:
-            conditions.append(f"{_field('last_days', month)} >= %s")
-            values.append(first.day)
-        elif month == last.month and last != month_end(last):
-            conditions.append(f"{_field('first_days', month)} BETWEEN 1 AND %s")
-            values.append(last.day)
-        else:
-            whole |= 31 << (5 * (month - 1))
-    if whole:
-        conditions.insert(0, f"(first_days & {whole}) <> 0")
-    return "(" + " OR ".join(conditions) + ")", values, None, bin(_whole_months(first, last)).count("1")
-
-
-def _count_card_years(table: str, key: str, value: int | None, start: dt.date, end: dt.date) -> int | None:
-    """Distinct cards of the card-year rows of ``table`` (those with ``key`` = ``value`` when given)
-    with a counted use in the period: one count for a period within a calendar year, else
-    the union of the years' card keys.
-
-    A period within one month also counts, from the facts, the few cards used before
-    and after it that month. None for a period over two calendar years that is
-    within one month on either side.
-    """
-    scope = f" AND c.{key} = %s" if value is not None else ""
-    scope_params = [value] if value is not None else []
-    parts, params = [], []
-    unknowns = False
-    for year in range(start.year, end.year + 1):
-        first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
-        condition, condition_params, unknown, _whole = _used_in(first, last)
-        parts.append(f"SELECT c.card_key FROM {table} AS c WHERE c.year = %s AND {condition}{scope}")  # noqa: S608
-        params += [year, *condition_params, *scope_params]
-        unknowns = unknowns or unknown is not None
-    if unknowns and len(parts) > 1:
-        return None
-    with connection.cursor() as cursor:
-        if unknowns:
-            # One scan: the rows used in the period counted in one group (key NULL), and the
-            # keys of the rows that may be, one group each.
-            condition, condition_params, unknown, _whole = _used_in(start, end)
-            cursor.execute(
-                f"SELECT CASE WHEN {condition} THEN NULL ELSE c.card_key END AS k, COUNT(*) FROM {table} AS c "  # noqa: S608
-                f"WHERE c.year = %s AND ({condition} OR {unknown}){scope} GROUP BY 1",
-                [*condition_params, start.year, *condition_params, *scope_params],
-            )
-            rows = cursor.fetchall()
-            n = sum(count for card_key, count in rows if card_key is None)
-            maybe = [card_key for card_key, _count in rows if card_key is not None]
-        else:
-            if len(parts) == 1:
-                cursor.execute(parts[0].replace("SELECT c.card_key FROM", "SELECT COUNT(*) FROM", 1), params)
-            else:
-                cursor.execute(f"SELECT COUNT(*) FROM ({' UNION '.join(parts)}) AS cards", params)  # noqa: S608
-            return int(cursor.fetchone()[0])
-    if maybe:
-        facts = UseFact.objects.counted().filter(card_key__in=maybe, year=start.year, day__gte=start, day__lte=end)
-        column = {"venue_area_key": "venue_area_id", "card_site_id": "card_site_id"}[key]
-        if value is not None:
-            facts = facts.filter(**{column: value})
-        n += facts.values("card_key").distinct().count()
-    return n
-
-
-def _card_year_counts(scope: StatsScope) -> dict[int, int]:
-    """Cards taken into use per year in scope, from the card rollup's year rows (the card-years counted)."""
-    qs = CardRollup.objects.filter(month=0, kind=IN_USE)
-    if scope.level == "area":
-        assert scope.area is not None
-        qs = qs.filter(card_area_key=scope.area.pk)
-    elif scope.level == "site":
-        assert scope.site is not None
-        qs = qs.filter(card_site_key=scope.site.pk)
-    elif scope.level == "venue":
-        return {}
-    return {year: n for year, n in qs.values("year").annotate(n=Sum("facts")).values_list("year", "n") if n}
 
 
 def registered_used_by_now(scope: StatsScope) -> dict[int, int]:

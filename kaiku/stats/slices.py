@@ -1,7 +1,7 @@
 """Slices: the national and area dashboards under the use filters, without the facts.
 
-The rollup (``UseRollup``) and the card-years answer a dashboard with no filter but
-the venue's area. A filter on the sector, art form, card kind or channel cuts
+The rollup (``UseRollup``) answers a dashboard's use tables with no filter but the
+venue's area, and the sector slice's card sets of every sector its distinct cards. A filter on the sector, art form, card kind or channel cuts
 across every row of them, and the facts of a year are millions of rows at the
 scale DESIGN §1 plans for. So each of these four filters has its own copy of the
 rollup's rows per filter value (``SliceRollup``), and one more copy, the combined
@@ -469,9 +469,19 @@ def chosen(filters: Filters) -> tuple[str, list[str]] | None:
     return COMBINED, [combined_value(values) for values in itertools.product(*allowed)]
 
 
-def answers(scope: StatsScope, filters: Filters) -> tuple[str, list[str]] | None:
-    """The slice, when the slices answer this dashboard (national or area, use filters); folds first."""
+# Every counted fact is in the sector slice under its own sector ("" when none), so the union of the
+# sector slice's card sets of every value is every card used: the distinct cards with no use filter.
+EVERY_CARD = ("sector", FILTER_VALUES["sector"])
+
+
+def answers(scope: StatsScope, filters: Filters, every_card: bool = False) -> tuple[str, list[str]] | None:
+    """The slice, when the slices answer this dashboard (national or area, use filters); folds first.
+
+    ``every_card``: with no use filter (and no municipality), ``EVERY_CARD`` (for the distinct cards).
+    """
     picked = chosen(filters)
+    if picked is None and every_card and filters.municipality is None:
+        picked = EVERY_CARD
     if picked is None or scope.level not in ("national", "area"):
         return None
     fold_pending()

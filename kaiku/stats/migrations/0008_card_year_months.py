@@ -5,21 +5,13 @@ from django.db import migrations, models
 
 def derive(apps, schema_editor):
     """The new columns and rows of 0006-0008 (day rows of the rollups, days of use and months of
-    the card-years, cards used per area) from the facts already there.
-
-    It runs the current rebuild code, which fits this migration's schema only as long as
-    those tables do not change; a new database (no facts) skips it, so only an upgrade of
-    a register that already has statistics depends on that.
+    the card-years, cards used per area) were derived here from the facts already there by
+    calling the rebuild code of the time. That code has since changed with the tables
+    (0015 added the life situation, 0017-0018 dropped the summaries and the days of use), so it
+    no longer fits this migration's schema: a register upgraded from before 0008 with
+    statistics in it runs ``manage.py rebuild_stats`` after migrating (docs/deploy.md).
+    A new database has no facts and needs nothing.
     """
-    if not apps.get_model("stats", "UseFact").objects.exists() and not apps.get_model(
-        "stats", "CardFact"
-    ).objects.exists():
-        return
-    from kaiku.stats import facts
-
-    facts.rebuild_card_years()
-    facts.rebuild_rollup()
-    facts.rebuild_card_rollup()
 
 
 class Migration(migrations.Migration):

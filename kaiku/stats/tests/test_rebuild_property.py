@@ -35,7 +35,6 @@ TABLES = [
     stats.UseFact,
     stats.CardFact,
     stats.CardYear,
-    stats.AreaCardYear,
     stats.UseRollup,
     stats.CardRollup,
     stats.SliceRollup,

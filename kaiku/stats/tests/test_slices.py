@@ -301,7 +301,7 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
                 # slice's national dashboard of every area only.
                 assert len(read_pairs) == (len(kwargs) > 1 and not one_area and bool(cut.parts)), (start, end, kwargs)
                 with monkeypatch.context() as patched:
-                    patched.setattr(slices, "answers", lambda *a: None)
+                    patched.setattr(slices, "answers", lambda *a, **kw: None)
                     assert sliced == _published(*dashboard(scope, filters)), (start, end, kwargs, area)
                 seen += sliced[1]["uses"] > 0 and sliced[1]["cards_used"] > 0
     assert seen > 40  # most views have uses to compare
@@ -321,6 +321,7 @@ def test_two_filters_read_the_combined_slice_and_a_municipality_or_a_site_the_fa
     )
     assert slices.answers(StatsScope("site", site=world.distributor_a), Filters(start, end, sector="culture")) is None
     assert slices.answers(national, Filters(start, end)) is None
+    assert slices.answers(national, Filters(start, end), every_card=True) == slices.EVERY_CARD
 
 
 def test_the_combined_slice_gives_an_area_its_own_rows_and_the_nation_the_rows_of_every_area(world, offers):

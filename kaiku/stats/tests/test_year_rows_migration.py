@@ -1,4 +1,4 @@
-"""Migration 0017 turns the per-year summary tables into year rows of the rollups: an upgraded
+"""Migration 0017 drops the per-year summary tables for the use rollup's year rows: an upgraded
 register gets the year rows the use path and a rebuild write, and the yearly table is unchanged."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from kaiku.cards.services import HolderDetails, register_card, renew_card
 from kaiku.stats import intake
-from kaiku.stats.models import CardRollup, UseRollup
+from kaiku.stats.models import UseRollup
 from kaiku.stats.queries import StatsScope, yearly_rows
 from kaiku.stats.tests.helpers import add_uses, use
 from kaiku.visits.services import void_use
@@ -18,10 +18,8 @@ AFTER = [("stats", "0017_rollup_year_rows")]
 
 def _year_rows():
     uses = UseRollup.objects.filter(month=0).exclude(uses=0, adults=0, children=0, assistants=0)
-    cards = CardRollup.objects.filter(month=0).exclude(facts=0)
-    return (
-        sorted(uses.values_list("year", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants")),
-        sorted(cards.values_list("year", "kind", "card_site_key", "card_area_key", "site_municipality_key", "facts")),
+    return sorted(
+        uses.values_list("year", "venue_area_key", "dim", "value", "uses", "adults", "children", "assistants")
     )
 
 
@@ -34,7 +32,7 @@ def test_an_upgraded_register_gets_the_year_rows_the_use_path_writes(world):
     intake.fold()
     national = StatsScope("national", threshold=None)
     written, table = _year_rows(), yearly_rows(national)
-    assert written[0] and written[1]
+    assert len({value for _y, _a, _d, value, *_rest in written}) > 1
     assert table[0].registered == 1 and sum(table[0].adult) > 0
 
     executor = MigrationExecutor(connection)
