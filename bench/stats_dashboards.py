@@ -41,7 +41,7 @@ import json, time
 from django.db import connection
 from kaiku.accounts.models import Role, RoleAssignment, User
 from kaiku.network.models import Area, Municipality, Site
-from kaiku.stats.facts import rebuild_card_rollup, rebuild_card_years, rebuild_rollup
+from kaiku.stats.facts import rebuild_card_rollup, rebuild_card_years
 from kaiku.stats.slices import rebuild_slices
 
 N = {uses}
@@ -128,7 +128,7 @@ with connection.cursor() as cur:
     cur.execute(card_sql)
 t1 = time.perf_counter()
 # intake.rebuild_derived(), step by step, to time the slices apart
-rebuild_card_years(); rebuild_rollup(); rebuild_card_rollup()
+rebuild_card_years(); rebuild_card_rollup()
 t_derive = time.perf_counter() - t1
 t1 = time.perf_counter()
 rebuild_slices()

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from kaiku.stats.models import (
     CARD_ROLLUP_KEYS,
-    YEAR_DIM,
     AgeBand,
     CardFact,
     CardRollup,
@@ -25,8 +24,6 @@ from kaiku.stats.models import (
     PendingFact,
     SliceRollup,
     UseFact,
-    UseRollup,
-    year_value,
 )
 
 if TYPE_CHECKING:
@@ -86,7 +83,6 @@ ROLLUP_DIMS = (
     "home", "life_situation",
 )  # fmt: skip
 ROLLUP_AMOUNTS = ("uses", "adults", "children", "assistants", "accepted", "refused")
-ROLLUP_KEYS = ("year", "month", "day", "venue_area_key", "dim", "value")
 
 
 def _rollup_values(fact: UseFact) -> list[str]:
@@ -120,79 +116,6 @@ def _rollup_amounts(fact: UseFact, sign: int, attempts: bool) -> list[int] | Non
     ]
 
 
-def _year_amounts(amounts: list[int]) -> list[int] | None:
-    """A fact's amounts in its year row (``YEAR_DIM``): the counted sums alone, None when it adds none."""
-    return [*amounts[:4], 0, 0] if amounts[0] else None
-
-
-def add_to_rollup(facts: Iterable[UseFact], sign: int = 1, attempts: bool = True) -> None:
-    """Add facts to the rollup (``UseRollup``): its year, month and day rows, one upsert for the whole list.
-
-    ``sign=-1, attempts=False`` takes voided uses out of the counted sums while the
-    attempts stay counted, as in the facts.
-    """
-    facts = list(facts)
-    if len(facts) == 1:
-        amounts = _rollup_amounts(facts[0], sign, attempts)
-        if amounts is not None:
-            _add_one_to_rollup(facts[0], amounts)
-        return
-    deltas: dict[tuple[Any, ...], list[int]] = {}
-    for fact in facts:
-        fact_amounts = _rollup_amounts(fact, sign, attempts)
-        if fact_amounts is None:
-            continue
-        for dim, value in zip(ROLLUP_DIMS, _rollup_values(fact), strict=True):
-            for day in (0, fact.day.day):
-                sums = deltas.setdefault((fact.year, fact.month, day, fact.venue_area_id or 0, dim, value), [0] * 6)
-                for i, amount in enumerate(fact_amounts):
-                    sums[i] += amount
-        year_amounts = _year_amounts(fact_amounts)
-        if year_amounts is not None:
-            key = (fact.year, 0, 0, fact.venue_area_id or 0, YEAR_DIM, _year_value(fact))
-            sums = deltas.setdefault(key, [0] * 6)
-            for i, amount in enumerate(year_amounts):
-                sums[i] += amount
-    if deltas:
-        _upsert(UseRollup, ROLLUP_KEYS, ROLLUP_AMOUNTS, deltas)
-
-
-def _year_value(fact: UseFact) -> str:
-    return year_value(fact.venue_municipality_id, fact.sector)
-
-
-def _add_one_to_rollup(fact: UseFact, amounts: list[int]) -> None:
-    """One use (the door's case): every row gets the same amounts, so the statement names them once.
-
-    Its year's row (a counted use) and its month's rows and its day's rows of every dimension, in
-    one upsert. A third of the parameters keeps the statement in psycopg's cache of converted
-    queries (at most 50 parameters). The rows are taken in key order (the year's row first, the
-    day's rows after the month's, the dimensions in order), so two transactions adding to the
-    same rows cannot deadlock.
-    """
-    table = UseRollup._meta.db_table
-    columns = (*ROLLUP_KEYS, *ROLLUP_AMOUNTS)
-    updates = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in ROLLUP_AMOUNTS)
-    dims = sorted(zip(ROLLUP_DIMS, _rollup_values(fact), strict=True))
-    values = ", ".join(["(%s, %s)"] * len(dims))
-    params: list[Any] = [fact.year, fact.month, fact.venue_area_id or 0, *amounts, fact.day.day]
-    params += [v for pair in dims for v in pair]
-    year_row = ""
-    year_amounts = _year_amounts(amounts)
-    if year_amounts is not None:
-        year_row = f"SELECT %s, 0, 0, %s, %s, %s, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} UNION ALL "
-        params = [fact.year, fact.venue_area_id or 0, YEAR_DIM, _year_value(fact), *year_amounts, *params]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({year_row}"  # noqa: S608
-            f"SELECT %s, %s, days.d, %s, dims.column1, dims.column2, {', '.join(['%s'] * len(ROLLUP_AMOUNTS))} "
-            f"FROM (SELECT 0 AS d UNION ALL SELECT %s) AS days CROSS JOIN (VALUES {values}) AS dims) AS r "
-            "WHERE true "  # SQLite's parser needs it before ON CONFLICT
-            f"ON CONFLICT ({', '.join(ROLLUP_KEYS)}) DO UPDATE SET {updates}",
-            params,
-        )
-
-
 def _enqueue(fact_ids: list[int]) -> None:
     """Note new facts as waiting to be folded into the slices (``kaiku.stats.slices``): one short insert."""
     table = PendingFact._meta.db_table
@@ -214,7 +137,6 @@ def record_use_fact(use: Use) -> None:
     fact = use_fact_for(use)
     fact.save(force_insert=True)
     _enqueue([fact.pk])
-    add_to_rollup([fact])
     if fact.outcome != UseFact.Outcome.ACCEPTED or fact.voided or fact.card_key is None:
         return
     take_into_use([(fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)])
@@ -228,7 +150,6 @@ def record_use_facts(uses: list[Use]) -> None:
     facts = [use_fact_for(use) for use in uses]
     UseFact.objects.bulk_create(facts)
     _enqueue([fact.pk for fact in facts])
-    add_to_rollup(facts)
     take_into_use(
         (fact.card_key, fact.year, fact.card_site_id, fact.card_area_id)
         for fact in facts
@@ -245,7 +166,6 @@ def void_use_fact(use: Use) -> UseFact | None:
     if fact is None or fact.voided:
         return None
     UseFact.objects.filter(pk=fact.pk).update(voided=True)
-    add_to_rollup([fact], sign=-1, attempts=False)
     if fact.outcome == UseFact.Outcome.ACCEPTED and fact.card_key is not None:
         others = UseFact.objects.counted().filter(card_key=fact.card_key, year=fact.year)
         if not others.exists():
@@ -312,7 +232,7 @@ def _card_rollup_key(fact: CardFact) -> tuple[Any, ...]:
 
 
 def _upsert(
-    model: type[UseRollup] | type[SliceRollup] | type[CardRollup],
+    model: type[SliceRollup] | type[CardRollup],
     keys: tuple[str, ...],
     amounts: tuple[str, ...],
     rows: dict[tuple[Any, ...], list[int]],
@@ -454,7 +374,7 @@ def rebuild_card_rollup() -> int:
     """Derive the card facts' flags and the card rollup, in a few statements.
 
     Runs after ``rebuild_card_years``: a card fact is used when its card has a card-year
-    in the fact's year. The rollup's rows are written in key order (see ``rebuild_rollup``).
+    in the fact's year. The rollup's rows are written in key order (see ``slices.rebuild_slices``).
     """
     CardRollup.objects.all().delete()
     cards, years = CardFact._meta.db_table, CardYear._meta.db_table
@@ -516,50 +436,6 @@ def rollup_sums_sql() -> tuple[str, list[Any]]:
     return sql, [*params, MONTHLY, UseFact.Outcome.ACCEPTED, MONTHLY, UseFact.Outcome.REFUSED]
 
 
-def rebuild_rollup() -> int:
-    """Derive the rollup from the use facts: the year rows, one grouped insert of the day rows per
-    dimension, then the month rows from the day rows.
-
-    Each insert writes its rows in the order of the table's unique key, so that the rows a
-    dashboard reads together (a month's, a day's) share pages. In the order a hash aggregate
-    leaves them, PostgreSQL read a national dashboard's 18,000 card rollup rows from 7,000
-    pages (26 ms at 10 M uses; 6 ms in key order). The use path adds rows day by day, which
-    keeps that order.
-    """
-    UseRollup.objects.all().delete()
-    table, facts = UseRollup._meta.db_table, UseFact._meta.db_table
-    day = _day_of_month("day")
-    amounts = ", ".join(ROLLUP_AMOUNTS)
-    sums, sum_params = rollup_sums_sql()
-    municipality = "COALESCE(CAST(venue_municipality_id AS VARCHAR(20)), '')"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
-            f"SELECT year, 0, 0, COALESCE(venue_area_id, 0), %s, {municipality} || ':' || sector, COUNT(*), "
-            "SUM(adults), SUM(children + community_clients), SUM(assistants), 0, 0 "
-            f"FROM {facts} WHERE outcome = %s AND voided = %s "
-            f"GROUP BY year, COALESCE(venue_area_id, 0), {municipality} || ':' || sector ORDER BY 1, 4, 6",
-            [YEAR_DIM, UseFact.Outcome.ACCEPTED, False],
-        )
-        for dim in ROLLUP_DIMS:
-            value = rollup_value_sql(dim)
-            group = "" if dim == "month" else f", {value}"
-            cursor.execute(
-                f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
-                f"SELECT year, month, {day}, COALESCE(venue_area_id, 0), %s, {value}, {sums} "
-                f"FROM {facts} GROUP BY year, month, {day}, COALESCE(venue_area_id, 0){group} "
-                "ORDER BY 1, 2, 3, 4, 6",
-                [dim, *sum_params],
-            )
-        sums = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
-        cursor.execute(
-            f"INSERT INTO {table} (year, month, day, venue_area_key, dim, value, {amounts}) "  # noqa: S608
-            f"SELECT year, month, 0, venue_area_key, dim, value, {sums} FROM {table} "
-            "WHERE day > 0 GROUP BY year, month, venue_area_key, dim, value ORDER BY 1, 2, 4, 5, 6"
-        )
-    return UseRollup.objects.count()
-
-
 def _day_of_month(column: str) -> str:
     if connection.vendor == "sqlite":
         return f"CAST(strftime('%%d', {column}) AS INTEGER)"
@@ -616,14 +492,7 @@ def monthly_fact_for(count: MonthlyCount) -> UseFact:
 
 
 def record_monthly_facts(counts: Iterable[MonthlyCount]) -> list[UseFact]:
-    """The facts of monthly counts, added to the rollup and the slices' queue."""
+    """The facts of monthly counts, added to the slices' queue."""
     new = UseFact.objects.bulk_create([monthly_fact_for(count) for count in counts])
     _enqueue([fact.pk for fact in new])
-    add_to_rollup(new)
     return new
-
-
-def take_out_monthly_fact(fact: UseFact) -> None:
-    """A monthly count's fact out of the rollup (its count changed or is gone); the caller takes it
-    out of the slices and deletes it."""
-    add_to_rollup([fact], sign=-1, attempts=False)

@@ -78,12 +78,10 @@ def _apply(kind: str, refs: list[int]) -> None:
 def _monthly_counts_changed(ids: list[int]) -> None:
     """Monthly counts added, changed or removed: each replaces what it counted before.
 
-    An earlier fact of the count leaves the rollup, the yearly summary and the slices (or
-    their queue) and is deleted; the count as it is now is recorded like a batch of uses.
+    An earlier fact of the count leaves the slices (or their queue) and is deleted; the count as it is now is recorded like a batch of uses.
     A count has no card, so no card-year changes.
     """
     for old in UseFact.objects.filter(monthly_id__in=ids).order_by("pk"):
-        facts.take_out_monthly_fact(old)
         slices.take_out(old)
         old.delete()
     facts.record_monthly_facts(MonthlyCount.objects.select_related("venue").filter(pk__in=ids).order_by("pk"))
@@ -114,7 +112,6 @@ def rebuild_derived() -> dict[str, int]:
     """Derive the cards taken into use per year, the rollups and the slices from the use facts."""
     return {
         "cards_taken_into_use": facts.rebuild_card_years(),
-        "use_rollup": facts.rebuild_rollup(),
         "card_rollup": facts.rebuild_card_rollup(),
         "slice_rollup": slices.rebuild_slices(),
     }

@@ -196,7 +196,7 @@ class CardYear(models.Model):
 
 
 class RollupAmounts(models.Model):
-    """The sums a use rollup keeps per row (``UseRollup``, ``SliceRollup``)."""
+    """The sums a use rollup keeps per row (``SliceRollup``)."""
 
     uses = models.IntegerField(_("counted uses"), default=0)
     adults = models.IntegerField(_("adults"), default=0)
@@ -209,49 +209,7 @@ class RollupAmounts(models.Model):
         abstract = True
 
 
-class UseRollup(RollupAmounts):
-    """Uses pre-summed per year, month and day, venue area and one dimension of the dashboards.
-
-    One row per (year, month, venue area, dimension, value) with ``day`` 0, and one
-    per (year, month, day, venue area, dimension, value), where the dimension is
-    the month itself (value ""), the sector, art form, card kind, age band, gender,
-    card's area (its id as text, "" when none), channel or refusal reason. Each use
-    adds to one month row and one day row of every dimension, in the same transaction as its fact, so the
-    national and area dashboards sum a few thousand rows instead of scanning a
-    year of facts: whole months from the month rows, the days of a month the period
-    cuts from the day rows. ``venue_area_key`` is the area's id, 0 when none.
-
-    The year rows (``month`` and ``day`` 0) hold the counted uses of the venue
-    municipality and sector in ``value`` (``YEAR_DIM``, "municipality id:sector"):
-    the yearly table and open data by the venue's municipality read them.
-    """
-
-    year = models.PositiveSmallIntegerField(_("year"))
-    month = models.PositiveSmallIntegerField(_("month"))
-    # 0: the whole month's row; 1-31: that day's row.
-    day = models.PositiveSmallIntegerField(_("day of the month"), default=0)
-    venue_area_key = models.IntegerField(_("venue's area"), default=0)
-    dim = models.CharField(_("dimension"), max_length=20)
-    value = models.CharField(_("value"), max_length=40, blank=True)
-
-    class Meta:
-        verbose_name = _("use rollup")
-        verbose_name_plural = _("use rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["year", "month", "day", "venue_area_key", "dim", "value"], name="userollup_unique"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["year", "month"], name="userollup_months", condition=models.Q(day=0)),
-            models.Index(fields=["year"], name="userollup_years", condition=models.Q(month=0)),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.year}-{self.month:02d} {self.dim}={self.value}"
-
-
-# ``UseRollup``'s dimension of the year rows (month 0): counted uses by venue municipality and sector.
+# The unfiltered slice's dimension of the year rows (month 0): counted uses by venue municipality and sector.
 YEAR_DIM = "municipality_sector"
 
 
@@ -326,27 +284,38 @@ class PendingFact(models.Model):
 
 
 class SliceRollup(RollupAmounts):
-    """``UseRollup``'s sums once more for each value of the use filters: sector, art form, card kind, channel.
+    """Uses pre-summed per period, venue area and one dimension of the dashboards, once for every
+    use and once more for each value of the use filters: the statistics' one cube.
 
-    One row per (filter, filter value, year, month, day, venue area, dimension, value).
-    ``filter`` names one of the four filters, or is ``*`` for the combined slice, whose
-    ``fvalue`` is the four values at once (``slices.combined_value``), so that any two
-    or more filters together are a sum over the combinations they allow. ``day`` 0 is
-    the whole month's row; otherwise the row of the part of the month (five days; the
-    31st is a part of its own) that begins on that day. The combined slice has month rows
-    at each area, and month and part rows at every area's venues (``venue_area_key`` -1,
-    ``slices.EVERY_AREA``) without the cross-area dimension. A filtered national or area
-    dashboard reads a few thousand rows instead of a year of facts: whole months from
-    the month rows, whole parts of the months a period cuts from the part rows, and at
-    most four days at each end from the facts of those days. Folded from the facts
-    (``slices.fold``), not written on the use path.
+    One row per (filter, filter value, year, month, day, venue area, dimension, value),
+    where the dimension (``facts.ROLLUP_DIMS``) is the month itself (value ""), the sector,
+    art form, card kind, age band, gender, card's area (its id as text, "" when none),
+    channel, refusal reason, the holder's home municipality (``home``) or life situation,
+    and the sums are counted uses, adults, children and community clients, assistants,
+    and accepted and refused attempts.
+
+    ``filter`` is ``""`` for the unfiltered slice (every use: ``slices.ALL``), names one of
+    the four filters (sector, art form, card kind, channel), or is ``*`` for the combined
+    slice, whose ``fvalue`` is the four values at once (``slices.combined_value``), so that
+    any two or more filters together are a sum over the combinations they allow. ``day`` 0
+    is the whole month's row; otherwise the unfiltered slice's row of that day, and the
+    others' row of the part of the month (five days; the 31st is a part of its own) that
+    begins on that day. ``month`` 0 (the unfiltered slice only) is a year's row of the
+    counted uses by venue municipality and sector (``YEAR_DIM``), which the yearly table and
+    open data read. The combined slice has month rows at each area, and month and part rows
+    at every area's venues (``venue_area_key`` -1, ``slices.EVERY_AREA``) without the
+    cross-area dimension. A national or area dashboard reads a few thousand rows instead of
+    a year of facts: whole months from the month rows, the days or whole parts of the months
+    a period cuts from their rows, and at most four days at each end from the facts of those
+    days. Folded from the facts (``slices.fold``), not written on the use path.
     """
 
     filter = models.CharField(_("filter"), max_length=20)
     fvalue = models.CharField(_("filter value"), max_length=80, blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
-    # 0: the whole month's row; 1, 6, 11, 16, 21, 26, 31: the row of the part beginning that day.
+    # 0: the whole month's row; the unfiltered slice's 1-31: that day's row; the others' 1, 6, 11, 16,
+    # 21, 26, 31: the row of the part beginning that day.
     day = models.PositiveSmallIntegerField(_("first day of the part of the month"), default=0)
     venue_area_key = models.IntegerField(_("venue's area"), default=0)
     dim = models.CharField(_("dimension"), max_length=20)

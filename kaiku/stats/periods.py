@@ -57,7 +57,7 @@ def cut_period(start: dt.date, end: dt.date) -> tuple[tuple[tuple[int, int], tup
 
 
 def rollup_period(start: dt.date, end: dt.date) -> Q:
-    """The rows of a rollup with month and day rows (``UseRollup``, ``CardRollup``) that make up a period.
+    """The rows of a rollup with month and day rows (``CardRollup``) that make up a period.
 
     Simple ranges, one per year of whole months and one per cut month, that the
     indexes serve: the month rows' partial index and the (year, month, day, ...) key.

@@ -33,7 +33,6 @@ from kaiku.stats.models import (
     SliceRollup,
     UseFact,
     UseFactQuerySet,
-    UseRollup,
 )
 from kaiku.stats.periods import (
     months_between,
@@ -462,36 +461,27 @@ def _merged(tables: UseTables, more: UseTables) -> UseTables:
 
 
 def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> UseTables | None:
-    """The use tables of a national or area dashboard from the rollup, or under use filters from the slices.
+    """The use tables of a national or area dashboard from the slices (``SliceRollup``).
 
-    Only when they can answer: no filter but the venue's area (``UseRollup``: whole
-    months from its month rows, the days of the months the period cuts (a period
-    ending today, say) from its day rows, in one query), or any of the sector, art
-    form, card kind and channel besides, but no municipality (``SliceRollup``: whole
-    months from its month rows, whole parts of the months the period cuts from its part
-    rows, and the days left over, at most four at each end, from the facts of those
-    days; under two or more filters the combined slice, which nationally keeps parts of
-    months but not the cross-area table's, read for those parts from the facts, and for one
-    area only months, the days of the months the period cuts read from the facts).
-    Returns None otherwise, and the facts are read instead.
+    Only when they can answer: no municipality. With no use filter the unfiltered slice
+    (whole months from its month rows, the days of the months the period cuts, a period
+    ending today say, from its day rows, in one query); under the sector, art form, card
+    kind or channel filter that filter's slice: whole months from its month rows, whole
+    parts of the months the period cuts from its part rows, and the days left over, at
+    most four at each end, from the facts of those days; under two or more filters the
+    combined slice, which nationally keeps parts of months but not the cross-area
+    table's, read for those parts from the facts, and for one area only months, the days
+    of the months the period cuts read from the facts. Returns None otherwise, and the
+    facts are read instead.
     """
-    filtered = filters.municipality or filters.sector or filters.art_form or filters.card_kind or filters.channel
-    if scope.level not in ("national", "area"):
+    chosen = slices.answers(scope, filters)
+    if chosen is None:
         return None
-    qs: QuerySet[Any]
-    other_days = pair_days = None
-    if not filtered:
-        qs = UseRollup.objects.filter(rollup_period(filters.start, filters.end))
-    else:
-        chosen = slices.answers(scope, filters)
-        if chosen is None:
-            return None
-        area_key = _slice_area_key(scope, filters)
-        cut = slices.slice_pieces(chosen, filters.start, filters.end, area_key)
-        qs = slices.rollup(chosen, cut, area_key)
-        other_days = cut.other_days()
-        if not slices.cross_area_by_parts(chosen[0], area_key):
-            pair_days = cut.part_days()
+    area_key = _slice_area_key(scope, filters)
+    cut = slices.slice_pieces(chosen, filters.start, filters.end, area_key)
+    qs = slices.rollup(chosen, cut, area_key)
+    other_days = cut.other_days()
+    pair_days = None if slices.cross_area_by_parts(chosen[0], area_key) else cut.part_days()
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -627,7 +617,7 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
     slices do not answer)."""
     if filters.area and scope.level != "national":
         return None
-    chosen = slices.answers(scope, filters, every_card=True)
+    chosen = slices.answers(scope, filters, unfiltered=slices.EVERY_CARD)
     if chosen is None:
         return None
     area_key = _slice_area_key(scope, filters)
@@ -785,9 +775,11 @@ def _yearly_area_key(scope: StatsScope) -> int | None:
     return None
 
 
-def _use_years(area_key: int | None = None) -> QuerySet[UseRollup]:
-    """The rollup's year rows (``YEAR_DIM``): counted uses per year, venue area, venue municipality and sector."""
-    qs = UseRollup.objects.filter(month=0, day=0, dim=YEAR_DIM)
+def _use_years(area_key: int | None = None) -> QuerySet[SliceRollup]:
+    """The unfiltered slice's year rows (``YEAR_DIM``): counted uses per year, venue area, venue
+    municipality and sector. Folds what waits first."""
+    slices.fold_pending()
+    qs = SliceRollup.objects.filter(filter=slices.ALL, fvalue="", month=0, day=0, dim=YEAR_DIM)
     return qs if area_key is None else qs.filter(venue_area_key=area_key)
 
 

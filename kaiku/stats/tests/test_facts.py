@@ -6,7 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from kaiku.cards.services import HolderDetails, register_card, renew_card
-from kaiku.stats.models import YEAR_DIM, AgeBand, CardFact, CardRollup, CardYear, UseFact, UseRollup
+from kaiku.stats import slices
+from kaiku.stats.models import YEAR_DIM, AgeBand, CardFact, CardRollup, CardYear, SliceRollup, UseFact
 from kaiku.stats.queries import StatsScope, yearly_rows
 from kaiku.stats.tests.helpers import add_uses, use
 from kaiku.visits.services import void_use
@@ -85,8 +86,9 @@ def test_it_rebuilds_the_same_facts(world):
 
 
 def _summaries():
-    """The yearly table's sources: the use rollup's year rows and the card rollup's month and year rows."""
-    uses = UseRollup.objects.filter(month=0, dim=YEAR_DIM, uses__gt=0).values_list(
+    """The yearly table's sources: the unfiltered slice's year rows and the card rollup's month rows."""
+    slices.fold()
+    uses = SliceRollup.objects.filter(filter="", month=0, dim=YEAR_DIM, uses__gt=0).values_list(
         "year", "venue_area_key", "value", "uses", "adults", "children", "assistants"
     )
     cards = (

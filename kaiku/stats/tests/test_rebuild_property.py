@@ -35,7 +35,6 @@ TABLES = [
     stats.UseFact,
     stats.CardFact,
     stats.CardYear,
-    stats.UseRollup,
     stats.CardRollup,
     stats.SliceRollup,
     stats.SliceCards,
@@ -69,7 +68,6 @@ def _has_amounts(model: type, names: list[str], row: tuple[Any, ...]) -> bool:
 
 
 AMOUNTS = {
-    "UseRollup": ("uses", "adults", "children", "assistants", "accepted", "refused"),
     "SliceRollup": ("uses", "adults", "children", "assistants", "accepted", "refused"),
     "CardRollup": ("facts", "used"),
     "SliceCards": ("cards",),

@@ -16,8 +16,8 @@ from kaiku.cards.numbers import check_character
 from kaiku.cards.tests.factories import CardFactory
 from kaiku.network.models import Sector
 from kaiku.offers.models import Occurrence, Offer, Reservation
-from kaiku.stats import intake
-from kaiku.stats.models import CardYear, UseFact, UseRollup
+from kaiku.stats import intake, slices
+from kaiku.stats.models import CardYear, SliceRollup, UseFact
 from kaiku.visits.models import Channel, Use
 from kaiku.visits.services import UseError, UseRequest, record_use, record_uses
 
@@ -134,6 +134,7 @@ def _outcomes(results, pre_existing: set[int]):
 
 def _tables():
     intake.fold()  # the statistics of what each path noted as pending
+    slices.fold()  # and the slices of the facts it made
 
     def rows(model, exclude=("id", "use_id")):
         fields = [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
@@ -142,7 +143,7 @@ def _tables():
     return {
         "uses": Use.objects.count(),
         "facts": rows(UseFact),
-        "rollup": rows(UseRollup),
+        "rollup": rows(SliceRollup),
         "card_years": rows(CardYear),
         "full": sorted(Occurrence.objects.values_list("pk", "full_hint")),
         "reservations": sorted(Reservation.objects.values_list("pk", "status")),

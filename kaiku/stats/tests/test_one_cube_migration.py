@@ -1,0 +1,46 @@
+"""Migration 0020 makes the use rollup the slices' unfiltered slice, and back: with facts still
+waiting to be folded, the unfiltered slice after the fold is what the facts say, and the use rollup
+after migrating back holds every fact, as it did."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from kaiku.stats import intake, slices
+from kaiku.stats.models import PendingFact
+from kaiku.stats.tests.helpers import add_uses, use
+from kaiku.stats.tests.test_rollup import _from_facts, _rollup
+from kaiku.visits.services import void_use
+
+BEFORE = [("stats", "0019_card_sets_as_roaring_bitmaps")]
+
+
+def _without_zeros(rows):
+    return sorted(row for row in rows if any(row[6:]))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_unfiltered_slice_is_the_use_rollup_with_facts_waiting_to_be_folded(world):
+    add_uses(world)
+    intake.current()  # folded into the slices
+    use(world, world.card_a, world.venue_b, children=2)
+    void_use(use(world, world.card_b, world.venue_a), "typo", None)
+    use(world, "AAAA-BBBB-C", world.venue_a)
+    intake.fold()  # facts, waiting to be folded into the slices
+    assert PendingFact.objects.count() == 3
+    expected = _from_facts()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    rollup = executor.loader.project_state(BEFORE).apps.get_model("stats", "UseRollup")
+    names = ("year", "month", "day", "venue_area_key", "dim", "value")
+    amounts = ("uses", "adults", "children", "assistants", "accepted", "refused")
+    assert _without_zeros(rollup.objects.values_list(*names, *amounts)) == expected
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert PendingFact.objects.count() == 3
+    assert _rollup() == expected  # folds the waiting facts first
+    assert not PendingFact.objects.exists()
+    slices.rebuild_slices()
+    assert _rollup() == expected
