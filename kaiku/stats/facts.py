@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from kaiku.stats.models import (
@@ -117,13 +118,8 @@ def _rollup_amounts(fact: UseFact, sign: int, attempts: bool) -> list[int] | Non
 
 
 def _enqueue(fact_ids: list[int]) -> None:
-    """Note new facts as waiting to be folded into the slices (``kaiku.stats.slices``): one short insert."""
-    table = PendingFact._meta.db_table
-    with connection.cursor() as cursor:
-        if len(fact_ids) == 1:
-            cursor.execute(f"INSERT INTO {table} (fact_id) VALUES (%s)", fact_ids)  # noqa: S608
-        elif fact_ids:
-            cursor.executemany(f"INSERT INTO {table} (fact_id) VALUES (%s)", [[pk] for pk in fact_ids])  # noqa: S608
+    """Note new facts as waiting to be folded into the slices (``kaiku.stats.slices``): one insert."""
+    PendingFact.objects.bulk_create([PendingFact(fact_id=pk) for pk in fact_ids])
 
 
 def record_use_fact(use: Use) -> None:
@@ -307,13 +303,9 @@ def take_into_use(rows: Iterable[CardYearRow]) -> None:
 
 def give_up_card_year(card_key: int, year: int) -> None:
     """The card has no counted use left in the year (its last one was voided)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {CardYear._meta.db_table} WHERE card_key = %s AND year = %s "  # noqa: S608
-            "RETURNING card_site_id, card_area_id",
-            [card_key, year],
-        )
-        removed = cursor.fetchall()
+    card_years = CardYear.objects.filter(card_key=card_key, year=year)
+    removed = list(card_years.values_list("card_site_id", "card_area_id"))
+    card_years.delete()
     for site_id, area_id in removed:
         _card_year_changed([(card_key, year, site_id, area_id)], -1)
 
@@ -377,24 +369,15 @@ def rebuild_card_rollup() -> int:
     in the fact's year. The rollup's rows are written in key order (see ``slices.rebuild_slices``).
     """
     CardRollup.objects.all().delete()
-    cards, years = CardFact._meta.db_table, CardYear._meta.db_table
+    card_facts = CardFact.objects.all()
+    card_facts.filter(Q(used=True) | Q(shared_year=True)).update(used=False, shared_year=False)
+    card_facts.filter(Exists(CardYear.objects.filter(card_key=OuterRef("card_key"), year=OuterRef("year")))).update(
+        used=True
+    )
+    same_year = CardFact.objects.filter(card_key=OuterRef("card_key"), year=OuterRef("year")).exclude(pk=OuterRef("pk"))
+    card_facts.filter(Q(card_key=None) | Exists(same_year)).update(shared_year=True)
+    cards = CardFact._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {cards} SET used = %s, shared_year = %s WHERE used = %s OR shared_year = %s",  # noqa: S608
-            [False, False, True, True],
-        )
-        cursor.execute(
-            f"UPDATE {cards} SET used = %s FROM {years} AS y "  # noqa: S608
-            f"WHERE y.card_key = {cards}.card_key AND y.year = {cards}.year",
-            [True],
-        )
-        cursor.execute(
-            f"UPDATE {cards} SET shared_year = %s FROM "  # noqa: S608
-            f"(SELECT card_key, year FROM {cards} GROUP BY card_key, year HAVING COUNT(*) > 1) AS d "
-            f"WHERE d.card_key = {cards}.card_key AND d.year = {cards}.year",
-            [True],
-        )
-        cursor.execute(f"UPDATE {cards} SET shared_year = %s WHERE card_key IS NULL", [True])  # noqa: S608
         day = _day_of_month("day").replace("%%", "%")  # no parameters here
         rollup = CardRollup._meta.db_table
         cursor.execute(
