@@ -77,46 +77,6 @@ def use_fact_for(use: Use) -> UseFact:
     )
 
 
-# The dimensions of the monthly rollup: (name, the fact's value as text).
-# "home" is the holder's home municipality (its id, "" when none).
-ROLLUP_DIMS = (
-    "month", "sector", "art_form", "card_kind", "age_band", "gender", "card_area", "channel", "reason",
-    "home", "life_situation",
-)  # fmt: skip
-ROLLUP_AMOUNTS = ("uses", "adults", "children", "assistants", "accepted", "refused")
-
-
-def _rollup_values(fact: UseFact) -> list[str]:
-    return [
-        "",
-        fact.sector,
-        fact.art_form,
-        fact.card_kind,
-        fact.age_band,
-        fact.gender,
-        "" if fact.card_area_id is None else str(fact.card_area_id),
-        fact.channel,
-        fact.reason,
-        "" if fact.card_municipality_id is None else str(fact.card_municipality_id),
-        fact.life_situation,
-    ]
-
-
-def _rollup_amounts(fact: UseFact, sign: int, attempts: bool) -> list[int] | None:
-    counted = fact.outcome == UseFact.Outcome.ACCEPTED and not fact.voided
-    attempts = attempts and fact.channel != MONTHLY  # a monthly count is uses, not an attempt
-    if not counted and not attempts:
-        return None
-    return [
-        sign if counted else 0,
-        sign * fact.adults if counted else 0,
-        sign * (fact.children + fact.community_clients) if counted else 0,
-        sign * fact.assistants if counted else 0,
-        int(attempts and fact.outcome == UseFact.Outcome.ACCEPTED),
-        int(attempts and fact.outcome == UseFact.Outcome.REFUSED),
-    ]
-
-
 def _enqueue(fact_ids: list[int]) -> None:
     """Note new facts as waiting to be folded into the slices (``kaiku.stats.slices``): one insert."""
     PendingFact.objects.bulk_create([PendingFact(fact_id=pk) for pk in fact_ids])
@@ -394,29 +354,6 @@ def rebuild_card_rollup() -> int:
             f"ORDER BY {keys}"
         )
     return CardRollup.objects.count()
-
-
-def rollup_value_sql(dim: str) -> str:
-    """A fact's value of a rollup dimension (``ROLLUP_DIMS``), in SQL, as ``_rollup_values`` gives it."""
-    return {
-        "month": "''",
-        "card_area": "COALESCE(CAST(card_area_id AS VARCHAR(20)), '')",
-        "home": "COALESCE(CAST(card_municipality_id AS VARCHAR(20)), '')",
-    }.get(dim, dim)
-
-
-def rollup_sums_sql() -> tuple[str, list[Any]]:
-    """The rollup's sums (``ROLLUP_AMOUNTS``) over grouped facts, in SQL, and their parameters."""
-    counted = "outcome = %s AND voided = %s"
-    attempt = "channel <> %s AND outcome = %s"  # a monthly count is uses, not an attempt
-    sql = (
-        f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END), SUM(CASE WHEN {counted} THEN adults ELSE 0 END), "
-        f"SUM(CASE WHEN {counted} THEN children + community_clients ELSE 0 END), "
-        f"SUM(CASE WHEN {counted} THEN assistants ELSE 0 END), "
-        f"SUM(CASE WHEN {attempt} THEN 1 ELSE 0 END), SUM(CASE WHEN {attempt} THEN 1 ELSE 0 END)"
-    )
-    params: list[Any] = [UseFact.Outcome.ACCEPTED, False] * 4
-    return sql, [*params, MONTHLY, UseFact.Outcome.ACCEPTED, MONTHLY, UseFact.Outcome.REFUSED]
 
 
 def _day_of_month(column: str) -> str:

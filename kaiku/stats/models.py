@@ -288,7 +288,7 @@ class SliceRollup(RollupAmounts):
     use and once more for each value of the use filters: the statistics' one cube.
 
     One row per (filter, filter value, year, month, day, venue area, dimension, value),
-    where the dimension (``facts.ROLLUP_DIMS``) is the month itself (value ""), the sector,
+    where the dimension (``slices.ROLLUP_DIMS``) is the month itself (value ""), the sector,
     art form, card kind, age band, gender, card's area (its id as text, "" when none),
     channel, refusal reason, the holder's home municipality (``home``) or life situation,
     and the sums are counted uses, adults, children and community clients, assistants,

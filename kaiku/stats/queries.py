@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from kaiku.cards.models import Card, Gender, LifeSituation
 from kaiku.network.models import Area, Municipality, NationalSettings, Sector, Site
 from kaiku.offers.models import ArtForm
-from kaiku.stats import intake, slices
+from kaiku.stats import intake, slice_reads, slices
 from kaiku.stats.facts import MONTHLY
 from kaiku.stats.models import (
     YEAR_DIM,
@@ -92,7 +92,7 @@ def _column(dim: str) -> str:
 
 
 def _dim_value(dim: str, value: Any) -> Any:
-    """A fact column's value as the rollup keeps it (``facts._rollup_values``): the home municipality as text."""
+    """A fact column's value as the rollup keeps it (``slices._rollup_values``): the home municipality as text."""
     if dim == "home":
         return "" if value is None else str(value)
     return value
@@ -474,14 +474,14 @@ def _from_rollup(scope: StatsScope, filters: Filters, dims: Sequence[str]) -> Us
     of the months the period cuts read from the facts. Returns None otherwise, and the
     facts are read instead.
     """
-    chosen = slices.answers(scope, filters)
+    chosen = slice_reads.answers(scope, filters)
     if chosen is None:
         return None
     area_key = _slice_area_key(scope, filters)
-    cut = slices.slice_pieces(chosen, filters.start, filters.end, area_key)
-    qs = slices.rollup(chosen, cut, area_key)
+    cut = slice_reads.slice_pieces(chosen, filters.start, filters.end, area_key)
+    qs = slice_reads.rollup(chosen, cut, area_key)
     other_days = cut.other_days()
-    pair_days = None if slices.cross_area_by_parts(chosen[0], area_key) else cut.part_days()
+    pair_days = None if slice_reads.cross_area_by_parts(chosen[0], area_key) else cut.part_days()
     groups: dict[str, dict[Any, list[int]]] = {dim: {} for dim in ("month", *PEOPLE_DIMS)}
     pairs: dict[tuple[Any, Any], int] = {}
     attempts: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
@@ -617,11 +617,11 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
     slices do not answer)."""
     if filters.area and scope.level != "national":
         return None
-    chosen = slices.answers(scope, filters, unfiltered=slices.EVERY_CARD)
+    chosen = slice_reads.answers(scope, filters, unfiltered=slice_reads.EVERY_CARD)
     if chosen is None:
         return None
     area_key = _slice_area_key(scope, filters)
-    cut = slices.slice_pieces(chosen, filters.start, filters.end, area_key)
+    cut = slice_reads.slice_pieces(chosen, filters.start, filters.end, area_key)
     other_days = cut.other_days()
     more: Iterable[int] = ()
     if other_days is not None:  # the days outside whole parts of months: their cards from the facts
@@ -630,7 +630,7 @@ def _cards_from_slices(scope: StatsScope, filters: Filters) -> int | None:
         with connection.cursor() as cursor:  # tens of thousands of keys: without a model row each
             cursor.execute(sql, params)
             more = [row[0] for row in cursor.fetchall()]
-    return slices.cards_used(chosen, area_key, cut, more)
+    return slice_reads.cards_used(chosen, area_key, cut, more)
 
 
 def registered_used_by_now(scope: StatsScope) -> dict[int, int]:

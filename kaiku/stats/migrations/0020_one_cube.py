@@ -3,7 +3,7 @@
 # Its rows are copied as they are. The facts still waiting to be folded into the slices
 # (``PendingFact``) were already in the use rollup, and the fold now adds them to the unfiltered
 # slice too, so their part is taken out of the copy. The dimensions and sums below are those of
-# ``facts.ROLLUP_DIMS`` and ``facts._rollup_amounts`` at this migration, copied so that later code
+# ``slices.ROLLUP_DIMS`` and ``slices._rollup_amounts`` at this migration, copied so that later code
 # cannot change what an upgrade does.
 
 from django.db import migrations

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from kaiku.stats import periods, queries, slices
-from kaiku.stats.facts import ROLLUP_DIMS
 from kaiku.stats.models import YEAR_DIM, SliceRollup, UseFact
 from kaiku.stats.queries import Filters, StatsScope, dashboard
+from kaiku.stats.slices import ROLLUP_DIMS
 from kaiku.stats.tests.helpers import use, vary_holders
 from kaiku.visits.models import Channel
 from kaiku.visits.services import void_use

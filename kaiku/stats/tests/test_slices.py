@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from kaiku.network.models import Sector
 from kaiku.offers.models import ArtForm
 from kaiku.offers.tests.factories import OfferFactory
-from kaiku.stats import intake, queries, slices
-from kaiku.stats.facts import CARD_ROLLUP_KEYS, ROLLUP_DIMS
+from kaiku.stats import intake, queries, slice_reads, slices
+from kaiku.stats.facts import CARD_ROLLUP_KEYS
 from kaiku.stats.models import YEAR_DIM, CardFact, CardRollup, PendingFact, SliceCards, SliceRollup, UseFact
 from kaiku.stats.queries import Filters, StatsScope, dashboard
+from kaiku.stats.slices import ROLLUP_DIMS
 from kaiku.stats.tests.helpers import use, vary_holders
 from kaiku.stats.tests.test_rollup import _published
 from kaiku.visits.models import Channel
@@ -290,10 +291,10 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
         for kwargs in chosen:
             for area in (None, world.area_b) if level == "national" else (None,):
                 filters = Filters(start, end, area=area, **kwargs)
-                assert slices.answers(scope, filters) is not None
+                assert slice_reads.answers(scope, filters) is not None
                 # Parts of months: every slice but the combined one at one area's venues.
                 one_area = area is not None or level == "area"
-                cut = slices.pieces(start, end, parts=len(kwargs) == 1 or not one_area)
+                cut = slice_reads.pieces(start, end, parts=len(kwargs) == 1 or not one_area)
                 read_pairs = []
                 with monkeypatch.context() as patched:
                     if not cut.days:
@@ -308,7 +309,7 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
                 # slice's national dashboard of every area only.
                 assert len(read_pairs) == (len(kwargs) > 1 and not one_area and bool(cut.parts)), (start, end, kwargs)
                 with monkeypatch.context() as patched:
-                    patched.setattr(slices, "answers", lambda *a, **kw: None)
+                    patched.setattr(slice_reads, "answers", lambda *a, **kw: None)
                     assert sliced == _published(*dashboard(scope, filters)), (start, end, kwargs, area)
                 seen += sliced[1]["uses"] > 0 and sliced[1]["cards_used"] > 0
     assert seen > 40  # most views have uses to compare
@@ -317,31 +318,36 @@ def test_a_filtered_dashboard_reads_the_same_numbers_from_the_slices_as_from_the
 def test_two_filters_read_the_combined_slice_and_a_municipality_or_a_site_the_facts(world):
     start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     national = StatsScope("national", threshold=None)
-    assert slices.answers(national, Filters(start, end, sector="culture")) == ("sector", ["culture"])
-    name, values = slices.answers(national, Filters(start, end, sector="culture", channel="scan"))
+    assert slice_reads.answers(national, Filters(start, end, sector="culture")) == ("sector", ["culture"])
+    name, values = slice_reads.answers(national, Filters(start, end, sector="culture", channel="scan"))
     # Every art form (and none) with every card kind (and none).
     assert name == "*" and len(values) == len(slices.FILTER_VALUES["art_form"]) * len(slices.FILTER_VALUES["card_kind"])
     assert "culture|music|personal|scan" in values and "culture||personal|scan" in values
     assert all(v.startswith("culture|") and v.endswith("|scan") for v in values)
     assert (
-        slices.answers(national, Filters(start, end, sector="culture", municipality=world.venue_a.municipality)) is None
+        slice_reads.answers(national, Filters(start, end, sector="culture", municipality=world.venue_a.municipality))
+        is None
     )
-    assert slices.answers(StatsScope("site", site=world.distributor_a), Filters(start, end, sector="culture")) is None
-    assert slices.answers(national, Filters(start, end)) == slices.EVERY_USE == ("", [""])
-    assert slices.answers(national, Filters(start, end), unfiltered=slices.EVERY_CARD) == slices.EVERY_CARD
+    assert (
+        slice_reads.answers(StatsScope("site", site=world.distributor_a), Filters(start, end, sector="culture")) is None
+    )
+    assert slice_reads.answers(national, Filters(start, end)) == slice_reads.EVERY_USE == ("", [""])
+    assert (
+        slice_reads.answers(national, Filters(start, end), unfiltered=slice_reads.EVERY_CARD) == slice_reads.EVERY_CARD
+    )
 
 
 def test_the_combined_slice_gives_an_area_its_own_rows_and_the_nation_the_rows_of_every_area(world, offers):
     _random_uses(world, offers, random.Random(5), n=20, fold_sometimes=False)
     slices.fold()
-    chosen = slices.answers(
+    chosen = slice_reads.answers(
         StatsScope("national", threshold=None),
         Filters(dt.date(2026, 1, 1), dt.date(2026, 12, 31), sector="culture", channel="scan"),
     )
     assert chosen is not None and chosen[0] == slices.COMBINED
-    cut = slices.pieces(dt.date(2026, 6, 1), dt.date(2026, 12, 31))
-    national = slices.rollup(chosen, cut, None)
-    one_area = slices.rollup(chosen, cut, world.area_a.pk)
+    cut = slice_reads.pieces(dt.date(2026, 6, 1), dt.date(2026, 12, 31))
+    national = slice_reads.rollup(chosen, cut, None)
+    one_area = slice_reads.rollup(chosen, cut, world.area_a.pk)
     assert national.filter(venue_area_key=slices.EVERY_AREA).exists() and one_area.exists()
     # Each area's rows only, which the caller narrows to its area: never the sums of every area's.
     assert not one_area.filter(venue_area_key=slices.EVERY_AREA).exists()
@@ -356,7 +362,7 @@ def test_the_combined_slice_gives_an_area_its_own_rows_and_the_nation_the_rows_o
 )
 def test_the_pieces_of_a_period_cover_each_of_its_days_once_and_leave_at_most_four_at_each_end(start, length):
     end = start + dt.timedelta(days=length)
-    cut = slices.pieces(start, end)
+    cut = slice_reads.pieces(start, end)
     days: list[dt.date] = []
     if cut.whole is not None:
         (y0, m0), (y1, m1) = cut.whole
