@@ -331,6 +331,14 @@ class SliceRollup(RollupAmounts):
             )
         ]
         indexes = [
+            # The month rows of a period (and the year rows) without passing the day and part rows
+            # of the same months, which the unique key puts among them: the unfiltered slice has
+            # thirty-one day rows for each month row.
+            models.Index(
+                fields=["filter", "fvalue", "year", "month"], name="slicerollup_months", condition=models.Q(day=0)
+            ),
+            # The unfiltered slice's year rows (the yearly table, open data), of every year.
+            models.Index(fields=["year"], name="slicerollup_years", condition=models.Q(month=0)),
             # One area's rows of a period (or the combined slice's of every area, key -1) without
             # passing every other area's: the unique key has the area after the day.
             models.Index(
