@@ -21,6 +21,7 @@ from kaiku.stats.slices import (
     EVERY_AREA,
     FILTER_VALUES,
     FILTERS,
+    NATIONAL_ROWS,
     PART_DAYS,
     _has_parts,
     combined_value,
@@ -85,15 +86,17 @@ class Pieces:
     parts: list[tuple[int, int, int]] = field(default_factory=list)  # (year, month, first day)
     days: list[tuple[dt.date, dt.date]] = field(default_factory=list)  # at most four at each end with parts
 
-    def month_rows(self) -> Q:
-        """``SliceRollup``'s rows of the whole months."""
-        return month_ranges(self.whole, day=0)
+    def month_rows(self, **also: object) -> Q:
+        """``SliceRollup``'s rows of the whole months (that also match ``also`` each)."""
+        return month_ranges(self.whole, day=0, **also)
 
-    def rollup_rows(self) -> Q:
-        """``SliceRollup``'s rows of the whole months and the whole parts."""
-        rows = self.month_rows()
+    def rollup_rows(self, **also: object) -> Q:
+        """``SliceRollup``'s rows of the whole months and the whole parts (that also match ``also`` each:
+        in every range, so that PostgreSQL searches an index for it rather than filtering what the
+        ranges find)."""
+        rows = self.month_rows(**also)
         for (year, month), group in itertools.groupby(self.parts, key=lambda p: p[:2]):
-            rows |= Q(year=year, month=month, day__in=[p[2] for p in group])
+            rows |= Q(**also, year=year, month=month, day__in=[p[2] for p in group])
         return rows
 
     def card_rows(self) -> Q:
@@ -180,15 +183,18 @@ def slice_pieces(chosen: tuple[str, list[str]], start: dt.date, end: dt.date, ar
 def rollup(chosen: tuple[str, list[str]], cut: Pieces, area_key: int | None) -> QuerySet[SliceRollup]:
     """The slice's rows that add up to the period's use tables, cut by ``slice_pieces``.
 
-    For the national dashboard of every area (``area_key`` None) the combined slice's rows
-    of every area, and the cross-area table's month rows of each area (its parts of
-    months are not kept: see ``cross_area_by_parts``). Otherwise each area's rows, without
-    the combined slice's rows of every area, which the caller narrows to its areas.
+    For the national dashboard of every area (``area_key`` None) the unfiltered or combined
+    slice's rows of every area (``NATIONAL_ROWS``), and the cross-area table's rows of each
+    area (the combined slice's months only: its parts of months are not kept, see
+    ``cross_area_by_parts``). Otherwise each area's rows, without those of every area,
+    which the caller narrows to its areas.
     """
     name, values = chosen
     rows = SliceRollup.objects.filter(filter=name, fvalue__in=values)
-    if name == COMBINED and area_key is None:
-        return rows.filter(Q(cut.rollup_rows(), venue_area_key=EVERY_AREA) | Q(cut.month_rows(), dim="card_area"))
+    if name in NATIONAL_ROWS and area_key is None:
+        by_parts = cross_area_by_parts(name, area_key)
+        cross = cut.rollup_rows(dim="card_area") if by_parts else cut.month_rows(dim="card_area")
+        return rows.filter(cut.rollup_rows(venue_area_key=EVERY_AREA) | cross)
     return rows.filter(cut.rollup_rows()).exclude(venue_area_key=EVERY_AREA)
 
 

@@ -12,7 +12,8 @@ are kept as sets of card keys per year, month and part of a month (``SliceCards`
 Roaring bitmaps), whose union counts the distinct cards of any period; with no filter the
 sector slice's sets of every sector (``EVERY_CARD``).
 
-The unfiltered slice keeps months and days, and the year rows of counted uses by venue
+The unfiltered slice keeps months and days, at each area and at every area together
+(``EVERY_AREA``, but the cross-area dimension), and the year rows of counted uses by venue
 municipality and sector (``YEAR_DIM``) that the yearly table and open data read. The
 filtered slices keep months and parts of months (five days each, and the 31st alone), not
 days: whole months come from the month rows, whole parts of the months a period cuts
@@ -77,6 +78,11 @@ CARD_KEYS = ("filter", "fvalue", "year", "month", "day", "venue_area_key")
 # The card sets' venue_area_key of the sets of every area's venues, which the national dashboard
 # reads: one set of a month instead of one per area, and a large set is a bitmap (one OR).
 EVERY_AREA = -1
+# The slices that keep rows of every area's venues too (``EVERY_AREA``), for the national dashboard,
+# of every dimension but the cross-area one (which needs the venue's area): the national dashboard
+# reads them instead of summing twenty areas' rows (the unfiltered slice's 120,000 rows of a period
+# that cuts two months at 4 M uses, most of them by home municipality at each area).
+NATIONAL_ROWS = (ALL, COMBINED)
 PART_DAYS = 5  # a month's parts: days 1-5, 6-10, ..., 26-30, and 31 on its own
 FOLD_BATCH = 5000
 # pg_advisory_xact_lock's key for folds and voids of folded facts ("kaiku" in ASCII).
@@ -246,10 +252,10 @@ def _has_parts(name: str, area_key: int) -> bool:
 def _placements(name: str, day: dt.date, area: int) -> list[tuple[int, int, bool]]:
     """The rows a fact of this day at a venue of this area adds to in a slice: (day key, area key,
     whether the cross-area dimension's row too). The month's row (day 0) and its part's (the
-    unfiltered slice: its day's), at the
-    venue's area; in the combined slice the month's at the venue's area, and the month's and the
-    part's at every area (without the cross-area row)."""
-    keys = (area, EVERY_AREA) if name == COMBINED else (area,)
+    unfiltered slice: its day's), at the venue's area, and in the unfiltered slice the same at every
+    area (without the cross-area row); in the combined slice the month's at the venue's area, and the
+    month's and the part's at every area (without the cross-area row)."""
+    keys = (area, EVERY_AREA) if name in NATIONAL_ROWS else (area,)
     days = (0, _day_key(name, day.day))
     return [(d, key, key != EVERY_AREA) for key in keys for d in days if not d or _has_parts(name, key)]
 
@@ -369,7 +375,7 @@ def rollup_sums_sql() -> tuple[str, list[Any]]:
 
 def rebuild_slices() -> int:
     """Derive the slices from the use facts: the rollup in SQL (the unfiltered slice's year rows and day
-    rows, then the filters' part rows, on PostgreSQL one scan per dimension) and the month rows from the
+    rows, and its day rows of every area from those, then the filters' part rows, on PostgreSQL one scan per dimension) and the month rows from the
     day and part rows; the card sets a month of facts at a time.
 
     Each insert writes its rows in the order of the table's unique key, so that the rows a dashboard
@@ -404,6 +410,14 @@ def rebuild_slices() -> int:
                 f"FROM {facts} GROUP BY year, month, {day_sql('day')}, {area}{group} ORDER BY 3, 4, 5, 6, 8",
                 [ALL, "", dim, *sum_params],
             )
+        # ... and the same at every area, summed from them (fewer rows than the facts), but the cross-area table's.
+        rows = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
+        cursor.execute(
+            insert + f"SELECT filter, fvalue, year, month, day, {EVERY_AREA}, dim, value, {rows} "  # noqa: S608
+            f"FROM {table} WHERE filter = %s AND day > 0 AND dim <> %s "
+            "GROUP BY filter, fvalue, year, month, day, dim, value ORDER BY 3, 4, 5, 7, 8",
+            [ALL, "card_area"],
+        )
         for dim in ROLLUP_DIMS:
             value = rollup_value_sql(dim)
             group = "" if dim == "month" else f", {value}"

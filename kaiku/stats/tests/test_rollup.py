@@ -33,7 +33,8 @@ def _rollup():
 
 def _from_facts():
     """The rollup derived here, in Python, from the facts: a month row (day 0) and a day row per fact
-    and dimension, and a year row (month 0) per counted fact."""
+    and dimension, at its venue's area and, but the cross-area dimension's, at every area (-1), and a
+    year row (month 0) per counted fact."""
     rows: dict[tuple, list[int]] = defaultdict(lambda: [0] * 6)
     for f in UseFact.objects.all():
         counted = f.outcome == "accepted" and not f.voided
@@ -42,10 +43,13 @@ def _from_facts():
             "" if f.card_area_id is None else str(f.card_area_id), f.channel, f.reason,
             "" if f.card_municipality_id is None else str(f.card_municipality_id), f.life_situation,
         ]  # fmt: skip
-        for dim, value, day in [
-            (d, v, day) for d, v in zip(ROLLUP_DIMS, values, strict=True) for day in (0, f.day.day)
+        for dim, value, day, area in [
+            (d, v, day, area)
+            for d, v in zip(ROLLUP_DIMS, values, strict=True)
+            for day in (0, f.day.day)
+            for area in ((f.venue_area_id or 0,) if d == "card_area" else (f.venue_area_id or 0, -1))
         ]:
-            sums = rows[(f.year, f.month, day, f.venue_area_id or 0, dim, value)]
+            sums = rows[(f.year, f.month, day, area, dim, value)]
             for i, amount in enumerate(
                 [
                     int(counted),

@@ -75,8 +75,9 @@ def _from_facts():
                 sums[i] += amount
         for name, fvalue in [("", ""), *zip(slices.FILTERS, four, strict=True), ("*", "|".join(four))]:
             if name == "":
-                # The unfiltered slice: month and day rows at the venue's area.
-                places = [(0, area, True), (f.day.day, area, True)]
+                # The unfiltered slice: month and day rows at the venue's area, and at every area's (-1)
+                # without the cross-area table's.
+                places = [(0, area, True), (f.day.day, area, True), (0, -1, False), (f.day.day, -1, False)]
             elif name == "*":
                 # The combined slice: month rows at the venue's area; month and part rows at every
                 # area's (-1), without the cross-area table's.
