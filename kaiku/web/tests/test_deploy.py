@@ -12,6 +12,8 @@ from django.conf import settings
 from kaiku.web.tests.production import production_environ, run_python
 
 CHECK = "import kaiku.settings"
+# One worker runs the module, so the production database below is migrated once, not once per worker.
+pytestmark = pytest.mark.xdist_group("deploy")
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
