@@ -305,10 +305,10 @@ class SliceRollup(RollupAmounts):
     open data read. The unfiltered slice has its month and day rows at each area and at every
     area's venues (``venue_area_key`` -1, ``slices.EVERY_AREA``) without the cross-area
     dimension; the combined slice has month rows at each area, and month and part rows at
-    every area's venues without it. A national or area dashboard reads a few thousand rows instead of
-    a year of facts: whole months from the month rows, the days or whole parts of the months
-    a period cuts from their rows, and at most four days at each end from the facts of those
-    days. Folded from the facts (``slices.fold``), not written on the use path.
+    every area's venues without it. A national or area dashboard reads a few thousand rows
+    instead of a year of facts: whole months from the month rows, the days or whole parts of
+    the months a period cuts from their rows, and at most four days at each end from the facts
+    of those days. Folded from the facts (``slices.fold``), not written on the use path.
     """
 
     filter = models.CharField(_("filter"), max_length=20)

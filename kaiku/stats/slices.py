@@ -375,8 +375,8 @@ def rollup_sums_sql() -> tuple[str, list[Any]]:
 
 def rebuild_slices() -> int:
     """Derive the slices from the use facts: the rollup in SQL (the unfiltered slice's year rows and day
-    rows, and its day rows of every area from those, then the filters' part rows, on PostgreSQL one scan per dimension) and the month rows from the
-    day and part rows; the card sets a month of facts at a time.
+    rows, and its day rows of every area from those; then the filters' part rows, on PostgreSQL one scan
+    per dimension) and the month rows from the day and part rows; the card sets a month of facts at a time.
 
     Each insert writes its rows in the order of the table's unique key, so that the rows a dashboard
     reads together (a month's, a day's) share pages. In the order a hash aggregate leaves them,
@@ -388,6 +388,7 @@ def rebuild_slices() -> int:
     SliceCards.objects.all().delete()
     table, facts = SliceRollup._meta.db_table, UseFact._meta.db_table
     amounts = ", ".join(ROLLUP_AMOUNTS)
+    summed = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)  # rows of the rollup added up
     sums, sum_params = rollup_sums_sql()
     insert = f"INSERT INTO {table} ({', '.join(SLICE_KEYS)}, {amounts}) "
     day = part_sql("day")
@@ -411,9 +412,8 @@ def rebuild_slices() -> int:
                 [ALL, "", dim, *sum_params],
             )
         # ... and the same at every area, summed from them (fewer rows than the facts), but the cross-area table's.
-        rows = ", ".join(f"SUM({name})" for name in ROLLUP_AMOUNTS)
         cursor.execute(
-            insert + f"SELECT filter, fvalue, year, month, day, {EVERY_AREA}, dim, value, {rows} "  # noqa: S608
+            insert + f"SELECT filter, fvalue, year, month, day, {EVERY_AREA}, dim, value, {summed} "  # noqa: S608
             f"FROM {table} WHERE filter = %s AND day > 0 AND dim <> %s "
             "GROUP BY filter, fvalue, year, month, day, dim, value ORDER BY 3, 4, 5, 7, 8",
             [ALL, "card_area"],
@@ -458,7 +458,7 @@ def rebuild_slices() -> int:
         keys = ", ".join(key for key in SLICE_KEYS if key != "day")
         cursor.execute(
             f"INSERT INTO {table} ({keys}, day, {amounts}) "  # noqa: S608
-            f"SELECT {keys}, 0, {', '.join(f'SUM({name})' for name in ROLLUP_AMOUNTS)} FROM {table} "
+            f"SELECT {keys}, 0, {summed} FROM {table} "
             f"WHERE day > 0 GROUP BY {keys} ORDER BY {keys}"
         )
     _rebuild_cards()
